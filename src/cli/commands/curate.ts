@@ -1,0 +1,60 @@
+/**
+ * `moe curate --config FILE [--out RUN]`: the pipeline of DESIGN §2 into a run folder. Each
+ * stage reads the previous stage's folder and is skipped when already complete for the same
+ * inputs and config; `manifest.json` (inputs, resolved config and its hash, every output file
+ * with its sha256, per-stage counts) is written last, atomically, and holds no timings, so two
+ * runs of the same config produce the same manifest byte for byte.
+ */
+import { join, resolve } from 'node:path';
+import { loadConfig, resolveFromConfig } from '../../config/load.js';
+import { CurateSchema } from '../../config/schema.js';
+import { info } from '../../core/log.js';
+import { TOOL_VERSION } from '../../core/stage.js';
+import { writeJsonAtomic } from '../../io/files.js';
+import { runIngest } from '../../ingest/ingest.js';
+import { printJson, reportFileErrors } from './shared.js';
+
+export interface CurateFlags {
+  config: string;
+  out?: string;
+  workers: number;
+  set: string[];
+  strict?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function curateCommand(flags: CurateFlags): Promise<number> {
+  const { config, hash, file } = await loadConfig(CurateSchema, flags.config, flags.set);
+  const run = resolve(flags.out ?? join('runs', config.name));
+  const inputs = config.inputs.map((p) => resolveFromConfig(file, p));
+
+  const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, silent: flags.quiet });
+  const ingestErrors = ingest.report.stats.counts.errors ?? 0;
+  info(`curate: ingest ${ingest.skipped ? 'up to date' : 'done'}: ${ingest.report.docs_out} docs`);
+
+  const stages = {
+    ingest: {
+      skipped: ingest.skipped,
+      counts: ingest.report.stats.counts,
+      errors: ingest.report.stats.errors,
+      seconds: ingest.report.timing.seconds,
+    },
+  };
+  await writeJsonAtomic(join(run, 'report.json'), { name: config.name, config_sha256: hash, stages });
+  const manifest = {
+    tool_version: TOOL_VERSION,
+    name: config.name,
+    config_sha256: hash,
+    config,
+    seed: config.seed,
+    inputs: ingest.report.inputs,
+    stages: { ingest: { docs_out: ingest.report.docs_out, counts: ingest.report.stats.counts } },
+    outputs: ingest.report.outputs.map((o) => ({ file: `ingest/${o.file}`, docs: o.docs, sha256: o.sha256 })),
+  };
+  await writeJsonAtomic(join(run, 'manifest.json'), manifest);
+  info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json)`);
+  const code = reportFileErrors(ingest.errors, ingestErrors, flags.strict);
+  if (flags.json) printJson({ command: 'curate', out: run, config_sha256: hash, stages: { ingest: { docs_out: ingest.report.docs_out, errors: ingestErrors, skipped: ingest.skipped } } });
+  return code;
+}

@@ -1,0 +1,54 @@
+/**
+ * Config schemas (zod): defaults live here and nowhere else. Every object is strict, so an
+ * unknown key is an error that names it. Config keys are camelCase, as in the TypeScript types.
+ */
+import { z } from 'zod';
+import { DEFAULT_SKIP_DIRS } from '../ingest/code.js';
+
+const fraction = z.number().min(0).max(1);
+
+export const HtmlSchema = z.strictObject({
+  lengthLow: z.number().int().min(0).default(70),
+  lengthHigh: z.number().int().min(0).default(200),
+  stopwordsLow: fraction.default(0.3),
+  stopwordsHigh: fraction.default(0.32),
+  maxLinkDensity: fraction.default(0.2),
+  maxHeadingDistance: z.number().int().min(0).default(200),
+});
+
+export const IngestSchema = z.strictObject({
+  /** Source family of every input, or `auto` to decide per file. */
+  source: z.enum(['auto', 'code', 'arxiv', 'web']).default('auto'),
+  /** Uncompressed bytes per output part file before rolling over. */
+  partMaxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  code: z
+    .strictObject({
+      maxFileBytes: z.number().int().positive().default(1_000_000),
+      skipDirs: z.array(z.string().min(1)).default([...DEFAULT_SKIP_DIRS]),
+      gitignore: z.boolean().default(true),
+      /** Extra extension → language mappings, e.g. `{ "pyx": "Cython" }`. */
+      extensions: z.record(z.string(), z.string()).default({}),
+    })
+    .prefault({}),
+  arxiv: z.strictObject({ maxFileBytes: z.number().int().positive().default(20_000_000) }).prefault({}),
+  web: z
+    .strictObject({
+      textField: z.string().min(1).default('text'),
+      maxHtmlBytes: z.number().int().positive().default(10_000_000),
+      html: HtmlSchema.prefault({}),
+    })
+    .prefault({}),
+});
+
+export const CurateSchema = z.strictObject({
+  /** A name for the run, shown in reports. */
+  name: z.string().default('curate'),
+  /** Input files and folders, relative to the config file. */
+  inputs: z.array(z.string().min(1)).min(1),
+  /** Recorded in the manifest; every randomised step derives its seed from it. */
+  seed: z.number().int().min(0).default(0),
+  ingest: IngestSchema.prefault({}),
+});
+
+export type IngestConfig = z.infer<typeof IngestSchema>;
+export type CurateConfig = z.infer<typeof CurateSchema>;

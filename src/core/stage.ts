@@ -1,0 +1,99 @@
+/**
+ * Running a stage into its output folder (DESIGN §2): the stage writes into a temporary folder
+ * that is renamed into place only when complete, so a crash never leaves a half-written stage
+ * that looks finished. A re-run whose fingerprint (inputs + resolved config) matches the
+ * finished folder's report is skipped; a folder that is not a `moe` stage is never overwritten.
+ */
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { UserError } from './errors.js';
+import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from '../io/files.js';
+
+export const TOOL_VERSION = '0.1.0';
+
+/** The parts of every stage report that the runner fills in. */
+export interface StageReport {
+  stage: string;
+  tool_version: string;
+  fingerprint: string;
+  [key: string]: unknown;
+}
+
+export interface StageDirOptions {
+  stage: string;
+  out: string;
+  fingerprint: string;
+}
+
+export interface StageDirResult<R extends StageReport> {
+  report: R;
+  /** True when the folder was already complete for this fingerprint. */
+  skipped: boolean;
+}
+
+async function readReport(dir: string): Promise<StageReport | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as StageReport;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes temporary folders left by runs that died (their process is gone). */
+async function removeStaleTemps(out: string): Promise<void> {
+  const prefix = `${basename(out)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(out));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    let alive = false;
+    try {
+      alive = Number.isInteger(pid) && pid !== process.pid && process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) await rm(join(dirname(out), name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `body` in a fresh temporary folder and renames it to `out`; `body` returns the report
+ * (without the runner's fields), which is written as `report.json`.
+ */
+export async function runStageDir<R extends StageReport>(
+  opts: StageDirOptions,
+  body: (dir: string) => Promise<Omit<R, keyof StageReport>>,
+): Promise<StageDirResult<R>> {
+  const previous = await readReport(opts.out);
+  if (previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
+  if (!previous && (await exists(opts.out)) && (await readdir(opts.out)).length > 0) {
+    throw new UserError(`${opts.out} exists and is not a moe ${opts.stage} folder`, 'choose an empty or new --out folder; moe never overwrites other files');
+  }
+  if (previous && previous.stage !== opts.stage) {
+    throw new UserError(`${opts.out} holds a "${previous.stage}" stage, not "${opts.stage}"`, 'choose another --out folder');
+  }
+  await removeStaleTemps(opts.out);
+  const tmp = tempDirFor(opts.out);
+  await freshDir(tmp);
+  try {
+    const rest = await body(tmp);
+    const report = { stage: opts.stage, tool_version: TOOL_VERSION, fingerprint: opts.fingerprint, ...rest } as R;
+    await writeJsonAtomic(join(tmp, 'report.json'), report);
+    await commitDir(tmp, opts.out);
+    return { report, skipped: false };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** A path as recorded in reports: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return (rel && !rel.startsWith('..') && !rel.startsWith(sep) ? rel : path).split(sep).join('/');
+}

@@ -1,0 +1,127 @@
+/**
+ * Code ingestion: a source tree becomes one document per file, as The Stack builds it.
+ * Walk with fast-glob, honour every `.gitignore` in the tree (via the `ignore` package, which
+ * implements git's matching rules), skip VCS/dependency/vendored folders, oversized files and
+ * files of unknown language; in the reader, skip binary (NUL byte) and undecodable files.
+ */
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import fg from 'fast-glob';
+import ignore, { type Ignore } from 'ignore';
+import type { Doc } from '../core/doc.js';
+import type { StageStats } from '../core/stats.js';
+import { languageOf } from './languages.js';
+import { licenseOf } from './license.js';
+
+/** Folders never walked: VCS metadata, dependency caches and vendored third-party code. */
+export const DEFAULT_SKIP_DIRS = [
+  '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'vendor', 'vendors', 'third_party',
+  'third-party', 'thirdparty', '3rdparty', 'Pods', 'Godeps', '.venv', 'venv', '__pycache__', '.tox',
+  '.mypy_cache', '.pytest_cache', '.gradle', '.idea', '.vscode',
+];
+
+export interface CodeOptions {
+  maxFileBytes: number;
+  skipDirs: string[];
+  gitignore: boolean;
+  extensions: Record<string, string>;
+}
+
+/** One file found under a tree, with its path relative to the walked root. */
+export interface TreeFile {
+  path: string;
+  rel: string;
+  size: number;
+}
+
+/** Lists every regular file under `root` (sorted), minus skipped folders and gitignored paths. */
+export async function walkTree(root: string, opts: CodeOptions, stats: StageStats): Promise<TreeFile[]> {
+  const entries = await fg('**/*', {
+    cwd: root,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    stats: true,
+    ignore: opts.skipDirs.map((d) => `**/${d}/**`),
+    suppressErrors: true,
+  });
+  const files = entries
+    .filter((e) => e.stats?.isFile())
+    .map((e) => ({ path: posix.join(root.split('\\').join('/'), e.path), rel: e.path, size: e.stats!.size }))
+    .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  if (!opts.gitignore) return files;
+  const rules = new Map<string, Ignore>();
+  for (const f of files) {
+    if (posix.basename(f.rel) !== '.gitignore') continue;
+    try {
+      rules.set(posix.dirname(f.rel), ignore().add(await readFile(f.path, 'utf8')));
+    } catch {
+      /* an unreadable .gitignore ignores nothing */
+    }
+  }
+  if (rules.size === 0) return files;
+  return files.filter((f) => {
+    const ignored = isIgnored(f.rel, rules);
+    if (ignored) stats.count('skipped.gitignored');
+    return !ignored;
+  });
+}
+
+function isIgnored(rel: string, rules: Map<string, Ignore>): boolean {
+  const parts = rel.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const dir = i === 0 ? '.' : parts.slice(0, i).join('/');
+    const rule = rules.get(dir);
+    if (rule && rule.ignores(parts.slice(i).join('/'))) return true;
+  }
+  return false;
+}
+
+/** A code file the planner accepted, ready for a worker to read. */
+export interface CodeUnit {
+  kind: 'code';
+  path: string;
+  /** Id of the document: the input's name plus the path inside it. */
+  id: string;
+  rel: string;
+  repo: string;
+  language: string;
+  size: number;
+  license?: string;
+}
+
+/** Turns walked files into code units, counting what is skipped and why. */
+export async function planCode(root: string, label: string, files: TreeFile[], opts: CodeOptions, stats: StageStats): Promise<CodeUnit[]> {
+  const license = await licenseOf(root, files);
+  const units: CodeUnit[] = [];
+  for (const f of files) {
+    const language = languageOf(posix.basename(f.rel), opts.extensions);
+    if (!language) stats.count('skipped.unknown_language');
+    else if (f.size > opts.maxFileBytes) stats.count('skipped.too_large');
+    else if (f.size === 0) stats.count('skipped.empty');
+    else units.push({ kind: 'code', path: f.path, id: `${label}/${f.rel}`, rel: f.rel, repo: posix.basename(label), language, size: f.size, ...(license ? { license } : {}) });
+  }
+  return units;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads one code file into a document, or counts why it is skipped. */
+export async function readCode(unit: CodeUnit, stats: StageStats): Promise<Doc | undefined> {
+  const bytes = await readFile(unit.path);
+  if (bytes.subarray(0, 8192).includes(0)) {
+    stats.count('skipped.binary');
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    stats.count('skipped.undecodable');
+    return undefined;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const metadata: Doc['metadata'] = { path: unit.rel, repo: unit.repo, language: unit.language, bytes: bytes.length };
+  if (unit.license) metadata.license = unit.license;
+  return { id: unit.id, text, source: 'code', metadata };
+}

@@ -1,0 +1,130 @@
+/**
+ * `moe ingest`: plan the inputs, read them in parallel (ordered), write part files and
+ * `report.json` into the stage folder.
+ */
+import { stat } from 'node:fs/promises';
+import type { IngestConfig } from '../config/schema.js';
+import { hashConfig } from '../config/load.js';
+import type { Doc } from '../core/doc.js';
+import { Progress } from '../core/log.js';
+import { orderedPool } from '../core/pool.js';
+import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
+import { type FileError, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
+import { type PartInfo, PartWriter } from '../io/jsonl.js';
+import { sha256Text } from '../io/files.js';
+import { type Unit, planInputs } from './plan.js';
+import type { IngestTask, InputRecord, TaskOptions } from './task.js';
+
+export interface IngestRun {
+  inputs: string[];
+  out: string;
+  config: IngestConfig;
+  shard?: { index: number; count: number };
+  workers: number;
+  /** No progress lines (tests). */
+  silent?: boolean;
+}
+
+export interface IngestReport extends StageReport {
+  config_sha256: string;
+  config: IngestConfig;
+  shard: string;
+  inputs: InputRecord[];
+  outputs: PartInfo[];
+  docs_out: number;
+  stats: StatsReport;
+  timing: { seconds: number; workers: number };
+}
+
+export interface IngestResult {
+  report: IngestReport;
+  skipped: boolean;
+  errors: FileError[];
+}
+
+const CODE_BATCH_FILES = 64;
+const CODE_BATCH_BYTES = 4 << 20;
+
+/** Groups units into tasks: consecutive code files share a task, the rest go alone. */
+export function makeTasks(units: Unit[]): IngestTask[] {
+  const tasks: IngestTask[] = [];
+  let code: Unit[] = [];
+  let codeBytes = 0;
+  const flush = (): void => {
+    if (code.length) tasks.push({ units: code });
+    code = [];
+    codeBytes = 0;
+  };
+  for (const u of units) {
+    if (u.kind !== 'code') {
+      flush();
+      tasks.push({ units: [u] });
+      continue;
+    }
+    if (code.length >= CODE_BATCH_FILES || codeBytes + u.size > CODE_BATCH_BYTES) flush();
+    code.push(u);
+    codeBytes += u.size;
+  }
+  flush();
+  return tasks;
+}
+
+async function fingerprintOf(units: Unit[], run: IngestRun): Promise<string> {
+  const files: Array<[string, number, number]> = [];
+  for (const u of units) {
+    try {
+      const s = await stat(u.path);
+      files.push([u.path, s.size, Math.floor(s.mtimeMs)]);
+    } catch {
+      files.push([u.path, -1, 0]);
+    }
+  }
+  return sha256Text(JSON.stringify({ v: TOOL_VERSION, config: hashConfig(run.config), shard: run.shard ?? null, files }));
+}
+
+export async function runIngest(run: IngestRun): Promise<IngestResult> {
+  const t0 = Date.now();
+  const planStats = new StageStats();
+  const all = await planInputs(run.inputs, { source: run.config.source, code: run.config.code }, planStats);
+  const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
+  const fingerprint = await fingerprintOf(units, run);
+  const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint }, async (dir) => {
+    const stats = new StageStats();
+    stats.merge(planStats.data);
+    const writer = new PartWriter({ dir, maxPartBytes: run.config.partMaxBytes });
+    const progress = new Progress({ label: 'ingest', totalBytes: units.reduce((s, u) => s + u.size, 0), silent: run.silent });
+    const init: TaskOptions = { arxiv: run.config.arxiv, web: run.config.web };
+    const inputs: InputRecord[] = [];
+    const tasks = makeTasks(units);
+    let docsOut = 0;
+    for await (const ev of orderedPool<IngestTask, Doc, InputRecord[]>({ tasks, workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+      if (ev.type === 'batch') {
+        for (const doc of ev.items) {
+          await writer.write(doc);
+          stats.count(`docs_out.${doc.source}`);
+          stats.observe('doc_chars', doc.text.length);
+        }
+        docsOut += ev.items.length;
+        progress.add(ev.items.length, 0);
+      } else {
+        stats.merge(ev.stats);
+        inputs.push(...ev.result.map((r) => ({ ...r, path: displayPath(r.path) })));
+        progress.add(0, tasks[ev.index]!.units.reduce((s, u) => s + u.size, 0));
+      }
+    }
+    const outputs = (await writer.close()).map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
+    progress.done();
+    stats.count('docs_out', docsOut);
+    return {
+      config_sha256: hashConfig(run.config),
+      config: run.config,
+      shard: run.shard ? `${run.shard.index}/${run.shard.count}` : '0/1',
+      inputs,
+      outputs,
+      docs_out: docsOut,
+      stats: statsToReport({ ...stats.data, errors: stats.data.errors.map((e) => ({ ...e, path: displayPath(e.path) })) }),
+      timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
+    };
+  });
+  return { ...result, errors: result.report.stats.errors as FileError[] };
+}

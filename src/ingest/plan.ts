@@ -1,0 +1,164 @@
+/**
+ * Planning: turn the input paths into an ordered list of units (one code file, one paper, one
+ * web file), deciding each file's source family (`--source auto`) from its name and, when the
+ * name is not enough, its first bytes. The order is the sorted walk order of each input, inputs
+ * in the order given, so ids, `--shard I/N` partitions and output order never vary.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { posix, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { StageStats } from '../core/stats.js';
+import { compressionOf, openBytes, readHead } from '../io/compress.js';
+import { isTarHeader } from '../io/tar.js';
+import { arxivIdOf, type ArxivUnit } from './arxiv.js';
+import { type CodeOptions, type CodeUnit, type TreeFile, planCode, walkTree } from './code.js';
+import { languageOf } from './languages.js';
+import type { WebFormat, WebUnit } from './web.js';
+
+export type SourceChoice = 'auto' | 'code' | 'arxiv' | 'web';
+export type Unit = CodeUnit | ArxivUnit | WebUnit;
+
+type FileKind = { kind: 'web'; format: WebFormat } | { kind: 'arxiv' } | { kind: 'tex' } | { kind: 'code' } | { kind: 'unknown' };
+
+/** Classification by file name alone; `undefined` when the content must decide. */
+export function kindByName(name: string): FileKind | undefined {
+  const n = name.toLowerCase();
+  if (/\.warc(\.gz|\.zst)?$/.test(n)) return { kind: 'web', format: n.includes('.wet') ? 'wet' : 'warc' };
+  if (/\.wet(\.gz|\.zst)?$/.test(n)) return { kind: 'web', format: 'wet' };
+  if (/\.(jsonl|ndjson)(\.gz|\.zst)?$/.test(n) || /\.json\.(gz|zst)$/.test(n)) return { kind: 'web', format: 'jsonl' };
+  if (/\.(tar\.gz|tgz|tar|tar\.zst)$/.test(n)) return { kind: 'arxiv' };
+  if (/\.tex$/.test(n)) return { kind: 'tex' };
+  if (/\.(gz|zst)$/.test(n)) return arxivIdOf(n) ? { kind: 'arxiv' } : undefined;
+  return undefined;
+}
+
+/** Classification by the first decompressed bytes: tar, WARC, JSON lines or TeX. */
+export async function kindByContent(path: string): Promise<FileKind> {
+  let head: Buffer = Buffer.alloc(0);
+  try {
+    if (compressionOf(await readHead(path, 4)) === 'none') head = await readHead(path, 1024);
+    else {
+      const parts: Uint8Array[] = [];
+      let n = 0;
+      for await (const c of openBytes(path)) {
+        parts.push(c);
+        n += c.length;
+        if (n >= 1024) break;
+      }
+      head = Buffer.concat(parts);
+    }
+  } catch {
+    return { kind: 'unknown' };
+  }
+  if (isTarHeader(head)) return { kind: 'arxiv' };
+  const text = head.toString('latin1');
+  if (/^WARC\/\d/.test(text)) return { kind: 'web', format: /WARC-Type:\s*conversion/i.test(text) ? 'wet' : 'warc' };
+  if (/^\s*\{/.test(text)) return { kind: 'web', format: 'jsonl' };
+  if (/\\(documentclass|documentstyle|section|begin\{)/.test(text)) return { kind: 'arxiv' };
+  return { kind: 'unknown' };
+}
+
+const DOCCLASS = /^[^%\n]*\\document(class|style)\b/m;
+
+interface PlanContext {
+  source: SourceChoice;
+  code: CodeOptions;
+  stats: StageStats;
+}
+
+/** Units of one input directory. */
+async function planDir(root: string, label: string, ctx: PlanContext): Promise<Unit[]> {
+  const files = await walkTree(root, ctx.code, ctx.stats);
+  if (ctx.source === 'code') return planCode(root, label, files, ctx.code, ctx.stats);
+  const units: Array<{ rel: string; unit: Unit }> = [];
+  const codeFiles: TreeFile[] = [];
+  const texFiles: TreeFile[] = [];
+  for (const f of files) {
+    const kind = kindByName(posix.basename(f.rel)) ?? (languageOf(posix.basename(f.rel), ctx.code.extensions) ? { kind: 'code' as const } : await kindByContent(f.path));
+    const id = `${label}/${f.rel}`;
+    if (kind.kind === 'web' && ctx.source !== 'arxiv') units.push({ rel: f.rel, unit: { kind: 'web', path: f.path, id, format: kind.format, size: f.size } });
+    else if (kind.kind === 'arxiv' && ctx.source !== 'web') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id, size: f.size } });
+    else if (kind.kind === 'tex' && ctx.source !== 'web') texFiles.push(f);
+    else if (kind.kind === 'code' && ctx.source === 'auto') codeFiles.push(f);
+    else ctx.stats.count(ctx.source === 'auto' ? 'skipped.unknown_type' : `skipped.not_${ctx.source}`);
+  }
+  // a folder whose own .tex files include a \documentclass is a paper; its .tex subtree belongs to it
+  const roots = new Set<string>();
+  for (const f of texFiles) {
+    if (f.size <= 20_000_000 && DOCCLASS.test(await readFile(f.path, 'latin1'))) roots.add(posix.dirname(f.rel));
+  }
+  const papers = new Map<string, TreeFile[]>();
+  for (const f of texFiles) {
+    let dir: string | undefined = posix.dirname(f.rel);
+    for (;;) {
+      if (roots.has(dir)) break;
+      if (dir === '.') {
+        dir = undefined;
+        break;
+      }
+      dir = posix.dirname(dir);
+    }
+    if (dir !== undefined) papers.set(dir, [...(papers.get(dir) ?? []), f]);
+    else if (ctx.source === 'arxiv') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id: `${label}/${f.rel}`, size: f.size } });
+    else codeFiles.push(f);
+  }
+  for (const [dir, members] of papers) {
+    const path = dir === '.' ? root : posix.join(root, dir);
+    const files = members.map((m) => (dir === '.' ? m.rel : m.rel.slice(dir.length + 1)));
+    const id = dir === '.' ? label : `${label}/${dir}`;
+    units.push({ rel: dir === '.' ? '' : dir, unit: { kind: 'arxiv', path, id, files, size: members.reduce((s, m) => s + m.size, 0) } });
+  }
+  for (const u of await planCode(root, label, codeFiles.sort((a, b) => (a.rel < b.rel ? -1 : 1)), ctx.code, ctx.stats)) units.push({ rel: u.rel, unit: u });
+  return units.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((u) => u.unit);
+}
+
+/** Units of one input file. */
+async function planFile(path: string, label: string, size: number, ctx: PlanContext): Promise<Unit[]> {
+  const name = posix.basename(path);
+  const unit = { path, id: label, size };
+  // a lone code file is named after its folder, as if that folder had been walked
+  const asCode = (): Promise<CodeUnit[]> =>
+    planCode(posix.dirname(path), posix.basename(posix.dirname(path)), [{ path, rel: name, size }], ctx.code, ctx.stats);
+  if (ctx.source === 'code') return asCode();
+  const kind = kindByName(name) ?? (languageOf(name, ctx.code.extensions) ? ({ kind: 'code' } as const) : await kindByContent(path));
+  const forced = ctx.source === 'auto' ? kind : ctx.source === 'web' ? (kind.kind === 'web' ? kind : { kind: 'web' as const, format: 'jsonl' as const }) : { kind: 'arxiv' as const };
+  if (forced.kind === 'web') return [{ kind: 'web', format: forced.format, ...unit }];
+  if (forced.kind === 'arxiv' || forced.kind === 'tex') return [{ kind: 'arxiv', ...unit }];
+  if (forced.kind === 'code') return asCode();
+  ctx.stats.error(path, 'cannot tell the source of this file (use --source code|arxiv|web)');
+  return [];
+}
+
+export interface PlanOptions {
+  source: SourceChoice;
+  code: CodeOptions;
+}
+
+/** Plans every input; a missing input is a user error, an unreadable one is reported. */
+export async function planInputs(inputs: string[], opts: PlanOptions, stats: StageStats): Promise<Unit[]> {
+  const ctx: PlanContext = { ...opts, stats };
+  const units: Unit[] = [];
+  for (const input of inputs) {
+    const path = resolve(input).split('\\').join('/');
+    let st;
+    try {
+      st = await stat(path);
+    } catch {
+      throw new UserError(`input not found: ${input}`, 'check the path; inputs are files or folders of code, arXiv sources or web crawls');
+    }
+    const label = posix.basename(path);
+    if (st.isDirectory()) units.push(...(await planDir(path, label, ctx)));
+    else units.push(...(await planFile(path, label, st.size, ctx)));
+  }
+  return units;
+}
+
+/** `I/N` → zero-based shard index and count. */
+export function parseShard(spec: string | undefined): { index: number; count: number } | undefined {
+  if (spec === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) {
+    throw new UserError(`bad --shard "${spec}"`, 'use I/N with 0 <= I < N, e.g. --shard 0/4 for the first of four parts');
+  }
+  return { index: Number(m[1]), count: Number(m[2]) };
+}

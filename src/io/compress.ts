@@ -1,0 +1,111 @@
+/**
+ * Opens input files as streams of decompressed bytes. Compression is recognised by magic
+ * number (gzip 1f 8b, zstd 28 b5 2f fd), not by file name, so a mislabelled file still reads.
+ * gzip uses node:zlib, which continues across concatenated members (Common Crawl's multi-member
+ * WARC.gz); zstd uses fzstd's streaming decoder, since Node 20's zlib has no zstd.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Reads the first bytes of a file (fewer if the file is shorter). */
+export async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+export function compressionOf(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** Strips `.gz` / `.zst` / `.zstd` from a file name, to see what is inside. */
+export function innerName(name: string): string {
+  return name.replace(/\.(gz|zst|zstd)$/i, '');
+}
+
+async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uint8Array> {
+  const out: Uint8Array[] = [];
+  const d = new Decompress((chunk) => {
+    out.push(chunk);
+  });
+  let sawInput = false;
+  for await (const chunk of source) {
+    sawInput = true;
+    d.push(chunk);
+    while (out.length) yield out.shift()!;
+  }
+  if (!sawInput) throw new Error('empty zstd stream');
+  try {
+    d.push(new Uint8Array(0), true);
+  } catch {
+    throw new Error('truncated zstd stream (unexpected end of data)');
+  }
+  while (out.length) yield out.shift()!;
+}
+
+async function* gzipChunks(path: string): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip();
+  const file = createReadStream(path);
+  file.on('error', (e) => gunzip.destroy(e));
+  file.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'Z_BUF_ERROR') throw new Error('truncated gzip stream (unexpected end of file)');
+    if (code === 'Z_DATA_ERROR') throw new Error(`corrupt gzip data (${(e as Error).message})`);
+    throw e;
+  } finally {
+    file.destroy();
+  }
+}
+
+/** The decompressed bytes of a file, streamed in chunks; throws on corrupt or truncated data. */
+export async function* openBytes(path: string, compression?: Compression): AsyncGenerator<Uint8Array> {
+  const kind = compression ?? compressionOf(await readHead(path, 4));
+  if (kind === 'gzip') yield* gzipChunks(path);
+  else if (kind === 'zstd') {
+    try {
+      yield* zstdChunks(createReadStream(path) as AsyncIterable<Buffer>);
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(msg.startsWith('truncated') || msg.startsWith('empty') ? msg : `corrupt zstd data (${msg})`);
+    }
+  } else yield* createReadStream(path) as AsyncIterable<Buffer>;
+}
+
+/** Splits a byte stream into lines (without the trailing `\n` or `\r\n`), as Buffers. */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const c of chunks) {
+    const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      yield buf.subarray(start, end);
+      start = nl + 1;
+    }
+    rest = Buffer.from(buf.subarray(start));
+    buf = rest;
+  }
+  if (rest.length) yield rest;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Strict UTF-8 decoding: throws on invalid bytes instead of inserting U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
