@@ -10,6 +10,7 @@ import type { Doc } from '../core/doc.js';
 import type { StageStats } from '../core/stats.js';
 import { compressionOf, openBytes, readHead } from '../io/compress.js';
 import { isTarHeader, readTar } from '../io/tar.js';
+import { decodeWindows1252 } from '../text/encoding.js';
 import { cleanPaper } from './latex.js';
 
 export interface ArxivUnit {
@@ -38,14 +39,13 @@ export function arxivIdOf(name: string): { arxiv_id: string; yymm: string } | un
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
 
-/** Decodes TeX source: UTF-8 when valid, Latin-1 otherwise. */
+/** Decodes TeX source: UTF-8 when valid, Latin-1 (as windows-1252, its superset) otherwise. */
 export function decodeTex(bytes: Uint8Array): { text: string; latin1: boolean } {
   try {
     return { text: utf8.decode(bytes), latin1: false };
   } catch {
-    return { text: latin1.decode(bytes), latin1: true };
+    return { text: decodeWindows1252(bytes), latin1: true };
   }
 }
 

@@ -90,9 +90,9 @@ export interface CodeUnit {
   license?: string;
 }
 
-/** Turns walked files into code units, counting what is skipped and why. */
-export async function planCode(root: string, label: string, files: TreeFile[], opts: CodeOptions, stats: StageStats): Promise<CodeUnit[]> {
-  const license = await licenseOf(root, files);
+/** Turns walked files into code units, counting what is skipped and why; `tree` is the whole walk (for LICENSE). */
+export async function planCode(root: string, label: string, files: TreeFile[], opts: CodeOptions, stats: StageStats, tree: TreeFile[] = files): Promise<CodeUnit[]> {
+  const license = await licenseOf(root, tree);
   const units: CodeUnit[] = [];
   for (const f of files) {
     const language = languageOf(posix.basename(f.rel), opts.extensions);

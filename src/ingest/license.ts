@@ -7,21 +7,23 @@ import type { TreeFile } from './code.js';
 
 const LICENSE_FILE = /^(licen[cs]e|copying)(\.(md|txt|rst))?$/i;
 
-const PATTERNS: Array<[string, RegExp]> = [
-  ['Apache-2.0', /Apache License,?\s+Version 2\.0/i],
-  ['MIT', /Permission is hereby granted, free of charge, to any person obtaining a copy/i],
-  ['LGPL-3.0', /GNU LESSER GENERAL PUBLIC LICENSE\s+Version 3/i],
-  ['LGPL-2.1', /GNU LESSER GENERAL PUBLIC LICENSE\s+Version 2\.1/i],
-  ['AGPL-3.0', /GNU AFFERO GENERAL PUBLIC LICENSE/i],
-  ['GPL-3.0', /GNU GENERAL PUBLIC LICENSE\s+Version 3/i],
-  ['GPL-2.0', /GNU GENERAL PUBLIC LICENSE\s+Version 2/i],
-  ['MPL-2.0', /Mozilla Public License,?\s+(version|v\.?)\s*2\.0/i],
-  ['BSD-3-Clause', /Neither the name of .{1,200} nor the names of (its|the) contributors/is],
-  ['BSD-2-Clause', /Redistributions in binary form must reproduce the above copyright notice/i],
-  ['ISC', /Permission to use, copy, modify, and\/or distribute this software for any purpose/i],
-  ['Unlicense', /This is free and unencumbered software released into the public domain/i],
-  ['PSF-2.0', /PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2/i],
+/** Distinctive phrases; any run of whitespace in the file matches a space here. */
+const PHRASES: Array<[string, string]> = [
+  ['Apache-2.0', 'Apache License,? Version 2\\.0'],
+  ['MIT', 'Permission is hereby granted, free of charge, to any person obtaining a copy'],
+  ['LGPL-3.0', 'GNU LESSER GENERAL PUBLIC LICENSE Version 3'],
+  ['LGPL-2.1', 'GNU LESSER GENERAL PUBLIC LICENSE Version 2\\.1'],
+  ['AGPL-3.0', 'GNU AFFERO GENERAL PUBLIC LICENSE'],
+  ['GPL-3.0', 'GNU GENERAL PUBLIC LICENSE Version 3'],
+  ['GPL-2.0', 'GNU GENERAL PUBLIC LICENSE Version 2'],
+  ['MPL-2.0', 'Mozilla Public License,? (version|v\\.?) ?2\\.0'],
+  ['BSD-3-Clause', 'Neither the name of .{1,200}? nor the names of (its|the) contributors'],
+  ['BSD-2-Clause', 'Redistributions in binary form must reproduce the above copyright notice'],
+  ['ISC', 'Permission to use, copy, modify, and/or distribute this software for any purpose'],
+  ['Unlicense', 'This is free and unencumbered software released into the public domain'],
+  ['PSF-2.0', 'PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2'],
 ];
+const PATTERNS = PHRASES.map(([id, phrase]) => [id, new RegExp(phrase.replace(/ /g, '\\s+'), 'is')] as const);
 
 /** Matches license text against the known phrases, most specific first. */
 export function identifyLicense(text: string): string | undefined {

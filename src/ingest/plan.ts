@@ -108,7 +108,7 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
     const id = dir === '.' ? label : `${label}/${dir}`;
     units.push({ rel: dir === '.' ? '' : dir, unit: { kind: 'arxiv', path, id, files, size: members.reduce((s, m) => s + m.size, 0) } });
   }
-  for (const u of await planCode(root, label, codeFiles.sort((a, b) => (a.rel < b.rel ? -1 : 1)), ctx.code, ctx.stats)) units.push({ rel: u.rel, unit: u });
+  for (const u of await planCode(root, label, codeFiles.sort((a, b) => (a.rel < b.rel ? -1 : 1)), ctx.code, ctx.stats, files)) units.push({ rel: u.rel, unit: u });
   return units.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((u) => u.unit);
 }
 

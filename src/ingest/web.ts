@@ -11,6 +11,7 @@ import { reasonOf } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
 import { decodeUtf8, openBytes, splitLines } from '../io/compress.js';
 import { type WarcRecord, parseHttpResponse, readWarc } from '../io/warc.js';
+import { decodeWindows1252, decodeWithLabel } from '../text/encoding.js';
 import { type HtmlOptions, extractMainText } from './html.js';
 
 export type WebFormat = 'warc' | 'wet' | 'jsonl';
@@ -57,23 +58,18 @@ function metaCharset(head: Buffer): string | undefined {
   return /<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)/i.exec(s)?.[1];
 }
 
-function decoderFor(label: string | undefined): InstanceType<typeof TextDecoder> | undefined {
-  if (!label) return undefined;
-  try {
-    return new TextDecoder(label.toLowerCase());
-  } catch {
-    return undefined;
-  }
-}
-
 /** Decodes an HTML body with the declared charset, else strict UTF-8, else windows-1252. */
 export function decodeHtml(body: Buffer, headerCharset: string | undefined): { text: string; charset: string } {
-  const declared = decoderFor(headerCharset) ?? decoderFor(metaCharset(body.subarray(0, 4096)));
-  if (declared && declared.encoding !== 'utf-8') return { text: declared.decode(body), charset: declared.encoding };
+  for (const label of [headerCharset, metaCharset(body.subarray(0, 4096))]) {
+    if (!label) continue;
+    const decoded = decodeWithLabel(body, label);
+    if (decoded && decoded.encoding !== 'utf-8') return { text: decoded.text, charset: decoded.encoding };
+    if (decoded) break; // declared UTF-8: decoded strictly below, with a fallback for mislabelled pages
+  }
   try {
     return { text: decodeUtf8(body), charset: 'utf-8' };
   } catch {
-    return { text: new TextDecoder('windows-1252').decode(body), charset: 'windows-1252' };
+    return { text: decodeWindows1252(body), charset: 'windows-1252' };
   }
 }
 
