@@ -106,9 +106,8 @@ export async function planCode(root: string, label: string, files: TreeFile[], o
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads one code file into a document, or counts why it is skipped. */
-export async function readCode(unit: CodeUnit, stats: StageStats): Promise<Doc | undefined> {
-  const bytes = await readFile(unit.path);
+/** Turns one code file's bytes into a document, or counts why it is skipped. */
+export function codeDoc(unit: CodeUnit, bytes: Uint8Array, stats: StageStats): Doc | undefined {
   if (bytes.subarray(0, 8192).includes(0)) {
     stats.count('skipped.binary');
     return undefined;

@@ -2,15 +2,14 @@
  * `moe ingest`: plan the inputs, read them in parallel (ordered), write part files and
  * `report.json` into the stage folder.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../config/load.js';
-import type { Doc } from '../core/doc.js';
 import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { type FileError, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { type PartInfo, PartWriter } from '../io/jsonl.js';
+import { type EncodedBatch, type PartInfo, PartWriter } from '../io/jsonl.js';
 import { sha256Text } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
 import type { IngestTask, InputRecord, TaskOptions } from './task.js';
@@ -69,11 +68,11 @@ export function makeTasks(units: Unit[]): IngestTask[] {
   return tasks;
 }
 
-async function fingerprintOf(units: Unit[], run: IngestRun): Promise<string> {
+function fingerprintOf(units: Unit[], run: IngestRun): string {
   const files: Array<[string, number, number]> = [];
   for (const u of units) {
     try {
-      const s = await stat(u.path);
+      const s = statSync(u.path);
       files.push([u.path, s.size, Math.floor(s.mtimeMs)]);
     } catch {
       files.push([u.path, -1, 0]);
@@ -87,7 +86,7 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
   const planStats = new StageStats();
   const all = await planInputs(run.inputs, { source: run.config.source, code: run.config.code }, planStats);
   const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
-  const fingerprint = await fingerprintOf(units, run);
+  const fingerprint = fingerprintOf(units, run);
   const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint }, async (dir) => {
     const stats = new StageStats();
     stats.merge(planStats.data);
@@ -97,15 +96,13 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
     const inputs: InputRecord[] = [];
     const tasks = makeTasks(units);
     let docsOut = 0;
-    for await (const ev of orderedPool<IngestTask, Doc, InputRecord[]>({ tasks, workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    for await (const ev of orderedPool<IngestTask, EncodedBatch, InputRecord[]>({ tasks, workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
       if (ev.type === 'batch') {
-        for (const doc of ev.items) {
-          await writer.write(doc);
-          stats.count(`docs_out.${doc.source}`);
-          stats.observe('doc_chars', doc.text.length);
+        for (const batch of ev.items) {
+          await writer.writeEncoded(batch);
+          docsOut += batch.docs;
+          progress.add(batch.docs, 0);
         }
-        docsOut += ev.items.length;
-        progress.add(ev.items.length, 0);
       } else {
         stats.merge(ev.stats);
         inputs.push(...ev.result.map((r) => ({ ...r, path: displayPath(r.path) })));

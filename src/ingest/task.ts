@@ -4,14 +4,15 @@
  * A unit that fails is reported with its path and reason; documents it yielded before failing
  * were complete and are kept; nothing partial is ever yielded.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Doc } from '../core/doc.js';
 import { reasonOf } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
-import { sha256File } from '../io/files.js';
+import { readBytes, sha256Bytes, sha256File } from '../io/files.js';
+import { type EncodedBatch, encodeBatch } from '../io/jsonl.js';
 import { type ArxivOptions, readArxiv } from './arxiv.js';
-import { readCode } from './code.js';
+import { codeDoc } from './code.js';
 import type { Unit } from './plan.js';
 import { type WebOptions, webDocs } from './web.js';
 
@@ -31,33 +32,29 @@ export interface InputRecord {
   sha256: string;
 }
 
-const BATCH_DOCS = 256;
+/** A batch (one gzip member in the output) closes at this many documents or text bytes. */
+const BATCH_DOCS = 1024;
 const BATCH_BYTES = 1 << 20;
 
-async function* unitDocs(unit: Unit, opts: TaskOptions, stats: StageStats): AsyncGenerator<Doc> {
+async function* unitDocs(unit: Unit, opts: TaskOptions, stats: StageStats, inputs: InputRecord[]): AsyncGenerator<Doc> {
   if (unit.kind === 'code') {
-    const doc = await readCode(unit, stats);
+    // read once: the same bytes make the document and its input hash
+    const bytes = readBytes(unit.path);
+    inputs.push({ path: unit.path, size: bytes.length, sha256: sha256Bytes(bytes) });
+    const doc = codeDoc(unit, bytes, stats);
     if (doc) yield doc;
-  } else if (unit.kind === 'arxiv') {
+    return;
+  }
+  // hashed first, so a file that turns out corrupt is still recorded as an input
+  const paths = unit.kind === 'arxiv' && unit.files ? unit.files.map((f) => posix.join(unit.path, f)) : [unit.path];
+  for (const path of paths) inputs.push({ path, size: statSync(path).size, sha256: sha256File(path) });
+  if (unit.kind === 'arxiv') {
     const doc = await readArxiv(unit, opts.arxiv, stats);
     if (doc) yield doc;
   } else yield* webDocs(unit, opts.web, stats);
 }
 
-async function recordInputs(unit: Unit): Promise<InputRecord[]> {
-  const paths = unit.kind === 'arxiv' && unit.files ? unit.files.map((f) => posix.join(unit.path, f)) : [unit.path];
-  const out: InputRecord[] = [];
-  for (const path of paths) {
-    try {
-      out.push({ path, size: (await stat(path)).size, sha256: await sha256File(path) });
-    } catch {
-      /* unreadable: already reported by the reader */
-    }
-  }
-  return out;
-}
-
-export async function* runTask(task: IngestTask, init: unknown, stats: StageStats): AsyncGenerator<Doc[], InputRecord[]> {
+export async function* runTask(task: IngestTask, init: unknown, stats: StageStats): AsyncGenerator<EncodedBatch[], InputRecord[]> {
   const opts = init as TaskOptions;
   const inputs: InputRecord[] = [];
   let batch: Doc[] = [];
@@ -66,11 +63,13 @@ export async function* runTask(task: IngestTask, init: unknown, stats: StageStat
     stats.count('files_in');
     stats.count('bytes_in', unit.size);
     try {
-      for await (const doc of unitDocs(unit, opts, stats)) {
+      for await (const doc of unitDocs(unit, opts, stats, inputs)) {
         batch.push(doc);
         bytes += doc.text.length;
+        stats.count(`docs_out.${doc.source}`);
+        stats.observe('doc_chars', doc.text.length);
         if (batch.length >= BATCH_DOCS || bytes >= BATCH_BYTES) {
-          yield batch;
+          yield [encodeBatch(batch)];
           batch = [];
           bytes = 0;
         }
@@ -78,8 +77,7 @@ export async function* runTask(task: IngestTask, init: unknown, stats: StageStat
     } catch (e) {
       stats.error(unit.path, reasonOf(e));
     }
-    inputs.push(...(await recordInputs(unit)));
   }
-  if (batch.length) yield batch;
+  if (batch.length) yield [encodeBatch(batch)];
   return inputs;
 }

@@ -1,14 +1,11 @@
 /**
  * Document part files: gzip-compressed JSONL (`part-00000.jsonl.gz`, …), the datatrove/Dolma
- * format of DESIGN §3. The writer rolls to a new part when the uncompressed size would pass a
- * bound, so part boundaries depend only on the documents, never on timing or worker count.
+ * format of DESIGN §3. Each part is a sequence of gzip members, one per batch of documents.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { type Hash, createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { type Doc, checkDoc, docToJson } from '../core/doc.js';
 import { DataError } from '../core/errors.js';
 import { decodeUtf8, openBytes, splitLines } from './compress.js';
@@ -18,8 +15,28 @@ import { listDir } from './files.js';
 export interface PartInfo {
   file: string;
   docs: number;
+  /** Uncompressed JSONL bytes. */
   bytes: number;
   sha256: string;
+}
+
+/** Documents already serialised and compressed (one gzip member), ready to append to a part. */
+export interface EncodedBatch {
+  docs: number;
+  /** Uncompressed JSONL bytes. */
+  bytes: number;
+  gz: Uint8Array;
+}
+
+/**
+ * Serialises and compresses documents into one gzip member. Workers call this so the
+ * expensive part of writing runs in parallel; a part file is a concatenation of members
+ * (multi-member gzip, readable by zcat, Python's gzip and every JSONL.gz reader).
+ */
+export function encodeBatch(docs: Doc[]): EncodedBatch {
+  const text = docs.map((d) => `${docToJson(d)}\n`).join('');
+  const raw = Buffer.from(text);
+  return { docs: docs.length, bytes: raw.length, gz: gzipSync(raw, { level: 6 }) };
 }
 
 export interface PartWriterOptions {
@@ -30,39 +47,30 @@ export interface PartWriterOptions {
   maxPartBytes?: number;
 }
 
-const CHUNK = 1 << 20;
+/** Documents buffered by `write` before they are compressed as one member. */
+const BATCH_BYTES = 1 << 20;
 
-class Part {
-  readonly gzip = createGzip({ level: 6 });
-  readonly hash = createHash('sha256');
-  readonly done: Promise<void>;
-  docs = 0;
-  bytes = 0;
-  pending: string[] = [];
-  pendingBytes = 0;
-
-  constructor(readonly file: string) {
-    const hash = this.hash;
-    this.done = pipeline(
-      this.gzip,
-      async function* (src: AsyncIterable<Buffer>) {
-        for await (const c of src) {
-          hash.update(c);
-          yield c;
-        }
-      },
-      createWriteStream(file),
-    );
-  }
+interface OpenPart {
+  file: string;
+  fd: number;
+  hash: Hash;
+  docs: number;
+  bytes: number;
 }
 
-/** Writes documents into numbered gzip JSONL parts in the order they are given. */
+/**
+ * Writes documents into numbered gzip JSONL parts, in the order given. Parts roll over
+ * between batches when the next batch would pass `maxPartBytes`, so boundaries depend only on
+ * the documents. Accepts single documents (`write`) or worker-encoded batches (`writeEncoded`).
+ */
 export class PartWriter {
-  private part: Part | undefined;
+  private part: OpenPart | undefined;
   private index = 0;
   private readonly parts: PartInfo[] = [];
   private readonly prefix: string;
   private readonly maxPartBytes: number;
+  private pending: Doc[] = [];
+  private pendingBytes = 0;
 
   constructor(private readonly opts: PartWriterOptions) {
     this.prefix = opts.prefix ?? 'part';
@@ -70,43 +78,58 @@ export class PartWriter {
   }
 
   async write(doc: Doc): Promise<void> {
-    const line = `${docToJson(doc)}\n`;
-    const size = Buffer.byteLength(line);
-    if (this.part && this.part.docs > 0 && this.part.bytes + size > this.maxPartBytes) await this.closePart();
+    const size = Buffer.byteLength(docToJson(doc)) + 1;
+    const used = (this.part?.bytes ?? 0) + this.pendingBytes;
+    if (used > 0 && used + size > this.maxPartBytes) {
+      this.flushPending();
+      this.closePart();
+    }
+    this.pending.push(doc);
+    this.pendingBytes += size;
+    if (this.pendingBytes >= BATCH_BYTES) this.flushPending();
+  }
+
+  /** Appends a batch encoded by `encodeBatch` (after any documents given to `write`). */
+  async writeEncoded(batch: EncodedBatch): Promise<void> {
+    this.flushPending();
+    if (this.part && this.part.docs > 0 && this.part.bytes + batch.bytes > this.maxPartBytes) this.closePart();
+    this.append(batch);
+  }
+
+  private flushPending(): void {
+    if (!this.pending.length) return;
+    const batch = encodeBatch(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.append(batch);
+  }
+
+  private append(batch: EncodedBatch): void {
+    if (batch.docs === 0) return;
     if (!this.part) {
-      await mkdir(this.opts.dir, { recursive: true });
-      const name = `${this.prefix}-${String(this.index++).padStart(5, '0')}.jsonl.gz`;
-      this.part = new Part(join(this.opts.dir, name));
+      mkdirSync(this.opts.dir, { recursive: true });
+      const file = join(this.opts.dir, `${this.prefix}-${String(this.index++).padStart(5, '0')}.jsonl.gz`);
+      this.part = { file, fd: openSync(file, 'w'), hash: createHash('sha256'), docs: 0, bytes: 0 };
     }
     const p = this.part;
-    p.pending.push(line);
-    p.pendingBytes += size;
-    p.docs += 1;
-    p.bytes += size;
-    if (p.pendingBytes >= CHUNK) await this.flush(p);
+    writeSync(p.fd, batch.gz);
+    p.hash.update(batch.gz);
+    p.docs += batch.docs;
+    p.bytes += batch.bytes;
   }
 
-  private async flush(p: Part): Promise<void> {
-    if (!p.pending.length) return;
-    const ok = p.gzip.write(p.pending.join(''));
-    p.pending = [];
-    p.pendingBytes = 0;
-    if (!ok) await new Promise<void>((resolve) => p.gzip.once('drain', resolve));
-  }
-
-  private async closePart(): Promise<void> {
+  private closePart(): void {
     const p = this.part;
     if (!p) return;
     this.part = undefined;
-    await this.flush(p);
-    p.gzip.end();
-    await p.done;
+    closeSync(p.fd);
     this.parts.push({ file: p.file, docs: p.docs, bytes: p.bytes, sha256: p.hash.digest('hex') });
   }
 
   /** Closes the last part and returns every part written. */
   async close(): Promise<PartInfo[]> {
-    await this.closePart();
+    this.flushPending();
+    this.closePart();
     return this.parts;
   }
 }

@@ -36,7 +36,7 @@ export async function verifyCommand(dir: string, flags: { json?: boolean }): Pro
   for (const f of files) {
     let actual: string;
     try {
-      actual = await sha256File(join(dir, f.file));
+      actual = sha256File(join(dir, f.file));
     } catch {
       bad.push(`${f.file}: missing`);
       continue;
