@@ -162,22 +162,24 @@ export function htmlBlocks(html: string): { blocks: Block[]; title: string } {
 }
 
 function classify(blocks: Block[], o: HtmlOptions): void {
+  const blockWords = blocks.map((b) => words(b.text));
   let stop = 0;
   let total = 0;
-  for (const b of blocks) {
-    for (const w of words(b.text)) {
-      total += 1;
-      if (ALL_STOP_WORDS.has(w)) stop += 1;
-    }
-  }
+  const stopCounts = blockWords.map((ws) => {
+    let n = 0;
+    for (const w of ws) if (ALL_STOP_WORDS.has(w)) n += 1;
+    stop += n;
+    total += ws.length;
+    return n;
+  });
   // jusText's advice for a language without a stop list: set both thresholds to zero
   const agnostic = total === 0 || stop / total < 0.05;
   const low = agnostic ? 0 : o.stopwordsLow;
   const high = agnostic ? 0 : o.stopwordsHigh;
-  for (const b of blocks) {
+  blocks.forEach((b, i) => {
     const length = effectiveLength(b.text);
-    const ws = words(b.text);
-    const density = ws.length ? ws.filter((w) => ALL_STOP_WORDS.has(w)).length / ws.length : 0;
+    const n = blockWords[i]!.length;
+    const density = n ? stopCounts[i]! / n : 0;
     const linkDensity = b.linkChars / Math.max(b.text.length, 1);
     if (linkDensity > o.maxLinkDensity) b.cls = 'bad';
     else if (b.pre) b.cls = length >= 20 ? 'near-good' : 'short';
@@ -185,7 +187,7 @@ function classify(blocks: Block[], o: HtmlOptions): void {
     else if (density >= high) b.cls = length > o.lengthHigh ? 'good' : 'near-good';
     else if (density >= low) b.cls = 'near-good';
     else b.cls = 'bad';
-  }
+  });
   // a short page may have no block over lengthHigh: then its longest near-good block anchors
   // the context revision, so a page of two good paragraphs is not thrown away whole
   if (!blocks.some((b) => b.cls === 'good')) {

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// `npm run bench`: long measurements kept out of `npm test`. Prints one JSON line per
+// benchmark on stdout (progress on stderr). `node scripts/bench.mjs NAME...` runs a subset.
+//
+// The inputs are real files found on this machine: a Python standard library for code, and
+// HTML documentation (the Rust books, /usr/share/doc) packed into a WARC.gz for web.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const root = new URL('..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'moe-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+function moe(args) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/moe'), ...args, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`moe ${args.join(' ')} failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function emit(record) {
+  process.stdout.write(`${JSON.stringify(record)}\n`);
+}
+
+function* walk(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+function pythonStdlib() {
+  const candidates = [join(homedir(), '.pyenv/versions')].flatMap((d) => (existsSync(d) ? readdirSync(d).map((v) => join(d, v, 'lib')) : []));
+  candidates.push('/usr/lib');
+  for (const base of candidates) {
+    for (const name of existsSync(base) ? readdirSync(base).sort().reverse() : []) {
+      const dir = join(base, name);
+      if (/^python3\.\d+$/.test(name) && existsSync(join(dir, 'os.py'))) return dir;
+    }
+  }
+  return undefined;
+}
+
+function ingestBench(name, inputs, extra = {}) {
+  const inputBytes = extra.inputBytes;
+  for (const workers of [1, 2]) {
+    const out = join(work, `${name}-${workers}`);
+    const r = moe(['ingest', ...inputs, '--out', out, '--workers', String(workers), ...(extra.args ?? [])]);
+    // for WARC the figure is uncompressed HTML per second (what the extractor chews through)
+    const mb = (inputBytes ?? r.counts.bytes_in) / 1e6;
+    emit({ bench: name, workers, input: extra.label ?? inputs.join(' '), input_mb: +mb.toFixed(1), files: r.counts.files_in, docs: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), docs_per_s: Math.round(r.docs_out / r.seconds) });
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const benches = {
+  ingest_code() {
+    const dir = pythonStdlib();
+    if (!dir) return emit({ bench: 'ingest_code', skipped: 'no Python standard library found' });
+    ingestBench('ingest_code', [dir], { args: ['--source', 'code'] });
+  },
+  ingest_warc() {
+    // real HTML pages from documentation on this machine, one response record each
+    const toolchains = join(homedir(), '.rustup/toolchains');
+    const dirs = [
+      ...(existsSync(toolchains) ? readdirSync(toolchains).map((t) => join(toolchains, t, 'share/doc/rust/html')) : []),
+      '/usr/share/doc',
+    ];
+    const target = 100e6;
+    const members = [];
+    let bytes = 0;
+    let n = 0;
+    for (const dir of dirs) {
+      for (const file of walk(dir)) {
+        if (bytes >= target) break;
+        if (!file.endsWith('.html') || statSync(file).size < 2000) continue;
+        const html = readFileSync(file);
+        const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${html.length}\r\n\r\n`), html]);
+        const head = `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: file://${file}\r\nWARC-Date: 2026-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-${String(n++).padStart(12, '0')}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ${http.length}\r\n\r\n`;
+        members.push(gzipSync(Buffer.concat([Buffer.from(head), http, Buffer.from('\r\n\r\n')]), { level: 1 }));
+        bytes += html.length;
+      }
+    }
+    if (n === 0) return emit({ bench: 'ingest_warc', skipped: 'no HTML documentation found' });
+    const warc = join(work, 'docs.warc.gz');
+    writeFileSync(warc, Buffer.concat(members));
+    process.stderr.write(`ingest_warc: ${n} HTML pages, ${(bytes / 1e6).toFixed(1)} MB of HTML\n`);
+    // several files, so --workers 2 has something to share
+    const parts = [];
+    const per = Math.ceil(members.length / 8);
+    for (let i = 0; i < 8; i++) {
+      const p = join(work, `docs-${i}.warc.gz`);
+      writeFileSync(p, Buffer.concat(members.slice(i * per, (i + 1) * per)));
+      parts.push(p);
+    }
+    rmSync(warc);
+    ingestBench('ingest_warc', parts, { inputBytes: bytes, label: `${n} HTML pages in 8 WARC.gz files` });
+  },
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, fn] of Object.entries(benches)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  process.stderr.write(`bench: ${name}\n`);
+  fn();
+}
