@@ -57,7 +57,8 @@ export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerato
     yield* inProcess<T, I, R>(opts);
     return;
   }
-  const workerUrl = new URL(`./worker${extname(import.meta.url)}`, import.meta.url);
+  // workers run the compiled JavaScript (dist/); tests exercise them through bin/moe
+  const workerUrl = new URL('./worker.js', import.meta.url);
   const states = new Map<number, TaskState<I, R>>();
   let next = 0;
   let wake: (() => void) | undefined;
@@ -111,8 +112,4 @@ export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerato
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-}
-
-function extname(url: string): string {
-  return url.endsWith('.ts') ? '.ts' : '.js';
 }

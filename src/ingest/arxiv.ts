@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Doc } from '../core/doc.js';
 import type { StageStats } from '../core/stats.js';
-import { compressionOf, openBytes, readHead } from '../io/compress.js';
+import { compressionOf, openBytes, readDecompressedHead, readHead } from '../io/compress.js';
 import { isTarHeader, readTar } from '../io/tar.js';
 import { decodeWindows1252 } from '../text/encoding.js';
 import { cleanPaper } from './latex.js';
@@ -73,7 +73,7 @@ async function loadFiles(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats)
   }
   // .gz / .tgz / .tar.gz / .tar: a tarball, or a single compressed .tex
   const compression = compressionOf(await readHead(unit.path, 4));
-  const head = await firstBytes(unit.path, 512);
+  const head = await readDecompressedHead(unit.path, 512);
   if (isTarHeader(head)) {
     for await (const f of readTar(unit.path, (name, size) => /\.tex$/i.test(name) && size <= opts.maxFileBytes)) {
       files.set(f.name.replace(/^\.\//, ''), f.data);
@@ -91,21 +91,6 @@ async function loadFiles(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats)
   }
   files.set(posix.basename(unit.path).replace(/\.(gz|zst)$/i, '.tex'), Buffer.concat(chunks));
   return files;
-}
-
-async function firstBytes(path: string, n: number): Promise<Uint8Array> {
-  const out: Uint8Array[] = [];
-  let got = 0;
-  try {
-    for await (const c of openBytes(path)) {
-      out.push(c);
-      got += c.length;
-      if (got >= n) break;
-    }
-  } catch {
-    /* a corrupt stream is reported by the full read that follows */
-  }
-  return Buffer.concat(out).subarray(0, n);
 }
 
 /** Reads and cleans one paper into a document; undefined (counted) when nothing is left. */

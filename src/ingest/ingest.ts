@@ -3,6 +3,7 @@
  * `report.json` into the stage folder.
  */
 import { statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../config/load.js';
 import { Progress } from '../core/log.js';
@@ -84,7 +85,7 @@ function fingerprintOf(units: Unit[], run: IngestRun): string {
 export async function runIngest(run: IngestRun): Promise<IngestResult> {
   const t0 = Date.now();
   const planStats = new StageStats();
-  const all = await planInputs(run.inputs, { source: run.config.source, code: run.config.code }, planStats);
+  const all = await planInputs(run.inputs, { source: run.config.source, code: run.config.code, exclude: [resolve(run.out).split(sep).join('/')] }, planStats);
   const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
   const fingerprint = fingerprintOf(units, run);
   const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint }, async (dir) => {

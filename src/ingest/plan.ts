@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
-import { compressionOf, openBytes, readHead } from '../io/compress.js';
+import { readDecompressedHead } from '../io/compress.js';
 import { isTarHeader } from '../io/tar.js';
 import { arxivIdOf, type ArxivUnit } from './arxiv.js';
 import { type CodeOptions, type CodeUnit, type TreeFile, planCode, walkTree } from './code.js';
@@ -34,22 +34,7 @@ export function kindByName(name: string): FileKind | undefined {
 
 /** Classification by the first decompressed bytes: tar, WARC, JSON lines or TeX. */
 export async function kindByContent(path: string): Promise<FileKind> {
-  let head: Buffer = Buffer.alloc(0);
-  try {
-    if (compressionOf(await readHead(path, 4)) === 'none') head = await readHead(path, 1024);
-    else {
-      const parts: Uint8Array[] = [];
-      let n = 0;
-      for await (const c of openBytes(path)) {
-        parts.push(c);
-        n += c.length;
-        if (n >= 1024) break;
-      }
-      head = Buffer.concat(parts);
-    }
-  } catch {
-    return { kind: 'unknown' };
-  }
+  const head = await readDecompressedHead(path, 1024);
   if (isTarHeader(head)) return { kind: 'arxiv' };
   const text = head.toString('latin1');
   if (/^WARC\/\d/.test(text)) return { kind: 'web', format: /WARC-Type:\s*conversion/i.test(text) ? 'wet' : 'warc' };
@@ -60,15 +45,14 @@ export async function kindByContent(path: string): Promise<FileKind> {
 
 const DOCCLASS = /^[^%\n]*\\document(class|style)\b/m;
 
-interface PlanContext {
-  source: SourceChoice;
-  code: CodeOptions;
+interface PlanContext extends PlanOptions {
   stats: StageStats;
 }
 
 /** Units of one input directory. */
 async function planDir(root: string, label: string, ctx: PlanContext): Promise<Unit[]> {
-  const files = await walkTree(root, ctx.code, ctx.stats);
+  // never read our own output (or its temporary folder) back in when it lies inside an input
+  const files = (await walkTree(root, ctx.code, ctx.stats)).filter((f) => !ctx.exclude.some((x) => f.path === x || f.path.startsWith(`${x}/`) || f.path.startsWith(`${x}.tmp-`)));
   if (ctx.source === 'code') return planCode(root, label, files, ctx.code, ctx.stats);
   const units: Array<{ rel: string; unit: Unit }> = [];
   const codeFiles: TreeFile[] = [];
@@ -132,6 +116,8 @@ async function planFile(path: string, label: string, size: number, ctx: PlanCont
 export interface PlanOptions {
   source: SourceChoice;
   code: CodeOptions;
+  /** Absolute folders whose files are never inputs (the stage's own output). */
+  exclude: string[];
 }
 
 /** Plans every input; a missing input is a user error, an unreadable one is reported. */

@@ -85,6 +85,25 @@ export async function* openBytes(path: string, compression?: Compression): Async
   } else yield* createReadStream(path) as AsyncIterable<Buffer>;
 }
 
+/**
+ * Up to `n` decompressed bytes from the start of a file, for sniffing its content; fewer when
+ * the file is shorter, and what could be read when it is corrupt (the full read reports that).
+ */
+export async function readDecompressedHead(path: string, n: number): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  try {
+    for await (const c of openBytes(path)) {
+      parts.push(c);
+      got += c.length;
+      if (got >= n) break;
+    }
+  } catch {
+    /* keep what was read */
+  }
+  return Buffer.concat(parts).subarray(0, n);
+}
+
 /** Splits a byte stream into lines (without the trailing `\n` or `\r\n`), as Buffers. */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   let rest: Buffer = Buffer.alloc(0);
