@@ -94,16 +94,27 @@ const benches = {
     const warc = join(work, 'docs.warc.gz');
     writeFileSync(warc, Buffer.concat(members));
     process.stderr.write(`ingest_warc: ${n} HTML pages, ${(bytes / 1e6).toFixed(1)} MB of HTML\n`);
-    // several files, so --workers 2 has something to share
+    // eight files of about equal size (as crawl files are), so --workers 2 has work to share:
+    // a file is one task, so one very large file would leave the second worker idle
     const parts = [];
-    const per = Math.ceil(members.length / 8);
-    for (let i = 0; i < 8; i++) {
-      const p = join(work, `docs-${i}.warc.gz`);
-      writeFileSync(p, Buffer.concat(members.slice(i * per, (i + 1) * per)));
+    const total = members.reduce((s, m) => s + m.length, 0);
+    let group = [];
+    let size = 0;
+    const flush = () => {
+      const p = join(work, `docs-${parts.length}.warc.gz`);
+      writeFileSync(p, Buffer.concat(group));
       parts.push(p);
+      group = [];
+      size = 0;
+    };
+    for (const m of members) {
+      group.push(m);
+      size += m.length;
+      if (size >= total / 8 && parts.length < 7) flush();
     }
+    if (group.length) flush();
     rmSync(warc);
-    ingestBench('ingest_warc', parts, { inputBytes: bytes, label: `${n} HTML pages in 8 WARC.gz files` });
+    ingestBench('ingest_warc', parts, { inputBytes: bytes, label: `${n} HTML pages in ${parts.length} WARC.gz files` });
   },
 };
 
