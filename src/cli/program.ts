@@ -49,6 +49,58 @@ export function createProgram(): Command {
     });
 
   program
+    .command('filter')
+    .description('keep or drop documents with quality heuristics and statistical filters; report what each filter costs')
+    .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe ingest)')
+    .option('--out <dir>', 'output folder (kept part files, rejected/ with --keep-rejected, report.json)')
+    .option('--config <file>', 'YAML config; its `filter` section is used')
+    .addOption(setOption())
+    .option('--keep-rejected', 'also write every rejected document, with metadata.filter = {name, reason, value}')
+    .option('--dry-run', 'measure every filter and print the report; write nothing')
+    .addOption(workersOption())
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', '\nExamples:\n  moe filter --in runs/demo/ingest --out runs/filtered --keep-rejected\n  moe filter --in runs/demo/ingest --dry-run --set filter.web.params.gopher-quality.minWords=30\n')
+    .action(async (opts) => {
+      const { filterCommand } = await import('./commands/filter.js');
+      process.exitCode = await filterCommand(opts);
+    });
+
+  program
+    .command('lm')
+    .description('n-gram language models for the perplexity filter')
+    .command('train')
+    .description('train a Kneser-Ney word n-gram model on a clean reference corpus')
+    .requiredOption('--in <path>', 'reference text: a stage folder, JSONL(.gz) with a "text" field, or .txt files')
+    .requiredOption('--out <file>', 'model file to write (e.g. lm.bin)')
+    .addOption(new Option('--order <n>', 'n-gram order').argParser(positiveInt).default(3))
+    .addOption(new Option('--max-docs <n>', 'read at most this many documents').argParser(positiveInt))
+    .option('--json', 'print a machine-readable summary on stdout')
+    .addHelpText('after', '\nExample:\n  moe lm train --in fixtures/quality/clean --out lm.bin --order 3\n')
+    .action(async (opts) => {
+      const { lmTrainCommand } = await import('./commands/models.js');
+      process.exitCode = await lmTrainCommand(opts);
+    });
+
+  program
+    .command('classifier')
+    .description('quality classifiers for the classifier filter')
+    .command('train')
+    .description('train a hashed n-gram logistic-regression quality classifier')
+    .requiredOption('--positive <path>', 'examples of wanted text (stage folder, JSONL or .txt)')
+    .requiredOption('--negative <path>', 'examples of unwanted text')
+    .requiredOption('--out <file>', 'model file to write (e.g. clf.bin)')
+    .addOption(new Option('--epochs <n>', 'passes over the data').argParser(positiveInt).default(8))
+    .addOption(new Option('--seed <n>', 'shuffle seed').argParser(positiveInt).default(1))
+    .addOption(new Option('--max-docs <n>', 'read at most this many documents per class').argParser(positiveInt))
+    .option('--json', 'print a machine-readable summary on stdout')
+    .addHelpText('after', '\nExample:\n  moe classifier train --positive fixtures/quality/clean --negative fixtures/quality/junk --out clf.bin\n')
+    .action(async (opts) => {
+      const { classifierTrainCommand } = await import('./commands/models.js');
+      process.exitCode = await classifierTrainCommand(opts);
+    });
+
+  program
     .command('curate')
     .description('run the curation pipeline of a config into a run folder, with manifest.json and report.json')
     .requiredOption('--config <file>', 'YAML config (see configs/)')

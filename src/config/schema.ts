@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SKIP_DIRS } from '../ingest/code.js';
+import { FilterSchema } from './filter-schema.js';
 
 const fraction = z.number().min(0).max(1);
 
@@ -48,6 +49,7 @@ export const CurateSchema = z.strictObject({
   /** Recorded in the manifest; every randomised step derives its seed from it. */
   seed: z.number().int().min(0).default(0),
   ingest: IngestSchema.prefault({}),
+  filter: FilterSchema.prefault({}),
 });
 
 export type IngestConfig = z.infer<typeof IngestSchema>;

@@ -2,12 +2,15 @@
  * Ordered parallel map over tasks with worker threads. Each task runs a module's
  * `runTask(task, init, stats)` async generator, which yields batches of items and returns a
  * result. Batches are delivered in task order whatever the number of workers or their timing,
- * so outputs are byte-identical for any `--workers N`. Memory stays bounded with credit-based
- * flow control: a worker may run at most `window` batches ahead of the consumer.
+ * so outputs are byte-identical for any `--workers N`.
  *
- * With one worker (or one task) the tasks run in this thread, through the same function.
+ * Tasks may be an array or an async iterable; they are pulled only when a worker is free, so a
+ * producer that reads a large input stays just ahead of the workers. Memory stays bounded with
+ * credit-based flow control: a worker may run at most `window` batches ahead of the consumer.
+ * With one worker the tasks run in this thread, through the same function.
  */
 import { Worker } from 'node:worker_threads';
+import { DataError } from './errors.js';
 import { type StatsData, StageStats } from './stats.js';
 
 /** What a task module exports. */
@@ -18,7 +21,7 @@ export type PoolEvent<I, R> =
   | { type: 'done'; index: number; stats: StatsData; result: R };
 
 export interface PoolOptions<T> {
-  tasks: T[];
+  tasks: Iterable<T> | AsyncIterable<T>;
   workers: number;
   /** URL of the compiled module exporting `runTask`. */
   module: URL;
@@ -31,14 +34,15 @@ export interface PoolOptions<T> {
 interface TaskState<I, R> {
   batches: I[][];
   done?: { stats: StatsData; result: R };
-  worker?: Worker;
+  worker: Worker;
 }
 
 async function* inProcess<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEvent<I, R>> {
   const mod = (await import(opts.module.href)) as { runTask: TaskFn<T, I, R> };
-  for (let index = 0; index < opts.tasks.length; index++) {
+  let index = 0;
+  for await (const task of opts.tasks) {
     const stats = new StageStats();
-    const gen = mod.runTask(opts.tasks[index]!, opts.init, stats);
+    const gen = mod.runTask(task, opts.init, stats);
     for (;;) {
       const r = await gen.next();
       if (r.done) {
@@ -47,43 +51,59 @@ async function* inProcess<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEve
       }
       yield { type: 'batch', index, items: r.value };
     }
+    index += 1;
   }
 }
 
 /** Runs the tasks and yields their batches and completions in task order. */
 export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEvent<I, R>> {
-  const n = Math.min(opts.workers, opts.tasks.length);
+  const n = Array.isArray(opts.tasks) ? Math.min(opts.workers, opts.tasks.length) : opts.workers;
   if (n <= 1) {
     yield* inProcess<T, I, R>(opts);
     return;
   }
+  const source = Symbol.asyncIterator in opts.tasks ? opts.tasks[Symbol.asyncIterator]() : (opts.tasks as Iterable<T>)[Symbol.iterator]();
   // workers run the compiled JavaScript (dist/); tests exercise them through bin/moe
   const workerUrl = new URL('./worker.js', import.meta.url);
   const states = new Map<number, TaskState<I, R>>();
-  let next = 0;
+  let pulled = 0;
+  let total = Number.POSITIVE_INFINITY;
+  let pulls: Promise<unknown> = Promise.resolve();
   let wake: (() => void) | undefined;
-  let failure: Error | undefined;
+  let failure: unknown;
   const notify = (): void => {
     const w = wake;
     wake = undefined;
     w?.();
   };
+  // pulls are chained, so task indices follow the source's order
   const assign = (worker: Worker): void => {
-    if (next >= opts.tasks.length) return;
-    const index = next++;
-    states.set(index, { batches: [], worker });
-    worker.postMessage({ type: 'task', index, task: opts.tasks[index] });
+    pulls = pulls.then(async () => {
+      if (pulled >= total) return;
+      try {
+        const r = await source.next();
+        if (r.done) total = pulled;
+        else {
+          const index = pulled++;
+          states.set(index, { batches: [], worker });
+          worker.postMessage({ type: 'task', index, task: r.value });
+        }
+      } catch (e) {
+        failure = e;
+      }
+      notify();
+    });
   };
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
     const worker = new Worker(workerUrl, { workerData: { module: opts.module.href, init: opts.init, window: opts.window ?? 4 } });
-    worker.on('message', (msg: { type: string; index: number; items?: I[]; stats?: StatsData; result?: R; error?: string }) => {
+    worker.on('message', (msg: { type: string; index: number; items?: I[]; stats?: StatsData; result?: R; error?: string; user?: boolean; hint?: string }) => {
       const state = states.get(msg.index);
       if (msg.type === 'batch' && state) state.batches.push(msg.items!);
       else if (msg.type === 'done' && state) {
         state.done = { stats: msg.stats!, result: msg.result as R };
         assign(worker);
-      } else if (msg.type === 'error') failure = new Error(msg.error);
+      } else if (msg.type === 'error') failure = msg.user ? new DataError(msg.error!, msg.hint) : new Error(`in a worker thread: ${msg.error}`);
       notify();
     });
     worker.on('error', (e) => {
@@ -94,12 +114,12 @@ export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerato
   }
   try {
     workers.forEach(assign);
-    for (let head = 0; head < opts.tasks.length; ) {
+    for (let head = 0; head < total; ) {
       if (failure) throw failure;
       const state = states.get(head);
       if (state && state.batches.length) {
         const items = state.batches.shift()!;
-        state.worker?.postMessage({ type: 'credit' });
+        state.worker.postMessage({ type: 'credit' });
         yield { type: 'batch', index: head, items };
       } else if (state?.done) {
         states.delete(head);

@@ -19,15 +19,44 @@ export interface FileError {
   reason: string;
 }
 
+/**
+ * A histogram over fixed bins: `edges` has one more entry than `counts`; bin i holds values in
+ * [edges[i], edges[i+1]); the last bin also holds everything above, the first everything below.
+ */
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+/** Bin layouts: linear over [lo, hi], or powers of two from 1 (for counts and lengths). */
+export type HistogramSpec = { kind: 'linear'; lo: number; hi: number; bins: number } | { kind: 'log2'; maxExp: number };
+
+export function histogramEdges(spec: HistogramSpec): number[] {
+  if (spec.kind === 'linear') return Array.from({ length: spec.bins + 1 }, (_, i) => +(spec.lo + ((spec.hi - spec.lo) * i) / spec.bins).toPrecision(12));
+  return [0, ...Array.from({ length: spec.maxExp + 1 }, (_, i) => 2 ** i)];
+}
+
+function binOf(edges: number[], value: number): number {
+  let lo = 0;
+  let hi = edges.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (value >= edges[mid]!) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** Plain-data stats, safe to post between threads and to serialise. */
 export interface StatsData {
   counts: Record<string, number>;
   summaries: Record<string, Summary>;
+  histograms: Record<string, Histogram>;
   errors: FileError[];
 }
 
 export class StageStats {
-  readonly data: StatsData = { counts: {}, summaries: {}, errors: [] };
+  readonly data: StatsData = { counts: {}, summaries: {}, histograms: {}, errors: [] };
 
   count(key: string, n = 1): void {
     this.data.counts[key] = (this.data.counts[key] ?? 0) + n;
@@ -42,6 +71,16 @@ export class StageStats {
       if (value < s.min) s.min = value;
       if (value > s.max) s.max = value;
     }
+  }
+
+  /** Adds a value to the histogram `key` (created with `spec` on first use). */
+  histogram(key: string, value: number, spec: HistogramSpec): void {
+    let h = this.data.histograms[key];
+    if (!h) {
+      const edges = histogramEdges(spec);
+      h = this.data.histograms[key] = { edges, counts: new Array<number>(edges.length - 1).fill(0) };
+    }
+    h.counts[binOf(h.edges, value)]! += 1;
   }
 
   /** Records a file that failed, counted under `errors` and listed with its reason. */
@@ -66,13 +105,20 @@ export function mergeStats(a: StatsData, b: StatsData): StatsData {
     const s = summaries[k];
     summaries[k] = s === undefined ? { ...v } : { n: s.n + v.n, sum: s.sum + v.sum, min: Math.min(s.min, v.min), max: Math.max(s.max, v.max) };
   }
-  return { counts, summaries, errors: [...a.errors, ...b.errors] };
+  const histograms: Record<string, Histogram> = {};
+  for (const [k, v] of Object.entries(a.histograms)) histograms[k] = { edges: v.edges, counts: [...v.counts] };
+  for (const [k, v] of Object.entries(b.histograms)) {
+    const h = histograms[k];
+    histograms[k] = h === undefined ? { edges: v.edges, counts: [...v.counts] } : { edges: h.edges, counts: h.counts.map((c, i) => c + (v.counts[i] ?? 0)) };
+  }
+  return { counts, summaries, histograms, errors: [...a.errors, ...b.errors] };
 }
 
 /** The JSON shape of stats in `report.json`: sorted keys, means included. */
 export interface StatsReport {
   counts: Record<string, number>;
   summaries: Record<string, Summary & { mean: number }>;
+  histograms: Record<string, Histogram>;
   errors: FileError[];
 }
 
@@ -82,5 +128,5 @@ export function statsToReport(data: StatsData): StatsReport {
   const summaries = Object.fromEntries(
     Object.entries(sortKeys(data.summaries)).map(([k, s]) => [k, { ...s, mean: s.n ? s.sum / s.n : 0 }]),
   );
-  return { counts: sortKeys(data.counts), summaries, errors: data.errors };
+  return { counts: sortKeys(data.counts), summaries, histograms: sortKeys(data.histograms), errors: data.errors };
 }

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TaskFn } from './pool.js';
+import { isUserError } from './errors.js';
 import { StageStats } from './stats.js';
 
 const { module, init, window } = workerData as { module: string; init: unknown; window: number };
@@ -36,7 +37,9 @@ port.on('message', (msg: { type: string; index: number; task: unknown }) => {
     w?.();
   } else if (msg.type === 'task') {
     run(msg.index, msg.task).catch((e: unknown) => {
-      port.postMessage({ type: 'error', index: msg.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      // a user/data error crosses the thread boundary as such (exit 1), anything else as a bug
+      if (isUserError(e)) port.postMessage({ type: 'error', index: msg.index, user: true, error: e.message, hint: e.hint });
+      else port.postMessage({ type: 'error', index: msg.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     });
   }
 });

@@ -1,0 +1,101 @@
+/**
+ * C4 rules (Raffel et al. 2020, §2.2; datatrove `C4QualityFilter`), split as HOUSE_STYLE asks:
+ *
+ * `c4-lines` (a transform: it rewrites text) removes citation markers (`[1]`, `[edit]`,
+ * `[citation needed]`) and drops lines that
+ * - contain a word over 1000 characters (`line_long_word`),
+ * - have fewer than 3 words (`line_too_few_words`),
+ * - mention javascript (`line_javascript`) or a cookie/privacy/terms policy (`line_policy`),
+ * - do not end in terminal punctuation (`line_no_terminal_punct`), off by default as in FineWeb.
+ *
+ * `c4` (a filter) drops documents that contain "lorem ipsum" (`lorem_ipsum`), a curly brace
+ * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
+ */
+import { z } from 'zod';
+import { endsWithTerminalPunct, tokenize, UNSPACED_LANGUAGES } from './text.js';
+import { judge } from './rules.js';
+import { COUNT, FRACTION, type StepDefinition } from './types.js';
+
+const POLICY = ['terms of use', 'privacy policy', 'cookie policy', 'uses cookies', 'use of cookies', 'use cookies'];
+const CITATION = /\[\d+\]|\[edit\]|\[citation needed\]/gi;
+
+const lineParams = z.strictObject({
+  removeCitations: z.boolean().default(true),
+  maxWordLength: z.number().int().min(1).default(1000),
+  minWordsPerLine: z.number().int().min(0).default(3),
+  dropJavascript: z.boolean().default(true),
+  dropPolicy: z.boolean().default(true),
+  dropNoTerminalPunct: z.boolean().default(false),
+});
+
+export const c4Lines: StepDefinition<typeof lineParams> = {
+  name: 'c4-lines',
+  kind: 'transform',
+  params: lineParams,
+  metrics: {},
+  create(p, ctx) {
+    const unspaced = UNSPACED_LANGUAGES.has(ctx.language);
+    return {
+      kind: 'transform',
+      name: 'c4-lines',
+      apply(text, count) {
+        const kept: string[] = [];
+        for (const raw of text.split('\n')) {
+          const line = p.removeCitations ? raw.replace(CITATION, '') : raw;
+          if (!line.trim()) {
+            kept.push(line);
+            continue;
+          }
+          const lower = line.toLowerCase();
+          const words = tokenize(line, unspaced).words;
+          let reason: string | undefined;
+          if (line.split(/\s+/).some((w) => w.length > p.maxWordLength)) reason = 'line_long_word';
+          else if (words.length < p.minWordsPerLine) reason = 'line_too_few_words';
+          else if (p.dropJavascript && lower.includes('javascript')) reason = 'line_javascript';
+          else if (p.dropPolicy && POLICY.some((x) => lower.includes(x))) reason = 'line_policy';
+          else if (p.dropNoTerminalPunct && !endsWithTerminalPunct(line)) reason = 'line_no_terminal_punct';
+          if (reason) count(reason);
+          else kept.push(line);
+        }
+        return kept.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+      },
+    };
+  },
+};
+
+const docParams = z.strictObject({
+  dropLoremIpsum: z.boolean().default(true),
+  dropCurlyBracket: z.boolean().default(true),
+  minSentences: z.number().int().min(0).default(5),
+});
+
+/** Sentences: runs of text ending in terminal punctuation (or the end), with a letter in them. */
+export function countSentences(text: string): number {
+  return text.split(/(?<=[.!?。！？｡।؟])\s*/u).filter((s) => /\p{L}/u.test(s)).length;
+}
+
+export const c4: StepDefinition<typeof docParams> = {
+  name: 'c4',
+  kind: 'filter',
+  params: docParams,
+  metrics: { lorem_ipsum: FRACTION, curly_bracket: FRACTION, sentences: COUNT },
+  create(p) {
+    return {
+      kind: 'filter',
+      name: 'c4',
+      keep(_doc, view, measure) {
+        const lorem = view.text.toLowerCase().includes('lorem ipsum') ? 1 : 0;
+        const curly = view.text.includes('{') ? 1 : 0;
+        const sentences = countSentences(view.text);
+        return judge(
+          [
+            { metric: 'lorem_ipsum', value: lorem, fails: p.dropLoremIpsum && lorem === 1, reason: 'lorem_ipsum' },
+            { metric: 'curly_bracket', value: curly, fails: p.dropCurlyBracket && curly === 1, reason: 'curly_bracket' },
+            { metric: 'sentences', value: sentences, fails: sentences < p.minSentences, reason: 'too_few_sentences' },
+          ],
+          measure,
+        );
+      },
+    };
+  },
+};

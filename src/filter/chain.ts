@@ -1,0 +1,122 @@
+/**
+ * Runs a document through its chain (HOUSE_STYLE 1–2): language identification first (web and
+ * arXiv), then the chain for its source and language, built once per pair from
+ * defaults < built-in language defaults < config `params` < config `languages.<lang>`.
+ *
+ * Every filter judges every document, even one an earlier filter dropped, so the report can say
+ * what each filter costs: the documents it drops first (`dropped`, the reason recorded on the
+ * document), every document it would drop (`would_drop`), and the ones no other filter would
+ * have dropped (`alone`). Transforms rewrite the text seen by the steps after them.
+ */
+import type { FilterConfig } from '../config/filter-schema.js';
+import type { Doc, Source } from '../core/doc.js';
+import type { StageStats } from '../core/stats.js';
+import { identify, type LanguageParams } from './language.js';
+import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
+import { TextView } from './text.js';
+import type { Drop, Step, StepContext } from './types.js';
+
+export interface Verdict {
+  /** The document as kept (transformed text, language in metadata) or as rejected (original text). */
+  doc: Doc;
+  /** The first drop, if any. */
+  drop?: { name: string } & Drop;
+}
+
+export interface ChainOptions {
+  config: FilterConfig;
+  models: Record<string, unknown>;
+  learned: Record<string, number>;
+}
+
+/** The step names of a source's chain, with configured transforms and model filters added. */
+export function chainNames(config: FilterConfig, source: Source): string[] {
+  const s = config[source];
+  let names = s.chain ?? [...DEFAULT_CHAINS[source], ...(source !== 'code' ? (['perplexity', 'classifier'] as const).filter((m) => config.models[m]) : [])];
+  const pre = [config.transforms.normalize && 'normalize', config.transforms.pii && 'pii'].filter((x): x is string => typeof x === 'string');
+  names = [...pre.filter((t) => !names.includes(t)), ...names];
+  return names;
+}
+
+/** Resolved parameters of one step for a source and language. */
+export function stepParams(config: FilterConfig, source: Source, lang: string, name: string): unknown {
+  const s = config[source];
+  return STEPS[name]!.params.parse({ ...languageDefaults(lang)[name], ...s.params[name], ...s.languages[lang]?.[name] });
+}
+
+export class Chains {
+  private readonly cache = new Map<string, Step[]>();
+
+  constructor(private readonly opts: ChainOptions) {}
+
+  steps(source: Source, lang: string): Step[] {
+    const key = `${source}\u0000${lang}`;
+    let steps = this.cache.get(key);
+    if (!steps) {
+      const ctx: StepContext = { language: lang, models: this.opts.models, learned: this.opts.learned };
+      steps = chainNames(this.opts.config, source).map((name) => STEPS[name]!.create(stepParams(this.opts.config, source, lang, name), ctx));
+      this.cache.set(key, steps);
+    }
+    return steps;
+  }
+
+  /** Sets `metadata.language` / `language_score` on web and arXiv documents. */
+  annotateLanguage(doc: Doc): string {
+    if (doc.source === 'code') return String(doc.metadata.language ?? 'und');
+    const p = stepParams(this.opts.config, doc.source, 'und', 'language') as LanguageParams;
+    const { language, confidence } = identify(doc.text, p);
+    doc.metadata.language = language;
+    doc.metadata.language_score = Math.round(confidence * 1e4) / 1e4;
+    return language;
+  }
+
+  /** Judges one document, counting into `stats`. */
+  run(input: Doc, stats: StageStats): Verdict {
+    const doc: Doc = { ...input, metadata: { ...input.metadata } };
+    const lang = this.annotateLanguage(doc);
+    const bytes = Buffer.byteLength(input.text);
+    stats.count('docs_in');
+    stats.count('bytes_in', bytes);
+    stats.count(`docs_in.${doc.source}`);
+    let text = doc.text;
+    let view = new TextView(text, lang);
+    const fired: Array<{ name: string } & Drop> = [];
+    for (const step of this.steps(doc.source, lang)) {
+      if (step.kind === 'transform') {
+        const next = step.apply(text, (k) => stats.count(`transform.${step.name}.${k}`));
+        if (next !== text) view = new TextView((text = next), lang);
+        continue;
+      }
+      const metrics = STEPS[step.name]!.metrics;
+      const r = step.keep({ ...doc, text }, view, (metric, value) => {
+        const spec = metrics[metric];
+        if (spec) stats.histogram(`${step.name}.${metric}`, value, spec);
+      });
+      if (r !== true) {
+        fired.push({ name: step.name, ...r });
+        stats.count(`filter.${step.name}.would_drop`);
+        stats.count(`filter.${step.name}.reason.${r.reason}.would_drop`);
+      }
+    }
+    const first = fired[0];
+    if (fired.length === 1) {
+      stats.count(`filter.${first!.name}.alone`);
+      stats.count(`filter.${first!.name}.reason.${first!.reason}.alone`);
+    }
+    if (first) {
+      stats.count('docs_dropped');
+      stats.count(`filter.${first.name}.dropped`);
+      stats.count(`filter.${first.name}.dropped_bytes`, bytes);
+      stats.count(`filter.${first.name}.reason.${first.reason}.dropped`);
+      stats.count(`filter.${first.name}.reason.${first.reason}.dropped_bytes`, bytes);
+      doc.metadata.filter = { name: first.name, reason: first.reason, value: first.value };
+      return { doc, drop: first };
+    }
+    const kept = { ...doc, text };
+    stats.count('docs_out');
+    stats.count('bytes_out', Buffer.byteLength(text));
+    stats.count(`docs_out.${doc.source}`);
+    stats.count(`language.${lang}`);
+    return { doc: kept };
+  }
+}

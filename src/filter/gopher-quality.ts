@@ -1,0 +1,99 @@
+/**
+ * Gopher quality rules (Rae et al. 2021, "Scaling Language Models", App. A; datatrove
+ * `GopherQualityFilter` defaults):
+ * - 50 ≤ words ≤ 100,000 (`gopher_short_doc`, `gopher_long_doc`)
+ * - 3 ≤ mean word length ≤ 10 (`gopher_below_avg_threshold`, `gopher_above_avg_threshold`)
+ * - `#` per word ≤ 0.1 (`gopher_too_many_hashes`); `...`/`…` per word ≤ 0.1 (`gopher_too_many_ellipsis`)
+ * - lines starting with a bullet ≤ 0.9 (`gopher_too_many_bullets`)
+ * - lines ending with an ellipsis ≤ 0.3 (`gopher_too_many_end_ellipsis`)
+ * - words with a letter ≥ 0.8 (`gopher_below_alpha_threshold`)
+ * - ≥ 2 occurrences of the language's eight most common words (`gopher_enough_stop_words`);
+ *   English: the, be, to, of, and, that, have, with. Languages without a list skip this rule.
+ * Words are counted per language (`text.ts`): characters in Chinese, Japanese and Thai.
+ */
+import { z } from 'zod';
+import { judge, occurrences, ratio } from './rules.js';
+import { COUNT, FRACTION, type StepDefinition } from './types.js';
+
+/** The eight most frequent words per language, as Gopher's English list. */
+export const GOPHER_STOP_WORDS: Record<string, readonly string[]> = {
+  eng: ['the', 'be', 'to', 'of', 'and', 'that', 'have', 'with'],
+  deu: ['der', 'die', 'und', 'in', 'den', 'von', 'zu', 'das'],
+  fra: ['de', 'la', 'le', 'et', 'les', 'des', 'en', 'un'],
+  spa: ['de', 'la', 'que', 'el', 'en', 'y', 'a', 'los'],
+  ita: ['di', 'e', 'il', 'la', 'che', 'in', 'a', 'per'],
+  por: ['de', 'a', 'o', 'que', 'e', 'do', 'da', 'em'],
+  nld: ['de', 'en', 'van', 'het', 'een', 'in', 'is', 'dat'],
+  pol: ['i', 'w', 'nie', 'na', 'się', 'z', 'do', 'że'],
+  rus: ['и', 'в', 'не', 'на', 'я', 'что', 'он', 'с'],
+  ukr: ['і', 'в', 'на', 'з', 'що', 'не', 'до', 'та'],
+  cmn: ['的', '了', '是', '在', '和', '有', '我', '不'],
+  jpn: ['の', 'に', 'は', 'を', 'た', 'が', 'で', 'て'],
+};
+
+const params = z.strictObject({
+  minWords: z.number().int().min(0).default(50),
+  maxWords: z.number().int().min(1).default(100_000),
+  minAvgWordLength: z.number().min(0).default(3),
+  maxAvgWordLength: z.number().min(0).default(10),
+  maxHashRatio: z.number().min(0).default(0.1),
+  maxEllipsisRatio: z.number().min(0).default(0.1),
+  maxBulletLinesRatio: z.number().min(0).max(1).default(0.9),
+  maxEndEllipsisLinesRatio: z.number().min(0).max(1).default(0.3),
+  minAlphaWordsRatio: z.number().min(0).max(1).default(0.8),
+  minStopWords: z.number().int().min(0).default(2),
+  /** Overrides the language's stop-word list. */
+  stopWords: z.array(z.string().min(1)).optional(),
+});
+
+export const gopherQuality: StepDefinition<typeof params> = {
+  name: 'gopher-quality',
+  kind: 'filter',
+  params,
+  metrics: {
+    word_count: COUNT,
+    avg_word_length: { kind: 'linear', lo: 0, hi: 20, bins: 20 },
+    hash_ratio: FRACTION,
+    ellipsis_ratio: FRACTION,
+    bullet_lines_ratio: FRACTION,
+    end_ellipsis_lines_ratio: FRACTION,
+    alpha_words_ratio: FRACTION,
+    stop_words: COUNT,
+  },
+  create(p, ctx) {
+    const list = p.stopWords ?? GOPHER_STOP_WORDS[ctx.language];
+    const stop = list ? new Set(list) : undefined;
+    return {
+      kind: 'filter',
+      name: 'gopher-quality',
+      keep(_doc, view, measure) {
+        const { all, words } = view.tokens;
+        const n = words.length;
+        const avg = ratio(words.reduce((s, w) => s + w.length, 0), n);
+        const hashes = ratio(occurrences(view.text, '#'), all.length);
+        const ellipses = ratio(occurrences(view.text, '...') + occurrences(view.text, '…'), all.length);
+        const lines = view.lines;
+        const bullets = ratio(lines.filter((l) => l.startsWith('•') || l.startsWith('-') || l.startsWith('*')).length, lines.length);
+        const endEllipsis = ratio(lines.filter((l) => l.endsWith('...') || l.endsWith('…')).length, lines.length);
+        const alpha = ratio(all.filter((t) => /\p{L}/u.test(t)).length, all.length);
+        let stopCount = 0;
+        if (stop) for (const w of words) if (stop.has(w.toLowerCase())) stopCount += 1;
+        return judge(
+          [
+            { metric: 'word_count', value: n, fails: n < p.minWords, reason: 'gopher_short_doc' },
+            { metric: 'word_count', value: n, fails: n > p.maxWords, reason: 'gopher_long_doc' },
+            { metric: 'avg_word_length', value: avg, fails: avg < p.minAvgWordLength, reason: 'gopher_below_avg_threshold' },
+            { metric: 'avg_word_length', value: avg, fails: avg > p.maxAvgWordLength, reason: 'gopher_above_avg_threshold' },
+            { metric: 'hash_ratio', value: hashes, fails: hashes > p.maxHashRatio, reason: 'gopher_too_many_hashes' },
+            { metric: 'ellipsis_ratio', value: ellipses, fails: ellipses > p.maxEllipsisRatio, reason: 'gopher_too_many_ellipsis' },
+            { metric: 'bullet_lines_ratio', value: bullets, fails: bullets > p.maxBulletLinesRatio, reason: 'gopher_too_many_bullets' },
+            { metric: 'end_ellipsis_lines_ratio', value: endEllipsis, fails: endEllipsis > p.maxEndEllipsisLinesRatio, reason: 'gopher_too_many_end_ellipsis' },
+            { metric: 'alpha_words_ratio', value: alpha, fails: alpha < p.minAlphaWordsRatio, reason: 'gopher_below_alpha_threshold' },
+            { metric: 'stop_words', value: stopCount, fails: stop !== undefined && stopCount < p.minStopWords, reason: 'gopher_enough_stop_words' },
+          ],
+          measure,
+        );
+      },
+    };
+  },
+};

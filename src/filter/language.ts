@@ -1,0 +1,143 @@
+/**
+ * Language identification with franc's trigram models (franc 6, 419 languages; its `data.js`),
+ * scored with franc's own distance, so the top language is the one franc picks. franc's scores
+ * are relative (the best is always 1), which cannot tell English from gibberish; the confidence
+ * here is absolute: 1 − distance / (300 × trigrams), the share of the text's trigram profile
+ * that the best language's model accounts for (1 = identical ranks, 0 = no trigram in common).
+ * An inverted index (trigram → languages) makes scoring one pass over the text's trigrams.
+ *
+ * Text shorter than `minLength` characters, or with no letters, is `und` (unknown), not guessed.
+ */
+import { data } from 'franc/data.js';
+import { expressions } from 'franc/expressions.js';
+import { z } from 'zod';
+import { FRACTION, type StepDefinition } from './types.js';
+
+const MAX_DIFFERENCE = 300;
+
+interface ScriptModel {
+  languages: string[];
+  /** trigram → [language index, rank, language index, rank, …] */
+  index: Map<string, number[]>;
+}
+
+let models: Map<string, ScriptModel> | undefined;
+
+function buildModels(): Map<string, ScriptModel> {
+  const out = new Map<string, ScriptModel>();
+  for (const [script, langs] of Object.entries(data as Record<string, Record<string, string>>)) {
+    const languages = Object.keys(langs);
+    const index = new Map<string, number[]>();
+    languages.forEach((lang, li) => {
+      langs[lang]!.split('|').forEach((trigram, rank) => {
+        let list = index.get(trigram);
+        if (!list) index.set(trigram, (list = []));
+        list.push(li, rank);
+      });
+    });
+    out.set(script, { languages, index });
+  }
+  return out;
+}
+
+/** Every language code franc knows (for config validation). */
+export function knownLanguages(): Set<string> {
+  const all = new Set<string>(['und']);
+  for (const [script, langs] of Object.entries(data as Record<string, Record<string, string>>)) {
+    for (const l of Object.keys(langs)) all.add(l);
+    if (!/^[A-Z]/.test(script)) all.add(script);
+  }
+  for (const script of Object.keys(expressions)) if (!/^[A-Z]/.test(script)) all.add(script);
+  return all;
+}
+
+export interface Identified {
+  language: string;
+  /** Absolute fit of the best language, 0–1 (0 for `und`). */
+  confidence: number;
+}
+
+/** Trigram counts of the text, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
+export function trigramCounts(text: string): Map<string, number> {
+  const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
+  const counts = new Map<string, number>();
+  for (let i = 0; i + 3 <= clean.length; i++) {
+    const t = clean.slice(i, i + 3);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function topScript(text: string): [string | undefined, number] {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [script, re] of Object.entries(expressions as Record<string, RegExp>)) {
+    const count = text.match(re)?.length ?? 0;
+    if (count > bestCount) {
+      best = script;
+      bestCount = count;
+    }
+  }
+  return [best, bestCount];
+}
+
+/** Identifies the language of `text` from its first `sampleChars` characters. */
+export function identify(text: string, opts: { minLength: number; sampleChars: number }): Identified {
+  const sample = text.slice(0, opts.sampleChars);
+  if (sample.replace(/\s+/g, ' ').trim().length < opts.minLength) return { language: 'und', confidence: 0 };
+  const [script, count] = topScript(sample);
+  if (!script || count === 0) return { language: 'und', confidence: 0 };
+  models ??= buildModels();
+  const model = models.get(script);
+  // a script with one language (Thai, Greek, Korean…): the script decides; confidence is its share of letters
+  if (!model) return { language: script, confidence: Math.min(1, count / Math.max(1, sample.replace(/[\s\p{P}\p{N}]/gu, '').length)) };
+  const counts = trigramCounts(sample);
+  const n = counts.size;
+  if (n === 0) return { language: 'und', confidence: 0 };
+  // distance = 300·n − Σ over shared trigrams of (300 − |count − rank − 1|), franc's measure
+  const credit = new Float64Array(model.languages.length);
+  for (const [trigram, c] of counts) {
+    const list = model.index.get(trigram);
+    if (!list) continue;
+    for (let k = 0; k < list.length; k += 2) credit[list[k]!]! += MAX_DIFFERENCE - Math.abs(c - list[k + 1]! - 1);
+  }
+  let best = 0;
+  for (let i = 1; i < credit.length; i++) if (credit[i]! > credit[best]!) best = i;
+  return { language: model.languages[best]!, confidence: credit[best]! / (MAX_DIFFERENCE * n) };
+}
+
+const params = z.strictObject({
+  /** Documents whose best language fits worse than this are dropped (`lid_low_confidence`). */
+  minConfidence: z.number().min(0).max(1).default(0.15),
+  /** Below this many characters the language is `und` and this filter does not judge. */
+  minLength: z.number().int().min(0).default(50),
+  /** Characters examined from the start (franc examines 2048; 1024 halves the cost). */
+  sampleChars: z.number().int().min(10).default(1024),
+  /** If not empty, only these languages are kept (`lid_not_allowed`). */
+  allow: z.array(z.string()).default([]),
+});
+
+export type LanguageParams = z.infer<typeof params>;
+
+export const language: StepDefinition<typeof params> = {
+  name: 'language',
+  kind: 'filter',
+  params,
+  metrics: { confidence: FRACTION },
+  create(p) {
+    const allow = new Set(p.allow);
+    return {
+      kind: 'filter',
+      name: 'language',
+      keep(doc, _view, measure) {
+        const lang = String(doc.metadata.language ?? 'und');
+        const confidence = Number(doc.metadata.language_score ?? 0);
+        if (lang === 'und') return true;
+        measure('confidence', confidence);
+        if (confidence < p.minConfidence) return { reason: 'lid_low_confidence', value: confidence };
+        if (allow.size > 0 && !allow.has(lang)) return { reason: 'lid_not_allowed', value: confidence };
+        return true;
+      },
+    };
+  },
+};

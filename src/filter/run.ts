@@ -1,0 +1,220 @@
+/**
+ * `moe filter`: read a stage folder's parts, judge every document in parallel (ordered), write
+ * the kept documents (and, with `--keep-rejected`, the rejected ones under `rejected/`), and a
+ * report of what each filter cost. `--dry-run` measures everything and writes nothing.
+ */
+import { join } from 'node:path';
+import type { FilterConfig } from '../config/filter-schema.js';
+import { hashConfig } from '../config/load.js';
+import { Progress } from '../core/log.js';
+import { orderedPool } from '../core/pool.js';
+import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
+import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
+import { openBytes } from '../io/compress.js';
+import { sha256File, sha256Text } from '../io/files.js';
+import { listParts, type PartInfo, PartWriter, readDocs } from '../io/jsonl.js';
+import { Chains, chainNames, stepParams } from './chain.js';
+import type { Learnable } from './model-filters.js';
+import { STEPS } from './registry.js';
+import { type FilterInit, type FilterOutput, type FilterTask, loadModels } from './task.js';
+import { TextView } from './text.js';
+
+export interface FilterRun {
+  input: string;
+  out?: string;
+  config: FilterConfig;
+  /** Resolved model paths by step name. */
+  modelPaths: Record<string, string>;
+  workers: number;
+  keepRejected: boolean;
+  dryRun: boolean;
+  silent?: boolean;
+}
+
+export interface FilterSummary {
+  dropped: number;
+  dropped_bytes: number;
+  would_drop: number;
+  alone: number;
+  reasons: Record<string, { dropped: number; dropped_bytes: number; would_drop: number; alone: number }>;
+  histograms: StatsReport['histograms'];
+}
+
+export interface FilterReport extends StageReport {
+  input: string;
+  config_sha256: string;
+  config: FilterConfig;
+  models: Record<string, { path: string; sha256: string }>;
+  learned_thresholds: Record<string, { value: number; sample_docs: number }>;
+  docs_in: number;
+  docs_out: number;
+  bytes_in: number;
+  bytes_out: number;
+  filters: Record<string, FilterSummary>;
+  outputs: PartInfo[];
+  rejected_outputs: PartInfo[];
+  stats: StatsReport;
+  timing: { seconds: number; workers: number };
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/** The input as chunks of whole lines, about 1 MiB each, part by part. */
+async function* chunks(dir: string): AsyncGenerator<FilterTask> {
+  for (const file of await listParts(dir)) {
+    let pending: Buffer[] = [];
+    let size = 0;
+    let line = 1;
+    const emit = (buf: Buffer): FilterTask => {
+      const task = { file: displayPath(file), firstLine: line, bytes: buf };
+      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) line += 1;
+      return task;
+    };
+    for await (const c of openBytes(file)) {
+      pending.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      size += c.byteLength;
+      if (size < CHUNK_BYTES) continue;
+      const all = Buffer.concat(pending);
+      const cut = all.lastIndexOf(10) + 1;
+      if (cut === 0) {
+        pending = [all];
+        continue;
+      }
+      yield emit(all.subarray(0, cut));
+      pending = [all.subarray(cut)];
+      size = all.length - cut;
+    }
+    if (size > 0) yield emit(Buffer.concat(pending));
+  }
+}
+
+/** Learns the thresholds of model filters set by `dropWorstFraction`, on the input's first documents. */
+export async function learnThresholds(run: FilterRun, models: Record<string, unknown>): Promise<Record<string, { value: number; sample_docs: number }>> {
+  const learners: Array<{ source: string; name: string; sampleSize: number; learn: Learnable }> = [];
+  const ctx = { language: 'und', models, learned: {} };
+  for (const source of ['web', 'arxiv', 'code'] as const) {
+    for (const name of chainNames(run.config, source)) {
+      const def = STEPS[name] as { learnable?: (p: unknown, c: typeof ctx) => Learnable | undefined };
+      if (!def.learnable || learners.some((l) => l.name === name)) continue;
+      const params = stepParams(run.config, source, 'und', name) as { sampleSize: number };
+      const learn = def.learnable(params, ctx);
+      if (learn) learners.push({ source, name, sampleSize: params.sampleSize, learn });
+    }
+  }
+  if (!learners.length) return {};
+  const chains = new Chains({ config: run.config, models, learned: {} });
+  const scores = new Map<string, number[]>(learners.map((l) => [l.name, []]));
+  const limit = Math.max(...learners.map((l) => l.sampleSize));
+  let seen = 0;
+  for await (const input of readDocs(run.input)) {
+    if (seen++ >= limit) break;
+    const doc = { ...input, metadata: { ...input.metadata } };
+    const lang = chains.annotateLanguage(doc);
+    // the text as the model step sees it: after the transforms that come before it in the chain
+    let text = doc.text;
+    for (const step of chains.steps(doc.source, lang)) {
+      if (step.kind === 'transform') text = step.apply(text, () => {});
+      const l = learners.find((x) => x.name === step.name);
+      if (l && seen <= l.sampleSize) {
+        const s = l.learn.score({ ...doc, text }, new TextView(text, lang));
+        if (s !== undefined) scores.get(l.name)!.push(s);
+      }
+    }
+  }
+  return Object.fromEntries(learners.map((l) => [l.name, { value: l.learn.threshold(scores.get(l.name)!), sample_docs: scores.get(l.name)!.length }]));
+}
+
+/** Per-filter summary from the stats' counts (`filter.<name>.…`) and histograms (`<name>.<metric>`). */
+export function summarize(data: StatsData, names: string[]): Record<string, FilterSummary> {
+  const c = data.counts;
+  const out: Record<string, FilterSummary> = {};
+  for (const name of names) {
+    if (STEPS[name]?.kind !== 'filter') continue;
+    const reasons: FilterSummary['reasons'] = {};
+    const prefix = `filter.${name}.reason.`;
+    for (const key of Object.keys(c).sort()) {
+      if (!key.startsWith(prefix)) continue;
+      const rest = key.slice(prefix.length);
+      const dot = rest.lastIndexOf('.');
+      const reason = rest.slice(0, dot);
+      const r = (reasons[reason] ??= { dropped: 0, dropped_bytes: 0, would_drop: 0, alone: 0 });
+      r[rest.slice(dot + 1) as keyof typeof r] = c[key]!;
+    }
+    out[name] = {
+      dropped: c[`filter.${name}.dropped`] ?? 0,
+      dropped_bytes: c[`filter.${name}.dropped_bytes`] ?? 0,
+      would_drop: c[`filter.${name}.would_drop`] ?? 0,
+      alone: c[`filter.${name}.alone`] ?? 0,
+      reasons,
+      histograms: Object.fromEntries(Object.entries(data.histograms).filter(([k]) => k.startsWith(`${name}.`)).map(([k, h]) => [k.slice(name.length + 1), h])),
+    };
+  }
+  return out;
+}
+
+async function modelInfo(paths: Record<string, string>): Promise<Record<string, { path: string; sha256: string }>> {
+  return Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, { path: displayPath(path), sha256: sha256File(path) }]));
+}
+
+async function inputFingerprint(dir: string): Promise<string> {
+  const parts = await listParts(dir);
+  return sha256Text(JSON.stringify(parts.map((p) => [p, sha256File(p)])));
+}
+
+/** Runs the filter stage (or, with `dryRun`, measures it) and returns its report. */
+export async function runFilter(run: FilterRun): Promise<{ report: FilterReport; skipped: boolean }> {
+  const t0 = Date.now();
+  const models = loadModels(run.modelPaths);
+  const learned = await learnThresholds(run, models);
+  const modelsInfo = await modelInfo(run.modelPaths);
+  const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, input: await inputFingerprint(run.input), config: hashConfig(run.config), models: modelsInfo, keep: run.keepRejected }));
+  const names = [...new Set((['web', 'code', 'arxiv'] as const).flatMap((s) => chainNames(run.config, s)))];
+  const body = async (dir: string | undefined): Promise<Omit<FilterReport, keyof StageReport>> => {
+    const stats = new StageStats();
+    const kept = dir ? new PartWriter({ dir }) : undefined;
+    const rejected = dir && run.keepRejected ? new PartWriter({ dir: join(dir, 'rejected') }) : undefined;
+    const progress = new Progress({ label: 'filter', silent: run.silent });
+    const init: FilterInit = {
+      config: run.config,
+      modelPaths: run.modelPaths,
+      learned: Object.fromEntries(Object.entries(learned).map(([k, v]) => [k, v.value])),
+      keepRejected: run.keepRejected,
+      dryRun: !dir,
+    };
+    for await (const ev of orderedPool<FilterTask, FilterOutput, number>({ tasks: chunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+      if (ev.type === 'batch') {
+        for (const out of ev.items) {
+          if (out.kept) await kept!.writeEncoded(out.kept);
+          if (out.rejected) await rejected?.writeEncoded(out.rejected);
+        }
+      } else {
+        stats.merge(ev.stats);
+        progress.add(ev.result, 0);
+      }
+    }
+    progress.done();
+    const rel = (parts: PartInfo[], base: string): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(base.length + 1) }));
+    const c = stats.data.counts;
+    return {
+      input: displayPath(run.input),
+      config_sha256: hashConfig(run.config),
+      config: run.config,
+      models: modelsInfo,
+      learned_thresholds: learned,
+      docs_in: c.docs_in ?? 0,
+      docs_out: c.docs_out ?? 0,
+      bytes_in: c.bytes_in ?? 0,
+      bytes_out: c.bytes_out ?? 0,
+      filters: summarize(stats.data, names),
+      outputs: kept && dir ? rel(await kept.close(), dir) : [],
+      rejected_outputs: rejected && dir ? rel(await rejected.close(), dir) : [],
+      stats: statsToReport(stats.data),
+      timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
+    };
+  };
+  if (run.dryRun || !run.out) {
+    const rest = await body(undefined);
+    return { report: { stage: 'filter', tool_version: TOOL_VERSION, fingerprint, ...rest } as FilterReport, skipped: false };
+  }
+  return runStageDir<FilterReport>({ stage: 'filter', out: run.out, fingerprint }, body);
+}

@@ -1,0 +1,85 @@
+/**
+ * The unit of parallel filter work: a chunk of input JSONL lines (about 1 MiB), judged and
+ * encoded as gzip members for the kept and the rejected output. Runs in a worker thread or
+ * in-process (`core/pool.ts`); models are loaded once per thread.
+ */
+import type { FilterConfig } from '../config/filter-schema.js';
+import { checkDoc, type Doc } from '../core/doc.js';
+import { DataError } from '../core/errors.js';
+import type { StageStats } from '../core/stats.js';
+import { decodeUtf8 } from '../io/compress.js';
+import { type EncodedBatch, encodeBatch } from '../io/jsonl.js';
+import { Chains } from './chain.js';
+import { QualityClassifier } from './classifier.js';
+import { NgramLm } from './ngram-lm.js';
+
+export interface FilterTask {
+  /** Where the chunk comes from, for error messages. */
+  file: string;
+  firstLine: number;
+  bytes: Uint8Array;
+}
+
+export interface FilterInit {
+  config: FilterConfig;
+  /** Model files by step name, resolved paths. */
+  modelPaths: Record<string, string>;
+  learned: Record<string, number>;
+  keepRejected: boolean;
+  /** Measure only: encode nothing. */
+  dryRun: boolean;
+}
+
+export interface FilterOutput {
+  kept?: EncodedBatch;
+  rejected?: EncodedBatch;
+}
+
+/** Loads the models a config names. */
+export function loadModels(paths: Record<string, string>): Record<string, unknown> {
+  const models: Record<string, unknown> = {};
+  if (paths.perplexity) models.perplexity = NgramLm.load(paths.perplexity);
+  if (paths.classifier) models.classifier = QualityClassifier.load(paths.classifier);
+  return models;
+}
+
+let chains: { init: FilterInit; chains: Chains } | undefined;
+
+function chainsFor(init: FilterInit): Chains {
+  if (chains?.init !== init) chains = { init, chains: new Chains({ config: init.config, models: loadModels(init.modelPaths), learned: init.learned }) };
+  return chains.chains;
+}
+
+/** Parses one chunk's lines into documents; a malformed line is a DataError naming file and line. */
+export function parseChunk(task: FilterTask): Doc[] {
+  const lines = decodeUtf8(task.bytes).split('\n');
+  const docs: Doc[] = [];
+  lines.forEach((line, i) => {
+    if (!line) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new DataError(`${task.file}:${task.firstLine + i}: not valid JSON`, 're-run the stage that wrote this folder');
+    }
+    const doc = checkDoc(value);
+    if (typeof doc === 'string') throw new DataError(`${task.file}:${task.firstLine + i}: ${doc}`, 're-run the stage that wrote this folder');
+    docs.push(doc);
+  });
+  return docs;
+}
+
+export async function* runTask(task: FilterTask, initData: unknown, stats: StageStats): AsyncGenerator<FilterOutput[], number> {
+  const init = initData as FilterInit;
+  const c = chainsFor(init);
+  const kept: Doc[] = [];
+  const rejected: Doc[] = [];
+  const docs = parseChunk(task);
+  for (const doc of docs) {
+    const v = c.run(doc, stats);
+    if (!v.drop) kept.push(v.doc);
+    else if (init.keepRejected) rejected.push(v.doc);
+  }
+  if (!init.dryRun) yield [{ kept: kept.length ? encodeBatch(kept) : undefined, rejected: rejected.length ? encodeBatch(rejected) : undefined }];
+  return docs.length;
+}

@@ -1,0 +1,58 @@
+/**
+ * The filter contract (HOUSE_STYLE 1): a filter answers keep, or drop with a reason code and the
+ * measured value; it never rewrites text. It reports every value it measures through `measure`,
+ * so the runner can histogram each rule over all documents (kept ones too) for threshold tuning.
+ * A transform rewrites text and is its own kind of step.
+ */
+import type { z } from 'zod';
+import type { Doc } from '../core/doc.js';
+import type { HistogramSpec } from '../core/stats.js';
+import type { TextView } from './text.js';
+
+export interface Drop {
+  /** lower_snake reason code, e.g. `gopher_short_doc`. */
+  reason: string;
+  value: number;
+}
+
+/** Records a measured value under a metric name (the runner histograms it). */
+export type Measure = (metric: string, value: number) => void;
+
+export interface Filter {
+  readonly kind: 'filter';
+  /** kebab-case, the same in YAML, reports and code. */
+  readonly name: string;
+  keep(doc: Doc, view: TextView, measure: Measure): true | Drop;
+}
+
+export interface Transform {
+  readonly kind: 'transform';
+  readonly name: string;
+  /** Returns the new text; `count(key)` records what it changed (e.g. lines removed by reason). */
+  apply(text: string, count: (key: string) => void): string;
+}
+
+export type Step = Filter | Transform;
+
+/** A step as registered: its parameter schema (with defaults) and a factory. */
+export interface StepDefinition<P extends z.ZodType = z.ZodType> {
+  name: string;
+  kind: 'filter' | 'transform';
+  params: P;
+  /** How each metric's histogram is binned. */
+  metrics: Record<string, HistogramSpec>;
+  create(params: z.infer<P>, ctx: StepContext): Step;
+}
+
+/** What a step may need beyond its parameters. */
+export interface StepContext {
+  /** The document language the chain is built for (ISO 639-3, a code language, or `und`). */
+  language: string;
+  /** Models loaded by path from the config (n-gram LM, classifier), by step name. */
+  models: Record<string, unknown>;
+  /** Thresholds learned on a sample before the run (by step name). */
+  learned: Record<string, number>;
+}
+
+export const FRACTION: HistogramSpec = { kind: 'linear', lo: 0, hi: 1, bins: 20 };
+export const COUNT: HistogramSpec = { kind: 'log2', maxExp: 20 };

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { c4, c4Lines } from '../../../src/filter/c4.js';
+import { fineweb } from '../../../src/filter/fineweb.js';
+import type { Transform } from '../../../src/filter/types.js';
+import { filler, judge } from './judge.js';
+
+function lines(text: string, params: Record<string, unknown> = {}, lang = 'eng'): { text: string; counts: Record<string, number> } {
+  const t = c4Lines.create(c4Lines.params.parse(params), { language: lang, models: {}, learned: {} }) as Transform;
+  const counts: Record<string, number> = {};
+  return { text: t.apply(text, (k) => (counts[k] = (counts[k] ?? 0) + 1)), counts };
+}
+
+describe('c4-lines (transform)', () => {
+  it('drops lines under 3 words, with a word over 1000 characters, javascript or policy text; strips citations', () => {
+    const input = [
+      'Three words here.',
+      'Two words.',
+      `A ${'w'.repeat(1000)} word.`,
+      `A ${'w'.repeat(1001)} word.`,
+      'Please enable JavaScript to view this page.',
+      'By continuing you accept our Privacy Policy today.',
+      'The river floods every spring[1] as recorded[edit] in the archives[citation needed].',
+    ].join('\n');
+    const { text, counts } = lines(input);
+    expect(text.split('\n')).toEqual(['Three words here.', `A ${'w'.repeat(1000)} word.`, 'The river floods every spring as recorded in the archives.']);
+    expect(counts).toEqual({ line_too_few_words: 1, line_long_word: 1, line_javascript: 1, line_policy: 1 });
+  });
+  it('keeps lines without terminal punctuation unless asked (FineWeb turned that rule off)', () => {
+    expect(lines('a line with no end').text).toBe('a line with no end');
+    expect(lines('a line with no end\nA line with an end.', { dropNoTerminalPunct: true })).toEqual({ text: 'A line with an end.', counts: { line_no_terminal_punct: 1 } });
+  });
+  it('counts Chinese words by character, so a short Chinese line is not dropped as "two words"', () => {
+    expect(lines('专家混合模型很好。', {}, 'cmn').text).toBe('专家混合模型很好。');
+  });
+});
+
+describe('c4 (document filter)', () => {
+  const five = 'One is here. Two is here. Three is here. Four is here. Five is here.';
+  it('5 sentences keep, 4 drop (too_few_sentences)', () => {
+    expect(judge(c4, five).result).toBe(true);
+    expect(judge(c4, 'One is here. Two is here. Three is here. Four is here.').result).toEqual({ reason: 'too_few_sentences', value: 4 });
+  });
+  it('drops lorem ipsum and curly brackets', () => {
+    expect(judge(c4, `${five} Lorem ipsum dolor.`).result).toEqual({ reason: 'lorem_ipsum', value: 1 });
+    expect(judge(c4, `${five} if (x) { y }`).result).toEqual({ reason: 'curly_bracket', value: 1 });
+    expect(judge(c4, `${five} if (x) { y }`, { params: { dropCurlyBracket: false } }).result).toBe(true);
+  });
+});
+
+describe('fineweb at its default thresholds', () => {
+  const line = (i: number, end: string): string => `${filler(6, 6, i * 10).join(' ')}${end}`; // 41 chars + end
+  it('line punctuation: 12 of 100 lines keep, 11 drop (line_punct_ratio)', () => {
+    const doc = (k: number): string => Array.from({ length: 100 }, (_, i) => line(i, i < k ? '.' : '')).join('\n');
+    expect(judge(fineweb, doc(12)).measures.line_punct_ratio).toBe(0.12);
+    expect(judge(fineweb, doc(12)).result).toBe(true);
+    expect(judge(fineweb, doc(11)).result).toEqual({ reason: 'line_punct_ratio', value: 0.11 });
+  });
+  it('short lines: 67 of 100 keep, 68 drop (short_line_ratio)', () => {
+    const doc = (k: number): string => Array.from({ length: 100 }, (_, i) => (i < k ? `${filler(4, 5, i * 10).join(' ')}.` : line(i, '.'))).join('\n');
+    expect(judge(fineweb, doc(67)).result).toBe(true);
+    expect(judge(fineweb, doc(68)).result).toEqual({ reason: 'short_line_ratio', value: 0.68 });
+  });
+  it('characters in duplicated lines: 0.01 keeps, just over drops (char_dup_ratio)', () => {
+    // the line "abcd efgh." (10 characters) twice; unique 45-character lines make up the rest
+    const doc = (extra: number): string => {
+      const ls = ['abcd efgh.', 'abcd efgh.'];
+      let chars = 20;
+      for (let i = 0; chars + 60 <= 1000 - extra; i++) {
+        const l = `${filler(7, 5, i * 10).join(' ')} end.`;
+        ls.push(l);
+        chars += l.length;
+      }
+      ls.push(`${'z'.repeat(1000 - extra - chars - 1)}.`);
+      return ls.join('\n');
+    };
+    expect(judge(fineweb, doc(0)).measures.char_dup_ratio).toBe(0.01);
+    expect(judge(fineweb, doc(0)).result).toBe(true);
+    expect(judge(fineweb, doc(1)).result).toEqual({ reason: 'char_dup_ratio', value: 10 / 999 });
+  });
+  it('newlines per word: 0.3 keeps, 0.31 drops (list_ratio)', () => {
+    const doc = (newlines: number): string => {
+      const words = filler(100, 10);
+      const per = Math.floor(100 / (newlines + 1));
+      const ls: string[] = [];
+      for (let i = 0; i < newlines; i++) ls.push(`${words.slice(i * per, i * per + per).join(' ')}.`);
+      ls.push(`${words.slice(newlines * per).join(' ')}.`);
+      return ls.join('\n');
+    };
+    expect(judge(fineweb, doc(30)).result).toBe(true);
+    expect(judge(fineweb, doc(31)).result).toEqual({ reason: 'list_ratio', value: 0.31 });
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
+import { filler, judge } from './judge.js';
+
+let next = 0;
+/** Unique 5-letter filler words (never repeated across calls). */
+const fresh = (n: number): string[] => filler(n, 5, (next += n) - n + 1000);
+
+/** Pads `text` with unique words (and digits for the last few characters) to exactly `len` characters. */
+function padTo(text: string, len: number): string {
+  const d = len - text.length;
+  if (d < 6) throw new Error(`cannot pad by ${d}`);
+  const m = Math.floor(d / 6);
+  const r = d - 6 * m;
+  const ws = fresh(m);
+  ws[m - 1] += '1'.repeat(r);
+  return `${text} ${ws.join(' ')}`;
+}
+
+const rep = (text: string) => judge(gopherRepetition, text);
+
+describe('gopher-repetition at its default thresholds', () => {
+  it('duplicate lines: 0.3 keeps, 4 of 11 drops (dup_line_frac)', () => {
+    const lines = (dups: number): string => {
+      const out: string[] = [];
+      for (let i = 0; i < 6; i++) out.push(fresh(8).join(' '), ...(i <= dups ? ['ok ok'] : []));
+      return out.join('\n');
+    };
+    expect(rep(lines(3)).measures.dup_line_frac).toBe(0.3);
+    expect(rep(lines(3)).result).toBe(true);
+    expect(rep(lines(4)).result).toEqual({ reason: 'dup_line_frac', value: 4 / 11 });
+  });
+
+  it('duplicate paragraphs: 0.3 keeps, 4 of 11 drops (dup_para_frac)', () => {
+    const paras = (dups: number): string => {
+      const out: string[] = [];
+      for (let i = 0; i < 6; i++) out.push(fresh(8).join(' '), ...(i <= dups ? ['ok ok'] : []));
+      return out.join('\n\n');
+    };
+    expect(rep(paras(3)).result).toBe(true);
+    expect(rep(paras(4)).result).toEqual({ reason: 'dup_para_frac', value: 4 / 11 });
+  });
+
+  it('characters in duplicate lines: 0.2 keeps, just over drops (dup_line_char_frac)', () => {
+    const a = 'x'.repeat(100);
+    const base = `${a}\n${a}\n${fresh(6).join(' ')}\n${fresh(6).join(' ')}\n${fresh(4).join(' ')}`;
+    expect(rep(padTo(base, 500)).measures.dup_line_char_frac).toBe(0.2);
+    expect(rep(padTo(base, 500)).result).toBe(true);
+    expect(rep(padTo(base, 499)).result).toEqual({ reason: 'dup_line_char_frac', value: 100 / 499 });
+  });
+
+  it('characters in duplicate paragraphs: 0.2 keeps, just over drops (dup_para_char_frac)', () => {
+    const a = 'y'.repeat(100);
+    const base = `${a}\n\n${a}\n\n${fresh(6).join(' ')}\n\n${fresh(6).join(' ')}\n\n${fresh(4).join(' ')}`;
+    expect(rep(padTo(base, 500)).result).toBe(true);
+    expect(rep(padTo(base, 499)).result).toEqual({ reason: 'dup_para_char_frac', value: 100 / 499 });
+  });
+
+  it('top 2/3/4-gram: 0.20/0.18/0.16 keep, just over drops (top_n_gram)', () => {
+    for (const [n, k, total] of [
+      [2, 4, 180],
+      [3, 9, 700],
+      [4, 8, 950],
+    ] as const) {
+      const gram = ['aaaa', 'bbbb', 'cccc', 'dddd'].slice(0, n).join(' ');
+      const parts: string[] = [];
+      for (let i = 0; i < k; i++) parts.push(gram, fresh(1)[0]!);
+      const base = parts.join(' ');
+      const at = rep(padTo(base, total));
+      expect(at.measures[`top_${n}_gram`], `n=${n}`).toBe([0.2, 0.18, 0.16][n - 2]);
+      expect(at.result, `n=${n}`).toBe(true);
+      expect(rep(padTo(base, total - 1)).result).toEqual({ reason: `top_${n}_gram`, value: (gram.length * k) / (total - 1) });
+    }
+  });
+
+  it('an n-gram seen once is no repetition, however short the text', () => {
+    expect(rep('one short clean sentence').measures.top_2_gram).toBe(0);
+  });
+
+  it('duplicated 5…10-grams: at the threshold keeps, just over drops (duplicated_n_n_grams)', () => {
+    const thresholds = [0.15, 0.14, 0.13, 0.12, 0.11, 0.1];
+    for (let n = 5; n <= 10; n++) {
+      const thr = thresholds[n - 5]!;
+      // K phrases of n six-letter words, each seen twice: 6·n·K duplicated characters
+      // at least five phrases, so no single 3- or 4-gram covers much
+      let k = 5;
+      while (Math.abs((6 * n * k) / thr - Math.round((6 * n * k) / thr)) > 1e-9) k++;
+      const total = Math.round((6 * n * k) / thr);
+      const phrases = Array.from({ length: k }, (_, j) => filler(n, 6, 500_000 + j * 50).join(' '));
+      const tokens: string[] = [];
+      for (const p of [...phrases, ...phrases]) tokens.push(p, fresh(1)[0]!);
+      const base = tokens.join(' ');
+      const at = rep(padTo(base, total));
+      expect(at.measures[`duplicated_${n}_n_grams`], `n=${n}`).toBe(thr);
+      expect(at.result, `n=${n}`).toBe(true);
+      expect(rep(padTo(base, total - 1)).result, `n=${n}`).toEqual({ reason: `duplicated_${n}_n_grams`, value: (6 * n * k) / (total - 1) });
+    }
+  });
+});

@@ -1,0 +1,33 @@
+import type { Doc } from '../../../src/core/doc.js';
+import { TextView } from '../../../src/filter/text.js';
+import type { Drop, Filter, StepDefinition } from '../../../src/filter/types.js';
+
+export interface Judged {
+  result: true | Drop;
+  measures: Record<string, number>;
+}
+
+/** Runs one filter definition on a text with default (or given) parameters. */
+export function judge(def: StepDefinition, text: string, opts: { params?: Record<string, unknown>; lang?: string; metadata?: Doc['metadata']; source?: Doc['source'] } = {}): Judged {
+  const lang = opts.lang ?? 'eng';
+  const step = def.create(def.params.parse(opts.params ?? {}), { language: lang, models: {}, learned: {} }) as Filter;
+  const measures: Record<string, number> = {};
+  const doc: Doc = { id: 't', text, source: opts.source ?? 'web', metadata: { language: lang, ...opts.metadata } };
+  const result = step.keep(doc, new TextView(text, lang), (m, v) => (measures[m] = v));
+  return { result, measures };
+}
+
+/** Distinct filler words ("lorem" is avoided: C4 drops it) of exactly `len` letters each. */
+export function filler(n: number, len = 5, start = 0): string[] {
+  const out: string[] = [];
+  for (let i = start; i < start + n; i++) {
+    let s = '';
+    let k = i;
+    for (let j = 0; j < len; j++) {
+      s += String.fromCharCode(97 + (k % 26));
+      k = Math.floor(k / 26);
+    }
+    out.push(s);
+  }
+  return out;
+}
