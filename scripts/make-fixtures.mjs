@@ -202,4 +202,44 @@ put('broken/empty.warc.gz', Buffer.alloc(0));
 put('broken/corrupt.jsonl.zst', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from('this is not a zstd frame at all, just text')]));
 const paper = gz(await tarball([['main.tex', mainTex], ['sections/method.tex', methodTex]]));
 put('broken/2402.00002.tar.gz', paper.subarray(0, Math.floor(paper.length / 2)));
+// ---------------------------------------------------------------- quality: junk to rank below clean prose
+// boilerplate (menus, footers, cookie notices), keyword spam and garbled text (character
+// noise, mojibake, word salad built from the clean training prose), from a seeded generator
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const cleanWords = (await import('node:fs')).readFileSync(join(root, 'quality/clean-train.txt'), 'utf8').split(/\s+/).filter(Boolean);
+const MENU = ['Home', 'About us', 'Contact', 'Login', 'Sign up', 'Cart (0)', 'FAQ', 'Privacy Policy', 'Terms of Service', 'Sitemap', 'Blog', 'Careers', 'Shop', 'Help', 'Search', 'My account', 'Wishlist', 'Newsletter'];
+const FOOTER = ['Copyright © 2024 Example Corp. All rights reserved.', 'We use cookies to improve your experience. Accept all cookies?', 'Follow us on Facebook, Twitter and Instagram', 'Subscribe to our newsletter for exclusive deals', 'Click here to read more', 'Powered by WordPress', 'Back to top', 'Share this page', 'Previous post | Next post', 'Leave a comment'];
+const SPAM = ['cheap', 'best', 'price', 'buy now', 'discount', 'free shipping', 'online', 'casino', 'bonus', 'win', 'pills', 'loans', 'fast', 'guaranteed', 'click', 'offer', 'deal', 'lawyer near me', 'replica watches', 'crypto', 'earn money', 'work from home', '100% free', 'limited time'];
+const MOJIBAKE = ['Ã©', 'Ã¨', 'â€™', 'â€œ', 'Ã¼', 'Ã¶', 'Â ', 'Ã ', 'ï¿½', 'â€"'];
+function junkDocs(seed, n) {
+  const r = rng(seed);
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const docs = [];
+  for (let i = 0; i < n; i++) {
+    const kind = i % 5;
+    const parts = [];
+    if (kind === 0) for (let j = 0; j < 30 + r() * 30; j++) parts.push(pick(MENU));
+    else if (kind === 1) for (let j = 0; j < 6 + r() * 6; j++) parts.push(pick(FOOTER), pick(MENU));
+    else if (kind === 2) for (let j = 0; j < 40 + r() * 40; j++) parts.push(pick(SPAM));
+    else if (kind === 3) {
+      for (let j = 0; j < 40 + r() * 40; j++) {
+        let w = '';
+        for (let k = 0; k < 2 + r() * 8; k++) w += r() < 0.15 ? pick(MOJIBAKE) : String.fromCharCode(97 + Math.floor(r() * 26));
+        parts.push(w);
+      }
+    } else for (let j = 0; j < 60 + r() * 40; j++) parts.push(pick(cleanWords).toLowerCase());
+    docs.push(parts.join(kind < 2 ? ' | ' : ' '));
+  }
+  return `${docs.join('\n\n')}\n`;
+}
+put('quality/junk-train.txt', junkDocs(1, 30));
+put('quality/junk-heldout.txt', junkDocs(2, 15));
 console.log('fixtures written under', root);

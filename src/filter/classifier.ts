@@ -1,7 +1,10 @@
 /**
  * A quality classifier in the manner of GPT-3's and DCLM's (a linear model over hashed n-grams,
- * as fastText's supervised mode): word unigrams and bigrams (lower-cased, digits → 0) hashed
- * into 2^18 signed buckets, sub-linear term frequency log(1 + tf), L2-normalised; logistic
+ * as fastText's supervised mode): word bigrams, the first word paired with a start token
+ * (lower-cased, digits → 0), hashed into 2^18 signed buckets, sub-linear term frequency
+ * log(1 + tf), L2-normalised. Unigrams are left out on purpose: a bag of unigrams scores word
+ * salad made of in-domain words as high as the prose it was shuffled from (measured: held-out
+ * AUC 0.85 with unigrams, 0.99 without, on fixtures/quality). Logistic
  * regression trained with AdaGrad, classes weighted to balance, a fixed number of epochs over a
  * seeded shuffle, so training is deterministic. The score is P(positive) ∈ [0, 1].
  */
@@ -27,10 +30,7 @@ export function features(text: string): Features {
     const sign = h >>> 31 ? -1 : 1;
     tf.set(bucket, (tf.get(bucket) ?? 0) + sign);
   };
-  for (let i = 0; i < words.length; i++) {
-    add(hash32(words[i]!));
-    if (i > 0) add(hash32(`${words[i - 1]} ${words[i]}`));
-  }
+  for (let i = 0; i < words.length; i++) add(hash32(`${i > 0 ? words[i - 1] : '<s>'} ${words[i]}`));
   const idx = new Uint32Array(tf.size);
   const val = new Float32Array(tf.size);
   let norm = 0;
