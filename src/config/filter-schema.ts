@@ -35,6 +35,8 @@ const SourceFilterSchema = z.strictObject({
 
 export const FilterSchema = z
   .strictObject({
+    /** Also write rejected documents (with `metadata.filter`) under `rejected/`. */
+    keepRejected: z.boolean().default(false),
     transforms: z.strictObject({ normalize: z.boolean().default(false), pii: z.boolean().default(false) }).prefault({}),
     /** Model files by step name (`perplexity`, `classifier`), relative to the config file. */
     models: z.strictObject({ perplexity: z.string().optional(), classifier: z.string().optional() }).prefault({}),

@@ -32,7 +32,8 @@ export interface ChainOptions {
 /** The step names of a source's chain, with configured transforms and model filters added. */
 export function chainNames(config: FilterConfig, source: Source): string[] {
   const s = config[source];
-  let names = s.chain ?? [...DEFAULT_CHAINS[source], ...(source !== 'code' ? (['perplexity', 'classifier'] as const).filter((m) => config.models[m]) : [])];
+  // model filters join the web chain when their model is configured (add them to other chains by hand)
+  let names = s.chain ?? [...DEFAULT_CHAINS[source], ...(source === 'web' ? (['perplexity', 'classifier'] as const).filter((m) => config.models[m]) : [])];
   const pre = [config.transforms.normalize && 'normalize', config.transforms.pii && 'pii'].filter((x): x is string => typeof x === 'string');
   names = [...pre.filter((t) => !names.includes(t)), ...names];
   return names;

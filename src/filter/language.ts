@@ -107,8 +107,12 @@ export function identify(text: string, opts: { minLength: number; sampleChars: n
 }
 
 const params = z.strictObject({
-  /** Documents whose best language fits worse than this are dropped (`lid_low_confidence`). */
-  minConfidence: z.number().min(0).max(1).default(0.15),
+  /**
+   * Documents whose best language fits worse than this are dropped (`lid_low_confidence`).
+   * Measured: 9,267 English documentation pages have p1 0.174, p50 0.239; keyboard-mash
+   * gibberish 0.06; base64 0.05; code and link menus 0.13–0.16 (left to the other filters).
+   */
+  minConfidence: z.number().min(0).max(1).default(0.1),
   /** Below this many characters the language is `und` and this filter does not judge. */
   minLength: z.number().int().min(0).default(50),
   /** Characters examined from the start (franc examines 2048; 1024 halves the cost). */

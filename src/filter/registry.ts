@@ -22,7 +22,7 @@ export const STEPS: Record<string, StepDefinition> = Object.fromEntries(
 /**
  * The FineWeb recipe for web text (language ID, Gopher repetition, Gopher quality, C4 without
  * the terminal-punctuation line rule, FineWeb rules); BigCode's rules for code; length and
- * markup rules for arXiv. Model filters are appended when a model is configured.
+ * markup rules for arXiv. Model filters join the web chain when their model is configured.
  */
 export const DEFAULT_CHAINS: Record<Source, string[]> = {
   web: ['language', 'gopher-repetition', 'gopher-quality', 'c4-lines', 'c4', 'fineweb'],

@@ -18,6 +18,7 @@ import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
 import { type FilterInit, type FilterOutput, type FilterTask, loadModels } from './task.js';
 import { TextView } from './text.js';
+import type { Transform } from './types.js';
 
 export interface FilterRun {
   input: string;
@@ -103,6 +104,7 @@ export async function learnThresholds(run: FilterRun, models: Record<string, unk
   }
   if (!learners.length) return {};
   const chains = new Chains({ config: run.config, models, learned: {} });
+  const transforms = new Map<string, Transform>();
   const scores = new Map<string, number[]>(learners.map((l) => [l.name, []]));
   const limit = Math.max(...learners.map((l) => l.sampleSize));
   let seen = 0;
@@ -112,9 +114,14 @@ export async function learnThresholds(run: FilterRun, models: Record<string, unk
     const lang = chains.annotateLanguage(doc);
     // the text as the model step sees it: after the transforms that come before it in the chain
     let text = doc.text;
-    for (const step of chains.steps(doc.source, lang)) {
-      if (step.kind === 'transform') text = step.apply(text, () => {});
-      const l = learners.find((x) => x.name === step.name);
+    for (const name of chainNames(run.config, doc.source)) {
+      if (STEPS[name]!.kind === 'transform') {
+        const key = `${doc.source}\u0000${lang}\u0000${name}`;
+        let t = transforms.get(key);
+        if (!t) transforms.set(key, (t = STEPS[name]!.create(stepParams(run.config, doc.source, lang, name), { ...ctx, language: lang }) as Transform));
+        text = t.apply(text, () => {});
+      }
+      const l = learners.find((x) => x.name === name && x.source === doc.source);
       if (l && seen <= l.sampleSize) {
         const s = l.learn.score({ ...doc, text }, new TextView(text, lang));
         if (s !== undefined) scores.get(l.name)!.push(s);

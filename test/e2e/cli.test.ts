@@ -9,8 +9,8 @@ describe('moe CLI', () => {
   it('--help lists the commands; each command has --help with an example; both exit 0', () => {
     const top = moe(['--help']);
     expect(top.code).toBe(0);
-    for (const c of ['ingest', 'curate', 'verify']) expect(top.stdout).toContain(c);
-    for (const c of ['ingest', 'curate', 'verify']) {
+    for (const c of ['ingest', 'filter', 'lm', 'classifier', 'curate', 'verify']) expect(top.stdout).toContain(c);
+    for (const c of ['ingest', 'filter', 'curate', 'verify']) {
       const r = moe([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Examples?:\n {2}moe /);
@@ -77,25 +77,32 @@ describe('moe CLI', () => {
     expect(docs.every((d) => typeof d.metadata.warc_record_id === 'string' && d.metadata.warc_record_id.startsWith('<urn:uuid:'))).toBe(true);
   });
 
-  it('curate writes ingest/, report.json and a manifest that verify checks; tampering is caught', async () => {
+  it('curate runs ingest and filter into a run folder with a manifest that verify checks; tampering is caught', async () => {
+    const models = tmpDir();
+    expect(moe(['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', join(models, 'lm.bin')]).code).toBe(0);
+    expect(moe(['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', join(models, 'clf.bin')]).code).toBe(0);
+    const sets = ['--set', `filter.models.perplexity=${join(models, 'lm.bin')}`, '--set', `filter.models.classifier=${join(models, 'clf.bin')}`];
     const run = join(tmpDir(), 'run');
-    const r = moe(['curate', '--config', join(ROOT, 'configs/demo.yaml'), '--out', run, '--quiet', '--json']);
+    const r = moe(['curate', '--config', join(ROOT, 'configs/demo.yaml'), '--out', run, '--quiet', '--json', ...sets]);
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { stages: { ingest: { docs_out: number; errors: number } } };
+    const summary = JSON.parse(r.stdout) as { stages: { ingest: { docs_out: number; errors: number }; filter: { docs_in: number; docs_out: number } } };
     expect(summary.stages.ingest).toMatchObject({ docs_out: 29, errors: 8 });
-    const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { config_sha256: string; outputs: Array<{ file: string }>; inputs: unknown[]; seed: number };
+    expect(summary.stages.filter.docs_in).toBe(29);
+    expect(summary.stages.filter.docs_out).toBeGreaterThan(10);
+    const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { config_sha256: string; outputs: Array<{ file: string }>; inputs: unknown[]; seed: number; stages: { filter: { learned_thresholds: Record<string, unknown> } } };
     expect(manifest.seed).toBe(1234);
-    expect(manifest.outputs.map((o) => o.file)).toEqual(['ingest/part-00000.jsonl.gz']);
+    expect(manifest.outputs.map((o) => o.file)).toEqual(['ingest/part-00000.jsonl.gz', 'filter/part-00000.jsonl.gz', 'filter/rejected/part-00000.jsonl.gz']);
+    expect(Object.keys(manifest.stages.filter.learned_thresholds)).toEqual(['perplexity']);
     expect(manifest.inputs.length).toBeGreaterThan(20);
     expect(moe(['verify', run]).code).toBe(0);
     // a second run in another folder gives the same manifest, byte for byte
     const run2 = join(tmpDir(), 'run2');
-    moe(['curate', '--config', join(ROOT, 'configs/demo.yaml'), '--out', run2, '--quiet', '--workers', '1']);
+    moe(['curate', '--config', join(ROOT, 'configs/demo.yaml'), '--out', run2, '--quiet', '--workers', '1', ...sets]);
     expect(readFileSync(join(run2, 'manifest.json'), 'utf8')).toBe(readFileSync(join(run, 'manifest.json'), 'utf8'));
     writeFileSync(join(run, 'ingest/part-00000.jsonl.gz'), gzipSync('{}\n'));
     const bad = moe(['verify', run]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ingest/part-00000.jsonl.gz: sha256');
-    expect(bad.stderr).toContain('moe: error: 1 of 1 files in');
+    expect(bad.stderr).toContain('moe: error: 1 of 3 files in');
   });
 });

@@ -11,7 +11,9 @@ import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
 import { TOOL_VERSION } from '../../core/stage.js';
 import { writeJsonAtomic } from '../../io/files.js';
+import { runFilter } from '../../filter/run.js';
 import { runIngest } from '../../ingest/ingest.js';
+import { modelPaths, printFilterTable } from './filter.js';
 import { printJson, reportFileErrors } from './shared.js';
 
 export interface CurateFlags {
@@ -33,15 +35,34 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
   const ingestErrors = ingest.report.stats.counts.errors ?? 0;
   info(`curate: ingest ${ingest.skipped ? 'up to date' : 'done'}: ${ingest.report.docs_out} docs`);
 
+  const filter = await runFilter({
+    input: join(run, 'ingest'),
+    out: join(run, 'filter'),
+    config: config.filter,
+    modelPaths: modelPaths(config.filter, file),
+    workers: flags.workers,
+    keepRejected: config.filter.keepRejected,
+    dryRun: false,
+    silent: flags.quiet,
+  });
+  info(`curate: filter ${filter.skipped ? 'up to date' : 'done'}: kept ${filter.report.docs_out} of ${filter.report.docs_in} docs`);
+  if (!flags.quiet) printFilterTable(filter.report);
+
   const stages = {
-    ingest: {
-      skipped: ingest.skipped,
-      counts: ingest.report.stats.counts,
-      errors: ingest.report.stats.errors,
-      seconds: ingest.report.timing.seconds,
+    ingest: { skipped: ingest.skipped, counts: ingest.report.stats.counts, errors: ingest.report.stats.errors, seconds: ingest.report.timing.seconds },
+    filter: {
+      skipped: filter.skipped,
+      docs_in: filter.report.docs_in,
+      docs_out: filter.report.docs_out,
+      bytes_in: filter.report.bytes_in,
+      bytes_out: filter.report.bytes_out,
+      filters: filter.report.filters,
+      learned_thresholds: filter.report.learned_thresholds,
+      seconds: filter.report.timing.seconds,
     },
   };
   await writeJsonAtomic(join(run, 'report.json'), { name: config.name, config_sha256: hash, stages });
+  const outputs = (stage: string, parts: Array<{ file: string; docs: number; sha256: string }>) => parts.map((o) => ({ file: `${stage}/${o.file}`, docs: o.docs, sha256: o.sha256 }));
   const manifest = {
     tool_version: TOOL_VERSION,
     name: config.name,
@@ -49,12 +70,23 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
     config,
     seed: config.seed,
     inputs: ingest.report.inputs,
-    stages: { ingest: { docs_out: ingest.report.docs_out, counts: ingest.report.stats.counts } },
-    outputs: ingest.report.outputs.map((o) => ({ file: `ingest/${o.file}`, docs: o.docs, sha256: o.sha256 })),
+    models: filter.report.models,
+    stages: {
+      ingest: { docs_out: ingest.report.docs_out, counts: ingest.report.stats.counts },
+      filter: { docs_in: filter.report.docs_in, docs_out: filter.report.docs_out, learned_thresholds: filter.report.learned_thresholds, dropped: Object.fromEntries(Object.entries(filter.report.filters).map(([k, f]) => [k, f.dropped])) },
+    },
+    outputs: [...outputs('ingest', ingest.report.outputs), ...outputs('filter', filter.report.outputs), ...outputs('filter', filter.report.rejected_outputs)],
   };
   await writeJsonAtomic(join(run, 'manifest.json'), manifest);
   info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json)`);
   const code = reportFileErrors(ingest.errors, ingestErrors, flags.strict);
-  if (flags.json) printJson({ command: 'curate', out: run, config_sha256: hash, stages: { ingest: { docs_out: ingest.report.docs_out, errors: ingestErrors, skipped: ingest.skipped } } });
+  if (flags.json) {
+    printJson({
+      command: 'curate',
+      out: run,
+      config_sha256: hash,
+      stages: { ingest: { docs_out: ingest.report.docs_out, errors: ingestErrors, skipped: ingest.skipped }, filter: { docs_in: filter.report.docs_in, docs_out: filter.report.docs_out, skipped: filter.skipped } },
+    });
+  }
   return code;
 }

@@ -48,7 +48,7 @@ export async function filterCommand(flags: FilterFlags): Promise<number> {
     config: config.filter,
     modelPaths: modelPaths(config.filter, file),
     workers: flags.workers,
-    keepRejected: Boolean(flags.keepRejected),
+    keepRejected: Boolean(flags.keepRejected) || config.filter.keepRejected,
     dryRun: Boolean(flags.dryRun),
     silent: flags.quiet,
   });

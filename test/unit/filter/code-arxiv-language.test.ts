@@ -80,9 +80,9 @@ describe('arxiv', () => {
 
 describe('language', () => {
   const meta = (lang: string, score: number) => ({ metadata: { language: lang, language_score: score } });
-  it('confidence 0.15 keeps, just under drops (lid_low_confidence); und is not judged; the allow-list drops others', () => {
-    expect(judge(language, 'x', meta('eng', 0.15)).result).toBe(true);
-    expect(judge(language, 'x', meta('eng', 0.1499)).result).toEqual({ reason: 'lid_low_confidence', value: 0.1499 });
+  it('confidence 0.1 keeps, just under drops (lid_low_confidence); und is not judged; the allow-list drops others', () => {
+    expect(judge(language, 'x', meta('eng', 0.1)).result).toBe(true);
+    expect(judge(language, 'x', meta('eng', 0.0999)).result).toEqual({ reason: 'lid_low_confidence', value: 0.0999 });
     expect(judge(language, 'x', meta('und', 0)).result).toBe(true);
     expect(judge(language, 'x', { ...meta('deu', 0.3), params: { allow: ['eng', 'fra'] } }).result).toEqual({ reason: 'lid_not_allowed', value: 0.3 });
   });
