@@ -7,7 +7,7 @@
  * - newlines per word ≤ 0.3 (`list_ratio`)
  */
 import { z } from 'zod';
-import { duplicates, endsWithTerminalPunct } from './text.js';
+import { endsWithTerminalPunct } from './text.js';
 import { judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
@@ -32,8 +32,8 @@ export const fineweb: StepDefinition<typeof params> = {
         const lines = view.lines;
         const punct = ratio(lines.filter(endsWithTerminalPunct).length, lines.length);
         const short = ratio(lines.filter((l) => l.length <= p.shortLineLength).length, lines.length);
-        const dup = ratio(duplicates(lines).chars, view.text.replace(/\n/g, '').length);
-        const newlines = ratio(view.text.split('\n').length - 1, view.tokens.words.length);
+        const dup = ratio(view.duplicateLines.chars, view.text.length - view.lineBreaks);
+        const newlines = ratio(view.lineBreaks, view.wordCount);
         return judge(
           [
             { metric: 'line_punct_ratio', value: punct, fails: punct < p.minLinePunctRatio, reason: 'line_punct_ratio' },

@@ -63,21 +63,25 @@ export const gopherQuality: StepDefinition<typeof params> = {
   create(p, ctx) {
     const list = p.stopWords ?? GOPHER_STOP_WORDS[ctx.language];
     const stop = list ? new Set(list) : undefined;
+    const maxStopLength = list ? Math.max(...list.map((w) => w.length)) : 0;
     return {
       kind: 'filter',
       name: 'gopher-quality',
       keep(_doc, view, measure) {
-        const { all, words } = view.tokens;
+        const { count: tokens, alphaCount, words } = view.tokens;
         const n = words.length;
-        const avg = ratio(words.reduce((s, w) => s + w.length, 0), n);
-        const hashes = ratio(occurrences(view.text, '#'), all.length);
-        const ellipses = ratio(occurrences(view.text, '...') + occurrences(view.text, '…'), all.length);
+        let letters = 0;
+        for (const w of words) letters += w.length;
+        const avg = ratio(letters, n);
+        const hashes = ratio(occurrences(view.text, '#'), tokens);
+        const ellipses = ratio(occurrences(view.text, '...') + occurrences(view.text, '…'), tokens);
         const lines = view.lines;
         const bullets = ratio(lines.filter((l) => l.startsWith('•') || l.startsWith('-') || l.startsWith('*')).length, lines.length);
         const endEllipsis = ratio(lines.filter((l) => l.endsWith('...') || l.endsWith('…')).length, lines.length);
-        const alpha = ratio(all.filter((t) => /\p{L}/u.test(t)).length, all.length);
+        const alpha = ratio(alphaCount, tokens);
         let stopCount = 0;
-        if (stop) for (const w of words) if (stop.has(w.toLowerCase())) stopCount += 1;
+        // lower-case only what could be a capitalised stop word (stop words are short)
+        if (stop) for (const w of words) if (w.length <= maxStopLength && (stop.has(w) || stop.has(w.toLowerCase()))) stopCount += 1;
         return judge(
           [
             { metric: 'word_count', value: n, fails: n < p.minWords, reason: 'gopher_short_doc' },

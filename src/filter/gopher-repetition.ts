@@ -8,7 +8,7 @@
  * Character fractions are over the whole text's length.
  */
 import { z } from 'zod';
-import { gramKey, hash32 } from '../text/hash.js';
+import { hash32 } from '../text/hash.js';
 import { duplicates } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
@@ -27,21 +27,98 @@ const params = z.strictObject({
   maxDupNGramCharFrac: z.array(z.number().min(0).max(1)).length(6).default([0.15, 0.14, 0.13, 0.12, 0.11, 0.1]),
 });
 
-/** Precomputed word hashes and character offsets, so n-gram keys are numbers, not joined strings. */
+/**
+ * Open-addressing counter over 32-bit keys in typed arrays, reused across documents: the
+ * repetition rules count tens of n-grams per word, and a JS Map of numbers was the hot spot.
+ * Key 0 marks an empty slot (a real 0 key is stored as 1); the inserted slots are listed, so
+ * reading the top and clearing cost the number of distinct keys, not the capacity.
+ */
+class IntCounter {
+  private keys = new Int32Array(1024);
+  private counts = new Int32Array(1024);
+  private first = new Int32Array(1024);
+  private slots = new Int32Array(512);
+  private mask = 1023;
+  size = 0;
+
+  reset(expected: number): void {
+    let cap = 1024;
+    while (cap < expected * 2) cap *= 2;
+    if (cap > this.keys.length) {
+      this.keys = new Int32Array(cap);
+      this.counts = new Int32Array(cap);
+      this.first = new Int32Array(cap);
+      this.slots = new Int32Array(cap);
+      this.mask = cap - 1;
+    } else for (let j = 0; j < this.size; j++) this.keys[this.slots[j]!] = 0;
+    this.size = 0;
+  }
+
+  /** Adds one occurrence; returns the count after adding. `at` is kept for the first occurrence. */
+  add(key0: number, at: number): number {
+    const key = key0 || 1;
+    let slot = key & this.mask; // keys are hashes already
+    for (;;) {
+      const k = this.keys[slot]!;
+      if (k === key) return ++this.counts[slot]!;
+      if (k === 0) break;
+      slot = (slot + 1) & this.mask;
+    }
+    this.keys[slot] = key;
+    this.counts[slot] = 1;
+    this.first[slot] = at;
+    this.slots[this.size++] = slot;
+    return 1;
+  }
+
+  /** The most frequent key's count and first position; ties go to the earliest first position. */
+  top(): { count: number; at: number } {
+    let count = 0;
+    let at = -1;
+    for (let j = 0; j < this.size; j++) {
+      const s = this.slots[j]!;
+      const c = this.counts[s]!;
+      if (c > count || (c === count && this.first[s]! < at)) {
+        count = c;
+        at = this.first[s]!;
+      }
+    }
+    return { count, at };
+  }
+}
+
+const counter = new IntCounter();
+
+/** Word hashes and character offsets, so n-gram keys are numbers, not joined strings. */
 export interface WordIndex {
-  hashes: Uint32Array;
+  hashes: Int32Array;
   /** prefix[i] = total length of words[0..i). */
   prefix: Float64Array;
+  /** keys[i] = key of the current n-gram starting at i (advanced by `nextOrder`). */
+  keys: Int32Array;
+  n: number;
 }
 
 export function indexWords(words: string[]): WordIndex {
-  const hashes = new Uint32Array(words.length);
+  const hashes = new Int32Array(words.length);
   const prefix = new Float64Array(words.length + 1);
   words.forEach((w, i) => {
-    hashes[i] = hash32(w);
+    hashes[i] = hash32(w) | 0;
     prefix[i + 1] = prefix[i]! + w.length;
   });
-  return { hashes, prefix };
+  return { hashes, prefix, keys: hashes.slice(), n: 1 };
+}
+
+/** Advances `idx.keys` from n-grams to (n+1)-grams: key(i, n+1) = mix(key(i, n), word i+n). */
+function nextOrder(idx: WordIndex): void {
+  const { keys, hashes, n } = idx;
+  for (let i = 0; i + n < hashes.length; i++) keys[i] = Math.imul(keys[i]! ^ Math.imul(hashes[i + n]!, 0x85ebca6b), 0x01000193) + n;
+  idx.n = n + 1;
+}
+
+/** Brings `idx.keys` to order `n` (orders only increase). */
+function toOrder(idx: WordIndex, n: number): void {
+  while (idx.n < n) nextOrder(idx);
 }
 
 /**
@@ -52,44 +129,29 @@ export function indexWords(words: string[]): WordIndex {
  * documents, which the length rule already judges.
  */
 export function topNGramChars(idx: WordIndex, n: number): number {
-  const counts = new Map<number, number>();
-  const firstAt = new Map<number, number>();
-  const total = idx.hashes.length;
-  for (let i = 0; i + n <= total; i++) {
-    const key = gramKey(idx.hashes, i, n);
-    const c = counts.get(key);
-    if (c === undefined) {
-      counts.set(key, 1);
-      firstAt.set(key, i);
-    } else counts.set(key, c + 1);
-  }
-  let best = 0;
-  let bestAt = -1;
-  for (const [key, c] of counts) {
-    if (c > best) {
-      best = c;
-      bestAt = firstAt.get(key)!;
-    }
-  }
-  if (best < 2) return 0;
-  return (idx.prefix[bestAt + n]! - idx.prefix[bestAt]! + (n - 1)) * best;
+  toOrder(idx, n);
+  const total = idx.hashes.length - n + 1;
+  if (total <= 1) return 0;
+  counter.reset(total);
+  for (let i = 0; i < total; i++) counter.add(idx.keys[i]!, i);
+  const { count, at } = counter.top();
+  if (count < 2) return 0;
+  return (idx.prefix[at + n]! - idx.prefix[at]! + (n - 1)) * count;
 }
 
 /** Characters of words inside n-grams that occurred before (the scan jumps n words after a hit). */
 export function duplicatedNGramChars(idx: WordIndex, n: number): number {
-  const seen = new Set<number>();
-  const total = idx.hashes.length;
+  toOrder(idx, n);
+  const total = idx.hashes.length - n + 1;
+  if (total <= 1) return 0;
+  counter.reset(total);
   let chars = 0;
   let i = 0;
-  while (i + n <= total) {
-    const key = gramKey(idx.hashes, i, n);
-    if (seen.has(key)) {
+  while (i < total) {
+    if (counter.add(idx.keys[i]!, i) > 1) {
       chars += idx.prefix[i + n]! - idx.prefix[i]!;
       i += n;
-    } else {
-      seen.add(key);
-      i += 1;
-    }
+    } else i += 1;
   }
   return chars;
 }
@@ -107,9 +169,9 @@ export const gopherRepetition: StepDefinition<typeof params> = {
       name: 'gopher-repetition',
       keep(_doc, view, measure) {
         const len = view.text.length;
-        const lines = view.text.split(/\n+/).filter((l) => l.trim());
+        const lines = view.lines;
         const paras = view.paragraphs;
-        const dl = duplicates(lines);
+        const dl = view.duplicateLines;
         const dp = duplicates(paras);
         const idx = indexWords(view.tokens.words);
         const rules: Rule[] = [
@@ -118,12 +180,18 @@ export const gopherRepetition: StepDefinition<typeof params> = {
           { metric: 'dup_line_frac', value: ratio(dl.count, lines.length), fails: ratio(dl.count, lines.length) > p.maxDupLineFrac, reason: 'dup_line_frac' },
           { metric: 'dup_line_char_frac', value: ratio(dl.chars, len), fails: ratio(dl.chars, len) > p.maxDupLineCharFrac, reason: 'dup_line_char_frac' },
         ];
+        // no repeated n-gram means no repeated longer one: the remaining measures are 0
+        let repeats = true;
         TOP_N.forEach((n, i) => {
-          const v = ratio(topNGramChars(idx, n), len);
+          const chars = repeats ? topNGramChars(idx, n) : 0;
+          repeats = chars > 0;
+          const v = ratio(chars, len);
           rules.push({ metric: `top_${n}_gram`, value: v, fails: v > p.maxTopNGramCharFrac[i]!, reason: `top_${n}_gram` });
         });
         DUP_N.forEach((n, i) => {
-          const v = ratio(duplicatedNGramChars(idx, n), len);
+          const chars = repeats ? duplicatedNGramChars(idx, n) : 0;
+          repeats = chars > 0;
+          const v = ratio(chars, len);
           rules.push({ metric: `duplicated_${n}_n_grams`, value: v, fails: v > p.maxDupNGramCharFrac[i]!, reason: `duplicated_${n}_n_grams` });
         });
         return judge(rules, measure);

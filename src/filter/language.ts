@@ -17,8 +17,17 @@ const MAX_DIFFERENCE = 300;
 
 interface ScriptModel {
   languages: string[];
-  /** trigram → [language index, rank, language index, rank, …] */
-  index: Map<string, number[]>;
+  /** trigram key → [language index, rank, language index, rank, …] */
+  index: Map<number, Int32Array>;
+}
+
+/**
+ * A 30-bit key for three UTF-16 code units (a small integer, so Map lookups stay fast and no
+ * substring is allocated). Two trigrams sharing a key would pool their counts: with about a
+ * thousand trigrams per document among 2^30 keys that is negligible.
+ */
+function triKey(a: number, b: number, c: number): number {
+  return (Math.imul(Math.imul(a, 0x9e3779b1) + b, 0x85ebca6b) + c * 0x2c1b3c6d) & 0x3fffffff;
 }
 
 let models: Map<string, ScriptModel> | undefined;
@@ -27,14 +36,17 @@ function buildModels(): Map<string, ScriptModel> {
   const out = new Map<string, ScriptModel>();
   for (const [script, langs] of Object.entries(data as Record<string, Record<string, string>>)) {
     const languages = Object.keys(langs);
-    const index = new Map<string, number[]>();
+    const lists = new Map<number, number[]>();
     languages.forEach((lang, li) => {
       langs[lang]!.split('|').forEach((trigram, rank) => {
-        let list = index.get(trigram);
-        if (!list) index.set(trigram, (list = []));
+        const key = triKey(trigram.charCodeAt(0), trigram.charCodeAt(1), trigram.charCodeAt(2));
+        let list = lists.get(key);
+        if (!list) lists.set(key, (list = []));
         list.push(li, rank);
       });
     });
+    const index = new Map<number, Int32Array>();
+    for (const [k, v] of lists) index.set(k, Int32Array.from(v));
     out.set(script, { languages, index });
   }
   return out;
@@ -57,18 +69,25 @@ export interface Identified {
   confidence: number;
 }
 
-/** Trigram counts of the text, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
-export function trigramCounts(text: string): Map<string, number> {
+/** Trigram counts (by key) of the text, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
+export function trigramCounts(text: string): Map<number, number> {
   const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
-  const counts = new Map<string, number>();
+  const counts = new Map<number, number>();
   for (let i = 0; i + 3 <= clean.length; i++) {
-    const t = clean.slice(i, i + 3);
-    counts.set(t, (counts.get(t) ?? 0) + 1);
+    const key = triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2));
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
 }
 
 function topScript(text: string): [string | undefined, number] {
+  // most text is mostly ASCII letters: then Latin has the most matches, whatever the rest is
+  let ascii = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (c >= 97 && c <= 122) ascii++;
+  }
+  if (ascii * 2 > text.length) return ['Latin', ascii];
   let best: string | undefined;
   let bestCount = 0;
   for (const [script, re] of Object.entries(expressions as Record<string, RegExp>)) {

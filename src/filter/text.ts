@@ -11,47 +11,172 @@ export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'm
 
 const UNSPACED_CHAR = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 const UNSPACED_RUN = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu;
-const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 
 /** Terminal punctuation of a line or sentence, across scripts (Latin, CJK, Devanagari, Arabic…). */
 export const TERMINAL_PUNCT = new Set(['.', '!', '?', '"', "'", '…', '。', '！', '？', '｡', '।', '॥', '؟', '۔', '」', '』', '”', '’', '»', ')']);
 
 export interface Tokens {
-  /** Every token, symbols included. */
-  all: string[];
-  /** Tokens with at least one letter or digit, with edge punctuation stripped. */
+  /** Whitespace-separated tokens, symbols included. */
+  count: number;
+  /** Tokens with at least one letter. */
+  alphaCount: number;
+  /** Tokens with a letter or digit, edge punctuation stripped (space-less scripts: one per character). */
   words: string[];
 }
 
-/** Splits text into tokens; `unspaced` splits runs of space-less scripts into characters. */
-export function tokenize(text: string, unspaced: boolean): Tokens {
-  const all: string[] = [];
-  const words: string[] = [];
-  for (const raw of text.split(/\s+/)) {
-    if (!raw) continue;
-    if (unspaced && UNSPACED_CHAR.test(raw)) {
-      // each character of the space-less script is a word; other runs stay whole
-      let rest = '';
-      for (const ch of raw) {
-        if (UNSPACED_CHAR.test(ch)) {
-          if (rest) pushToken(rest, all, words);
-          rest = '';
-          all.push(ch);
-          words.push(ch);
-        } else rest += ch;
-      }
-      if (rest) pushToken(rest, all, words);
-      continue;
-    }
-    pushToken(raw, all, words);
-  }
-  return { all, words };
+// character classes, computed once per UTF-16 code unit: 1 letter, 2 number, 3 other, 4 letter of a space-less script
+const LETTER = 1;
+const NUMBER = 2;
+const OTHER = 3;
+const UNSPACED = 4;
+const classes = new Uint8Array(65536);
+
+function classOf(c: number): number {
+  const k = classes[c]!;
+  if (k) return k;
+  const ch = String.fromCharCode(c);
+  const v = UNSPACED_CHAR.test(ch) ? UNSPACED : /\p{L}/u.test(ch) ? LETTER : /\p{N}/u.test(ch) ? NUMBER : OTHER;
+  classes[c] = v;
+  return v;
 }
 
-function pushToken(raw: string, all: string[], words: string[]): void {
-  all.push(raw);
-  const w = raw.replace(EDGE_PUNCT, '');
-  if (w) words.push(w);
+const astral = new Map<number, number>();
+
+/** Class of the character at `i` (a whole surrogate pair for characters beyond the BMP). */
+function classAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 128) return ASCII[c] === SPACE ? OTHER : ASCII[c]!;
+  if (c < 0xd800 || c > 0xdfff) return classOf(c);
+  if (c > 0xdbff) return OTHER; // a lone low surrogate (the pair's high half decides)
+  const cp = text.codePointAt(i)!;
+  let k = astral.get(cp);
+  if (k === undefined) {
+    const ch = String.fromCodePoint(cp);
+    k = /\p{L}/u.test(ch) ? LETTER : /\p{N}/u.test(ch) ? NUMBER : OTHER;
+    astral.set(cp, k);
+  }
+  return k;
+}
+
+const SPACE = 5;
+/** Classes of ASCII characters, looked up in the hot loop. */
+const ASCII = new Uint8Array(128).map((_, c) =>
+  c === 32 || (c >= 9 && c <= 13) ? SPACE : (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? LETTER : c >= 48 && c <= 57 ? NUMBER : OTHER,
+);
+
+/** JavaScript's `\s`: the whitespace that separates tokens. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * Splits text into tokens in one pass over its code units; `unspaced` splits letters of
+ * space-less scripts into one word each.
+ */
+export function tokenize(text: string, unspaced: boolean): Tokens {
+  const words: string[] = [];
+  let count = 0;
+  let alphaCount = 0;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 128 ? ASCII[c] !== SPACE : !isSpace(c)) break;
+    }
+    if (i >= n) break;
+    const start = i;
+    let first = -1;
+    let last = -1;
+    let letter = false;
+    let split = false;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      let k: number;
+      if (c < 128) {
+        k = ASCII[c]!;
+        if (k === SPACE) break;
+      } else {
+        if (isSpace(c)) break;
+        k = classAt(text, i);
+      }
+      if (k === OTHER) continue;
+      if (first < 0) first = i;
+      last = i;
+      if (k !== NUMBER) letter = true;
+      if (k === UNSPACED && unspaced) split = true;
+    }
+    count += 1;
+    if (letter) alphaCount += 1;
+    if (first < 0) continue;
+    if (!split) {
+      words.push(text.slice(first, last + 1));
+      continue;
+    }
+    // each letter of a space-less script is a word; runs of other letters and digits stay whole
+    let run = -1;
+    for (let j = start; j < i; j++) {
+      const k = classAt(text, j);
+      if (k === UNSPACED) {
+        if (run >= 0) words.push(text.slice(run, j));
+        run = -1;
+        words.push(text[j]!);
+      } else if (k === OTHER) {
+        if (run >= 0) words.push(text.slice(run, j));
+        run = -1;
+      } else if (run < 0) run = j;
+    }
+    if (run >= 0) words.push(text.slice(run, i));
+  }
+  return { count, alphaCount, words };
+}
+
+/** The number of words `tokenize` would find, without allocating them. */
+export function countWords(text: string, unspaced: boolean): number {
+  if (unspaced) return tokenize(text, true).words.length;
+  let words = 0;
+  let inWord = false;
+  let hasAlnum = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const space = c < 128 ? ASCII[c] === SPACE : isSpace(c);
+    if (space) {
+      if (inWord && hasAlnum) words++;
+      inWord = false;
+      hasAlnum = false;
+    } else {
+      inWord = true;
+      if (!hasAlnum) hasAlnum = (c < 128 ? ASCII[c] : classAt(text, i)) !== OTHER;
+    }
+  }
+  return words;
+}
+
+/** True when `text` has at least `k` words (stops scanning once it has). */
+export function hasWords(text: string, k: number, unspaced: boolean): boolean {
+  if (k <= 0) return true;
+  if (unspaced) return tokenize(text, true).words.length >= k;
+  let words = 0;
+  let inWord = false;
+  let hasAlnum = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const space = c < 128 ? ASCII[c] === SPACE : isSpace(c);
+    if (space) {
+      if (inWord && hasAlnum && ++words >= k) return true;
+      inWord = false;
+      hasAlnum = false;
+    } else {
+      inWord = true;
+      if (!hasAlnum) {
+        const cls = c < 128 ? ASCII[c] : classAt(text, i);
+        hasAlnum = cls !== OTHER;
+      }
+    }
+  }
+  return false;
 }
 
 /** Lazily computed views of one document's text, shared by every filter in a chain. */
@@ -73,9 +198,28 @@ export class TextView {
     return (this._tokens ??= tokenize(this.text, this.unspaced));
   }
 
+  /** Number of `\n` in the text. */
+  get lineBreaks(): number {
+    let n = 0;
+    for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) n++;
+    return n;
+  }
+
+  /** The number of words, without building the word list when no one needs it. */
+  get wordCount(): number {
+    return this._tokens ? this._tokens.words.length : countWords(this.text, this.unspaced);
+  }
+
   /** Non-empty lines, trimmed. */
   get lines(): string[] {
     return (this._lines ??= this.text.split('\n').map((l) => l.trim()).filter(Boolean));
+  }
+
+  private _dupLines?: { count: number; chars: number };
+
+  /** Repeats of earlier lines (of `lines`): how many, and their characters. */
+  get duplicateLines(): { count: number; chars: number } {
+    return (this._dupLines ??= duplicates(this.lines));
   }
 
   /** Paragraphs: blocks separated by blank lines, trimmed, non-empty. */
