@@ -5,7 +5,7 @@
 // The inputs are real files found on this machine: a Python standard library for code, and
 // HTML documentation (the Rust books, /usr/share/doc) packed into a WARC.gz for web.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -116,6 +116,49 @@ const benches = {
     rmSync(warc);
     ingestBench('ingest_warc', parts, { inputBytes: bytes, label: `${n} HTML pages in ${parts.length} WARC.gz files` });
   },
+};
+
+/** Real text documents from .md/.txt/.rst files on this machine, as one stage folder (≥ 40 MB). */
+function textCorpus() {
+  const dir = join(work, 'text-corpus');
+  if (existsSync(dir)) return dir;
+  const roots = ['/usr/share/doc', '/usr/share', '/usr/lib', join(homedir(), '.pyenv/versions'), join(homedir(), '.rustup/toolchains'), root.replace(/\/$/, '') + '/node_modules'];
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const seen = new Set();
+  const lines = [];
+  let bytes = 0;
+  outer: for (const r of roots) {
+    for (const f of walk(r)) {
+      if (!/\.(md|txt|rst)$/i.test(f) || seen.has(f)) continue;
+      seen.add(f);
+      const size = statSync(f).size;
+      if (size < 1000 || size > 1e6) continue;
+      let text;
+      try {
+        text = decoder.decode(readFileSync(f));
+      } catch {
+        continue;
+      }
+      lines.push(JSON.stringify({ id: f, text, source: 'web', metadata: {} }));
+      bytes += Buffer.byteLength(text);
+      if (bytes >= 60e6) break outer;
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(`${lines.join('\n')}\n`, { level: 1 }));
+  process.stderr.write(`text corpus: ${lines.length} documents, ${(bytes / 1e6).toFixed(1)} MB\n`);
+  return dir;
+}
+
+benches.filter_web = () => {
+  const input = textCorpus();
+  for (const workers of [1, 2]) {
+    const out = join(work, `filter-${workers}`);
+    const r = moe(['filter', '--in', input, '--out', out, '--workers', String(workers)]);
+    const mb = r.bytes_in / 1e6;
+    emit({ bench: 'filter_web', chain: 'default web chain (language, gopher-repetition, gopher-quality, c4-lines, c4, fineweb)', workers, input_mb: +mb.toFixed(1), docs: r.docs_in, kept: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), mb_per_s_per_worker: +(mb / r.seconds / workers).toFixed(1), target_mb_per_s_per_worker: 25 });
+    rmSync(out, { recursive: true, force: true });
+  }
 };
 
 const wanted = process.argv.slice(2);
