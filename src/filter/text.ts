@@ -133,9 +133,9 @@ export function tokenize(text: string, unspaced: boolean): Tokens {
   return { count, alphaCount, words };
 }
 
-/** The number of words `tokenize` would find, without allocating them. */
-export function countWords(text: string, unspaced: boolean): number {
-  if (unspaced) return tokenize(text, true).words.length;
+/** The number of words `tokenize` would find (counting stops at `limit`), without allocating them. */
+export function countWords(text: string, unspaced: boolean, limit = Number.POSITIVE_INFINITY): number {
+  if (unspaced) return Math.min(limit, tokenize(text, true).words.length);
   let words = 0;
   let inWord = false;
   let hasAlnum = false;
@@ -143,7 +143,7 @@ export function countWords(text: string, unspaced: boolean): number {
     const c = i < text.length ? text.charCodeAt(i) : 32;
     const space = c < 128 ? ASCII[c] === SPACE : isSpace(c);
     if (space) {
-      if (inWord && hasAlnum) words++;
+      if (inWord && hasAlnum && ++words >= limit) return words;
       inWord = false;
       hasAlnum = false;
     } else {
@@ -156,27 +156,7 @@ export function countWords(text: string, unspaced: boolean): number {
 
 /** True when `text` has at least `k` words (stops scanning once it has). */
 export function hasWords(text: string, k: number, unspaced: boolean): boolean {
-  if (k <= 0) return true;
-  if (unspaced) return tokenize(text, true).words.length >= k;
-  let words = 0;
-  let inWord = false;
-  let hasAlnum = false;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 32;
-    const space = c < 128 ? ASCII[c] === SPACE : isSpace(c);
-    if (space) {
-      if (inWord && hasAlnum && ++words >= k) return true;
-      inWord = false;
-      hasAlnum = false;
-    } else {
-      inWord = true;
-      if (!hasAlnum) {
-        const cls = c < 128 ? ASCII[c] : classAt(text, i);
-        hasAlnum = cls !== OTHER;
-      }
-    }
-  }
-  return false;
+  return countWords(text, unspaced, k) >= k;
 }
 
 /** Lazily computed views of one document's text, shared by every filter in a chain. */
