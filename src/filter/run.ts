@@ -11,7 +11,8 @@ import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
 import { openBytes } from '../io/compress.js';
-import { sha256File, sha256Text } from '../io/files.js';
+import { exists, sha256File, sha256Text } from '../io/files.js';
+import { UserError } from '../core/errors.js';
 import { listParts, type PartInfo, PartWriter, readDocs } from '../io/jsonl.js';
 import { Chains, chainNames, stepParams } from './chain.js';
 import type { Learnable } from './model-filters.js';
@@ -165,6 +166,10 @@ async function modelInfo(paths: Record<string, string>): Promise<Record<string, 
 
 async function inputFingerprint(dir: string): Promise<string> {
   const parts = await listParts(dir);
+  // an empty stage folder is fine (everything was skipped upstream); a folder of nothing is a wrong path
+  if (parts.length === 0 && !(await exists(join(dir, 'report.json')))) {
+    throw new UserError(`no part-*.jsonl.gz files in ${dir}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/ingest');
+  }
   return sha256Text(JSON.stringify(parts.map((p) => [p, sha256File(p)])));
 }
 

@@ -186,5 +186,9 @@ describe('moe filter: bad input', () => {
     const missing = moe(['filter', '--in', join(dir, 'nope'), '--out', join(dir, 'o')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read');
+    mkdirSync(join(dir, 'empty'));
+    const empty = moe(['filter', '--in', join(dir, 'empty'), '--out', join(dir, 'o')]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain(`no part-*.jsonl.gz files in ${join(dir, 'empty')}`);
   });
 });
