@@ -10,14 +10,14 @@ import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
-import { openBytes } from '../io/compress.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
 import { UserError } from '../core/errors.js';
-import { listParts, type PartInfo, PartWriter, readDocs } from '../io/jsonl.js';
+import { listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
 import { Chains, chainNames, stepParams } from './chain.js';
 import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
-import { type FilterInit, type FilterOutput, type FilterTask, loadModels } from './task.js';
+import type { DocChunk } from '../io/jsonl.js';
+import { type FilterInit, type FilterOutput, loadModels } from './task.js';
 import { TextView } from './text.js';
 import type { Transform } from './types.js';
 
@@ -57,37 +57,6 @@ export interface FilterReport extends StageReport {
   rejected_outputs: PartInfo[];
   stats: StatsReport;
   timing: { seconds: number; workers: number };
-}
-
-const CHUNK_BYTES = 1 << 20;
-
-/** The input as chunks of whole lines, about 1 MiB each, part by part. */
-async function* chunks(dir: string): AsyncGenerator<FilterTask> {
-  for (const file of await listParts(dir)) {
-    let pending: Buffer[] = [];
-    let size = 0;
-    let line = 1;
-    const emit = (buf: Buffer): FilterTask => {
-      const task = { file: displayPath(file), firstLine: line, bytes: buf };
-      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) line += 1;
-      return task;
-    };
-    for await (const c of openBytes(file)) {
-      pending.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-      size += c.byteLength;
-      if (size < CHUNK_BYTES) continue;
-      const all = Buffer.concat(pending);
-      const cut = all.lastIndexOf(10) + 1;
-      if (cut === 0) {
-        pending = [all];
-        continue;
-      }
-      yield emit(all.subarray(0, cut));
-      pending = [all.subarray(cut)];
-      size = all.length - cut;
-    }
-    if (size > 0) yield emit(Buffer.concat(pending));
-  }
 }
 
 /** Learns the thresholds of model filters set by `dropWorstFraction`, on the input's first documents. */
@@ -193,7 +162,7 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
       keepRejected: run.keepRejected,
       dryRun: !dir,
     };
-    for await (const ev of orderedPool<FilterTask, FilterOutput, number>({ tasks: chunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    for await (const ev of orderedPool<DocChunk, FilterOutput, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
       if (ev.type === 'batch') {
         for (const out of ev.items) {
           if (out.kept) await kept!.writeEncoded(out.kept);

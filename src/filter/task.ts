@@ -4,21 +4,12 @@
  * in-process (`core/pool.ts`); models are loaded once per thread.
  */
 import type { FilterConfig } from '../config/filter-schema.js';
-import { checkDoc, type Doc } from '../core/doc.js';
-import { DataError } from '../core/errors.js';
+import type { Doc } from '../core/doc.js';
 import type { StageStats } from '../core/stats.js';
-import { decodeUtf8 } from '../io/compress.js';
-import { type EncodedBatch, encodeBatch } from '../io/jsonl.js';
+import { type DocChunk, type EncodedBatch, encodeBatch, parseChunk } from '../io/jsonl.js';
 import { Chains } from './chain.js';
 import { QualityClassifier } from './classifier.js';
 import { NgramLm } from './ngram-lm.js';
-
-export interface FilterTask {
-  /** Where the chunk comes from, for error messages. */
-  file: string;
-  firstLine: number;
-  bytes: Uint8Array;
-}
 
 export interface FilterInit {
   config: FilterConfig;
@@ -50,26 +41,7 @@ function chainsFor(init: FilterInit): Chains {
   return chains.chains;
 }
 
-/** Parses one chunk's lines into documents; a malformed line is a DataError naming file and line. */
-export function parseChunk(task: FilterTask): Doc[] {
-  const lines = decodeUtf8(task.bytes).split('\n');
-  const docs: Doc[] = [];
-  lines.forEach((line, i) => {
-    if (!line) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new DataError(`${task.file}:${task.firstLine + i}: not valid JSON`, 're-run the stage that wrote this folder');
-    }
-    const doc = checkDoc(value);
-    if (typeof doc === 'string') throw new DataError(`${task.file}:${task.firstLine + i}: ${doc}`, 're-run the stage that wrote this folder');
-    docs.push(doc);
-  });
-  return docs;
-}
-
-export async function* runTask(task: FilterTask, initData: unknown, stats: StageStats): AsyncGenerator<FilterOutput[], number> {
+export async function* runTask(task: DocChunk, initData: unknown, stats: StageStats): AsyncGenerator<FilterOutput[], number> {
   const init = initData as FilterInit;
   const c = chainsFor(init);
   const kept: Doc[] = [];

@@ -10,6 +10,7 @@ import { type Doc, checkDoc, docToJson } from '../core/doc.js';
 import { DataError } from '../core/errors.js';
 import { decodeUtf8, openBytes, splitLines } from './compress.js';
 import { listDir } from './files.js';
+import { displayPath } from '../core/stage.js';
 
 /** One written part file, as recorded in manifests. */
 export interface PartInfo {
@@ -166,4 +167,62 @@ export async function* readPart(file: string): AsyncGenerator<Doc> {
 /** Streams every document of a stage folder, part by part. */
 export async function* readDocs(dir: string): AsyncGenerator<Doc> {
   for (const file of await listParts(dir)) yield* readPart(file);
+}
+
+/** A run of whole JSONL lines from a part file (about 1 MiB), the unit of parallel stage work. */
+export interface DocChunk {
+  /** Where the chunk comes from, for error messages. */
+  file: string;
+  firstLine: number;
+  bytes: Uint8Array;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/** A stage folder's documents as chunks of whole lines, part by part, in order. */
+export async function* readChunks(dir: string): AsyncGenerator<DocChunk> {
+  for (const file of await listParts(dir)) {
+    let pending: Buffer[] = [];
+    let size = 0;
+    let line = 1;
+    const emit = (buf: Buffer): DocChunk => {
+      const chunk = { file: displayPath(file), firstLine: line, bytes: buf };
+      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) line += 1;
+      return chunk;
+    };
+    for await (const c of openBytes(file)) {
+      pending.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      size += c.byteLength;
+      if (size < CHUNK_BYTES) continue;
+      const all = Buffer.concat(pending);
+      const cut = all.lastIndexOf(10) + 1;
+      if (cut === 0) {
+        pending = [all];
+        continue;
+      }
+      yield emit(all.subarray(0, cut));
+      pending = [all.subarray(cut)];
+      size = all.length - cut;
+    }
+    if (size > 0) yield emit(Buffer.concat(pending));
+  }
+}
+
+/** Parses a chunk's lines into documents; a malformed line is a DataError naming file and line. */
+export function parseChunk(chunk: DocChunk): Doc[] {
+  const lines = decodeUtf8(chunk.bytes).split('\n');
+  const docs: Doc[] = [];
+  lines.forEach((line, i) => {
+    if (!line) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new DataError(`${chunk.file}:${chunk.firstLine + i}: not valid JSON`, 're-run the stage that wrote this folder');
+    }
+    const doc = checkDoc(value);
+    if (typeof doc === 'string') throw new DataError(`${chunk.file}:${chunk.firstLine + i}: ${doc}`, 're-run the stage that wrote this folder');
+    docs.push(doc);
+  });
+  return docs;
 }

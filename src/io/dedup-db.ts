@@ -1,0 +1,95 @@
+/**
+ * The persistent dedup index (DESIGN §3): SQLite through better-sqlite3, WAL journal, prepared
+ * statements, batched transactions, a covering index on the LSH buckets (research/
+ * stack-feasibility.md §7). It holds every document seen (sequence number, id, batch, exact key,
+ * MinHash signature, cluster = sequence number of the cluster's survivor), the band buckets,
+ * and the batches. A batch is keyed by a fingerprint of its input: a batch interrupted before it
+ * completed is rolled back on the next run, and a completed one is never inserted twice.
+ */
+import Database from 'better-sqlite3';
+import { UserError } from '../core/errors.js';
+
+export interface IndexParams {
+  bands: number;
+  rows: number;
+  ngram: number;
+  seed: number;
+  /** Version of the text normalisation and shingling, so a changed algorithm is refused too. */
+  scheme: number;
+}
+
+export interface BatchInfo {
+  batch: number;
+  firstSeq: number;
+  docs: number;
+  completed: boolean;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (batch INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE, first_seq INTEGER NOT NULL, docs INTEGER NOT NULL, completed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, batch INTEGER NOT NULL, exact INTEGER NOT NULL, cluster INTEGER NOT NULL, sig BLOB);
+CREATE INDEX IF NOT EXISTS docs_exact ON docs (exact);
+CREATE INDEX IF NOT EXISTS docs_cluster ON docs (cluster);
+CREATE INDEX IF NOT EXISTS docs_id ON docs (id);
+CREATE TABLE IF NOT EXISTS lsh (band INTEGER NOT NULL, bucket INTEGER NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lsh_bucket ON lsh (band, bucket, seq);
+`;
+
+export class DedupDb {
+  readonly db: Database.Database;
+
+  private constructor(readonly path: string, params: IndexParams) {
+    try {
+      this.db = new Database(path);
+    } catch (e) {
+      throw new UserError(`cannot open dedup index ${path}: ${(e as Error).message}`, 'check the --db path');
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    const stored = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('params') as { value: string } | undefined;
+    const wanted = JSON.stringify(params);
+    if (!stored) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('params', wanted);
+    else if (stored.value !== wanted) {
+      this.db.close();
+      throw new UserError(`${path} was built with other MinHash parameters (${stored.value}), not ${wanted}`, 'use the same --bands/--rows/--ngram as before, or a new --db');
+    }
+  }
+
+  static open(path: string, params: IndexParams): DedupDb {
+    return new DedupDb(path, params);
+  }
+
+  /** The batch of this input: an existing completed one, or a fresh one after rolling back any incomplete one. */
+  batchFor(fingerprint: string, docs: number): BatchInfo {
+    const row = this.db.prepare('SELECT batch, first_seq, docs, completed FROM batches WHERE fingerprint = ?').get(fingerprint) as
+      | { batch: number; first_seq: number; docs: number; completed: number }
+      | undefined;
+    if (row?.completed) return { batch: row.batch, firstSeq: row.first_seq, docs: row.docs, completed: true };
+    return this.db.transaction(() => {
+      this.rollbackIncomplete();
+      const next = this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM docs').get() as { n: number };
+      const batch = (this.db.prepare('SELECT COALESCE(MAX(batch) + 1, 0) AS b FROM batches').get() as { b: number }).b;
+      this.db.prepare('INSERT INTO batches (batch, fingerprint, first_seq, docs, completed) VALUES (?, ?, ?, ?, 0)').run(batch, fingerprint, next.n, docs);
+      return { batch, firstSeq: next.n, docs, completed: false };
+    })();
+  }
+
+  /** Removes every trace of batches that never completed (a run killed part-way). */
+  private rollbackIncomplete(): void {
+    for (const b of this.db.prepare('SELECT batch, first_seq FROM batches WHERE completed = 0').all() as Array<{ batch: number; first_seq: number }>) {
+      this.db.prepare('DELETE FROM lsh WHERE seq >= ?').run(b.first_seq);
+      this.db.prepare('DELETE FROM docs WHERE seq >= ?').run(b.first_seq);
+      this.db.prepare('DELETE FROM batches WHERE batch = ?').run(b.batch);
+    }
+  }
+
+  markCompleted(batch: number): void {
+    this.db.prepare('UPDATE batches SET completed = 1 WHERE batch = ?').run(batch);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
