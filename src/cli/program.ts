@@ -27,6 +27,7 @@ export function createProgram(): Command {
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ outputError: (str, write) => write(`moe: error: ${str.replace(/^error: /, '')}`) });
 
   program
@@ -64,6 +65,41 @@ export function createProgram(): Command {
     .action(async (opts) => {
       const { filterCommand } = await import('./commands/filter.js');
       process.exitCode = await filterCommand(opts);
+    });
+
+  const dedup = program
+    .command('dedup')
+    .enablePositionalOptions()
+    .description('remove exact and near duplicates (MinHash LSH), against everything the SQLite index has seen')
+    // not commander-required: `dedup inspect` shares the command name and has its own options
+    .option('--in <dir>', 'a stage folder of part files (e.g. the output of moe filter) (required)')
+    .option('--out <dir>', 'output folder (kept part files, removed/, report.json) (required)')
+    .option('--db <file>', 'the SQLite index; reuse it for the next batch to deduplicate across batches (required)')
+    .addOption(new Option('--threshold <j>', 'Jaccard similarity the LSH bands are tuned for (instead of --bands/--rows)').argParser(Number))
+    .addOption(new Option('--bands <n>', 'LSH bands (default 14)').argParser(positiveInt))
+    .addOption(new Option('--rows <n>', 'rows per band (default 8)').argParser(positiveInt))
+    .addOption(new Option('--ngram <n>', 'words per shingle (default 5)').argParser(positiveInt))
+    .option('--config <file>', 'YAML config; its `dedup` section is used')
+    .addOption(setOption())
+    .addOption(workersOption())
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', '\nExamples:\n  moe dedup --in runs/demo/filter --out runs/demo/dedup --db runs/dedup.sqlite\n  moe dedup --in batch2/filter --out batch2/dedup --db runs/dedup.sqlite   # against batch 1 too\n')
+    .action(async (opts) => {
+      const { dedupCommand } = await import('./commands/dedup.js');
+      process.exitCode = await dedupCommand(opts);
+    });
+  dedup
+    .command('inspect')
+    .description('show the cluster of a document in a dedup index')
+    .requiredOption('--db <file>', 'the SQLite index')
+    .option('--cluster <id>', 'a cluster id (the id of its kept document)')
+    .option('--doc <id>', 'any document id')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  moe dedup inspect --db runs/dedup.sqlite --doc web/crawl.warc.gz#3\n')
+    .action(async (opts) => {
+      const { dedupInspectCommand } = await import('./commands/dedup.js');
+      process.exitCode = await dedupInspectCommand(opts);
     });
 
   program

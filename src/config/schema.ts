@@ -41,6 +41,17 @@ export const IngestSchema = z.strictObject({
     .prefault({}),
 });
 
+export const DedupSchema = z.strictObject({
+  /** Words per shingle (characters for scripts without spaces). */
+  ngram: z.number().int().min(1).max(50).default(5),
+  bands: z.number().int().min(1).max(512).default(14),
+  rows: z.number().int().min(1).max(512).default(8),
+  /** When set (and bands/rows are not), bands × rows are chosen for this Jaccard threshold from 112 permutations. */
+  threshold: z.number().gt(0).lt(1).optional(),
+  /** Seed of the MinHash permutations. */
+  seed: z.number().int().min(0).default(1),
+});
+
 export const CurateSchema = z.strictObject({
   /** A name for the run, shown in reports. */
   name: z.string().default('curate'),
@@ -50,7 +61,9 @@ export const CurateSchema = z.strictObject({
   seed: z.number().int().min(0).default(0),
   ingest: IngestSchema.prefault({}),
   filter: FilterSchema.prefault({}),
+  dedup: DedupSchema.prefault({}),
 });
 
 export type IngestConfig = z.infer<typeof IngestSchema>;
 export type CurateConfig = z.infer<typeof CurateSchema>;
+export type DedupConfig = z.infer<typeof DedupSchema>;

@@ -6,6 +6,7 @@
  * and the batches. A batch is keyed by a fingerprint of its input: a batch interrupted before it
  * completed is rolled back on the next run, and a completed one is never inserted twice.
  */
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 
@@ -58,6 +59,21 @@ export class DedupDb {
   }
 
   static open(path: string, params: IndexParams): DedupDb {
+    return new DedupDb(path, params);
+  }
+
+  /** Opens an index that must already exist, whatever its parameters (for inspection). */
+  static openExisting(path: string): DedupDb {
+    if (!existsSync(path)) throw new UserError(`no dedup index at ${path}`, 'pass the --db file a moe dedup run wrote');
+    const probe = new Database(path, { readonly: true, fileMustExist: true });
+    let params: IndexParams;
+    try {
+      params = JSON.parse((probe.prepare("SELECT value FROM meta WHERE key = 'params'").get() as { value: string }).value) as IndexParams;
+    } catch {
+      throw new UserError(`${path} is not a moe dedup index`, 'pass the --db file a moe dedup run wrote');
+    } finally {
+      probe.close();
+    }
     return new DedupDb(path, params);
   }
 

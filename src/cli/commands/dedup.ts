@@ -1,0 +1,71 @@
+/** `moe dedup --in DIR --out DIR --db FILE` and `moe dedup inspect`. */
+import { resolve } from 'node:path';
+import type { DedupConfig } from '../../config/schema.js';
+import { UserError } from '../../core/errors.js';
+import { info } from '../../core/log.js';
+import { bandsForThreshold, type MinHashParams } from '../../dedup/minhash.js';
+import { type DedupReport, runDedup } from '../../dedup/run.js';
+import { DedupDb } from '../../io/dedup-db.js';
+import { loadStageConfig, printJson } from './shared.js';
+
+export interface DedupFlags {
+  in: string;
+  out: string;
+  db: string;
+  config?: string;
+  set: string[];
+  threshold?: number;
+  bands?: number;
+  rows?: number;
+  ngram?: number;
+  workers: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** MinHash parameters: explicit bands/rows win, then a threshold, then the config (14 × 8). */
+export function minhashParams(config: DedupConfig, flags: Partial<DedupFlags>): MinHashParams {
+  const threshold = flags.threshold ?? config.threshold;
+  const explicit = flags.bands !== undefined || flags.rows !== undefined;
+  const chosen = threshold !== undefined && !explicit ? bandsForThreshold(threshold) : { bands: flags.bands ?? config.bands, rows: flags.rows ?? config.rows };
+  return { bands: chosen.bands, rows: chosen.rows, ngram: flags.ngram ?? config.ngram, seed: config.seed };
+}
+
+export function printDedupSummary(r: DedupReport): void {
+  info(`dedup: kept ${r.docs_out} of ${r.docs_in} docs; removed ${r.exact_duplicates} exact and ${r.near_duplicates} near duplicates; ${r.clusters} clusters (${r.params.bands} bands × ${r.params.rows} rows, ${r.params.ngram}-grams)`);
+  if (r.bridged_clusters) info(`dedup: ${r.bridged_clusters} clusters of earlier batches were joined by documents of this one (see README)`);
+}
+
+export async function dedupCommand(flags: DedupFlags): Promise<number> {
+  for (const key of ['in', 'out', 'db'] as const) {
+    if (!flags[key]) throw new UserError(`moe dedup needs --${key}`, 'e.g. moe dedup --in runs/demo/filter --out runs/demo/dedup --db runs/dedup.sqlite');
+  }
+  const { config } = await loadStageConfig(flags.config, flags.set);
+  const params = minhashParams(config.dedup, flags);
+  const { report, skipped } = await runDedup({ input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db), params, workers: flags.workers, silent: flags.quiet });
+  if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
+  printDedupSummary(report);
+  if (flags.json) printJson({ command: 'dedup', out: flags.out, skipped, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates, clusters: report.clusters, bridged_clusters: report.bridged_clusters, params: report.params, seconds: report.timing.seconds });
+  return 0;
+}
+
+export async function dedupInspectCommand(flags: { db: string; cluster?: string; doc?: string; json?: boolean }): Promise<number> {
+  if (!flags.cluster && !flags.doc) throw new UserError('moe dedup inspect needs --cluster ID or --doc ID', 'ids are document ids, as in metadata.dedup.cluster_id or duplicate_of');
+  const index = DedupDb.openExisting(resolve(flags.db));
+  try {
+    const db = index.db;
+    const id = (flags.cluster ?? flags.doc)!;
+    const row = db.prepare('SELECT seq, cluster FROM docs WHERE id = ? ORDER BY seq LIMIT 1').get(id) as { seq: number; cluster: number } | undefined;
+    if (!row) throw new UserError(`no document "${id}" in ${flags.db}`, 'use a document id from a dedup output');
+    const members = db.prepare('SELECT d.seq, d.id, d.batch, d.seq = d.cluster AS survivor FROM docs d WHERE d.cluster = ? ORDER BY d.seq').all(row.cluster) as Array<{ seq: number; id: string; batch: number; survivor: number }>;
+    const survivor = members.find((m) => m.survivor)!;
+    if (flags.json) printJson({ cluster_id: survivor.id, size: members.length, members: members.map((m) => ({ id: m.id, batch: m.batch, survivor: Boolean(m.survivor) })) });
+    else {
+      process.stdout.write(`cluster ${survivor.id} (${members.length} document${members.length === 1 ? '' : 's'})\n`);
+      for (const m of members) process.stdout.write(`  ${m.survivor ? 'kept   ' : 'removed'}  batch ${m.batch}  ${m.id}\n`);
+    }
+    return 0;
+  } finally {
+    index.close();
+  }
+}

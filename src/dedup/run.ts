@@ -1,0 +1,196 @@
+/**
+ * `moe dedup`: exact, then near-duplicate removal against everything the index has seen.
+ *
+ * Pass 1 (parallel): exact keys, MinHash signatures and band keys of every document; in input
+ * order the main thread looks each exact key up (an exact duplicate never reaches the LSH
+ * tables) and stores the document and its band buckets. Clustering: every pair of documents
+ * that share a bucket (found with one GROUP BY over the buckets this batch touched) is joined
+ * in a union-find whose roots are the earliest documents. Pass 2: the input is read again and
+ * each document is written as kept (`metadata.dedup = {cluster_id, cluster_size}`) or removed
+ * (`{duplicate_of, jaccard}`). The batch is marked complete in the index only after clustering,
+ * so a run killed at any point is redone from a consistent index.
+ */
+import { join } from 'node:path';
+import { DataError, UserError } from '../core/errors.js';
+import { Progress } from '../core/log.js';
+import { orderedPool } from '../core/pool.js';
+import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
+import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
+import { DedupDb } from '../io/dedup-db.js';
+import { exists, sha256File, sha256Text } from '../io/files.js';
+import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
+import { Clusters } from './clusters.js';
+import { estimateJaccard, type MinHashParams } from './minhash.js';
+import type { SignedChunk } from './task.js';
+
+/** Bump when normalisation or shingling changes: an index built otherwise is refused. */
+const SCHEME = 1;
+const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
+
+export interface DedupRun {
+  input: string;
+  out: string;
+  db: string;
+  params: MinHashParams;
+  workers: number;
+  silent?: boolean;
+}
+
+export interface DedupReport extends StageReport {
+  input: string;
+  db: string;
+  params: MinHashParams;
+  batch: number;
+  docs_in: number;
+  docs_out: number;
+  exact_duplicates: number;
+  near_duplicates: number;
+  /** Clusters with more than one member that this batch touched. */
+  clusters: number;
+  bridged_clusters: number;
+  outputs: PartInfo[];
+  removed_outputs: PartInfo[];
+  stats: StatsReport;
+  timing: { seconds: number; workers: number };
+}
+
+function sigOf(blob: Buffer): Uint32Array {
+  return new Uint32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
+}
+
+async function fingerprintOf(run: DedupRun): Promise<string> {
+  const parts = await listParts(run.input);
+  if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) {
+    throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/filter');
+  }
+  return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, parts: parts.map((p) => sha256File(p)) }));
+}
+
+/** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */
+async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats): Promise<number> {
+  const db = index.db;
+  const findExact = db.prepare('SELECT MIN(seq) AS seq FROM docs WHERE exact = ?');
+  const insDoc = db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
+  const insLsh = db.prepare('INSERT INTO lsh (band, bucket, seq) VALUES (?, ?, ?)');
+  const exactPairs: Array<[number, number]> = [];
+  const size = run.params.bands * run.params.rows;
+  let seq = firstSeq;
+  const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
+  const store = db.transaction((c: SignedChunk) => {
+    for (let i = 0; i < c.ids.length; i++, seq++) {
+      const exact = c.exact[i]!;
+      const earlier = (findExact.get(exact) as { seq: number | null }).seq;
+      insDoc.run(seq, c.ids[i]!, batch, exact, seq, Buffer.from(c.sigs.buffer, c.sigs.byteOffset + i * size * 4, size * 4));
+      if (earlier !== null) {
+        exactPairs.push([seq, earlier]);
+        continue; // exact duplicates never reach MinHash
+      }
+      for (let b = 0; b < run.params.bands; b++) insLsh.run(b, c.bands[i * run.params.bands + b]!, seq);
+    }
+  });
+  for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
+    if (ev.type === 'batch') for (const c of ev.items) store(c);
+    else {
+      stats.merge(ev.stats);
+      progress.add(ev.result, 0);
+    }
+  }
+  progress.done();
+  const count = seq - firstSeq;
+  const rootOf = db.prepare('SELECT cluster FROM docs WHERE seq = ?');
+  const clusters = new Clusters(firstSeq, count, (s) => (rootOf.get(s) as { cluster: number }).cluster);
+  for (const [a, b] of exactPairs) clusters.union(a, b);
+  const groups = db.prepare(
+    `SELECT group_concat(l.seq) AS seqs FROM lsh l
+     JOIN (SELECT DISTINCT band, bucket FROM lsh WHERE seq >= ?) n ON l.band = n.band AND l.bucket = n.bucket
+     GROUP BY l.band, l.bucket HAVING count(*) > 1`,
+  );
+  for (const row of groups.iterate(firstSeq) as Iterable<{ seqs: string }>) {
+    const seqs = row.seqs.split(',').map(Number);
+    for (let k = 1; k < seqs.length; k++) clusters.union(seqs[0]!, seqs[k]!);
+  }
+  const setCluster = db.prepare('UPDATE docs SET cluster = ? WHERE seq = ?');
+  const moveCluster = db.prepare('UPDATE docs SET cluster = ? WHERE cluster = ?');
+  const bridged = clusters.bridged();
+  db.transaction(() => {
+    for (let s = firstSeq; s < firstSeq + count; s++) {
+      const root = clusters.find(s);
+      if (root !== s) setCluster.run(root, s);
+    }
+    // a document of this batch joined clusters an earlier batch kept apart: they become one
+    for (const [oldRoot, newRoot] of bridged) moveCluster.run(newRoot, oldRoot);
+    db.prepare('UPDATE batches SET docs = ? WHERE batch = ?').run(count, batch);
+    index.markCompleted(batch);
+  })();
+  return bridged.length;
+}
+
+export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; skipped: boolean }> {
+  const t0 = Date.now();
+  const fingerprint = await fingerprintOf(run);
+  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint }, async (dir) => {
+    const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
+    try {
+      const stats = new StageStats();
+      const b = index.batchFor(fingerprint, 0);
+      const bridged = b.completed ? 0 : await indexBatch(run, index, b.batch, b.firstSeq, stats);
+      const db = index.db;
+      const rows = db.prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq').iterate(b.batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
+      const docRow = db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true);
+      const sizeOf = db.prepare('SELECT count(*) AS n FROM docs WHERE cluster = ?');
+      const kept = new PartWriter({ dir });
+      const removed = new PartWriter({ dir: join(dir, 'removed') });
+      const sizes = new Map<number, number>();
+      const touched = new Set<number>();
+      let docsIn = 0;
+      let docsOut = 0;
+      let exactDups = 0;
+      let nearDups = 0;
+      for await (const doc of readDocs(run.input)) {
+        const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
+        if (!row || row.id !== doc.id) throw new DataError(`${run.input} does not match the index (document ${doc.id})`, 'the input changed during the run; run moe dedup again');
+        docsIn += 1;
+        const root = row.cluster;
+        let size = sizes.get(root);
+        if (size === undefined) sizes.set(root, (size = (sizeOf.get(root) as { n: number }).n));
+        if (size > 1) touched.add(root);
+        if (root === row.seq) {
+          doc.metadata.dedup = { cluster_id: row.id, cluster_size: size };
+          await kept.write(doc);
+          docsOut += 1;
+          stats.histogram('cluster_size', size, SIZES);
+          continue;
+        }
+        const me = docRow.get(BigInt(row.seq)) as { exact: bigint; sig: Buffer };
+        const other = docRow.get(BigInt(root)) as { id: string; exact: bigint; sig: Buffer };
+        const isExact = me.exact === other.exact;
+        const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
+        if (isExact) exactDups += 1;
+        else nearDups += 1;
+        doc.metadata.dedup = { duplicate_of: other.id, jaccard };
+        await removed.write(doc);
+      }
+      if (!rows.next().done) throw new DataError(`${run.input} has fewer documents than the index recorded`, 'the input changed during the run; run moe dedup again');
+      const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
+      stats.count('docs_out', docsOut);
+      return {
+        input: displayPath(run.input),
+        db: displayPath(run.db),
+        params: run.params,
+        batch: b.batch,
+        docs_in: docsIn,
+        docs_out: docsOut,
+        exact_duplicates: exactDups,
+        near_duplicates: nearDups,
+        clusters: touched.size,
+        bridged_clusters: bridged,
+        outputs: rel(await kept.close()),
+        removed_outputs: rel(await removed.close()),
+        stats: statsToReport(stats.data),
+        timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
+      };
+    } finally {
+      index.close();
+    }
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The parallel part of dedup: a chunk of documents → their exact keys (xxhash-wasm 64-bit of the
+ * normalised text), MinHash signatures and band keys, packed in typed arrays.
+ */
+import xxhash from 'xxhash-wasm';
+import type { StageStats } from '../core/stats.js';
+import { type DocChunk, parseChunk } from '../io/jsonl.js';
+import { MinHasher, type MinHashParams, normalizeForDedup, shingles } from './minhash.js';
+
+export interface SignedChunk {
+  ids: string[];
+  /** Exact keys, signed 64-bit (as SQLite stores integers). */
+  exact: BigInt64Array;
+  /** Signatures, `ids.length × bands·rows`. */
+  sigs: Uint32Array;
+  /** Band keys, `ids.length × bands`. */
+  bands: Float64Array;
+}
+
+const hasher = xxhash();
+let minhasher: { key: string; m: MinHasher } | undefined;
+
+export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats): AsyncGenerator<SignedChunk[], number> {
+  const params = init as MinHashParams;
+  const key = JSON.stringify(params);
+  if (minhasher?.key !== key) minhasher = { key, m: new MinHasher(params) };
+  const m = minhasher.m;
+  const { h64 } = await hasher;
+  const docs = parseChunk(chunk);
+  const out: SignedChunk = {
+    ids: docs.map((d) => d.id),
+    exact: new BigInt64Array(docs.length),
+    sigs: new Uint32Array(docs.length * m.size),
+    bands: new Float64Array(docs.length * params.bands),
+  };
+  docs.forEach((doc, i) => {
+    const norm = normalizeForDedup(doc.text);
+    out.exact[i] = BigInt.asIntN(64, h64(norm));
+    const sig = m.signature(shingles(norm, params.ngram));
+    out.sigs.set(sig, i * m.size);
+    out.bands.set(m.bandKeys(sig), i * params.bands);
+    stats.count('bytes_in', Buffer.byteLength(doc.text));
+  });
+  stats.count('docs_in', docs.length);
+  yield [out];
+  return docs.length;
+}
