@@ -18,9 +18,11 @@ import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../cor
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
-import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
+import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
+import type { EvalSet } from './decontaminate.js';
 import { estimateJaccard, type MinHashParams } from './minhash.js';
+import type { CheckedChunk, OutputInit } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
@@ -33,6 +35,12 @@ export interface DedupRun {
   db: string;
   params: MinHashParams;
   workers: number;
+  /** Evaluation sets to decontaminate against (`--against`). */
+  evals?: EvalSet[];
+  /** Words per decontamination n-gram (13, as GPT-3 and Dolma). */
+  evalNgram?: number;
+  /** Remove every member of a duplicate cluster, the earliest too (`--drop-all-copies`). */
+  dropAllCopies?: boolean;
   silent?: boolean;
 }
 
@@ -48,6 +56,8 @@ export interface DedupReport extends StageReport {
   /** Clusters with more than one member that this batch touched. */
   clusters: number;
   bridged_clusters: number;
+  decontamination: Record<string, { items: number; ngrams: number; docs_removed: number }>;
+  dropped_all_copies: number;
   outputs: PartInfo[];
   removed_outputs: PartInfo[];
   stats: StatsReport;
@@ -128,7 +138,10 @@ async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq
 export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; skipped: boolean }> {
   const t0 = Date.now();
   const fingerprint = await fingerprintOf(run);
-  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint }, async (dir) => {
+  const evals = run.evals ?? [];
+  const evalNgram = run.evalNgram ?? 13;
+  const outputFingerprint = sha256Text(JSON.stringify({ fingerprint, evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]), evalNgram, drop: Boolean(run.dropAllCopies) }));
+  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint }, async (dir) => {
     const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
     try {
       const stats = new StageStats();
@@ -146,29 +159,51 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       let docsOut = 0;
       let exactDups = 0;
       let nearDups = 0;
-      for await (const doc of readDocs(run.input)) {
-        const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
-        if (!row || row.id !== doc.id) throw new DataError(`${run.input} does not match the index (document ${doc.id})`, 'the input changed during the run; run moe dedup again');
-        docsIn += 1;
-        const root = row.cluster;
-        let size = sizes.get(root);
-        if (size === undefined) sizes.set(root, (size = (sizeOf.get(root) as { n: number }).n));
-        if (size > 1) touched.add(root);
-        if (root === row.seq) {
-          doc.metadata.dedup = { cluster_id: row.id, cluster_size: size };
-          await kept.write(doc);
-          docsOut += 1;
-          stats.histogram('cluster_size', size, SIZES);
-          continue;
+      let allCopies = 0;
+      const contaminatedBy = evals.map(() => 0);
+      const init: OutputInit = { evals, ngram: evalNgram };
+      for await (const ev of orderedPool<DocChunk, CheckedChunk, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./output-task.js', import.meta.url), init })) {
+        if (ev.type !== 'batch') continue;
+        for (const { docs, contaminated } of ev.items) {
+          for (let k = 0; k < docs.length; k++) {
+            const doc = docs[k]!;
+            const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
+            if (!row || row.id !== doc.id) throw new DataError(`${run.input} does not match the index (document ${doc.id})`, 'the input changed during the run; run moe dedup again');
+            docsIn += 1;
+            const root = row.cluster;
+            let size = sizes.get(root);
+            if (size === undefined) sizes.set(root, (size = (sizeOf.get(root) as { n: number }).n));
+            if (size > 1) touched.add(root);
+            const evalIndex = contaminated[k]!;
+            if (evalIndex >= 0) {
+              contaminatedBy[evalIndex]! += 1;
+              doc.metadata.decontamination = { eval: evals[evalIndex]!.name, ngram: evalNgram };
+              await removed.write(doc);
+              continue;
+            }
+            if (root === row.seq) {
+              doc.metadata.dedup = { cluster_id: row.id, cluster_size: size };
+              stats.histogram('cluster_size', size, SIZES);
+              if (run.dropAllCopies && size > 1) {
+                doc.metadata.dedup = { cluster_id: row.id, cluster_size: size, dropped_all_copies: true };
+                allCopies += 1;
+                await removed.write(doc);
+                continue;
+              }
+              await kept.write(doc);
+              docsOut += 1;
+              continue;
+            }
+            const me = docRow.get(BigInt(row.seq)) as { exact: bigint; sig: Buffer };
+            const other = docRow.get(BigInt(root)) as { id: string; exact: bigint; sig: Buffer };
+            const isExact = me.exact === other.exact;
+            const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
+            if (isExact) exactDups += 1;
+            else nearDups += 1;
+            doc.metadata.dedup = { duplicate_of: other.id, jaccard };
+            await removed.write(doc);
+          }
         }
-        const me = docRow.get(BigInt(row.seq)) as { exact: bigint; sig: Buffer };
-        const other = docRow.get(BigInt(root)) as { id: string; exact: bigint; sig: Buffer };
-        const isExact = me.exact === other.exact;
-        const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
-        if (isExact) exactDups += 1;
-        else nearDups += 1;
-        doc.metadata.dedup = { duplicate_of: other.id, jaccard };
-        await removed.write(doc);
       }
       if (!rows.next().done) throw new DataError(`${run.input} has fewer documents than the index recorded`, 'the input changed during the run; run moe dedup again');
       const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
@@ -184,6 +219,8 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
         near_duplicates: nearDups,
         clusters: touched.size,
         bridged_clusters: bridged,
+        decontamination: Object.fromEntries(evals.map((e, i) => [e.name, { items: e.items, ngrams: e.keys.length, docs_removed: contaminatedBy[i]! }])),
+        dropped_all_copies: allCopies,
         outputs: rel(await kept.close()),
         removed_outputs: rel(await removed.close()),
         stats: statsToReport(stats.data),

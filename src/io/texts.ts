@@ -21,16 +21,34 @@ function listFiles(path: string): string[] {
     .flatMap((name) => listFiles(join(path, name)));
 }
 
+export interface ReadTextsOptions {
+  /** For JSONL lines without a `text` field: join every string field (benchmark items). */
+  allStringFields?: boolean;
+}
+
+function textOf(value: Record<string, unknown>, opts: ReadTextsOptions): string | undefined {
+  if (typeof value.text === 'string') return value.text;
+  if (!opts.allStringFields) return undefined;
+  const parts: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') parts.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
 /** Yields document texts from `path` (file or folder), at most `maxDocs`. */
-export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINITY): AsyncGenerator<string> {
+export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINITY, opts: ReadTextsOptions = {}): AsyncGenerator<string> {
   let n = 0;
   for (const file of listFiles(path)) {
     if (/\.(jsonl|ndjson|json)(\.gz|\.zst)?$/i.test(file)) {
       for await (const line of splitLines(openBytes(file))) {
         if (!line.length) continue;
-        const value = JSON.parse(decodeUtf8(line)) as { text?: unknown };
-        if (typeof value.text !== 'string') continue;
-        yield value.text;
+        const text = textOf(JSON.parse(decodeUtf8(line)) as Record<string, unknown>, opts);
+        if (text === undefined) continue;
+        yield text;
         if (++n >= maxDocs) return;
       }
     } else if (/\.txt$/i.test(file)) {

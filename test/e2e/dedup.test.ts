@@ -129,6 +129,44 @@ describe('moe dedup', () => {
     expect(await ids(join(dir, 'b-out2'))).toEqual(await ids(join(dir, 'b-out')));
   });
 
+  it('decontamination: a planted benchmark passage (whole or around one 13-gram) is removed, 12 shared words are not', async () => {
+    const dir = tmpDir();
+    const passage = Array.from({ length: 40 }, (_, i) => word(7000, i));
+    writeFileSync(
+      join(dir, 'mmlu-mini.jsonl'),
+      `${JSON.stringify({ question: passage.slice(0, 25).join(' '), choices: [passage.slice(25).join(' '), 'none of these'], answer: 0 })}\n${JSON.stringify({ question: 'An unrelated question about rivers?', answer: 'deltas' })}\n`,
+    );
+    const filler = (k: number, n: number): string => Array.from({ length: n }, (_, i) => word(8000 + k, i)).join(' ');
+    const docs = [
+      doc('whole', `${filler(1, 60)} ${passage.join(' ')} ${filler(2, 60)}`),
+      doc('paraphrase', `${filler(3, 60)} ${passage.slice(10, 23).join(' ').toUpperCase()}, ${filler(4, 60)}`), // exactly 13 words kept
+      doc('twelve', `${filler(5, 60)} ${passage.slice(10, 22).join(' ')} ${filler(6, 60)}`), // only 12
+      doc('clean', filler(7, 100)),
+    ];
+    const input = writeStage(join(dir, 'in'), docs);
+    const r = moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'i.sqlite'), '--against', join(dir, 'mmlu-mini.jsonl'), '--quiet', '--json']);
+    expect(r.code).toBe(0);
+    expect((await docsOf(join(dir, 'out'))).map((d) => d.id)).toEqual(['twelve', 'clean']);
+    expect((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.decontamination])).toEqual([
+      ['whole', { eval: 'mmlu-mini', ngram: 13 }],
+      ['paraphrase', { eval: 'mmlu-mini', ngram: 13 }],
+    ]);
+    // item 1 joins 43 words (25 + 15 + "none of these"): 31 13-grams; item 2 is shorter than 13 words: 1
+    expect(JSON.parse(r.stdout).decontamination).toEqual({ 'mmlu-mini': { items: 2, ngrams: 32, docs_removed: 2 } });
+  });
+
+  it('--drop-all-copies removes every member of a duplicate cluster', async () => {
+    const dir = tmpDir();
+    const t = Array.from({ length: 50 }, (_, i) => word(9100, i)).join(' ');
+    const input = writeStage(join(dir, 'in'), [doc('a', t), doc('b', `${t} extra`), doc('c', 'a lone document with nothing like it')]);
+    expect(moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'i.sqlite'), '--drop-all-copies', '--quiet']).code).toBe(0);
+    expect((await docsOf(join(dir, 'out'))).map((d) => d.id)).toEqual(['c']);
+    expect((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.dedup])).toEqual([
+      ['a', { cluster_id: 'a', cluster_size: 2, dropped_all_copies: true }],
+      ['b', { duplicate_of: 'a', jaccard: expect.any(Number) }],
+    ]);
+  });
+
   it('refuses an index built with other parameters', () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), [doc('a', 'one two three four five six')]);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { DedupConfig } from '../../config/schema.js';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
+import { loadEvalSet } from '../../dedup/decontaminate.js';
 import { bandsForThreshold, type MinHashParams } from '../../dedup/minhash.js';
 import { type DedupReport, runDedup } from '../../dedup/run.js';
 import { DedupDb } from '../../io/dedup-db.js';
@@ -19,6 +20,9 @@ export interface DedupFlags {
   rows?: number;
   ngram?: number;
   workers: number;
+  against?: string[];
+  againstNgram: number;
+  dropAllCopies?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -33,6 +37,8 @@ export function minhashParams(config: DedupConfig, flags: Partial<DedupFlags>): 
 
 export function printDedupSummary(r: DedupReport): void {
   info(`dedup: kept ${r.docs_out} of ${r.docs_in} docs; removed ${r.exact_duplicates} exact and ${r.near_duplicates} near duplicates; ${r.clusters} clusters (${r.params.bands} bands × ${r.params.rows} rows, ${r.params.ngram}-grams)`);
+  for (const [name, d] of Object.entries(r.decontamination)) info(`dedup: ${d.docs_removed} docs share a word n-gram with ${name} (${d.items} items)`);
+  if (r.dropped_all_copies) info(`dedup: --drop-all-copies removed ${r.dropped_all_copies} cluster survivors too`);
   if (r.bridged_clusters) info(`dedup: ${r.bridged_clusters} clusters of earlier batches were joined by documents of this one (see README)`);
 }
 
@@ -42,10 +48,22 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
   }
   const { config } = await loadStageConfig(flags.config, flags.set);
   const params = minhashParams(config.dedup, flags);
-  const { report, skipped } = await runDedup({ input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db), params, workers: flags.workers, silent: flags.quiet });
+  const evals = [];
+  for (const path of flags.against ?? []) evals.push(await loadEvalSet(resolve(path), flags.againstNgram));
+  const { report, skipped } = await runDedup({
+    input: resolve(flags.in),
+    out: resolve(flags.out),
+    db: resolve(flags.db),
+    params,
+    workers: flags.workers,
+    evals,
+    evalNgram: flags.againstNgram,
+    dropAllCopies: flags.dropAllCopies,
+    silent: flags.quiet,
+  });
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
   printDedupSummary(report);
-  if (flags.json) printJson({ command: 'dedup', out: flags.out, skipped, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates, clusters: report.clusters, bridged_clusters: report.bridged_clusters, params: report.params, seconds: report.timing.seconds });
+  if (flags.json) printJson({ command: 'dedup', out: flags.out, skipped, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates, clusters: report.clusters, bridged_clusters: report.bridged_clusters, decontamination: report.decontamination, dropped_all_copies: report.dropped_all_copies, params: report.params, seconds: report.timing.seconds });
   return 0;
 }
 
