@@ -80,7 +80,7 @@ export function createProgram(): Command {
     .addOption(new Option('--rows <n>', 'rows per band (default 8)').argParser(positiveInt))
     .addOption(new Option('--ngram <n>', 'words per shingle (default 5)').argParser(positiveInt))
     .option('--against <file...>', 'evaluation sets (JSONL items): drop training documents sharing a word n-gram with any item')
-    .addOption(new Option('--against-ngram <n>', 'words per decontamination n-gram').argParser(positiveInt).default(13))
+    .addOption(new Option('--against-ngram <n>', 'words per decontamination n-gram (default 13)').argParser(positiveInt))
     .option('--drop-all-copies', 'remove every member of a duplicate cluster, the earliest too')
     .option('--config <file>', 'YAML config; its `dedup` section is used')
     .addOption(setOption())

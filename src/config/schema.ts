@@ -50,6 +50,12 @@ export const DedupSchema = z.strictObject({
   threshold: z.number().gt(0).lt(1).optional(),
   /** Seed of the MinHash permutations. */
   seed: z.number().int().min(0).default(1),
+  /** The SQLite index for `moe curate` (relative to the config file); default RUN/dedup.sqlite. Share one across runs to deduplicate batches against each other. */
+  db: z.string().min(1).optional(),
+  /** Evaluation sets (JSONL) to decontaminate against, relative to the config file. */
+  against: z.array(z.string().min(1)).default([]),
+  againstNgram: z.number().int().min(1).default(13),
+  dropAllCopies: z.boolean().default(false),
 });
 
 export const CurateSchema = z.strictObject({

@@ -10,6 +10,7 @@
  * (`{duplicate_of, jaccard}`). The batch is marked complete in the index only after clustering,
  * so a run killed at any point is redone from a consistent index.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
@@ -41,6 +42,12 @@ export interface DedupRun {
   evalNgram?: number;
   /** Remove every member of a duplicate cluster, the earliest too (`--drop-all-copies`). */
   dropAllCopies?: boolean;
+  /**
+   * The index belongs to this run alone (curate's RUN/dedup.sqlite): when the stage has to run
+   * again (its input or settings changed), start from an empty index instead of deduplicating
+   * the new input against the previous version of itself.
+   */
+  privateIndex?: boolean;
   silent?: boolean;
 }
 
@@ -62,6 +69,10 @@ export interface DedupReport extends StageReport {
   removed_outputs: PartInfo[];
   stats: StatsReport;
   timing: { seconds: number; workers: number };
+}
+
+async function removeIndex(path: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${path}${suffix}`, { force: true });
 }
 
 function sigOf(blob: Buffer): Uint32Array {
@@ -142,6 +153,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
   const evalNgram = run.evalNgram ?? 13;
   const outputFingerprint = sha256Text(JSON.stringify({ fingerprint, evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]), evalNgram, drop: Boolean(run.dropAllCopies) }));
   return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint }, async (dir) => {
+    if (run.privateIndex) await removeIndex(run.db);
     const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
     try {
       const stats = new StageStats();

@@ -21,7 +21,7 @@ export interface DedupFlags {
   ngram?: number;
   workers: number;
   against?: string[];
-  againstNgram: number;
+  againstNgram?: number;
   dropAllCopies?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -48,8 +48,9 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
   }
   const { config } = await loadStageConfig(flags.config, flags.set);
   const params = minhashParams(config.dedup, flags);
+  const ngram = flags.againstNgram ?? config.dedup.againstNgram;
   const evals = [];
-  for (const path of flags.against ?? []) evals.push(await loadEvalSet(resolve(path), flags.againstNgram));
+  for (const path of flags.against ?? config.dedup.against) evals.push(await loadEvalSet(resolve(path), ngram));
   const { report, skipped } = await runDedup({
     input: resolve(flags.in),
     out: resolve(flags.out),
@@ -57,8 +58,8 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
     params,
     workers: flags.workers,
     evals,
-    evalNgram: flags.againstNgram,
-    dropAllCopies: flags.dropAllCopies,
+    evalNgram: ngram,
+    dropAllCopies: flags.dropAllCopies ?? config.dedup.dropAllCopies,
     silent: flags.quiet,
   });
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
