@@ -82,6 +82,7 @@ export function createProgram(): Command {
     .option('--against <file...>', 'evaluation sets (JSONL items): drop training documents sharing a word n-gram with any item')
     .addOption(new Option('--against-ngram <n>', 'words per decontamination n-gram (default 13)').argParser(positiveInt))
     .option('--drop-all-copies', 'remove every member of a duplicate cluster, the earliest too')
+    .option('--verify', 'check candidate pairs by their true Jaccard similarity (threshold: --threshold, else 0.8)')
     .option('--config <file>', 'YAML config; its `dedup` section is used')
     .addOption(setOption())
     .addOption(workersOption())

@@ -19,10 +19,10 @@ import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../cor
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
-import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks } from '../io/jsonl.js';
+import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
-import { estimateJaccard, type MinHashParams } from './minhash.js';
+import { estimateJaccard, type MinHashParams, normalizeForDedup, shingles } from './minhash.js';
 import type { CheckedChunk, OutputInit } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
@@ -48,6 +48,12 @@ export interface DedupRun {
    * the new input against the previous version of itself.
    */
   privateIndex?: boolean;
+  /**
+   * `--verify`: compute the true Jaccard similarity of each candidate pair from its shingles and
+   * join only pairs at or above this threshold (pairs with a document of an earlier batch, whose
+   * text is gone, use the MinHash estimate).
+   */
+  verifyThreshold?: number;
   silent?: boolean;
 }
 
@@ -84,7 +90,7 @@ async function fingerprintOf(run: DedupRun): Promise<string> {
   if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) {
     throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/filter');
   }
-  return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, parts: parts.map((p) => sha256File(p)) }));
+  return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, verify: run.verifyThreshold ?? null, parts: parts.map((p) => sha256File(p)) }));
 }
 
 /** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */
@@ -126,10 +132,12 @@ async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq
      JOIN (SELECT DISTINCT band, bucket FROM lsh WHERE seq >= ?) n ON l.band = n.band AND l.bucket = n.bucket
      GROUP BY l.band, l.bucket HAVING count(*) > 1`,
   );
-  for (const row of groups.iterate(firstSeq) as Iterable<{ seqs: string }>) {
-    const seqs = row.seqs.split(',').map(Number);
-    for (let k = 1; k < seqs.length; k++) clusters.union(seqs[0]!, seqs[k]!);
-  }
+  if (run.verifyThreshold === undefined) {
+    for (const row of groups.iterate(firstSeq) as Iterable<{ seqs: string }>) {
+      const seqs = row.seqs.split(',').map(Number);
+      for (let k = 1; k < seqs.length; k++) clusters.union(seqs[0]!, seqs[k]!);
+    }
+  } else await verifiedUnions(run, index, firstSeq, groups.iterate(firstSeq) as Iterable<{ seqs: string }>, clusters, stats);
   const setCluster = db.prepare('UPDATE docs SET cluster = ? WHERE seq = ?');
   const moveCluster = db.prepare('UPDATE docs SET cluster = ? WHERE cluster = ?');
   const bridged = clusters.bridged();
@@ -144,6 +152,57 @@ async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq
     index.markCompleted(batch);
   })();
   return bridged.length;
+}
+
+/** Members of a bucket compared pairwise when verifying (larger buckets: each against these). */
+const VERIFY_PAIRS_PER_BUCKET = 50;
+
+/** `--verify`: joins only candidate pairs whose true Jaccard similarity reaches the threshold. */
+async function verifiedUnions(run: DedupRun, index: DedupDb, firstSeq: number, groups: Iterable<{ seqs: string }>, clusters: Clusters, stats: StageStats): Promise<void> {
+  const pairs = new Set<string>();
+  for (const row of groups) {
+    const seqs = row.seqs.split(',').map(Number).sort((a, b) => a - b);
+    for (let i = 0; i < Math.min(seqs.length, VERIFY_PAIRS_PER_BUCKET); i++) {
+      for (let j = i + 1; j < seqs.length; j++) pairs.add(`${seqs[i]},${seqs[j]}`);
+    }
+  }
+  const needed = new Set<number>();
+  for (const p of pairs) for (const s of p.split(',').map(Number)) if (s >= firstSeq) needed.add(s);
+  // the shingles of this batch's candidate documents, from a second read of the input
+  const sets = new Map<number, Uint32Array>();
+  let seq = firstSeq;
+  for await (const doc of readDocs(run.input)) {
+    if (needed.has(seq)) sets.set(seq, Uint32Array.from(new Set(shingles(normalizeForDedup(doc.text), run.params.ngram))).sort());
+    seq += 1;
+  }
+  const sigRow = index.db.prepare('SELECT sig FROM docs WHERE seq = ?');
+  const threshold = run.verifyThreshold!;
+  for (const p of [...pairs].sort()) {
+    const [a, b] = p.split(',').map(Number) as [number, number];
+    const sa = sets.get(a);
+    const sb = sets.get(b);
+    const j = sa && sb ? exactJaccard(sa, sb) : estimateJaccard(sigOf((sigRow.get(a) as { sig: Buffer }).sig), sigOf((sigRow.get(b) as { sig: Buffer }).sig));
+    stats.count('verify.pairs');
+    if (j >= threshold) clusters.union(a, b);
+    else stats.count('verify.false_positives');
+  }
+}
+
+/** |A ∩ B| / |A ∪ B| of two sorted sets. */
+export function exactJaccard(a: Uint32Array, b: Uint32Array): number {
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      inter++;
+      i++;
+      j++;
+    } else if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  const union = a.length + b.length - inter;
+  return union ? inter / union : 1;
 }
 
 export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; skipped: boolean }> {

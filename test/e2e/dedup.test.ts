@@ -87,6 +87,27 @@ describe('moe dedup', () => {
     for (const p of sample) expect(Math.abs(removed.get(p.b)!.jaccard - p.j)).toBeLessThan(0.15);
   });
 
+  it('--verify: no removed document is below the threshold in true Jaccard similarity', async () => {
+    const dir = tmpDir();
+    const { docs, pairs } = planted(320, 4);
+    const input = writeStage(join(dir, 'in'), docs);
+    const r = moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'index.sqlite'), '--verify', '--quiet']);
+    expect(r.code).toBe(0);
+    const removed = new Map((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, (d.metadata.dedup as { duplicate_of: string }).duplicate_of]));
+    const truth = new Map(pairs.map((p) => [p.b, p]));
+    expect(removed.size).toBeGreaterThan(60);
+    for (const [id, of] of removed) {
+      const p = truth.get(id)!;
+      expect(of).toBe(p.a);
+      expect(p.j).toBeGreaterThanOrEqual(0.8);
+    }
+    const high = pairs.filter((p) => p.j >= 0.9);
+    expect(high.filter((p) => removed.get(p.b) === p.a).length / high.length).toBeGreaterThanOrEqual(0.95);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { stats: { counts: Record<string, number> } };
+    expect(report.stats.counts['verify.pairs']).toBeGreaterThan(50);
+    expect(report.stats.counts['verify.false_positives']).toBeGreaterThan(0);
+  });
+
   it('exact duplicates are removed with jaccard 1; kept documents carry their cluster', async () => {
     const dir = tmpDir();
     const t = Array.from({ length: 50 }, (_, i) => word(9, i)).join(' ');

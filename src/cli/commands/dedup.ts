@@ -23,6 +23,7 @@ export interface DedupFlags {
   against?: string[];
   againstNgram?: number;
   dropAllCopies?: boolean;
+  verify?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -60,6 +61,7 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
     evals,
     evalNgram: ngram,
     dropAllCopies: flags.dropAllCopies ?? config.dedup.dropAllCopies,
+    verifyThreshold: flags.verify ? (flags.threshold ?? config.dedup.threshold ?? 0.8) : undefined,
     silent: flags.quiet,
   });
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
