@@ -83,6 +83,7 @@ export function createProgram(): Command {
     .addOption(new Option('--against-ngram <n>', 'words per decontamination n-gram (default 13)').argParser(positiveInt))
     .option('--drop-all-copies', 'remove every member of a duplicate cluster, the earliest too')
     .option('--verify', 'check candidate pairs by their true Jaccard similarity (threshold: --threshold, else 0.8)')
+    .option('--shard <I/N>', 'only compute the signatures of the I-th of N partitions of the input parts into --out (then moe dedup merge)')
     .option('--config <file>', 'YAML config; its `dedup` section is used')
     .addOption(setOption())
     .addOption(workersOption())
@@ -92,6 +93,26 @@ export function createProgram(): Command {
     .action(async (opts) => {
       const { dedupCommand } = await import('./commands/dedup.js');
       process.exitCode = await dedupCommand(opts);
+    });
+  dedup
+    .command('merge')
+    .description('build the index and clusters from the signature parts of a sharded dedup, then write the output as one run would')
+    .requiredOption('--in <dir>', 'the whole input folder the shards were computed from')
+    .requiredOption('--signatures <file...>', 'every shard\'s signatures-I-of-N.bin')
+    .requiredOption('--db <file>', 'the SQLite index')
+    .requiredOption('--out <dir>', 'output folder')
+    .addOption(new Option('--bands <n>', 'LSH bands (as the shards)').argParser(positiveInt))
+    .addOption(new Option('--rows <n>', 'rows per band (as the shards)').argParser(positiveInt))
+    .addOption(new Option('--ngram <n>', 'words per shingle (as the shards)').argParser(positiveInt))
+    .option('--config <file>', 'YAML config; its `dedup` section is used')
+    .addOption(setOption())
+    .addOption(workersOption())
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', '\nExample (after moe dedup --in in/ --shard I/4 --out sigs/ on four machines):\n  moe dedup merge --in in/ --signatures sigs/*.bin --db index.sqlite --out dedup/\n')
+    .action(async (opts) => {
+      const { dedupMergeCommand } = await import('./commands/dedup.js');
+      process.exitCode = await dedupMergeCommand(opts);
     });
   dedup
     .command('inspect')

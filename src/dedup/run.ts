@@ -11,13 +11,14 @@
  * so a run killed at any point is redone from a consistent index.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
+import { readSignatures, type SignaturePart, writeSignatures } from '../io/signatures.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
 import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
@@ -93,8 +94,21 @@ async function fingerprintOf(run: DedupRun): Promise<string> {
   return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, verify: run.verifyThreshold ?? null, parts: parts.map((p) => sha256File(p)) }));
 }
 
+/** Signatures of the input's documents (or of the given part files), computed in parallel, in input order. */
+async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: string[]): AsyncGenerator<SignedChunk> {
+  const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
+  for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input, parts), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
+    if (ev.type === 'batch') yield* ev.items;
+    else {
+      stats.merge(ev.stats);
+      progress.add(ev.result, 0);
+    }
+  }
+  progress.done();
+}
+
 /** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */
-async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats): Promise<number> {
+async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats, source: AsyncIterable<SignedChunk>): Promise<number> {
   const db = index.db;
   const findExact = db.prepare('SELECT MIN(seq) AS seq FROM docs WHERE exact = ?');
   const insDoc = db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
@@ -102,7 +116,6 @@ async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq
   const exactPairs: Array<[number, number]> = [];
   const size = run.params.bands * run.params.rows;
   let seq = firstSeq;
-  const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
   const store = db.transaction((c: SignedChunk) => {
     for (let i = 0; i < c.ids.length; i++, seq++) {
       const exact = c.exact[i]!;
@@ -115,14 +128,7 @@ async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq
       for (let b = 0; b < run.params.bands; b++) insLsh.run(b, c.bands[i * run.params.bands + b]!, seq);
     }
   });
-  for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
-    if (ev.type === 'batch') for (const c of ev.items) store(c);
-    else {
-      stats.merge(ev.stats);
-      progress.add(ev.result, 0);
-    }
-  }
-  progress.done();
+  for await (const c of source) store(c);
   const count = seq - firstSeq;
   const rootOf = db.prepare('SELECT cluster FROM docs WHERE seq = ?');
   const clusters = new Clusters(firstSeq, count, (s) => (rootOf.get(s) as { cluster: number }).cluster);
@@ -217,7 +223,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
     try {
       const stats = new StageStats();
       const b = index.batchFor(fingerprint, 0);
-      const bridged = b.completed ? 0 : await indexBatch(run, index, b.batch, b.firstSeq, stats);
+      const bridged = b.completed ? 0 : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
       const db = index.db;
       const rows = db.prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq').iterate(b.batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
       const docRow = db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true);
@@ -301,4 +307,103 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       index.close();
     }
   });
+}
+
+/** The input part files of shard I of N: the k-th part (sorted) belongs to shard k mod N. */
+async function shardParts(input: string, shard: { index: number; count: number }): Promise<string[]> {
+  return (await listParts(input)).filter((_, k) => k % shard.count === shard.index);
+}
+
+/** `moe dedup --shard I/N`: writes this shard's signature part into `out`; no index is touched. */
+export async function writeShardSignatures(run: DedupRun, shard: { index: number; count: number }): Promise<{ file: string; docs: number; parts: number }> {
+  const stats = new StageStats();
+  const parts = await shardParts(run.input, shard);
+  const ids: string[] = [];
+  const exact: bigint[] = [];
+  const sigs: Uint32Array[] = [];
+  const bands: Float64Array[] = [];
+  const counts = new Map<string, number>(parts.map((p) => [displayPath(p), 0]));
+  for await (const c of computeSignatures(run, stats, parts)) {
+    ids.push(...c.ids);
+    exact.push(...c.exact);
+    sigs.push(c.sigs);
+    bands.push(c.bands);
+    counts.set(c.file, (counts.get(c.file) ?? 0) + c.ids.length);
+  }
+  const concat = <T extends Uint32Array | Float64Array>(xs: T[], make: (n: number) => T): T => {
+    const out = make(xs.reduce((s, x) => s + x.length, 0));
+    let at = 0;
+    for (const x of xs) {
+      out.set(x as never, at);
+      at += x.length;
+    }
+    return out;
+  };
+  const file = join(run.out, `signatures-${shard.index}-of-${shard.count}.bin`);
+  await writeSignatures(file, {
+    params: run.params,
+    shard,
+    parts: parts.map((p) => ({ file: basename(p), docs: counts.get(displayPath(p)) ?? 0 })),
+    ids,
+    exact: BigInt64Array.from(exact),
+    sigs: concat(sigs, (n) => new Uint32Array(n)),
+    bands: concat(bands, (n) => new Float64Array(n)),
+  });
+  return { file, docs: ids.length, parts: parts.length };
+}
+
+/**
+ * `moe dedup merge`: builds the index and clusters of the whole input from every shard's
+ * signature part, in the input's order, as the single run would have; the output pass then
+ * finds the batch complete and writes exactly what one run writes.
+ */
+export async function mergeShardSignatures(run: DedupRun, files: string[]): Promise<{ docs: number; alreadyMerged: boolean }> {
+  const sigParts = files.map(readSignatures);
+  const count = sigParts[0]?.shard.count;
+  const seen = new Set<number>();
+  for (const [i, sp] of sigParts.entries()) {
+    if (JSON.stringify(sp.params) !== JSON.stringify(run.params)) throw new UserError(`${files[i]} was made with other MinHash parameters (${JSON.stringify(sp.params)})`, 'merge parts made with the same --bands/--rows/--ngram');
+    if (sp.shard.count !== count) throw new UserError(`${files[i]} is shard ${sp.shard.index}/${sp.shard.count}, not of ${count} shards`, 'merge the parts of one sharded run');
+    if (seen.has(sp.shard.index)) throw new UserError(`shard ${sp.shard.index}/${count} is given twice`, 'pass each signature part once');
+    seen.add(sp.shard.index);
+  }
+  if (!count || seen.size !== count) throw new UserError(`merge needs all ${count ?? '?'} shards; got ${[...seen].sort().join(', ') || 'none'}`, 'run moe dedup --shard I/N for every I, then merge all parts');
+  // where each input part's documents are: which signature part, and from which offset
+  const where = new Map<string, { sp: SignaturePart; start: number; docs: number }>();
+  for (const sp of sigParts) {
+    let start = 0;
+    for (const p of sp.parts) {
+      where.set(p.file, { sp, start, docs: p.docs });
+      start += p.docs;
+    }
+  }
+  const inputParts = await listParts(run.input);
+  for (const [k, p] of inputParts.entries()) {
+    const w = where.get(basename(p));
+    if (!w || w.sp.shard.index !== k % count) throw new DataError(`the signature parts do not match ${run.input} (part ${basename(p)})`, 'compute the signatures of this input with --shard I/N');
+  }
+  const fingerprint = await fingerprintOf(run);
+  const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
+  try {
+    const b = index.batchFor(fingerprint, 0);
+    if (b.completed) return { docs: b.docs, alreadyMerged: true };
+    const size = run.params.bands * run.params.rows;
+    const nb = run.params.bands;
+    async function* source(): AsyncGenerator<SignedChunk> {
+      for (const p of inputParts) {
+        const { sp, start, docs } = where.get(basename(p))!;
+        yield {
+          file: displayPath(p),
+          ids: sp.ids.slice(start, start + docs),
+          exact: sp.exact.slice(start, start + docs),
+          sigs: sp.sigs.slice(start * size, (start + docs) * size),
+          bands: sp.bands.slice(start * nb, (start + docs) * nb),
+        };
+      }
+    }
+    await indexBatch(run, index, b.batch, b.firstSeq, new StageStats(), source());
+    return { docs: sigParts.reduce((s, sp) => s + sp.ids.length, 0), alreadyMerged: false };
+  } finally {
+    index.close();
+  }
 }

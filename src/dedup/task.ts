@@ -8,6 +8,8 @@ import { type DocChunk, parseChunk } from '../io/jsonl.js';
 import { MinHasher, type MinHashParams, normalizeForDedup, shingles } from './minhash.js';
 
 export interface SignedChunk {
+  /** The part file the chunk came from (as displayed). */
+  file: string;
   ids: string[];
   /** Exact keys, signed 64-bit (as SQLite stores integers). */
   exact: BigInt64Array;
@@ -28,6 +30,7 @@ export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats
   const { h64 } = await hasher;
   const docs = parseChunk(chunk);
   const out: SignedChunk = {
+    file: chunk.file,
     ids: docs.map((d) => d.id),
     exact: new BigInt64Array(docs.length),
     sigs: new Uint32Array(docs.length * m.size),

@@ -179,9 +179,9 @@ export interface DocChunk {
 
 const CHUNK_BYTES = 1 << 20;
 
-/** A stage folder's documents as chunks of whole lines, part by part, in order. */
-export async function* readChunks(dir: string): AsyncGenerator<DocChunk> {
-  for (const file of await listParts(dir)) {
+/** A stage folder's documents (or those of the given part files) as chunks of whole lines, part by part, in order. */
+export async function* readChunks(dir: string, parts?: string[]): AsyncGenerator<DocChunk> {
+  for (const file of parts ?? (await listParts(dir))) {
     let pending: Buffer[] = [];
     let size = 0;
     let line = 1;

@@ -1,5 +1,5 @@
 /**
- * The binary container of `lm.bin` and `clf.bin`: little-endian, 8-byte aligned arrays after a
+ * The binary container of `lm.bin`, `clf.bin` and dedup signature parts: little-endian, 8-byte aligned arrays after a
  * JSON header, validated on read (magic, version, kind, array sizes) with a remedy hint.
  *
  * | offset | size | field |
@@ -17,14 +17,15 @@ import { writeFileAtomic } from './files.js';
 const MAGIC = 'MOEMODEL';
 const VERSION = 1;
 
-type Typed = Float64Array | Float32Array | Uint32Array | Int32Array;
-const DTYPES = { f64: Float64Array, f32: Float32Array, u32: Uint32Array, i32: Int32Array } as const;
+type Typed = Float64Array | Float32Array | Uint32Array | Int32Array | BigInt64Array;
+const DTYPES = { f64: Float64Array, f32: Float32Array, u32: Uint32Array, i32: Int32Array, i64: BigInt64Array } as const;
 type DType = keyof typeof DTYPES;
 
 function dtypeOf(a: Typed): DType {
   if (a instanceof Float64Array) return 'f64';
   if (a instanceof Float32Array) return 'f32';
   if (a instanceof Uint32Array) return 'u32';
+  if (a instanceof BigInt64Array) return 'i64';
   return 'i32';
 }
 

@@ -204,6 +204,28 @@ describe('moe dedup', () => {
     for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz']) expect(readFileSync(join(dir, 'o2', f)).equals(readFileSync(join(dir, 'o1', f)))).toBe(true);
   });
 
+  it('--shard I/N on each machine, then merge, gives the output of one run', async () => {
+    const dir = tmpDir();
+    const { docs } = planted(200, 21);
+    // five part files, so three shards get different parts
+    mkdirSync(join(dir, 'in'));
+    for (let k = 0; k < 5; k++) {
+      const slice = docs.slice(k * 80, (k + 1) * 80);
+      writeFileSync(join(dir, 'in', `part-0000${k}.jsonl.gz`), gzipSync(slice.map((d) => `${JSON.stringify(d)}\n`).join('')));
+    }
+    const input = join(dir, 'in');
+    expect(moe(['dedup', '--in', input, '--out', join(dir, 'one'), '--db', join(dir, 'one.sqlite'), '--quiet']).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect(moe(['dedup', '--in', input, '--shard', `${i}/3`, '--out', join(dir, 'sigs'), '--quiet']).code).toBe(0);
+    const parts = readdirSync(join(dir, 'sigs')).sort();
+    expect(parts).toEqual(['signatures-0-of-3.bin', 'signatures-1-of-3.bin', 'signatures-2-of-3.bin']);
+    const sigs = parts.map((p) => join(dir, 'sigs', p));
+    const missing = moe(['dedup', 'merge', '--in', input, '--signatures', ...sigs.slice(0, 2), '--db', join(dir, 'm.sqlite'), '--out', join(dir, 'm')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('merge needs all 3 shards; got 0, 1');
+    expect(moe(['dedup', 'merge', '--in', input, '--signatures', ...sigs, '--db', join(dir, 'merged.sqlite'), '--out', join(dir, 'merged'), '--quiet']).code).toBe(0);
+    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz']) expect(readFileSync(join(dir, 'merged', f)).equals(readFileSync(join(dir, 'one', f)))).toBe(true);
+  });
+
   it('a run killed with SIGKILL and started again gives the output of an uninterrupted run', async () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), planted(6000, 8).docs);

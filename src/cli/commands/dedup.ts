@@ -5,7 +5,8 @@ import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { loadEvalSet } from '../../dedup/decontaminate.js';
 import { bandsForThreshold, type MinHashParams } from '../../dedup/minhash.js';
-import { type DedupReport, runDedup } from '../../dedup/run.js';
+import { type DedupReport, mergeShardSignatures, runDedup, writeShardSignatures } from '../../dedup/run.js';
+import { parseShard } from '../../ingest/plan.js';
 import { DedupDb } from '../../io/dedup-db.js';
 import { loadStageConfig, printJson } from './shared.js';
 
@@ -24,6 +25,7 @@ export interface DedupFlags {
   againstNgram?: number;
   dropAllCopies?: boolean;
   verify?: boolean;
+  shard?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -44,6 +46,7 @@ export function printDedupSummary(r: DedupReport): void {
 }
 
 export async function dedupCommand(flags: DedupFlags): Promise<number> {
+  if (flags.shard) return shardCommand(flags);
   for (const key of ['in', 'out', 'db'] as const) {
     if (!flags[key]) throw new UserError(`moe dedup needs --${key}`, 'e.g. moe dedup --in runs/demo/filter --out runs/demo/dedup --db runs/dedup.sqlite');
   }
@@ -89,4 +92,26 @@ export async function dedupInspectCommand(flags: { db: string; cluster?: string;
   } finally {
     index.close();
   }
+}
+
+async function shardCommand(flags: DedupFlags): Promise<number> {
+  if (!flags.in || !flags.out) throw new UserError('moe dedup --shard needs --in and --out', 'e.g. moe dedup --in in/ --shard 0/4 --out sigs/');
+  const { config } = await loadStageConfig(flags.config, flags.set);
+  const shard = parseShard(flags.shard)!;
+  const r = await writeShardSignatures({ input: resolve(flags.in), out: resolve(flags.out), db: '', params: minhashParams(config.dedup, flags), workers: flags.workers, silent: flags.quiet }, shard);
+  info(`dedup: shard ${shard.index}/${shard.count}: signatures of ${r.docs} docs from ${r.parts} part files → ${r.file}`);
+  if (flags.json) printJson({ command: 'dedup', shard: flags.shard, file: r.file, docs: r.docs, parts: r.parts });
+  return 0;
+}
+
+export async function dedupMergeCommand(flags: DedupFlags & { signatures: string[] }): Promise<number> {
+  const { config } = await loadStageConfig(flags.config, flags.set);
+  const run = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db), params: minhashParams(config.dedup, flags), workers: flags.workers, silent: flags.quiet };
+  const merged = await mergeShardSignatures(run, flags.signatures.map((f) => resolve(f)));
+  info(`dedup merge: ${merged.alreadyMerged ? 'index already holds this input' : `indexed ${merged.docs} docs from ${flags.signatures.length} signature parts`}`);
+  const { report, skipped } = await runDedup(run);
+  if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
+  printDedupSummary(report);
+  if (flags.json) printJson({ command: 'dedup merge', out: flags.out, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates });
+  return 0;
 }
