@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'moe-bench-'));
@@ -160,6 +160,68 @@ benches.filter_web = () => {
     rmSync(out, { recursive: true, force: true });
   }
 };
+
+benches.dedup_text = () => {
+  const input = textCorpus();
+  for (const workers of [1, 2]) {
+    const out = join(work, `dedup-${workers}`);
+    const r = moe(['dedup', '--in', input, '--out', out, '--db', join(work, `dedup-${workers}.sqlite`), '--workers', String(workers)]);
+    const mb = bytesOfStage(input) / 1e6;
+    emit({
+      bench: 'dedup_text',
+      workers,
+      params: r.params,
+      input_mb: +mb.toFixed(1),
+      docs: r.docs_in,
+      removed: r.exact_duplicates + r.near_duplicates,
+      seconds: r.seconds,
+      mb_per_s: +(mb / r.seconds).toFixed(1),
+      mb_per_s_per_worker: +(mb / r.seconds / workers).toFixed(1),
+      docs_per_s: Math.round(r.docs_in / r.seconds),
+      target_mb_per_s_per_worker: 80,
+      peer: { name: 'datasketch (MinHash + MinHashLSH, 128 permutations)', mb_per_s: null, note: 'not installable here (not on PyPI mirror or in Debian); the issue quotes 4.1 MB/s on one core of this machine' },
+    });
+  }
+};
+
+benches.dedup_1m = () => {
+  // one million short synthetic documents, 5% of them near copies of earlier ones
+  const dir = join(work, 'dedup-1m');
+  mkdirSync(dir, { recursive: true });
+  let a = 12345;
+  const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+  const vocab = Array.from({ length: 50000 }, (_, i) => `w${i.toString(36)}`.replace(/\d/g, (d) => 'abcdefghij'[+d]));
+  const docs = [];
+  const chunks = [];
+  for (let i = 0; i < 1_000_000; i++) {
+    let words;
+    if (i > 1000 && rand() < 0.05) {
+      words = docs[Math.floor(rand() * docs.length)].slice();
+      words[Math.floor(rand() * words.length)] = vocab[Math.floor(rand() * vocab.length)];
+    } else words = Array.from({ length: 25 }, () => vocab[Math.floor(rand() ** 2 * vocab.length)]);
+    if (docs.length < 20000) docs.push(words);
+    else docs[i % 20000] = words;
+    chunks.push(JSON.stringify({ id: `d${i}`, text: words.join(' '), source: 'web', metadata: {} }));
+  }
+  writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(`${chunks.join('\n')}\n`, { level: 1 }));
+  const out = join(work, 'dedup-1m-out');
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const args = [join(root, 'bin/moe'), 'dedup', '--in', dir, '--out', out, '--db', join(work, 'dedup-1m.sqlite'), '--workers', '2', '--json', '--quiet'];
+  const r = timeBin ? spawnSync(timeBin, ['-f', 'MAXRSS_KB %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dedup_1m failed:\n${r.stderr}`);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop());
+  const rss = /MAXRSS_KB (\d+)/.exec(r.stderr)?.[1];
+  emit({ bench: 'dedup_1m', docs: summary.docs_in, removed: summary.exact_duplicates + summary.near_duplicates, seconds: summary.seconds, peak_rss_mib: rss ? Math.round(+rss / 1024) : null, limit_mib: 4096 });
+};
+
+function bytesOfStage(dir) {
+  let n = 0;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.jsonl.gz')) continue;
+    for (const line of gunzipSync(readFileSync(join(dir, f))).toString('utf8').split('\n')) if (line) n += Buffer.byteLength(JSON.parse(line).text);
+  }
+  return n;
+}
 
 const wanted = process.argv.slice(2);
 for (const [name, fn] of Object.entries(benches)) {

@@ -6,18 +6,17 @@
  * n words counts as one n-gram of all its words, as GPT-3 did.
  */
 import { UserError } from '../core/errors.js';
-import { gramKey, hash32 } from '../text/hash.js';
+import { gramKey } from '../text/hash.js';
 import { readTexts } from '../io/texts.js';
-import { normalizeForDedup } from './minhash.js';
+import { unitHashes } from './minhash.js';
 
 /** 53-bit keys of the word n-grams of a text (one key for a text shorter than n words). */
 export function ngramKeys(text: string, n: number): number[] {
-  const words = normalizeForDedup(text).split(' ').filter(Boolean);
-  if (words.length === 0) return [];
-  const h = Uint32Array.from(words, hash32);
-  if (words.length < n) return [gramKey(h, 0, words.length)];
+  const h = unitHashes(text);
+  if (h.length === 0) return [];
+  if (h.length < n) return [gramKey(h, 0, h.length)];
   const keys: number[] = [];
-  for (let i = 0; i + n <= words.length; i++) keys.push(gramKey(h, i, n));
+  for (let i = 0; i + n <= h.length; i++) keys.push(gramKey(h, i, n));
   return keys;
 }
 

@@ -19,14 +19,73 @@ export function normalizeForDedup(text: string): string {
 }
 
 const UNSPACED = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+const NON_ASCII = /[^\x00-\x7f]/;
+const IS_PUNCT = /[\p{P}\p{S}]/u;
+const IS_NUMBER = /\p{N}/u;
+const IS_SPACE = /\s/u;
 
-/** Hashes of the n-gram shingles of normalised text (words, or characters for space-less scripts). */
-export function shingles(norm: string, n: number): Uint32Array {
-  const cjk = (norm.match(UNSPACED)?.length ?? 0) > norm.length / 3;
-  const units = cjk ? Array.from(norm.replace(/ /g, '')) : norm.split(' ').filter(Boolean);
-  if (units.length === 0) return new Uint32Array(0);
-  const h = units.map(hash32);
-  const count = Math.max(1, units.length - n + 1);
+// per UTF-16 code unit: 0 unknown, 1 separator, 2 digit (→ '0'), 3 other (its lower case is cached)
+const kind = new Uint8Array(65536);
+const lower = new Uint16Array(65536);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  kind[c] = IS_SPACE.test(ch) || IS_PUNCT.test(ch) ? 1 : c >= 48 && c <= 57 ? 2 : 3;
+  lower[c] = c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+function kindOf(c: number): number {
+  let k = kind[c]!;
+  if (k === 0) {
+    const ch = String.fromCharCode(c);
+    k = IS_SPACE.test(ch) || IS_PUNCT.test(ch) ? 1 : IS_NUMBER.test(ch) ? 2 : 3;
+    const l = ch.toLowerCase();
+    lower[c] = l.length === 1 ? l.charCodeAt(0) : c;
+    kind[c] = k;
+  }
+  return k;
+}
+
+/**
+ * The units of normalised text, hashed: words (or, for text mostly in scripts without spaces,
+ * characters), exactly as `normalizeForDedup` then splitting and `hash32` would give, in one
+ * pass over the text without building the normalised string.
+ */
+export function unitHashes(text: string): Uint32Array {
+  const t = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  const cjk = (t.match(UNSPACED)?.length ?? 0) > t.length / 3;
+  const out: number[] = [];
+  let h = 0x811c9dc5;
+  let inWord = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    const k = c < 128 ? kind[c]! : kindOf(c);
+    if (k === 1) {
+      if (inWord && !cjk) out.push(h >>> 0);
+      h = 0x811c9dc5;
+      inWord = false;
+      continue;
+    }
+    const unit = k === 2 ? 48 : lower[c]!;
+    if (cjk) {
+      out.push(Math.imul(0x811c9dc5 ^ unit, 0x01000193) >>> 0);
+      continue;
+    }
+    h = Math.imul(h ^ unit, 0x01000193);
+    inWord = true;
+  }
+  if (inWord && !cjk) out.push(h >>> 0);
+  return Uint32Array.from(out);
+}
+
+/** Hashes of the n-gram shingles of a text (word n-grams; character n-grams for space-less scripts). */
+export function shingles(text: string, n: number): Uint32Array {
+  return shinglesOf(unitHashes(text), n);
+}
+
+/** Shingle hashes from unit hashes: each n consecutive units combined (one shingle for fewer units). */
+export function shinglesOf(h: Uint32Array, n: number): Uint32Array {
+  if (h.length === 0) return new Uint32Array(0);
+  const count = Math.max(1, h.length - n + 1);
   const out = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     let a = 0x9747b28c ^ n;

@@ -23,7 +23,7 @@ import { exists, sha256File, sha256Text } from '../io/files.js';
 import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
-import { estimateJaccard, type MinHashParams, normalizeForDedup, shingles } from './minhash.js';
+import { estimateJaccard, type MinHashParams, shingles } from './minhash.js';
 import type { CheckedChunk, OutputInit } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
@@ -178,7 +178,7 @@ async function verifiedUnions(run: DedupRun, index: DedupDb, firstSeq: number, g
   const sets = new Map<number, Uint32Array>();
   let seq = firstSeq;
   for await (const doc of readDocs(run.input)) {
-    if (needed.has(seq)) sets.set(seq, Uint32Array.from(new Set(shingles(normalizeForDedup(doc.text), run.params.ngram))).sort());
+    if (needed.has(seq)) sets.set(seq, Uint32Array.from(new Set(shingles(doc.text, run.params.ngram))).sort());
     seq += 1;
   }
   const sigRow = index.db.prepare('SELECT sig FROM docs WHERE seq = ?');

@@ -1,11 +1,11 @@
 /**
  * The parallel part of dedup: a chunk of documents → their exact keys (xxhash-wasm 64-bit of the
- * normalised text), MinHash signatures and band keys, packed in typed arrays.
+ * normalised text's unit hashes), MinHash signatures and band keys, packed in typed arrays.
  */
 import xxhash from 'xxhash-wasm';
 import type { StageStats } from '../core/stats.js';
 import { type DocChunk, parseChunk } from '../io/jsonl.js';
-import { MinHasher, type MinHashParams, normalizeForDedup, shingles } from './minhash.js';
+import { MinHasher, type MinHashParams, shinglesOf, unitHashes } from './minhash.js';
 
 export interface SignedChunk {
   /** The part file the chunk came from (as displayed). */
@@ -27,7 +27,7 @@ export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats
   const key = JSON.stringify(params);
   if (minhasher?.key !== key) minhasher = { key, m: new MinHasher(params) };
   const m = minhasher.m;
-  const { h64 } = await hasher;
+  const { h64Raw } = await hasher;
   const docs = parseChunk(chunk);
   const out: SignedChunk = {
     file: chunk.file,
@@ -37,9 +37,10 @@ export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats
     bands: new Float64Array(docs.length * params.bands),
   };
   docs.forEach((doc, i) => {
-    const norm = normalizeForDedup(doc.text);
-    out.exact[i] = BigInt.asIntN(64, h64(norm));
-    const sig = m.signature(shingles(norm, params.ngram));
+    // the exact key hashes the normalised units, so texts equal after normalisation collide
+    const units = unitHashes(doc.text);
+    out.exact[i] = BigInt.asIntN(64, h64Raw(new Uint8Array(units.buffer, units.byteOffset, units.byteLength)));
+    const sig = m.signature(shinglesOf(units, params.ngram));
     out.sigs.set(sig, i * m.size);
     out.bands.set(m.bandKeys(sig), i * params.bands);
     stats.count('bytes_in', Buffer.byteLength(doc.text));

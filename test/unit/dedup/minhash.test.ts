@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { Clusters } from '../../../src/dedup/clusters.js';
-import { bandsForThreshold, candidateProbability, estimateJaccard, MinHasher, normalizeForDedup, shingles } from '../../../src/dedup/minhash.js';
-import { mulberry32 } from '../../../src/text/hash.js';
+import { bandsForThreshold, candidateProbability, estimateJaccard, MinHasher, normalizeForDedup, shingles, unitHashes } from '../../../src/dedup/minhash.js';
+import { hash32, mulberry32 } from '../../../src/text/hash.js';
 
 describe('normalisation and shingles', () => {
   it('lower-cases, applies NFKC, strips punctuation, maps digits to 0 and collapses whitespace', () => {
     expect(normalizeForDedup('The ＡＢＣ, costs $12.50!\n\n  Really?')).toBe('the abc costs 00 00 really');
   });
+  it('hashes the normalised units in one pass exactly as normalising, splitting and hashing would', () => {
+    for (const t of ['The ＡＢＣ, costs $12.50!\n\n  Really?', 'Ünïcödé — «quotes» and naïve café 42', 'tabs\tand\u00a0spaces', '', '!!!', 'e\u0301t\u00e9 ÉTÉ']) {
+      const words = normalizeForDedup(t).split(' ').filter(Boolean);
+      expect(Array.from(unitHashes(t)), JSON.stringify(t)).toEqual(words.map(hash32));
+    }
+    const zh = '混合专家模型，把前馈网络2个';
+    expect(Array.from(unitHashes(zh))).toEqual(Array.from(normalizeForDedup(zh).replace(/ /g, '')).map(hash32));
+  });
+
   it('makes word 5-grams, and character 5-grams for Chinese', () => {
     expect(shingles('a b c d e f', 5)).toHaveLength(2);
     expect(shingles('a b c', 5)).toHaveLength(1);
