@@ -9,7 +9,7 @@
  * §6 as accurate as 64-bit Mersenne-prime permutations and 40× faster. Exact-duplicate keys use
  * xxhash-wasm's 64-bit hash of the normalised text. All seeds derive from one recorded seed.
  */
-import { hash32, mulberry32 } from '../text/hash.js';
+import { mulberry32 } from '../text/hash.js';
 
 const PUNCT = /[\p{P}\p{S}]+/gu;
 

@@ -90,9 +90,19 @@ export interface CodeUnit {
   license?: string;
 }
 
-/** Turns walked files into code units, counting what is skipped and why; `tree` is the whole walk (for LICENSE). */
-export async function planCode(root: string, label: string, files: TreeFile[], opts: CodeOptions, stats: StageStats, tree: TreeFile[] = files): Promise<CodeUnit[]> {
-  const license = await licenseOf(root, tree);
+export interface PlanCodeContext {
+  /** The input's name, the first part of every id and the `repo` metadata. */
+  label: string;
+  code: CodeOptions;
+  stats: StageStats;
+  /** The whole walk (for the LICENSE file), when `files` is only part of it. */
+  tree?: TreeFile[];
+}
+
+/** Turns walked files into code units, counting what is skipped and why. */
+export async function planCode(files: TreeFile[], ctx: PlanCodeContext): Promise<CodeUnit[]> {
+  const { label, code: opts, stats } = ctx;
+  const license = await licenseOf(ctx.tree ?? files);
   const units: CodeUnit[] = [];
   for (const f of files) {
     const language = languageOf(posix.basename(f.rel), opts.extensions);

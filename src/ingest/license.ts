@@ -30,8 +30,8 @@ export function identifyLicense(text: string): string | undefined {
   return PATTERNS.find(([, re]) => re.test(text))?.[0];
 }
 
-/** The license of the tree rooted at `root`, from a LICENSE/COPYING file at its top. */
-export async function licenseOf(root: string, files: TreeFile[]): Promise<string | undefined> {
+/** The license of a walked tree, from a LICENSE/COPYING file at its top. */
+export async function licenseOf(files: TreeFile[]): Promise<string | undefined> {
   const file = files.find((f) => !f.rel.includes('/') && LICENSE_FILE.test(f.rel));
   if (!file || file.size > 200_000) return undefined;
   try {

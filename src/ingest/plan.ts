@@ -53,7 +53,7 @@ interface PlanContext extends PlanOptions {
 async function planDir(root: string, label: string, ctx: PlanContext): Promise<Unit[]> {
   // never read our own output (or its temporary folder) back in when it lies inside an input
   const files = (await walkTree(root, ctx.code, ctx.stats)).filter((f) => !ctx.exclude.some((x) => f.path === x || f.path.startsWith(`${x}/`) || f.path.startsWith(`${x}.tmp-`)));
-  if (ctx.source === 'code') return planCode(root, label, files, ctx.code, ctx.stats);
+  if (ctx.source === 'code') return planCode(files, { label, code: ctx.code, stats: ctx.stats });
   const units: Array<{ rel: string; unit: Unit }> = [];
   const codeFiles: TreeFile[] = [];
   const texFiles: TreeFile[] = [];
@@ -92,7 +92,8 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
     const id = dir === '.' ? label : `${label}/${dir}`;
     units.push({ rel: dir === '.' ? '' : dir, unit: { kind: 'arxiv', path, id, files, size: members.reduce((s, m) => s + m.size, 0) } });
   }
-  for (const u of await planCode(root, label, codeFiles.sort((a, b) => (a.rel < b.rel ? -1 : 1)), ctx.code, ctx.stats, files)) units.push({ rel: u.rel, unit: u });
+  const sorted = codeFiles.sort((a, b) => (a.rel < b.rel ? -1 : 1));
+  for (const u of await planCode(sorted, { label, code: ctx.code, stats: ctx.stats, tree: files })) units.push({ rel: u.rel, unit: u });
   return units.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((u) => u.unit);
 }
 
@@ -101,8 +102,7 @@ async function planFile(path: string, label: string, size: number, ctx: PlanCont
   const name = posix.basename(path);
   const unit = { path, id: label, size };
   // a lone code file is named after its folder, as if that folder had been walked
-  const asCode = (): Promise<CodeUnit[]> =>
-    planCode(posix.dirname(path), posix.basename(posix.dirname(path)), [{ path, rel: name, size }], ctx.code, ctx.stats);
+  const asCode = (): Promise<CodeUnit[]> => planCode([{ path, rel: name, size }], { label: posix.basename(posix.dirname(path)), code: ctx.code, stats: ctx.stats });
   if (ctx.source === 'code') return asCode();
   const kind = kindByName(name) ?? (languageOf(name, ctx.code.extensions) ? ({ kind: 'code' } as const) : await kindByContent(path));
   const forced = ctx.source === 'auto' ? kind : ctx.source === 'web' ? (kind.kind === 'web' ? kind : { kind: 'web' as const, format: 'jsonl' as const }) : { kind: 'arxiv' as const };
