@@ -128,6 +128,37 @@ export function createProgram(): Command {
     });
 
   program
+    .command('tokenize')
+    .description('encode documents with a byte-level BPE tokenizer.json into Megatron .bin/.idx shards (train and validation)')
+    .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe dedup)')
+    .requiredOption('--tokenizer <file>', 'a Hugging Face byte-level BPE tokenizer.json (GPT-2, Llama 3, DeepSeek-V3 style)')
+    .requiredOption('--out <dir>', 'output folder: train_text_document.bin/.idx, val_text_document.bin/.idx, shards.json')
+    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(Number).default(0.01))
+    .addOption(workersOption())
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', '\nExample:\n  moe tokenize --in runs/demo/dedup --tokenizer tokenizer.json --out runs/demo/shards --val-fraction 0.05\n')
+    .action(async (opts) => {
+      const { tokenizeCommand } = await import('./commands/tokenize.js');
+      process.exitCode = await tokenizeCommand(opts);
+    });
+
+  program
+    .command('shards')
+    .description('look at Megatron shards')
+    .command('inspect')
+    .description('print the statistics of a shard folder, and a document\'s tokens and text')
+    .argument('<dir>', 'a folder written by moe tokenize')
+    .addOption(new Option('--split <name>', 'which split').choices(['train', 'val']).default('train'))
+    .addOption(new Option('--doc <n>', 'print document n (0-based) of the split').argParser(Number))
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  moe shards inspect runs/demo/shards --doc 0\n')
+    .action(async (dir: string, opts) => {
+      const { shardsInspectCommand } = await import('./commands/tokenize.js');
+      process.exitCode = await shardsInspectCommand(dir, opts);
+    });
+
+  program
     .command('lm')
     .description('n-gram language models for the perplexity filter')
     .command('train')

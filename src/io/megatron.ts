@@ -1,0 +1,149 @@
+/**
+ * Megatron-LM indexed datasets (DESIGN §3; `megatron/core/datasets/indexed_dataset.py`):
+ * `P.bin` holds every document's token ids back to back; `P.idx` is little-endian, unpadded:
+ * magic `MMIDIDX\0\0`, version u64 = 1, dtype code u8 (8 = uint16, 4 = int32), S u64, D+1 u64,
+ * S int32 sequence lengths, S int64 byte offsets into `.bin`, D+1 int64 document indices
+ * (0, 1, …, S: one sequence per document). Written streaming, `.idx` last, both under temporary
+ * names renamed at the end; validated on read with the check that failed and what to re-run.
+ */
+import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { DataError } from '../core/errors.js';
+
+const MAGIC = Buffer.from([0x4d, 0x4d, 0x49, 0x44, 0x49, 0x44, 0x58, 0x00, 0x00]);
+export const DTYPE_UINT16 = 8;
+export const DTYPE_INT32 = 4;
+
+/** The dtype code for a vocabulary size (Megatron's own rule: uint16 below 65,500 ids). */
+export function dtypeFor(vocabSize: number): number {
+  return vocabSize < 65500 ? DTYPE_UINT16 : DTYPE_INT32;
+}
+
+const itemSize = (dtype: number): number => (dtype === DTYPE_UINT16 ? 2 : 4);
+
+export class MegatronWriter {
+  private readonly bin: number;
+  private lengths = new Int32Array(1024);
+  private count = 0;
+  private tokens = 0;
+
+  /** `prefix` without extension, e.g. `shards/train_text_document`. */
+  constructor(
+    private readonly prefix: string,
+    readonly dtype: number,
+  ) {
+    this.bin = openSync(`${prefix}.bin.tmp`, 'w');
+  }
+
+  /** Appends one document's ids (already ending with the end-of-text id). */
+  add(ids: Uint16Array | Int32Array): void {
+    const data = this.dtype === DTYPE_UINT16 ? (ids instanceof Uint16Array ? ids : Uint16Array.from(ids)) : ids instanceof Int32Array ? ids : Int32Array.from(ids);
+    writeSync(this.bin, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (this.count === this.lengths.length) {
+      const grown = new Int32Array(this.lengths.length * 2);
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    this.lengths[this.count++] = data.length;
+    this.tokens += data.length;
+  }
+
+  /** Writes the index and renames both files into place; returns documents and tokens. */
+  close(): { docs: number; tokens: number } {
+    closeSync(this.bin);
+    const s = this.count;
+    const idx = Buffer.alloc(34 + 12 * s + 8 * (s + 1));
+    MAGIC.copy(idx, 0);
+    idx.writeBigUInt64LE(1n, 9);
+    idx.writeUInt8(this.dtype, 17);
+    idx.writeBigUInt64LE(BigInt(s), 18);
+    idx.writeBigUInt64LE(BigInt(s + 1), 26);
+    let at = 34;
+    for (let i = 0; i < s; i++, at += 4) idx.writeInt32LE(this.lengths[i]!, at);
+    let offset = 0n;
+    const size = BigInt(itemSize(this.dtype));
+    for (let i = 0; i < s; i++, at += 8) {
+      idx.writeBigInt64LE(offset, at);
+      offset += BigInt(this.lengths[i]!) * size;
+    }
+    for (let i = 0; i <= s; i++, at += 8) idx.writeBigInt64LE(BigInt(i), at);
+    const fd = openSync(`${this.prefix}.idx.tmp`, 'w');
+    writeSync(fd, idx);
+    closeSync(fd);
+    renameSync(`${this.prefix}.bin.tmp`, `${this.prefix}.bin`);
+    renameSync(`${this.prefix}.idx.tmp`, `${this.prefix}.idx`);
+    return { docs: s, tokens: this.tokens };
+  }
+}
+
+export interface MegatronIndex {
+  dtype: number;
+  lengths: Int32Array;
+  /** Token offset (not bytes) of each sequence. */
+  starts: Float64Array;
+  tokens: number;
+}
+
+/** Reads and validates `prefix.idx` against `prefix.bin`. */
+export function readMegatronIndex(prefix: string): MegatronIndex {
+  const remedy = 're-run moe tokenize to rewrite the shards';
+  const fail = (what: string): never => {
+    throw new DataError(`${prefix}.idx: ${what}`, remedy);
+  };
+  let idx: Buffer;
+  let binSize: number;
+  try {
+    const fd = openSync(`${prefix}.idx`, 'r');
+    const size = fstatSync(fd).size;
+    idx = Buffer.alloc(size);
+    readSync(fd, idx, 0, size, 0);
+    closeSync(fd);
+    const b = openSync(`${prefix}.bin`, 'r');
+    binSize = fstatSync(b).size;
+    closeSync(b);
+  } catch (e) {
+    throw new DataError(`cannot read ${prefix}.idx/.bin: ${(e as Error).message}`, remedy);
+  }
+  if (idx.length < 34 || !idx.subarray(0, 9).equals(MAGIC)) fail('bad magic (not a Megatron MMIDIDX index)');
+  const version = idx.readBigUInt64LE(9);
+  if (version !== 1n) fail(`version ${version}, expected 1`);
+  const dtype = idx.readUInt8(17);
+  if (dtype !== DTYPE_UINT16 && dtype !== DTYPE_INT32) fail(`dtype code ${dtype}: moe reads 8 (uint16) and 4 (int32)`);
+  const s = Number(idx.readBigUInt64LE(18));
+  const d1 = Number(idx.readBigUInt64LE(26));
+  const expected = 34 + 12 * s + 8 * d1;
+  if (idx.length !== expected) fail(`size ${idx.length} bytes, but ${s} sequences and ${d1 - 1} documents need ${expected} (truncated?)`);
+  const lengths = new Int32Array(s);
+  const starts = new Float64Array(s);
+  const size = itemSize(dtype);
+  let tokens = 0;
+  for (let i = 0; i < s; i++) {
+    lengths[i] = idx.readInt32LE(34 + 4 * i);
+    if (lengths[i]! < 0) fail(`sequence ${i} has a negative length`);
+    const pointer = Number(idx.readBigInt64LE(34 + 4 * s + 8 * i));
+    if (pointer !== tokens * size) fail(`sequence ${i} starts at byte ${pointer}, expected ${tokens * size}`);
+    starts[i] = tokens;
+    tokens += lengths[i]!;
+  }
+  for (let i = 0; i < d1; i++) {
+    const doc = Number(idx.readBigInt64LE(34 + 12 * s + 8 * i));
+    if (doc !== i) fail(`document index ${i} is ${doc}, expected ${i} (one sequence per document)`);
+  }
+  if (binSize !== tokens * size) fail(`.bin holds ${binSize} bytes but the index describes ${tokens * size} (truncated .bin?)`);
+  return { dtype, lengths, starts, tokens };
+}
+
+/** The token ids of sequence `i`. */
+export function readSequence(prefix: string, index: MegatronIndex, i: number): number[] {
+  const size = itemSize(index.dtype);
+  const n = index.lengths[i]!;
+  const buf = Buffer.alloc(n * size);
+  const fd = openSync(`${prefix}.bin`, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, index.starts[i]! * size);
+  } finally {
+    closeSync(fd);
+  }
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) out.push(size === 2 ? buf.readUInt16LE(2 * k) : buf.readInt32LE(4 * k));
+  return out;
+}
