@@ -19,10 +19,29 @@ import { BYTE_TO_CHAR, symbolsToBytes } from './byte-level.js';
 /** GPT-2's pre-tokenization pattern (also tiktoken's `gpt2` / `r50k_base`). */
 export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-/** Rust regex → JavaScript: expands `(?i:…)` (letters become `[xX]`); the rest is compatible under the `u` flag. */
+/**
+ * Unicode White_Space, what `\s` means in Rust's regex crate. JavaScript's `\s` differs: it
+ * includes U+FEFF (the byte-order mark) and leaves out U+0085 (next line).
+ */
+const WHITE_SPACE = '\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+
+/**
+ * Rust regex → JavaScript (under the `u` flag): expands `(?i:…)` groups, which JavaScript lacks
+ * (letters become `[xX]`), and spells `\s`/`\S` out as Rust's Unicode White_Space.
+ */
 export function translateRegex(pattern: string): string {
   let out = '';
+  let inClass = false;
   for (let i = 0; i < pattern.length; ) {
+    if (pattern[i] === '\\' && (pattern[i + 1] === 's' || pattern[i + 1] === 'S')) {
+      const negated = pattern[i + 1] === 'S';
+      if (inClass && negated) throw new UserError('tokenizer.json: \\S inside a character class is not supported');
+      out += inClass ? WHITE_SPACE : negated ? `[^${WHITE_SPACE}]` : `[${WHITE_SPACE}]`;
+      i += 2;
+      continue;
+    }
+    if (!inClass && pattern[i] === '[') inClass = true;
+    else if (inClass && pattern[i] === ']') inClass = false;
     if (pattern.startsWith('(?i:', i)) {
       let depth = 1;
       let j = i + 4;
