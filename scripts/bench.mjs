@@ -214,6 +214,39 @@ benches.dedup_1m = () => {
   emit({ bench: 'dedup_1m', docs: summary.docs_in, removed: summary.exact_duplicates + summary.near_duplicates, seconds: summary.seconds, peak_rss_mib: rss ? Math.round(+rss / 1024) : null, limit_mib: 4096 });
 };
 
+benches.tokenize_encode = async () => {
+  const input = textCorpus();
+  const tokFile = join(work, 'gpt2-tokenizer.json');
+  const { tiktokenToHf } = await import('./tiktoken-to-hf.mjs');
+  writeFileSync(tokFile, JSON.stringify(tiktokenToHf('gpt2')));
+  // one thread each, same texts, same run: moe's encoder and the npm tiktoken package (Rust → WASM)
+  const { BpeTokenizer } = await import('../dist/tokenizer/bpe.js');
+  const { get_encoding } = await import('tiktoken');
+  const texts = [];
+  for (const f of readdirSync(input).filter((n) => n.endsWith('.jsonl.gz'))) {
+    for (const line of gunzipSync(readFileSync(join(input, f))).toString('utf8').split('\n')) if (line) texts.push(JSON.parse(line).text);
+  }
+  const mb = texts.reduce((s, t) => s + Buffer.byteLength(t), 0) / 1e6;
+  const ours = BpeTokenizer.load(tokFile);
+  let t0 = performance.now();
+  let tokens = 0;
+  for (const t of texts) tokens += ours.encode(t).length;
+  const oursS = (performance.now() - t0) / 1000;
+  const enc = get_encoding('gpt2');
+  t0 = performance.now();
+  let peerTokens = 0;
+  for (const t of texts) peerTokens += enc.encode_ordinary(t).length;
+  const peerS = (performance.now() - t0) / 1000;
+  enc.free();
+  emit({ bench: 'tokenize_encode', vocabulary: 'gpt2', input_mb: +mb.toFixed(1), tokens, same_tokens_as_peer: tokens === peerTokens, mb_per_s_per_thread: +(mb / oursS).toFixed(2), peer: { name: 'tiktoken (npm, Rust core in WASM)', mb_per_s_per_thread: +(mb / peerS).toFixed(2) } });
+  for (const workers of [1, 2]) {
+    const out = join(work, `shards-${workers}`);
+    const r = moe(['tokenize', '--in', input, '--tokenizer', tokFile, '--out', out, '--workers', String(workers)]);
+    emit({ bench: 'tokenize_shards', workers, input_mb: +(r.bytes_in / 1e6).toFixed(1), seconds: r.seconds, mb_per_s: +(r.bytes_in / 1e6 / r.seconds).toFixed(2), mb_per_s_per_worker: +(r.bytes_in / 1e6 / r.seconds / workers).toFixed(2) });
+    rmSync(out, { recursive: true, force: true });
+  }
+};
+
 function bytesOfStage(dir) {
   let n = 0;
   for (const f of readdirSync(dir)) {
@@ -227,5 +260,5 @@ const wanted = process.argv.slice(2);
 for (const [name, fn] of Object.entries(benches)) {
   if (wanted.length && !wanted.includes(name)) continue;
   process.stderr.write(`bench: ${name}\n`);
-  fn();
+  await fn();
 }
