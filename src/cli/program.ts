@@ -128,6 +128,25 @@ export function createProgram(): Command {
     });
 
   program
+    .command('tokenizer')
+    .description('byte-level BPE tokenizers')
+    .command('train')
+    .description('train a byte-level BPE tokenizer.json (Hugging Face format) on curated text')
+    .requiredOption('--in <path>', 'training text: a stage folder, JSONL with a "text" field, or .txt files')
+    .addOption(new Option('--vocab-size <n>', 'vocabulary size, special tokens included').argParser(positiveInt).makeOptionMandatory())
+    .requiredOption('--out <file>', 'tokenizer.json to write')
+    .addOption(new Option('--pattern <name>', 'pre-tokenization regex family').choices(['gpt2', 'llama3', 'deepseek']).default('llama3'))
+    .addOption(new Option('--special <token>', 'a special token (repeatable; default <|endoftext|>)').argParser(collect).default([]))
+    .addOption(new Option('--min-frequency <n>', 'stop when the best pair occurs fewer times').argParser(positiveInt).default(2))
+    .addOption(new Option('--max-bytes <n>', 'read at most this many bytes of text').argParser(positiveInt))
+    .option('--json', 'print a machine-readable summary on stdout')
+    .addHelpText('after', '\nExample:\n  moe tokenizer train --in runs/demo/dedup --vocab-size 4096 --out tokenizer.json\n')
+    .action(async (opts) => {
+      const { tokenizerTrainCommand } = await import('./commands/tokenizer.js');
+      process.exitCode = await tokenizerTrainCommand(opts);
+    });
+
+  program
     .command('tokenize')
     .description('encode documents with a byte-level BPE tokenizer.json into Megatron .bin/.idx shards (train and validation)')
     .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe dedup)')
