@@ -58,6 +58,18 @@ export const DedupSchema = z.strictObject({
   dropAllCopies: z.boolean().default(false),
 });
 
+export const TokenizeSchema = z.strictObject({
+  /** An existing tokenizer.json (relative to the config file); when absent, one is trained on the deduplicated text into RUN/tokenizer.json. */
+  tokenizer: z.string().min(1).optional(),
+  vocabSize: z.number().int().min(257).max(1_048_576).default(32_000),
+  pattern: z.enum(['gpt2', 'llama3', 'deepseek']).default('llama3'),
+  specialTokens: z.array(z.string().min(1)).min(1).default(['<|endoftext|>']),
+  minFrequency: z.number().int().min(1).default(2),
+  /** Text read to train the tokenizer, in bytes (all of it when absent). */
+  maxBytes: z.number().int().positive().optional(),
+  valFraction: z.number().min(0).max(1).default(0.01),
+});
+
 export const CurateSchema = z.strictObject({
   /** A name for the run, shown in reports. */
   name: z.string().default('curate'),
@@ -68,6 +80,7 @@ export const CurateSchema = z.strictObject({
   ingest: IngestSchema.prefault({}),
   filter: FilterSchema.prefault({}),
   dedup: DedupSchema.prefault({}),
+  tokenize: TokenizeSchema.prefault({}),
 });
 
 export type IngestConfig = z.infer<typeof IngestSchema>;

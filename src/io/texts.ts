@@ -1,12 +1,14 @@
 /**
- * Reading training text for the statistical filters from whatever the user has: a stage folder
- * of part files, JSONL(.gz|.zst) files with a `text` field, or plain `.txt` files (one document
- * per blank-line-separated block). Folders are read recursively in sorted order.
+ * Reading training text (for the statistical filters and the tokenizer trainer) from whatever the
+ * user has: a stage folder (its part files), JSONL(.gz|.zst) files with a `text` field, or plain
+ * `.txt` files (one document per blank-line-separated block). Other folders are read recursively
+ * in sorted order.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { DataError, UserError } from '../core/errors.js';
 import { decodeUtf8, openBytes, splitLines } from './compress.js';
+import { listParts } from './jsonl.js';
 
 function listFiles(path: string): string[] {
   let st;
@@ -42,11 +44,21 @@ function textOf(value: Record<string, unknown>, opts: ReadTextsOptions): string 
 /** Yields document texts from `path` (file or folder), at most `maxDocs`. */
 export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINITY, opts: ReadTextsOptions = {}): AsyncGenerator<string> {
   let n = 0;
-  for (const file of listFiles(path)) {
-    if (/\.(jsonl|ndjson|json)(\.gz|\.zst)?$/i.test(file)) {
+  // a stage folder: its own part files only (not rejected/ or removed/, not report.json)
+  const parts = existsSync(path) && statSync(path).isDirectory() ? await listParts(path) : [];
+  for (const file of parts.length ? parts : listFiles(path)) {
+    if (/\.(jsonl|ndjson)(\.gz|\.zst)?$/i.test(file) || /\.json\.(gz|zst)$/i.test(file)) {
+      let lineNo = 0;
       for await (const line of splitLines(openBytes(file))) {
+        lineNo += 1;
         if (!line.length) continue;
-        const text = textOf(JSON.parse(decodeUtf8(line)) as Record<string, unknown>, opts);
+        let value: Record<string, unknown>;
+        try {
+          value = JSON.parse(decodeUtf8(line)) as Record<string, unknown>;
+        } catch {
+          throw new DataError(`${file}:${lineNo}: not valid JSON`, 'pass JSONL: one JSON object a line');
+        }
+        const text = textOf(value, opts);
         if (text === undefined) continue;
         yield text;
         if (++n >= maxDocs) return;

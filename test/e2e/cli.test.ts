@@ -77,7 +77,7 @@ describe('moe CLI', () => {
     expect(docs.every((d) => typeof d.metadata.warc_record_id === 'string' && d.metadata.warc_record_id.startsWith('<urn:uuid:'))).toBe(true);
   });
 
-  it('curate runs ingest, filter and dedup into a run folder with a manifest that verify checks; tampering is caught', async () => {
+  it('curate runs ingest, filter, dedup, tokenizer training and tokenize into a run folder with a manifest that verify checks; tampering is caught', async () => {
     const models = tmpDir();
     expect(moe(['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', join(models, 'lm.bin')]).code).toBe(0);
     expect(moe(['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', join(models, 'clf.bin')]).code).toBe(0);
@@ -91,7 +91,19 @@ describe('moe CLI', () => {
     expect(summary.stages.filter.docs_out).toBeGreaterThan(10);
     const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { config_sha256: string; outputs: Array<{ file: string }>; inputs: unknown[]; seed: number; stages: { filter: { learned_thresholds: Record<string, unknown> } } };
     expect(manifest.seed).toBe(1234);
-    expect(manifest.outputs.map((o) => o.file)).toEqual(['ingest/part-00000.jsonl.gz', 'filter/part-00000.jsonl.gz', 'filter/rejected/part-00000.jsonl.gz', 'dedup/part-00000.jsonl.gz', 'dedup/removed/part-00000.jsonl.gz']);
+    expect(manifest.outputs.map((o) => o.file)).toEqual([
+      'ingest/part-00000.jsonl.gz',
+      'filter/part-00000.jsonl.gz',
+      'filter/rejected/part-00000.jsonl.gz',
+      'dedup/part-00000.jsonl.gz',
+      'dedup/removed/part-00000.jsonl.gz',
+      'tokenizer.json',
+      'shards/train_text_document.bin',
+      'shards/train_text_document.idx',
+      'shards/val_text_document.bin',
+      'shards/val_text_document.idx',
+      'shards/shards.json',
+    ]);
     expect(Object.keys(manifest.stages.filter.learned_thresholds)).toEqual(['perplexity']);
     expect(manifest.inputs.length).toBeGreaterThan(20);
     expect(moe(['verify', run]).code).toBe(0);
@@ -103,6 +115,6 @@ describe('moe CLI', () => {
     const bad = moe(['verify', run]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ingest/part-00000.jsonl.gz: sha256');
-    expect(bad.stderr).toContain('moe: error: 1 of 5 files in');
+    expect(bad.stderr).toContain('moe: error: 1 of 11 files in');
   });
 });

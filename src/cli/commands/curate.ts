@@ -10,7 +10,12 @@ import { loadConfig, resolveFromConfig } from '../../config/load.js';
 import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
 import { TOOL_VERSION } from '../../core/stage.js';
-import { writeJsonAtomic } from '../../io/files.js';
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../../core/errors.js';
+import { exists, sha256File, sha256Text, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
+import { readTexts } from '../../io/texts.js';
+import { runTokenize } from '../../tokenizer/run.js';
+import { countWords, trainBpe } from '../../tokenizer/train.js';
 import { loadEvalSet } from '../../dedup/decontaminate.js';
 import { runDedup } from '../../dedup/run.js';
 import { runFilter } from '../../filter/run.js';
@@ -27,6 +32,13 @@ export interface CurateFlags {
   strict?: boolean;
   json?: boolean;
   quiet?: boolean;
+}
+
+/** Files of the run (relative paths) with their sha256, for the manifest. */
+async function filesWithHashes(run: string, files: string[]): Promise<Array<{ file: string; sha256: string }>> {
+  const out: Array<{ file: string; sha256: string }> = [];
+  for (const f of files) if (await exists(join(run, f))) out.push({ file: f, sha256: sha256File(join(run, f)) });
+  return out;
 }
 
 export async function curateCommand(flags: CurateFlags): Promise<number> {
@@ -69,6 +81,26 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
   info(`curate: dedup ${dedup.skipped ? 'up to date' : 'done'}: kept ${dedup.report.docs_out} of ${dedup.report.docs_in} docs`);
   if (!flags.quiet) printDedupSummary(dedup.report);
 
+  // the tokenizer: the configured one, or one trained on the deduplicated text (kept when its inputs did not change)
+  const tk = config.tokenize;
+  let tokenizerPath: string;
+  if (tk.tokenizer) tokenizerPath = resolveFromConfig(file, tk.tokenizer);
+  else {
+    tokenizerPath = join(run, 'tokenizer.json');
+    const trainKey = sha256Text(JSON.stringify({ dedup: dedup.report.fingerprint, tk: { ...tk, valFraction: undefined } }));
+    const keyFile = join(run, 'tokenizer.key');
+    const previous = await readFile(keyFile, 'utf8').catch(() => '');
+    if (previous !== trainKey || !(await exists(tokenizerPath))) {
+      const { words } = await countWords(readTexts(join(run, 'dedup')), tk.pattern, tk.maxBytes);
+      if (words.size === 0) throw new UserError('no text left after dedup to train a tokenizer on', 'check the filter settings, or set tokenize.tokenizer to an existing tokenizer.json');
+      await writeJsonAtomic(tokenizerPath, trainBpe(words, { vocabSize: tk.vocabSize, pattern: tk.pattern, specialTokens: tk.specialTokens, minFrequency: tk.minFrequency }));
+      await writeFileAtomic(keyFile, trainKey);
+      info(`curate: trained a ${tk.pattern} byte-level BPE tokenizer → ${join(flags.out ?? join('runs', config.name), 'tokenizer.json')}`);
+    }
+  }
+  const tokenized = await runTokenize({ input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer: tokenizerPath, valFraction: tk.valFraction, workers: flags.workers, silent: flags.quiet });
+  info(`curate: tokenize ${tokenized.skipped ? 'up to date' : 'done'}: ${tokenized.report.splits.train.tokens} train and ${tokenized.report.splits.val.tokens} validation tokens`);
+
   const stages = {
     ingest: { skipped: ingest.skipped, counts: ingest.report.stats.counts, errors: ingest.report.stats.errors, seconds: ingest.report.timing.seconds },
     filter: {
@@ -91,6 +123,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
       decontamination: dedup.report.decontamination,
       seconds: dedup.report.timing.seconds,
     },
+    tokenize: { skipped: tokenized.skipped, splits: tokenized.report.splits, vocab_size: tokenized.report.vocab_size, dtype: tokenized.report.dtype, seconds: tokenized.report.seconds },
   };
   await writeJsonAtomic(join(run, 'report.json'), { name: config.name, config_sha256: hash, stages });
   const outputs = (stage: string, parts: Array<{ file: string; docs: number; sha256: string }>) => parts.map((o) => ({ file: `${stage}/${o.file}`, docs: o.docs, sha256: o.sha256 }));
@@ -106,6 +139,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
       ingest: { docs_out: ingest.report.docs_out, counts: ingest.report.stats.counts },
       filter: { docs_in: filter.report.docs_in, docs_out: filter.report.docs_out, learned_thresholds: filter.report.learned_thresholds, dropped: Object.fromEntries(Object.entries(filter.report.filters).map(([k, f]) => [k, f.dropped])) },
       dedup: { params: dedup.report.params, docs_in: dedup.report.docs_in, docs_out: dedup.report.docs_out, exact_duplicates: dedup.report.exact_duplicates, near_duplicates: dedup.report.near_duplicates, decontamination: dedup.report.decontamination },
+      tokenize: { tokenizer_sha256: tokenized.report.tokenizer_sha256, vocab_size: tokenized.report.vocab_size, dtype: tokenized.report.dtype, splits: tokenized.report.splits },
     },
     outputs: [
       ...outputs('ingest', ingest.report.outputs),
@@ -113,6 +147,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
       ...outputs('filter', filter.report.rejected_outputs),
       ...outputs('dedup', dedup.report.outputs),
       ...outputs('dedup', dedup.report.removed_outputs),
+      ...(await filesWithHashes(run, ['tokenizer.json', ...['train', 'val'].flatMap((p) => [`shards/${p}_text_document.bin`, `shards/${p}_text_document.idx`]), 'shards/shards.json'])),
     ],
   };
   await writeJsonAtomic(join(run, 'manifest.json'), manifest);
@@ -127,6 +162,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
         ingest: { docs_out: ingest.report.docs_out, errors: ingestErrors, skipped: ingest.skipped },
         filter: { docs_in: filter.report.docs_in, docs_out: filter.report.docs_out, skipped: filter.skipped },
         dedup: { docs_in: dedup.report.docs_in, docs_out: dedup.report.docs_out, skipped: dedup.skipped },
+        tokenize: { splits: tokenized.report.splits, skipped: tokenized.skipped },
       },
     });
   }
