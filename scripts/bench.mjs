@@ -247,6 +247,61 @@ benches.tokenize_encode = async () => {
   }
 };
 
+benches.tokenizer_train = async () => {
+  // ~100 MB of real text (documentation and source files on this machine) and 5 MB held out
+  const dir = join(work, 'tok-train');
+  mkdirSync(dir, { recursive: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const roots = ['/usr/share/doc', '/usr/share', join(homedir(), '.pyenv/versions'), '/usr/lib', join(homedir(), '.rustup/toolchains')];
+  const train = [];
+  const held = [];
+  let trainBytes = 0;
+  let heldBytes = 0;
+  const seen = new Set();
+  outer: for (const r of roots) {
+    for (const f of walk(r)) {
+      if (!/\.(md|txt|rst|py)$/i.test(f) || seen.has(f)) continue;
+      seen.add(f);
+      const size = statSync(f).size;
+      if (size < 1000 || size > 1e6) continue;
+      let text;
+      try {
+        text = decoder.decode(readFileSync(f));
+      } catch {
+        continue;
+      }
+      // every 20th file is held out
+      if (seen.size % 20 === 0 && heldBytes < 5e6) {
+        held.push(text.split('\n').map((l) => l.replace(/[ \t]+/g, ' ').trim()).filter(Boolean).join('\n'));
+        heldBytes += text.length;
+      } else if (trainBytes < 100e6) {
+        train.push(text);
+        trainBytes += Buffer.byteLength(text);
+      }
+      if (trainBytes >= 100e6 && heldBytes >= 5e6) break outer;
+    }
+  }
+  writeFileSync(join(dir, 'train.txt'), train.join('\n\n'));
+  writeFileSync(join(dir, 'held.txt'), held.join('\n'));
+  const vocab = 32000;
+  const r = moe(['tokenizer', 'train', '--in', join(dir, 'train.txt'), '--vocab-size', String(vocab), '--out', join(dir, 'ours.json')]);
+  const { BpeTokenizer } = await import('../dist/tokenizer/bpe.js');
+  const ours = BpeTokenizer.load(join(dir, 'ours.json'));
+  const heldText = readFileSync(join(dir, 'held.txt'), 'utf8');
+  let oursTokens = 0;
+  for (const line of heldText.split('\n')) if (line) oursTokens += ours.encode(line).length;
+  const heldB = Buffer.byteLength(heldText);
+  const record = { bench: 'tokenizer_train', vocab_size: vocab, train_mb: +(trainBytes / 1e6).toFixed(1), heldout_mb: +(heldB / 1e6).toFixed(1), seconds: r.seconds, heldout_bytes_per_token: +(heldB / oursTokens).toFixed(4) };
+  const py = '/usr/bin/python3';
+  const hasSp = spawnSync(py, ['-c', 'import sentencepiece'], { encoding: 'utf8' }).status === 0;
+  if (!hasSp) return emit({ ...record, peer: { name: 'SentencePiece BPE', note: 'not installed: apt-get install python3-sentencepiece' } });
+  const sp = spawnSync(py, [join(root, 'scripts/sentencepiece-bpe.py'), join(dir, 'train.txt'), join(dir, 'held.txt'), String(vocab), join(dir, 'sp')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (sp.status !== 0) return emit({ ...record, peer: { name: 'SentencePiece BPE', error: sp.stderr.slice(-500) } });
+  const p = JSON.parse(sp.stdout.trim().split('\n').pop());
+  const peerBpt = p.heldout_bytes / p.heldout_tokens;
+  emit({ ...record, peer: { name: 'SentencePiece BPE (python3-sentencepiece)', seconds: +p.seconds.toFixed(1), heldout_bytes_per_token: +peerBpt.toFixed(4) }, compression_vs_peer: +((heldB / oursTokens) / peerBpt - 1).toFixed(4), target: 'compression within 2% of the peer, training faster than the peer' });
+};
+
 function bytesOfStage(dir) {
   let n = 0;
   for (const f of readdirSync(dir)) {
