@@ -140,6 +140,7 @@ export function createProgram(): Command {
     .addOption(new Option('--min-frequency <n>', 'stop when the best pair occurs fewer times').argParser(positiveInt).default(2))
     .addOption(new Option('--max-bytes <n>', 'read at most this many bytes of text').argParser(positiveInt))
     .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
     .addHelpText('after', '\nExample:\n  moe tokenizer train --in runs/demo/dedup --vocab-size 4096 --out tokenizer.json\n')
     .action(async (opts) => {
       const { tokenizerTrainCommand } = await import('./commands/tokenizer.js');
@@ -187,6 +188,7 @@ export function createProgram(): Command {
     .addOption(new Option('--order <n>', 'n-gram order').argParser(positiveInt).default(3))
     .addOption(new Option('--max-docs <n>', 'read at most this many documents').argParser(positiveInt))
     .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
     .addHelpText('after', '\nExample:\n  moe lm train --in fixtures/quality/clean --out lm.bin --order 3\n')
     .action(async (opts) => {
       const { lmTrainCommand } = await import('./commands/models.js');
@@ -205,6 +207,7 @@ export function createProgram(): Command {
     .addOption(new Option('--seed <n>', 'shuffle seed').argParser(positiveInt).default(1))
     .addOption(new Option('--max-docs <n>', 'read at most this many documents per class').argParser(positiveInt))
     .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
     .addHelpText('after', '\nExample:\n  moe classifier train --positive fixtures/quality/clean --negative fixtures/quality/junk --out clf.bin\n')
     .action(async (opts) => {
       const { classifierTrainCommand } = await import('./commands/models.js');
