@@ -118,31 +118,36 @@ const benches = {
   },
 };
 
+/** UTF-8 text files (1 kB – 1 MB) under the roots whose names match `pattern`, each once, in walk order. */
+function* textFiles(roots, pattern) {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const seen = new Set();
+  for (const r of roots) {
+    for (const f of walk(r)) {
+      if (!pattern.test(f) || seen.has(f)) continue;
+      seen.add(f);
+      const size = statSync(f).size;
+      if (size < 1000 || size > 1e6) continue;
+      try {
+        yield { file: f, text: decoder.decode(readFileSync(f)), index: seen.size };
+      } catch {
+        /* not UTF-8 */
+      }
+    }
+  }
+}
+
 /** Real text documents from .md/.txt/.rst files on this machine, as one stage folder (≥ 40 MB). */
 function textCorpus() {
   const dir = join(work, 'text-corpus');
   if (existsSync(dir)) return dir;
   const roots = ['/usr/share/doc', '/usr/share', '/usr/lib', join(homedir(), '.pyenv/versions'), join(homedir(), '.rustup/toolchains'), root.replace(/\/$/, '') + '/node_modules'];
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const seen = new Set();
   const lines = [];
   let bytes = 0;
-  outer: for (const r of roots) {
-    for (const f of walk(r)) {
-      if (!/\.(md|txt|rst)$/i.test(f) || seen.has(f)) continue;
-      seen.add(f);
-      const size = statSync(f).size;
-      if (size < 1000 || size > 1e6) continue;
-      let text;
-      try {
-        text = decoder.decode(readFileSync(f));
-      } catch {
-        continue;
-      }
-      lines.push(JSON.stringify({ id: f, text, source: 'web', metadata: {} }));
-      bytes += Buffer.byteLength(text);
-      if (bytes >= 60e6) break outer;
-    }
+  for (const { file, text } of textFiles(roots, /\.(md|txt|rst)$/i)) {
+    lines.push(JSON.stringify({ id: file, text, source: 'web', metadata: {} }));
+    bytes += Buffer.byteLength(text);
+    if (bytes >= 60e6) break;
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(`${lines.join('\n')}\n`, { level: 1 }));
@@ -251,35 +256,21 @@ benches.tokenizer_train = async () => {
   // ~100 MB of real text (documentation and source files on this machine) and 5 MB held out
   const dir = join(work, 'tok-train');
   mkdirSync(dir, { recursive: true });
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const roots = ['/usr/share/doc', '/usr/share', join(homedir(), '.pyenv/versions'), '/usr/lib', join(homedir(), '.rustup/toolchains')];
   const train = [];
   const held = [];
   let trainBytes = 0;
   let heldBytes = 0;
-  const seen = new Set();
-  outer: for (const r of roots) {
-    for (const f of walk(r)) {
-      if (!/\.(md|txt|rst|py)$/i.test(f) || seen.has(f)) continue;
-      seen.add(f);
-      const size = statSync(f).size;
-      if (size < 1000 || size > 1e6) continue;
-      let text;
-      try {
-        text = decoder.decode(readFileSync(f));
-      } catch {
-        continue;
-      }
-      // every 20th file is held out
-      if (seen.size % 20 === 0 && heldBytes < 5e6) {
-        held.push(text.split('\n').map((l) => l.replace(/[ \t]+/g, ' ').trim()).filter(Boolean).join('\n'));
-        heldBytes += text.length;
-      } else if (trainBytes < 100e6) {
-        train.push(text);
-        trainBytes += Buffer.byteLength(text);
-      }
-      if (trainBytes >= 100e6 && heldBytes >= 5e6) break outer;
+  for (const { text, index } of textFiles(roots, /\.(md|txt|rst|py)$/i)) {
+    // every 20th file is held out
+    if (index % 20 === 0 && heldBytes < 5e6) {
+      held.push(text.split('\n').map((l) => l.replace(/[ \t]+/g, ' ').trim()).filter(Boolean).join('\n'));
+      heldBytes += text.length;
+    } else if (trainBytes < 100e6) {
+      train.push(text);
+      trainBytes += Buffer.byteLength(text);
     }
+    if (trainBytes >= 100e6 && heldBytes >= 5e6) break;
   }
   writeFileSync(join(dir, 'train.txt'), train.join('\n\n'));
   writeFileSync(join(dir, 'held.txt'), held.join('\n'));
