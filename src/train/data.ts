@@ -1,0 +1,79 @@
+/**
+ * Training data from Megatron shards, without tfjs (nanoGPT's `get_batch`): a batch is B windows
+ * of T+1 tokens at random offsets of the token stream, x = the first T, y = the last T. The
+ * offsets come from a PRNG seeded with (seed, step), so batch n is the same in every run and
+ * after every resume, with no loader state to save beyond the step. Evaluation uses consecutive,
+ * non-overlapping windows from the start of the stream (DESIGN §5).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { DataError } from '../core/errors.js';
+import { DTYPE_UINT16, type MegatronIndex, readMegatronIndex } from '../io/megatron.js';
+import { mulberry32 } from '../text/hash.js';
+
+export interface Batch {
+  /** [B·T] input ids. */
+  x: Int32Array;
+  /** [B·T] next-token targets. */
+  y: Int32Array;
+}
+
+export class ShardLoader {
+  readonly index: MegatronIndex;
+  private readonly fd: number;
+  private readonly item: number;
+
+  constructor(readonly prefix: string) {
+    this.index = readMegatronIndex(prefix);
+    this.item = this.index.dtype === DTYPE_UINT16 ? 2 : 4;
+    this.fd = openSync(`${prefix}.bin`, 'r');
+  }
+
+  get tokens(): number {
+    return this.index.tokens;
+  }
+
+  /** Token ids [start, start + n) of the stream. */
+  read(start: number, n: number): Int32Array {
+    const buf = Buffer.alloc(n * this.item);
+    readSync(this.fd, buf, 0, buf.length, start * this.item);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.item === 2 ? buf.readUInt16LE(2 * i) : buf.readInt32LE(4 * i);
+    return out;
+  }
+
+  /** Batch `step` of B windows of T (+1) tokens; the same for the same (seed, step). */
+  batch(opts: { step: number; batchSize: number; seqLen: number; seed: number }): Batch {
+    const { batchSize: B, seqLen: T } = opts;
+    if (this.tokens < T + 1) throw new DataError(`${this.prefix} has ${this.tokens} tokens, fewer than one window of ${T + 1}`, 'lower max_seq_len or tokenize more text');
+    const rand = mulberry32((Math.imul(opts.seed, 0x9e3779b1) ^ opts.step) >>> 0);
+    const x = new Int32Array(B * T);
+    const y = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      const start = Math.floor(rand() * (this.tokens - T));
+      const w = this.read(start, T + 1);
+      x.set(w.subarray(0, T), b * T);
+      y.set(w.subarray(1), b * T);
+    }
+    return { x, y };
+  }
+
+  /** Consecutive non-overlapping windows of T+1 tokens from the start, up to `maxTokens` tokens. */
+  *evalWindows(seqLen: number, maxTokens = Number.POSITIVE_INFINITY): Generator<Batch> {
+    const usable = Math.min(this.tokens, maxTokens);
+    for (let start = 0; start + seqLen + 1 <= usable; start += seqLen + 1) {
+      const w = this.read(start, seqLen + 1);
+      yield { x: w.subarray(0, seqLen), y: w.subarray(1) };
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Refuses shards whose vocabulary does not fit the model. */
+export function checkVocab(shardsVocab: number, modelVocab: number, where: string): void {
+  if (shardsVocab > modelVocab) {
+    throw new DataError(`${where} was tokenized with ${shardsVocab} ids, more than the model's vocab_size ${modelVocab}`, `set vocab_size to at least ${shardsVocab} in the model config`);
+  }
+}
