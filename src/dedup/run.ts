@@ -11,24 +11,24 @@
  * so a run killed at any point is redone from a consistent index.
  */
 import { rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
-import { readSignatures, type SignaturePart, writeSignatures } from '../io/signatures.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
-import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
+import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
-import { estimateJaccard, type MinHashParams, shingles } from './minhash.js';
+import { estimateJaccard, type MinHashParams } from './minhash.js';
+import { verifiedUnions } from './verify.js';
 import type { CheckedChunk, OutputInit } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
-const SCHEME = 1;
+export const SCHEME = 1;
 const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
 
 export interface DedupRun {
@@ -82,11 +82,11 @@ async function removeIndex(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) await rm(`${path}${suffix}`, { force: true });
 }
 
-function sigOf(blob: Buffer): Uint32Array {
+export function sigOf(blob: Buffer): Uint32Array {
   return new Uint32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
 }
 
-async function fingerprintOf(run: DedupRun): Promise<string> {
+export async function fingerprintOf(run: DedupRun): Promise<string> {
   const parts = await listParts(run.input);
   if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) {
     throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/filter');
@@ -95,7 +95,7 @@ async function fingerprintOf(run: DedupRun): Promise<string> {
 }
 
 /** Signatures of the input's documents (or of the given part files), computed in parallel, in input order. */
-async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: string[]): AsyncGenerator<SignedChunk> {
+export async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: string[]): AsyncGenerator<SignedChunk> {
   const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
   for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input, parts), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
     if (ev.type === 'batch') yield* ev.items;
@@ -108,7 +108,7 @@ async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: stri
 }
 
 /** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */
-async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats, source: AsyncIterable<SignedChunk>): Promise<number> {
+export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats, source: AsyncIterable<SignedChunk>): Promise<number> {
   const db = index.db;
   const findExact = db.prepare('SELECT MIN(seq) AS seq FROM docs WHERE exact = ?');
   const insDoc = db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
@@ -158,57 +158,6 @@ async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq
     index.markCompleted(batch);
   })();
   return bridged.length;
-}
-
-/** Members of a bucket compared pairwise when verifying (larger buckets: each against these). */
-const VERIFY_PAIRS_PER_BUCKET = 50;
-
-/** `--verify`: joins only candidate pairs whose true Jaccard similarity reaches the threshold. */
-async function verifiedUnions(run: DedupRun, index: DedupDb, firstSeq: number, groups: Iterable<{ seqs: string }>, clusters: Clusters, stats: StageStats): Promise<void> {
-  const pairs = new Set<string>();
-  for (const row of groups) {
-    const seqs = row.seqs.split(',').map(Number).sort((a, b) => a - b);
-    for (let i = 0; i < Math.min(seqs.length, VERIFY_PAIRS_PER_BUCKET); i++) {
-      for (let j = i + 1; j < seqs.length; j++) pairs.add(`${seqs[i]},${seqs[j]}`);
-    }
-  }
-  const needed = new Set<number>();
-  for (const p of pairs) for (const s of p.split(',').map(Number)) if (s >= firstSeq) needed.add(s);
-  // the shingles of this batch's candidate documents, from a second read of the input
-  const sets = new Map<number, Uint32Array>();
-  let seq = firstSeq;
-  for await (const doc of readDocs(run.input)) {
-    if (needed.has(seq)) sets.set(seq, Uint32Array.from(new Set(shingles(doc.text, run.params.ngram))).sort());
-    seq += 1;
-  }
-  const sigRow = index.db.prepare('SELECT sig FROM docs WHERE seq = ?');
-  const threshold = run.verifyThreshold!;
-  for (const p of [...pairs].sort()) {
-    const [a, b] = p.split(',').map(Number) as [number, number];
-    const sa = sets.get(a);
-    const sb = sets.get(b);
-    const j = sa && sb ? exactJaccard(sa, sb) : estimateJaccard(sigOf((sigRow.get(a) as { sig: Buffer }).sig), sigOf((sigRow.get(b) as { sig: Buffer }).sig));
-    stats.count('verify.pairs');
-    if (j >= threshold) clusters.union(a, b);
-    else stats.count('verify.false_positives');
-  }
-}
-
-/** |A ∩ B| / |A ∪ B| of two sorted sets. */
-export function exactJaccard(a: Uint32Array, b: Uint32Array): number {
-  let i = 0;
-  let j = 0;
-  let inter = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      inter++;
-      i++;
-      j++;
-    } else if (a[i]! < b[j]!) i++;
-    else j++;
-  }
-  const union = a.length + b.length - inter;
-  return union ? inter / union : 1;
 }
 
 export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; skipped: boolean }> {
@@ -307,103 +256,4 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       index.close();
     }
   });
-}
-
-/** The input part files of shard I of N: the k-th part (sorted) belongs to shard k mod N. */
-async function shardParts(input: string, shard: { index: number; count: number }): Promise<string[]> {
-  return (await listParts(input)).filter((_, k) => k % shard.count === shard.index);
-}
-
-/** `moe dedup --shard I/N`: writes this shard's signature part into `out`; no index is touched. */
-export async function writeShardSignatures(run: DedupRun, shard: { index: number; count: number }): Promise<{ file: string; docs: number; parts: number }> {
-  const stats = new StageStats();
-  const parts = await shardParts(run.input, shard);
-  const ids: string[] = [];
-  const exact: bigint[] = [];
-  const sigs: Uint32Array[] = [];
-  const bands: Float64Array[] = [];
-  const counts = new Map<string, number>(parts.map((p) => [displayPath(p), 0]));
-  for await (const c of computeSignatures(run, stats, parts)) {
-    ids.push(...c.ids);
-    exact.push(...c.exact);
-    sigs.push(c.sigs);
-    bands.push(c.bands);
-    counts.set(c.file, (counts.get(c.file) ?? 0) + c.ids.length);
-  }
-  const concat = <T extends Uint32Array | Float64Array>(xs: T[], make: (n: number) => T): T => {
-    const out = make(xs.reduce((s, x) => s + x.length, 0));
-    let at = 0;
-    for (const x of xs) {
-      out.set(x as never, at);
-      at += x.length;
-    }
-    return out;
-  };
-  const file = join(run.out, `signatures-${shard.index}-of-${shard.count}.bin`);
-  await writeSignatures(file, {
-    params: run.params,
-    shard,
-    parts: parts.map((p) => ({ file: basename(p), docs: counts.get(displayPath(p)) ?? 0 })),
-    ids,
-    exact: BigInt64Array.from(exact),
-    sigs: concat(sigs, (n) => new Uint32Array(n)),
-    bands: concat(bands, (n) => new Float64Array(n)),
-  });
-  return { file, docs: ids.length, parts: parts.length };
-}
-
-/**
- * `moe dedup merge`: builds the index and clusters of the whole input from every shard's
- * signature part, in the input's order, as the single run would have; the output pass then
- * finds the batch complete and writes exactly what one run writes.
- */
-export async function mergeShardSignatures(run: DedupRun, files: string[]): Promise<{ docs: number; alreadyMerged: boolean }> {
-  const sigParts = files.map(readSignatures);
-  const count = sigParts[0]?.shard.count;
-  const seen = new Set<number>();
-  for (const [i, sp] of sigParts.entries()) {
-    if (JSON.stringify(sp.params) !== JSON.stringify(run.params)) throw new UserError(`${files[i]} was made with other MinHash parameters (${JSON.stringify(sp.params)})`, 'merge parts made with the same --bands/--rows/--ngram');
-    if (sp.shard.count !== count) throw new UserError(`${files[i]} is shard ${sp.shard.index}/${sp.shard.count}, not of ${count} shards`, 'merge the parts of one sharded run');
-    if (seen.has(sp.shard.index)) throw new UserError(`shard ${sp.shard.index}/${count} is given twice`, 'pass each signature part once');
-    seen.add(sp.shard.index);
-  }
-  if (!count || seen.size !== count) throw new UserError(`merge needs all ${count ?? '?'} shards; got ${[...seen].sort().join(', ') || 'none'}`, 'run moe dedup --shard I/N for every I, then merge all parts');
-  // where each input part's documents are: which signature part, and from which offset
-  const where = new Map<string, { sp: SignaturePart; start: number; docs: number }>();
-  for (const sp of sigParts) {
-    let start = 0;
-    for (const p of sp.parts) {
-      where.set(p.file, { sp, start, docs: p.docs });
-      start += p.docs;
-    }
-  }
-  const inputParts = await listParts(run.input);
-  for (const [k, p] of inputParts.entries()) {
-    const w = where.get(basename(p));
-    if (!w || w.sp.shard.index !== k % count) throw new DataError(`the signature parts do not match ${run.input} (part ${basename(p)})`, 'compute the signatures of this input with --shard I/N');
-  }
-  const fingerprint = await fingerprintOf(run);
-  const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
-  try {
-    const b = index.batchFor(fingerprint, 0);
-    if (b.completed) return { docs: b.docs, alreadyMerged: true };
-    const size = run.params.bands * run.params.rows;
-    const nb = run.params.bands;
-    async function* source(): AsyncGenerator<SignedChunk> {
-      for (const p of inputParts) {
-        const { sp, start, docs } = where.get(basename(p))!;
-        yield {
-          file: displayPath(p),
-          ids: sp.ids.slice(start, start + docs),
-          exact: sp.exact.slice(start, start + docs),
-          sigs: sp.sigs.slice(start * size, (start + docs) * size),
-          bands: sp.bands.slice(start * nb, (start + docs) * nb),
-        };
-      }
-    }
-    await indexBatch(run, index, b.batch, b.firstSeq, new StageStats(), source());
-    return { docs: sigParts.reduce((s, sp) => s + sp.ids.length, 0), alreadyMerged: false };
-  } finally {
-    index.close();
-  }
 }

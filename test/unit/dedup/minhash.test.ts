@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Clusters } from '../../../src/dedup/clusters.js';
+import { exactJaccard } from '../../../src/dedup/verify.js';
 import { bandsForThreshold, candidateProbability, estimateJaccard, MinHasher, normalizeForDedup, shingles, unitHashes } from '../../../src/dedup/minhash.js';
 import { hash32, mulberry32 } from '../../../src/text/hash.js';
 
@@ -70,6 +71,14 @@ function pair(rand: () => number, size: number, j: number): { a: Uint32Array; b:
   const b = Uint32Array.from([...common, ...Array.from({ length: size - shared }, draw)]);
   return { a, b };
 }
+
+describe('exactJaccard', () => {
+  it('is |A ∩ B| / |A ∪ B| of sorted sets', () => {
+    expect(exactJaccard(Uint32Array.from([1, 2, 3, 4]), Uint32Array.from([3, 4, 5, 6]))).toBeCloseTo(2 / 6);
+    expect(exactJaccard(Uint32Array.from([]), Uint32Array.from([]))).toBe(1);
+    expect(exactJaccard(Uint32Array.from([1]), Uint32Array.from([2]))).toBe(0);
+  });
+});
 
 describe('Clusters', () => {
   it('keeps the earliest document as the root, whatever order pairs arrive in', () => {
