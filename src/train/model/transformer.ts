@@ -1,0 +1,228 @@
+/**
+ * The model of DESIGN §5, written like nanoGPT's model.py: a named parameter map (the tensor
+ * names of `model.safetensors`, weights stored [out, in] as PyTorch's Linear) and a plain
+ * `forward(params, ids)`. Decoder-only transformer: RMSNorm, causal multi-head attention with
+ * rotary embeddings (rotate-half), SwiGLU dense FFNs for the first `dense_layers`, DeepSeekMoE
+ * layers after (shared expert + routed experts, softmax or sigmoid router, top-k chosen with the
+ * correction bias, which never weights), auxiliary balance loss and router z-loss.
+ *
+ * TensorFlow.js has no gradient for topk: the route is chosen outside the tape from a host copy
+ * of the scores, and dispatch/combine are flat `gather` and `unsortedSegmentSum`, which are
+ * differentiable (research/moe-anchors.md §5.4). A token runs only its chosen experts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../text/hash.js';
+import type { ModelConfig } from './config.js';
+
+export type Params = Map<string, tf.Variable>;
+
+/** Parameter shapes by name, in the order of `model.safetensors`. */
+export function parameterShapes(c: ModelConfig): Array<[string, number[]]> {
+  const out: Array<[string, number[]]> = [['model.embed_tokens.weight', [c.vocab_size, c.d_model]]];
+  const D = c.d_model;
+  for (let i = 0; i < c.n_layers; i++) {
+    const p = `model.layers.${i}`;
+    out.push([`${p}.input_layernorm.weight`, [D]]);
+    for (const m of ['q', 'k', 'v', 'o']) out.push([`${p}.self_attn.${m}_proj.weight`, [D, D]]);
+    out.push([`${p}.post_attention_layernorm.weight`, [D]]);
+    if (i < c.dense_layers) {
+      out.push([`${p}.mlp.gate_proj.weight`, [c.d_ff, D]], [`${p}.mlp.up_proj.weight`, [c.d_ff, D]], [`${p}.mlp.down_proj.weight`, [D, c.d_ff]]);
+      continue;
+    }
+    out.push([`${p}.mlp.gate.weight`, [c.n_routed_experts, D]], [`${p}.mlp.gate.e_score_correction_bias`, [c.n_routed_experts]]);
+    for (let j = 0; j < c.n_routed_experts; j++) {
+      const e = `${p}.mlp.experts.${j}`;
+      out.push([`${e}.gate_proj.weight`, [c.d_expert, D]], [`${e}.up_proj.weight`, [c.d_expert, D]], [`${e}.down_proj.weight`, [D, c.d_expert]]);
+    }
+    if (c.n_shared_experts > 0) {
+      const w = c.n_shared_experts * c.d_expert;
+      const s = `${p}.mlp.shared_experts`;
+      out.push([`${s}.gate_proj.weight`, [w, D]], [`${s}.up_proj.weight`, [w, D]], [`${s}.down_proj.weight`, [D, w]]);
+    }
+  }
+  out.push(['model.norm.weight', [D]]);
+  if (!c.tie_embeddings) out.push(['lm_head.weight', [c.vocab_size, D]]);
+  return out;
+}
+
+let instances = 0;
+
+/** Normal(0, 0.02) weights from a seeded PRNG (Box–Muller), ones for norms, zeros for biases. */
+export function initParams(c: ModelConfig, seed: number): Params {
+  const rand = mulberry32(seed);
+  // tfjs names variables globally: each parameter set gets its own suffix
+  const instance = instances++;
+  const params: Params = new Map();
+  for (const [name, shape] of parameterShapes(c)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (name.endsWith('norm.weight')) data.fill(1);
+    else if (!name.endsWith('e_score_correction_bias')) {
+      for (let i = 0; i < n; i++) data[i] = 0.02 * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    }
+    params.set(name, tf.variable(tf.tensor(data, shape), !name.endsWith('e_score_correction_bias'), `${name}@${instance}`));
+  }
+  return params;
+}
+
+/** x · Wᵀ for a weight stored [out, in]: [N, in] → [N, out]. */
+function linear(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
+  return tf.matMul(x, tf.transpose(w as tf.Tensor2D));
+}
+
+function rmsNorm(x: tf.Tensor2D, w: tf.Tensor, eps: number): tf.Tensor2D {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w) as tf.Tensor2D;
+}
+
+function swiglu(x: tf.Tensor2D, gate: tf.Tensor, up: tf.Tensor, down: tf.Tensor): tf.Tensor2D {
+  const g = linear(x, gate);
+  return linear(tf.mul(tf.mul(g, tf.sigmoid(g)), linear(x, up)) as tf.Tensor2D, down);
+}
+
+/** cos and sin tables [T, hd] for rotate-half rotary embeddings. */
+function ropeTables(T: number, hd: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  const half = hd / 2;
+  const cos = new Float32Array(T * hd);
+  const sin = new Float32Array(T * hd);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < half; j++) {
+      const a = t * theta ** (-(2 * j) / hd);
+      cos[t * hd + j] = cos[t * hd + j + half] = Math.cos(a);
+      sin[t * hd + j] = sin[t * hd + j + half] = Math.sin(a);
+    }
+  }
+  return { cos: tf.tensor2d(cos, [T, hd]), sin: tf.tensor2d(sin, [T, hd]) };
+}
+
+/** x [B, H, T, hd] rotated: x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁]. */
+function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  const rotated = tf.concat([tf.neg(x2!), x1!], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+}
+
+function attention(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, B: number, T: number, tables: { cos: tf.Tensor2D; sin: tf.Tensor2D }): tf.Tensor2D {
+  const H = c.n_heads;
+  const hd = c.d_model / H;
+  const heads = (w: string): tf.Tensor4D => tf.transpose(tf.reshape(linear(x, p(`${pre}.self_attn.${w}_proj.weight`)), [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
+  const q = rope(heads('q'), tables.cos, tables.sin);
+  const k = rope(heads('k'), tables.cos, tables.sin);
+  const v = heads('v');
+  const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0); // lower triangle: causal
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), tf.mul(tf.sub(1, mask), -1e9)); // [B, H, T, T]
+  const out = tf.matMul(tf.softmax(scores), v); // [B, H, T, hd]
+  return linear(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B * T, c.d_model]), p(`${pre}.self_attn.o_proj.weight`));
+}
+
+/** Per MoE layer: the fraction of routing slots each expert received. */
+export type ExpertLoad = number[];
+
+function moe(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, loads: ExpertLoad[]): { y: tf.Tensor2D; aux: tf.Scalar; z: tf.Scalar } {
+  const N = x.shape[0];
+  const E = c.n_routed_experts;
+  const K = c.top_k;
+  const logits = linear(x, p(`${pre}.mlp.gate.weight`)); // [N, E], float32
+  const scores = c.router === 'softmax' ? tf.softmax(logits) : tf.sigmoid(logits);
+  // route outside the tape: top-k of scores + bias (the bias only chooses)
+  const s = scores.dataSync();
+  const bias = p(`${pre}.mlp.gate.e_score_correction_bias`).dataSync();
+  const chosen = new Int32Array(N * K);
+  for (let n = 0; n < N; n++) {
+    const order = Array.from({ length: E }, (_, e) => e).sort((a, b) => s[n * E + b]! + bias[b]! - (s[n * E + a]! + bias[a]!) || a - b);
+    for (let k = 0; k < K; k++) chosen[n * K + k] = order[k]!;
+  }
+  const flat = Int32Array.from(chosen, (e, slot) => Math.floor(slot / K) * E + e);
+  let w = tf.reshape(tf.gather(tf.reshape(scores, [N * E]), flat), [N, K]);
+  if (c.norm_topk_prob) w = tf.div(w, tf.sum(w, 1, true));
+  w = tf.mul(w, c.route_scale);
+  const wFlat = tf.reshape(w, [N * K]);
+  const outs: tf.Tensor2D[] = [];
+  const tokens: number[] = [];
+  const counts = new Array<number>(E).fill(0);
+  for (let e = 0; e < E; e++) {
+    const slots: number[] = [];
+    for (let i = 0; i < N * K; i++) if (chosen[i] === e) slots.push(i);
+    counts[e] = slots.length;
+    if (!slots.length) continue;
+    const tok = slots.map((i) => Math.floor(i / K));
+    const ex = `${pre}.mlp.experts.${e}`;
+    const ye = swiglu(tf.gather(x, tok) as tf.Tensor2D, p(`${ex}.gate_proj.weight`), p(`${ex}.up_proj.weight`), p(`${ex}.down_proj.weight`));
+    outs.push(tf.mul(ye, tf.reshape(tf.gather(wFlat, slots), [slots.length, 1])) as tf.Tensor2D);
+    tokens.push(...tok);
+  }
+  let y = tf.unsortedSegmentSum(tf.concat(outs, 0), tf.tensor1d(tokens, 'int32'), N) as tf.Tensor2D;
+  if (c.n_shared_experts > 0) {
+    const sh = `${pre}.mlp.shared_experts`;
+    y = tf.add(y, swiglu(x, p(`${sh}.gate_proj.weight`), p(`${sh}.up_proj.weight`), p(`${sh}.down_proj.weight`)));
+  }
+  loads.push(counts.map((n) => n / (N * K)));
+  // aux = coef · E · Σ f_i · P_i, f from the route (constants), P = mean normalised scores
+  const normalised = c.router === 'softmax' ? scores : tf.div(scores, tf.sum(scores, 1, true));
+  const P = tf.mean(normalised, 0);
+  const f = tf.tensor1d(counts.map((n) => n / (N * K)));
+  const aux = tf.mul(tf.sum(tf.mul(f, P)), c.aux_loss_coef * E) as tf.Scalar;
+  const z = tf.mul(tf.mean(tf.square(tf.logSumExp(logits, 1))), c.z_loss_coef) as tf.Scalar;
+  return { y, aux, z };
+}
+
+export interface ForwardResult {
+  /** [B·T, V] */
+  logits: tf.Tensor2D;
+  /** Mean over MoE layers (0 without MoE layers). */
+  aux: tf.Scalar;
+  z: tf.Scalar;
+  loads: ExpertLoad[];
+}
+
+/** ids [B·T] (row-major B × T) → logits [B·T, V] and the router losses. */
+export function forward(params: Params, ids: Int32Array, B: number, T: number, c: ModelConfig): ForwardResult {
+  const p = (n: string): tf.Tensor => {
+    const v = params.get(n);
+    if (!v) throw new Error(`missing parameter ${n}`);
+    return v;
+  };
+  const tables = ropeTables(T, c.d_model / c.n_heads, c.rope_theta);
+  let h = tf.gather(p('model.embed_tokens.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [B·T, D]
+  const auxes: tf.Scalar[] = [];
+  const zs: tf.Scalar[] = [];
+  const loads: ExpertLoad[] = [];
+  for (let i = 0; i < c.n_layers; i++) {
+    const pre = `model.layers.${i}`;
+    h = tf.add(h, attention(rmsNorm(h, p(`${pre}.input_layernorm.weight`), c.rms_norm_eps), p, pre, c, B, T, tables));
+    const f = rmsNorm(h, p(`${pre}.post_attention_layernorm.weight`), c.rms_norm_eps);
+    if (i < c.dense_layers) h = tf.add(h, swiglu(f, p(`${pre}.mlp.gate_proj.weight`), p(`${pre}.mlp.up_proj.weight`), p(`${pre}.mlp.down_proj.weight`)));
+    else {
+      const m = moe(f, p, pre, c, loads);
+      h = tf.add(h, m.y);
+      auxes.push(m.aux);
+      zs.push(m.z);
+    }
+  }
+  h = rmsNorm(h, p('model.norm.weight'), c.rms_norm_eps);
+  const logits = linear(h, c.tie_embeddings ? p('model.embed_tokens.weight') : p('lm_head.weight'));
+  const meanOf = (xs: tf.Scalar[]): tf.Scalar => (xs.length ? (tf.div(tf.addN(xs), xs.length) as tf.Scalar) : tf.scalar(0));
+  return { logits, aux: meanOf(auxes), z: meanOf(zs), loads };
+}
+
+/** Mean next-token cross-entropy of logits [N, V] against targets [N]. */
+export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
+  const logp = tf.sub(logits, tf.logSumExp(logits, 1, true));
+  const picked = tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(Int32Array.from(targets, (t, i) => i * logits.shape[1] + t), 'int32'));
+  return tf.neg(tf.mean(picked)) as tf.Scalar;
+}
+
+/** The training loss: cross-entropy plus the mean router losses. */
+export function loss(params: Params, x: Int32Array, y: Int32Array, B: number, T: number, c: ModelConfig): { total: tf.Scalar; ce: tf.Scalar; aux: tf.Scalar; z: tf.Scalar; loads: ExpertLoad[] } {
+  const f = forward(params, x, B, T, c);
+  const ce = crossEntropy(f.logits, y);
+  return { total: tf.addN([ce, f.aux, f.z]) as tf.Scalar, ce, aux: f.aux, z: f.z, loads: f.loads };
+}
+
+/** The value of `f` and its gradient for every trainable parameter, keyed by parameter name. */
+export function valueAndGrads(params: Params, f: () => tf.Scalar): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(f);
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, v] of params) if (grads[v.name]) out.set(name, grads[v.name]!);
+  return { value, grads: out };
+}
