@@ -65,9 +65,22 @@ export function initParams(c: ModelConfig, seed: number): Params {
   return params;
 }
 
+/**
+ * a · b with every matmul, forward and backward, untransposed: the wasm backend's fast (XNNPACK)
+ * path takes no transpose flags, and autodiff of tf.matMul uses them (research §2.2, §3).
+ */
+const mm = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)), tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
 /** x · Wᵀ for a weight stored [out, in]: [N, in] → [N, out]. */
 function linear(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
-  return tf.matMul(x, tf.transpose(w as tf.Tensor2D));
+  return mm(x, tf.transpose(w as tf.Tensor2D));
 }
 
 function rmsNorm(x: tf.Tensor2D, w: tf.Tensor, eps: number): tf.Tensor2D {
