@@ -214,6 +214,56 @@ export function createProgram(): Command {
       process.exitCode = await classifierTrainCommand(opts);
     });
 
+  const backendOption = (): Option => new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto');
+  program
+    .command('train')
+    .description('train the DeepSeekMoE-style model of a config on Megatron shards, with checkpoints and resume')
+    .requiredOption('--config <file>', 'YAML with `model` (config.json fields) and `train` sections (see configs/)')
+    .requiredOption('--data <dir>', 'a folder written by moe tokenize')
+    .requiredOption('--out <dir>', 'run folder: metrics.jsonl, checkpoints/, tokenizer.json')
+    .option('--resume', 'continue from the latest checkpoint in --out')
+    .addOption(backendOption())
+    .addOption(new Option('--max-steps <n>', 'stop after this step (with a checkpoint), keeping the configured schedule').argParser(positiveInt))
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', '\nExample:\n  moe train --config configs/train-demo.yaml --data runs/demo/shards --out runs/train-demo\n')
+    .action(async (opts) => {
+      const { trainCommand } = await import('./commands/train.js');
+      process.exitCode = await trainCommand(opts);
+    });
+
+  program
+    .command('eval')
+    .description('mean next-token cross-entropy and perplexity of a checkpoint on the validation split')
+    .requiredOption('--checkpoint <dir>', 'a checkpoint folder (RUN/checkpoints/step-NNNNNN)')
+    .requiredOption('--data <dir>', 'a folder written by moe tokenize')
+    .addOption(new Option('--max-tokens <n>', 'evaluate at most this many tokens').argParser(positiveInt))
+    .addOption(backendOption())
+    .option('--json', 'print a machine-readable summary on stdout')
+    .addHelpText('after', '\nExample:\n  moe eval --checkpoint runs/train-demo/checkpoints/step-000300 --data runs/demo/shards\n')
+    .action(async (opts) => {
+      const { evalCommand } = await import('./commands/train.js');
+      process.exitCode = await evalCommand(opts);
+    });
+
+  program
+    .command('generate')
+    .description('continue a prompt with a checkpoint, streaming tokens to stdout')
+    .requiredOption('--checkpoint <dir>', 'a checkpoint folder')
+    .requiredOption('--prompt <text>', 'the text to continue')
+    .addOption(new Option('--max-new-tokens <n>', 'tokens to generate').argParser(positiveInt).default(64))
+    .addOption(new Option('--temperature <t>', '0 = greedy').argParser(Number).default(0))
+    .addOption(new Option('--top-k <n>', 'sample among the k most likely').argParser(positiveInt))
+    .addOption(new Option('--top-p <p>', 'sample within this probability mass').argParser(Number))
+    .addOption(new Option('--seed <n>', 'sampling seed').argParser(Number).default(0))
+    .option('--tokenizer <file>', 'tokenizer.json (default: the one beside the run)')
+    .addOption(backendOption())
+    .addHelpText('after', '\nExample:\n  moe generate --checkpoint runs/train-demo/checkpoints/step-000300 --prompt "The river" --temperature 0\n')
+    .action(async (opts) => {
+      const { generateCommand } = await import('./commands/train.js');
+      process.exitCode = await generateCommand(opts);
+    });
+
   program
     .command('curate')
     .description('run the curation pipeline of a config into a run folder, with manifest.json and report.json')

@@ -1,0 +1,121 @@
+/** `moe train`, `moe eval`, `moe generate`. */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { DataError, UserError } from '../../core/errors.js';
+import { info } from '../../core/log.js';
+import { exists } from '../../io/files.js';
+import { BpeTokenizer } from '../../tokenizer/bpe.js';
+import { type BackendName, selectBackend } from '../../train/backend.js';
+import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
+import { loadTrainConfig } from '../../train/config.js';
+import { checkVocab, ShardLoader } from '../../train/data.js';
+import { evaluate, train } from '../../train/loop.js';
+import { forward, initParams } from '../../train/model/transformer.js';
+import { mulberry32 } from '../../text/hash.js';
+import { printJson } from './shared.js';
+
+export async function trainCommand(flags: { config: string; data: string; out: string; resume?: boolean; backend: BackendName; maxSteps?: number; json?: boolean; quiet?: boolean }): Promise<number> {
+  const { model, train: t } = await loadTrainConfig(resolve(flags.config));
+  const backend = await selectBackend(flags.backend);
+  info(`train: backend ${backend}`);
+  const history = await train({ model, train: t, data: resolve(flags.data), out: resolve(flags.out), resume: Boolean(flags.resume), stopAt: flags.maxSteps, silent: flags.quiet });
+  const last = history.at(-1);
+  if (flags.json) printJson({ command: 'train', backend, out: flags.out, steps: last?.step ?? 0, loss: last?.loss ?? null, val_loss: [...history].reverse().find((m) => m.val_loss !== undefined)?.val_loss ?? null, history });
+  return 0;
+}
+
+async function loadModel(checkpoint: string) {
+  const ck = await loadCheckpoint(resolve(checkpoint));
+  const params = initParams(ck.model, 0);
+  assignParams(params, ck.tensors, checkpoint);
+  return { ...ck, params };
+}
+
+export async function evalCommand(flags: { checkpoint: string; data: string; maxTokens?: number; backend: BackendName; json?: boolean }): Promise<number> {
+  await selectBackend(flags.backend);
+  const { model, params } = await loadModel(flags.checkpoint);
+  let shards: { vocab_size: number; splits: { val: { prefix: string } } };
+  try {
+    shards = JSON.parse(await readFile(join(flags.data, 'shards.json'), 'utf8'));
+  } catch {
+    throw new UserError(`${flags.data} has no shards.json`, 'pass a folder written by moe tokenize');
+  }
+  checkVocab(shards.vocab_size, model.vocab_size, flags.data);
+  const loader = new ShardLoader(join(flags.data, shards.splits.val.prefix));
+  const r = evaluate(params, model, loader, flags.maxTokens ?? Number.POSITIVE_INFINITY);
+  loader.close();
+  if (!r.tokens) throw new DataError(`the validation split of ${flags.data} holds no window of ${model.max_seq_len + 1} tokens`, 'tokenize with a larger --val-fraction');
+  if (flags.json) printJson({ command: 'eval', loss: r.loss, perplexity: Math.exp(r.loss), tokens: r.tokens });
+  else process.stdout.write(`loss ${r.loss.toFixed(6)}  perplexity ${Math.exp(r.loss).toFixed(4)}  (${r.tokens} tokens)\n`);
+  return 0;
+}
+
+/** Picks the next id from logits: greedy at temperature 0, else sampled (top-k, top-p). */
+export function sample(logits: Float32Array, opts: { temperature: number; topK?: number; topP?: number; rand: () => number }): number {
+  if (opts.temperature <= 0) return logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
+  let ids = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
+  if (opts.topK) ids = ids.slice(0, opts.topK);
+  const max = logits[ids[0]!]!;
+  let probs = ids.map((i) => Math.exp((logits[i]! - max) / opts.temperature));
+  const total = probs.reduce((a, b) => a + b, 0);
+  probs = probs.map((p) => p / total);
+  if (opts.topP !== undefined && opts.topP < 1) {
+    let acc = 0;
+    let cut = probs.length;
+    for (let i = 0; i < probs.length; i++) {
+      acc += probs[i]!;
+      if (acc >= opts.topP) {
+        cut = i + 1;
+        break;
+      }
+    }
+    ids = ids.slice(0, cut);
+    const kept = probs.slice(0, cut);
+    const s = kept.reduce((a, b) => a + b, 0);
+    probs = kept.map((p) => p / s);
+  }
+  let r = opts.rand();
+  for (let i = 0; i < ids.length; i++) {
+    r -= probs[i]!;
+    if (r <= 0) return ids[i]!;
+  }
+  return ids[ids.length - 1]!;
+}
+
+export async function generateCommand(flags: { checkpoint: string; prompt: string; maxNewTokens: number; temperature: number; topK?: number; topP?: number; seed: number; tokenizer?: string; backend: BackendName }): Promise<number> {
+  await selectBackend(flags.backend);
+  const { model, params } = await loadModel(flags.checkpoint);
+  const candidates = [flags.tokenizer, join(flags.checkpoint, 'tokenizer.json'), join(dirname(dirname(resolve(flags.checkpoint))), 'tokenizer.json')].filter((x): x is string => Boolean(x));
+  let tokPath: string | undefined;
+  for (const c of candidates) if (await exists(c)) {
+    tokPath = c;
+    break;
+  }
+  if (!tokPath) throw new UserError(`no tokenizer.json for ${flags.checkpoint}`, 'pass --tokenizer FILE (the run folder keeps a copy when trained with moe train)');
+  const tok = BpeTokenizer.load(tokPath);
+  const ids = tok.encode(flags.prompt);
+  if (!ids.length) throw new UserError('the prompt is empty');
+  const rand = mulberry32(flags.seed);
+  const eot = tok.special(['<|endoftext|>', '<|end_of_text|>', '<｜end▁of▁sentence｜>', '</s>']);
+  const out: number[] = [];
+  let printed = 0;
+  for (let i = 0; i < flags.maxNewTokens; i++) {
+    const ctx = [...ids, ...out].slice(-model.max_seq_len);
+    const logits = tf.tidy(() => {
+      const f = forward(params, Int32Array.from(ctx), 1, ctx.length, model);
+      return f.logits.slice([ctx.length - 1, 0], [1, model.vocab_size]).dataSync() as Float32Array;
+    });
+    const next = sample(logits, { temperature: flags.temperature, topK: flags.topK, topP: flags.topP, rand });
+    if (next === eot) break;
+    out.push(next);
+    // stream whole characters only: a token may end in the middle of a UTF-8 sequence
+    const text = tok.decode(out);
+    if (!text.endsWith('\ufffd')) {
+      process.stdout.write(text.slice(printed));
+      printed = text.length;
+    }
+  }
+  process.stdout.write(`${tok.decode(out).slice(printed)}\n`);
+  return 0;
+}

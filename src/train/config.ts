@@ -1,0 +1,36 @@
+/**
+ * The training config file: `model` (DESIGN §5's config.json fields, snake_case) and `train`
+ * (camelCase, as every other config section).
+ */
+import { z } from 'zod';
+import { readYaml, validate } from '../config/load.js';
+import { type ModelConfig, parseModelConfig } from './model/config.js';
+
+export const TrainSchema = z.strictObject({
+  seed: z.number().int().min(0).default(1),
+  batchSize: z.number().int().min(1).default(8),
+  gradAccum: z.number().int().min(1).default(1),
+  steps: z.number().int().min(1),
+  lr: z.number().positive().default(3e-3),
+  minLr: z.number().min(0).default(3e-4),
+  warmupSteps: z.number().int().min(0).default(20),
+  weightDecay: z.number().min(0).default(0.1),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.95),
+  eps: z.number().positive().default(1e-8),
+  clip: z.number().min(0).default(1),
+  logEvery: z.number().int().min(1).default(10),
+  evalEvery: z.number().int().min(1).default(100),
+  evalTokens: z.number().int().min(1).default(65536),
+  checkpointEvery: z.number().int().min(1).default(100),
+  keep: z.number().int().min(1).default(3),
+});
+
+export type TrainConfig = z.infer<typeof TrainSchema>;
+
+const FileSchema = z.strictObject({ model: z.record(z.string(), z.unknown()), train: TrainSchema });
+
+export async function loadTrainConfig(file: string): Promise<{ model: ModelConfig; train: TrainConfig }> {
+  const raw = validate(FileSchema, await readYaml(file), file);
+  return { model: parseModelConfig(raw.model, file), train: raw.train };
+}
