@@ -39,6 +39,8 @@ export interface StepMetrics {
   grad_norm: number;
   tokens_per_s: number;
   expert_load: number[][];
+  /** tf.memory().numTensors after the step: constant in a loop that leaks nothing. */
+  tensors: number;
   val_loss?: number;
 }
 
@@ -132,7 +134,7 @@ export async function train(run: TrainRun): Promise<StepMetrics[]> {
     state.step = step + 1;
     state.tokens_seen += B * T * t.gradAccum;
     state.adam_step = adam.step;
-    const m: StepMetrics = { step: step + 1, ...sums, lr, grad_norm: gradNorm, tokens_per_s: 0, expert_load: load.map((l) => l.map((x) => Math.round(x * 1e4) / 1e4)) };
+    const m: StepMetrics = { step: step + 1, ...sums, lr, grad_norm: gradNorm, tokens_per_s: 0, expert_load: load.map((l) => l.map((x) => Math.round(x * 1e4) / 1e4)), tensors: tf.memory().numTensors };
     if (valData && (state.step % t.evalEvery === 0 || state.step === t.steps)) {
       m.val_loss = evaluate(params, c, valData, t.evalTokens).loss;
       if (state.best_val_loss === null || m.val_loss < state.best_val_loss) state.best_val_loss = m.val_loss;

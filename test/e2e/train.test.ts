@@ -45,6 +45,16 @@ describe('moe train', () => {
     expect(w(b).equals(w(a))).toBe(true);
   });
 
+  it('leaks no tensors: the count after step 10 equals the count after step 100', () => {
+    const file = join(tmpDir(), 'long.yaml');
+    writeFileSync(file, `model: { vocab_size: 400, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 8, dense_layers: 1, d_ff: 16, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8 }\ntrain: { steps: 100, batchSize: 2, logEvery: 1, evalEvery: 50, evalTokens: 256, checkpointEvery: 50 }\n`);
+    const run = join(tmpDir(), 'long');
+    expect(moe(['train', '--config', file, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
+    const m = metrics(run);
+    expect(m).toHaveLength(100);
+    expect(m[99]!.tensors).toBe(m[9]!.tensors);
+  });
+
   it('eval scores the validation windows; generate at temperature 0 is deterministic', () => {
     const run = join(tmpDir(), 'r');
     expect(moe(['train', '--config', config(), '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
