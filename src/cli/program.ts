@@ -258,6 +258,7 @@ export function createProgram(): Command {
     .addOption(new Option('--seed <n>', 'sampling seed').argParser(Number).default(0))
     .option('--tokenizer <file>', 'tokenizer.json (default: the one beside the run)')
     .addOption(backendOption())
+    .option('--json', 'print the prompt ids, the new ids and their text as JSON instead of streaming')
     .addHelpText('after', '\nExample:\n  moe generate --checkpoint runs/train-demo/checkpoints/step-000300 --prompt "The river" --temperature 0\n')
     .action(async (opts) => {
       const { generateCommand } = await import('./commands/train.js');

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, moe, tmpDir } from '../helpers.js';
+import { FIXTURES, moe, ROOT, tmpDir } from '../helpers.js';
 
 let base: string;
 let shards: string;
@@ -27,7 +28,30 @@ const config = (over: Record<string, unknown> = {}): string => {
 
 const metrics = (run: string): Array<Record<string, number>> => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
+// Debian's python3-torch (apt-get install python3-torch), for the independent implementation
+const TORCH_PY = '/usr/bin/python3';
+const hasTorch = spawnSync(TORCH_PY, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+
 describe('moe train', () => {
+  it.skipIf(!hasTorch)('an independent PyTorch implementation of DESIGN §5 gives the same validation loss and greedy continuation', () => {
+    const run = join(tmpDir(), 'parity');
+    for (const router of ['softmax', 'sigmoid']) {
+      expect(moe(['train', '--config', config({ router, norm_topk_prob: router === 'sigmoid', route_scale: router === 'sigmoid' ? 2 : 1 }), '--data', shards, '--out', join(run, router), '--quiet', '--backend', 'wasm']).code).toBe(0);
+      const ck = join(run, router, 'checkpoints', 'step-000008');
+      const ours = JSON.parse(moe(['eval', '--checkpoint', ck, '--data', shards, '--json', '--backend', 'wasm']).stdout.trim().split('\n').pop()!) as { loss: number; tokens: number };
+      const py = spawnSync(TORCH_PY, [join(ROOT, 'test/torch_moe.py'), 'eval', ck, join(shards, 'val_text_document')], { encoding: 'utf8' });
+      expect(py.stderr).toBe('');
+      const theirs = JSON.parse(py.stdout) as { loss: number; tokens: number };
+      expect(theirs.tokens).toBe(ours.tokens);
+      expect(Math.abs(ours.loss - theirs.loss) / theirs.loss, `${router}: moe ${ours.loss} vs torch ${theirs.loss}`).toBeLessThan(1e-4);
+      const gen = JSON.parse(moe(['generate', '--checkpoint', ck, '--prompt', 'The river floods every spring', '--max-new-tokens', '12', '--json', '--backend', 'wasm']).stdout.trim().split('\n').pop()!) as { prompt_ids: number[]; ids: number[] };
+      const pyGen = JSON.parse(spawnSync(TORCH_PY, [join(ROOT, 'test/torch_moe.py'), 'generate', ck, '12', ...gen.prompt_ids.map(String)], { encoding: 'utf8' }).stdout) as { ids: number[] };
+      const eot = pyGen.ids.indexOf(0);
+      expect(gen.ids).toEqual(eot >= 0 ? pyGen.ids.slice(0, eot) : pyGen.ids);
+    }
+  });
+
+
   it('resume: 4 steps + resume to 8 gives the same losses, step by step, and the same weights as 8 in one go', () => {
     const cfg = config();
     const a = join(tmpDir(), 'a');

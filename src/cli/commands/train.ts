@@ -83,7 +83,7 @@ export function sample(logits: Float32Array, opts: { temperature: number; topK?:
   return ids[ids.length - 1]!;
 }
 
-export async function generateCommand(flags: { checkpoint: string; prompt: string; maxNewTokens: number; temperature: number; topK?: number; topP?: number; seed: number; tokenizer?: string; backend: BackendName }): Promise<number> {
+export async function generateCommand(flags: { checkpoint: string; prompt: string; maxNewTokens: number; temperature: number; topK?: number; topP?: number; seed: number; tokenizer?: string; backend: BackendName; json?: boolean }): Promise<number> {
   await selectBackend(flags.backend);
   const { model, params } = await loadModel(flags.checkpoint);
   const candidates = [flags.tokenizer, join(flags.checkpoint, 'tokenizer.json'), join(dirname(dirname(resolve(flags.checkpoint))), 'tokenizer.json')].filter((x): x is string => Boolean(x));
@@ -110,12 +110,14 @@ export async function generateCommand(flags: { checkpoint: string; prompt: strin
     if (next === eot) break;
     out.push(next);
     // stream whole characters only: a token may end in the middle of a UTF-8 sequence
+    if (flags.json) continue;
     const text = tok.decode(out);
     if (!text.endsWith('\ufffd')) {
       process.stdout.write(text.slice(printed));
       printed = text.length;
     }
   }
-  process.stdout.write(`${tok.decode(out).slice(printed)}\n`);
+  if (flags.json) printJson({ command: 'generate', prompt_ids: ids, ids: out, text: tok.decode(out) });
+  else process.stdout.write(`${tok.decode(out).slice(printed)}\n`);
   return 0;
 }
