@@ -84,6 +84,6 @@ export function assignParams(params: Params, tensors: Map<string, Tensor>, where
     const t = tensors.get(name);
     if (!t) throw new DataError(`${where}: tensor ${name} is missing`, 'the checkpoint does not match the model config');
     if (t.shape.join('x') !== v.shape.join('x')) throw new DataError(`${where}: tensor ${name} has shape [${t.shape}], the model needs [${v.shape}]`, 'the checkpoint does not match the model config');
-    v.assign(tf.tensor(t.data, t.shape));
+    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
   }
 }
