@@ -79,6 +79,31 @@ describe('moe train', () => {
     expect(m[99]!.tensors).toBe(m[9]!.tensors);
   });
 
+  it('balance: the aux loss, and separately bias updates, keep the busiest expert within 1.5× uniform; with both off the metrics show imbalance', () => {
+    const busiest = (aux: number, bias: number): number => {
+      const file = join(tmpDir(), 'bal.yaml');
+      writeFileSync(
+        file,
+        `model: { vocab_size: 400, d_model: 32, n_layers: 3, n_heads: 2, max_seq_len: 32, dense_layers: 1, d_ff: 64, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 32, aux_loss_coef: ${aux}, bias_update_rate: ${bias} }\ntrain: { steps: 150, batchSize: 8, logEvery: 1, evalEvery: 1000, checkpointEvery: 1000 }\n`,
+      );
+      const run = join(tmpDir(), 'bal');
+      expect(moe(['train', '--config', file, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
+      const last = metrics(run).slice(-10) as unknown as Array<{ expert_load: number[][] }>;
+      // per layer and expert, the share of routing slots over the last 10 steps; the busiest one
+      const layers = last[0]!.expert_load.length;
+      let max = 0;
+      for (let l = 0; l < layers; l++) for (let e = 0; e < 4; e++) max = Math.max(max, last.reduce((s, m) => s + m.expert_load[l]![e]!, 0) / last.length);
+      return max;
+    };
+    const uniform = 0.25;
+    const withAux = busiest(0.05, 0);
+    const withBias = busiest(0, 0.01);
+    const off = busiest(0, 0);
+    expect(withAux).toBeLessThanOrEqual(1.5 * uniform);
+    expect(withBias).toBeLessThanOrEqual(1.5 * uniform);
+    expect(off).toBeGreaterThan(1.5 * uniform);
+  });
+
   it('eval scores the validation windows; generate at temperature 0 is deterministic', () => {
     const run = join(tmpDir(), 'r');
     expect(moe(['train', '--config', config(), '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
