@@ -293,6 +293,34 @@ benches.tokenizer_train = async () => {
   emit({ ...record, peer: { name: 'SentencePiece BPE (python3-sentencepiece)', seconds: +p.seconds.toFixed(1), heldout_bytes_per_token: +peerBpt.toFixed(4) }, compression_vs_peer: +((heldB / oursTokens) / peerBpt - 1).toFixed(4), target: 'compression within 2% of the peer, training faster than the peer' });
 };
 
+benches.train_moe = async () => {
+  // the issue's configuration, 20 steps of batch 8 on the wasm backend, on random tokens
+  const model = { vocab_size: 4096, d_model: 256, n_layers: 4, n_heads: 4, max_seq_len: 256, dense_layers: 1, d_ff: 1024, n_routed_experts: 8, n_shared_experts: 1, top_k: 2, d_expert: 256, router: 'softmax', norm_topk_prob: true };
+  const dir = join(work, 'train-bench');
+  mkdirSync(join(dir, 'shards'), { recursive: true });
+  const { MegatronWriter, DTYPE_UINT16 } = await import('../dist/io/megatron.js');
+  let a = 7;
+  const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+  for (const split of ['train', 'val']) {
+    const w = new MegatronWriter(join(dir, 'shards', `${split}_text_document`), DTYPE_UINT16);
+    for (let d = 0; d < 200; d++) w.add(Uint16Array.from({ length: 1000 }, () => Math.floor(rand() * 4096)));
+    w.close();
+  }
+  writeFileSync(join(dir, 'shards', 'shards.json'), JSON.stringify({ vocab_size: 4096, dtype: 'uint16', eot_id: 0, val_fraction: 0.5, tokenizer_sha256: '', splits: { train: { prefix: 'train_text_document', docs: 200, tokens: 200000 }, val: { prefix: 'val_text_document', docs: 200, tokens: 200000 } } }));
+  writeFileSync(join(dir, 'c.yaml'), `model: ${JSON.stringify(model)}\ntrain: { steps: 6, batchSize: 8, logEvery: 3, evalEvery: 1000, checkpointEvery: 1000 }\n`);
+  const r = moe(['train', '--config', join(dir, 'c.yaml'), '--data', join(dir, 'shards'), '--out', join(dir, 'run'), '--backend', 'wasm']);
+  const last = r.history.at(-1); // tokens/s over steps 4–6 (after warm-up)
+  const D = model.d_model;
+  const active = model.n_layers * 4 * D * D + model.dense_layers * 3 * D * model.d_ff + (model.n_layers - model.dense_layers) * ((model.top_k + model.n_shared_experts) * 3 * D * model.d_expert + D * model.n_routed_experts) + model.vocab_size * D;
+  const flopsPerToken = 6 * active + 12 * model.n_layers * model.max_seq_len * D;
+  const record = { bench: 'train_moe', backend: r.backend, steps: 6, batch: 8, tokens_per_s: last.tokens_per_s, model_tflops_per_s: +((last.tokens_per_s * flopsPerToken) / 1e12).toFixed(4), matmul_share: null, note: 'one thread: data-parallel workers and the matmul share are not measured yet' };
+  const py = '/usr/bin/python3';
+  if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return emit({ ...record, peer: { name: 'PyTorch CPU', note: 'not installed: apt-get install python3-torch' } });
+  const p = spawnSync(py, [join(root, 'scripts/torch-moe-train.py'), JSON.stringify(model), '20', '8'], { encoding: 'utf8' });
+  const peer = p.status === 0 ? JSON.parse(p.stdout.trim().split('\n').pop()) : { error: p.stderr.slice(-300) };
+  emit({ ...record, peer: { name: 'PyTorch CPU (Debian python3-torch, eager MoE, AdamW)', ...peer }, target: 'at least half of PyTorch tokens/s' });
+};
+
 function bytesOfStage(dir) {
   let n = 0;
   for (const f of readdirSync(dir)) {
