@@ -88,9 +88,12 @@ export async function train(run: TrainRun): Promise<StepMetrics[]> {
   const history: StepMetrics[] = [];
   const metricsFile = join(run.out, 'metrics.jsonl');
   const moeLayers = c.n_layers - c.dense_layers;
-  let t0 = Date.now();
+  // throughput counts the steps since the last log line and only their training time, not evaluation
+  let trainMs = 0;
+  let loggedStep = state.step;
   const last = Math.min(t.steps, run.stopAt ?? t.steps);
   for (let step = state.step; step < last; step++) {
+    const stepStart = Date.now();
     const lr = lrAt(step, t);
     const sums = { loss: 0, ce: 0, aux: 0, z: 0 };
     const load: number[][] = Array.from({ length: moeLayers }, () => new Array<number>(c.n_routed_experts).fill(0));
@@ -134,15 +137,16 @@ export async function train(run: TrainRun): Promise<StepMetrics[]> {
     state.step = step + 1;
     state.tokens_seen += B * T * t.gradAccum;
     state.adam_step = adam.step;
+    trainMs += Date.now() - stepStart;
     const m: StepMetrics = { step: step + 1, ...sums, lr, grad_norm: gradNorm, tokens_per_s: 0, expert_load: load.map((l) => l.map((x) => Math.round(x * 1e4) / 1e4)), tensors: tf.memory().numTensors };
     if (valData && (state.step % t.evalEvery === 0 || state.step === t.steps)) {
       m.val_loss = evaluate(params, c, valData, t.evalTokens).loss;
       if (state.best_val_loss === null || m.val_loss < state.best_val_loss) state.best_val_loss = m.val_loss;
     }
     if (state.step % t.logEvery === 0 || state.step === last || m.val_loss !== undefined) {
-      const elapsed = (Date.now() - t0) / 1000;
-      m.tokens_per_s = Math.round((B * T * t.gradAccum * (t.logEvery || 1)) / Math.max(elapsed, 1e-3));
-      t0 = Date.now();
+      m.tokens_per_s = Math.round((B * T * t.gradAccum * (state.step - loggedStep)) / Math.max(trainMs / 1000, 1e-3));
+      trainMs = 0;
+      loggedStep = state.step;
       await appendFile(metricsFile, `${JSON.stringify(m)}\n`);
       if (!run.silent) info(`train: step ${m.step}/${t.steps} loss ${m.loss.toFixed(4)} (ce ${m.ce.toFixed(4)}) lr ${lr.toExponential(2)} grad ${gradNorm.toFixed(3)}${m.val_loss !== undefined ? ` val ${m.val_loss.toFixed(4)}` : ''}`);
     }
