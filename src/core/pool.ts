@@ -7,7 +7,9 @@
  * Tasks may be an array or an async iterable; they are pulled only when a worker is free, so a
  * producer that reads a large input stays just ahead of the workers. Memory stays bounded with
  * credit-based flow control: a worker may run at most `window` batches ahead of the consumer.
- * With one worker the tasks run in this thread, through the same function.
+ * `workers` counts worker threads: the main thread only reads, coordinates and writes (as a
+ * datatrove executor's workers exclude its launcher). Code running from TypeScript sources
+ * (vitest) has no compiled worker module, so there the tasks run in this thread instead.
  */
 import { Worker } from 'node:worker_threads';
 import { DataError } from './errors.js';
@@ -58,7 +60,7 @@ async function* inProcess<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEve
 /** Runs the tasks and yields their batches and completions in task order. */
 export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEvent<I, R>> {
   const n = Array.isArray(opts.tasks) ? Math.min(opts.workers, opts.tasks.length) : opts.workers;
-  if (n <= 1) {
+  if (n < 1 || import.meta.url.endsWith('.ts')) {
     yield* inProcess<T, I, R>(opts);
     return;
   }
@@ -113,7 +115,8 @@ export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerato
     workers.push(worker);
   }
   try {
-    workers.forEach(assign);
+    // two tasks per worker: the next one is already there when the current one ends
+    for (const w of [...workers, ...workers]) assign(w);
     for (let head = 0; head < total; ) {
       if (failure) throw failure;
       const state = states.get(head);

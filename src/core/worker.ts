@@ -1,5 +1,5 @@
 /**
- * Worker-thread side of `pool.ts`: runs one task at a time through the task module's
+ * Worker-thread side of `pool.ts`: runs its tasks one at a time, in the order given through the task module's
  * `runTask`, posting batches under credit-based flow control.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,6 +12,7 @@ const port = parentPort!;
 const mod = (await import(module)) as { runTask: TaskFn<unknown, unknown, unknown> };
 
 let credits = window;
+let queue: Promise<void> = Promise.resolve();
 let waiter: (() => void) | undefined;
 
 async function run(index: number, task: unknown): Promise<void> {
@@ -36,10 +37,13 @@ port.on('message', (msg: { type: string; index: number; task: unknown }) => {
     waiter = undefined;
     w?.();
   } else if (msg.type === 'task') {
-    run(msg.index, msg.task).catch((e: unknown) => {
-      // a user/data error crosses the thread boundary as such (exit 1), anything else as a bug
-      if (isUserError(e)) port.postMessage({ type: 'error', index: msg.index, user: true, error: e.message, hint: e.hint });
-      else port.postMessage({ type: 'error', index: msg.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-    });
+    // the pool sends the next task before this one ends (so the thread never waits for it): run in turn
+    queue = queue.then(() =>
+      run(msg.index, msg.task).catch((e: unknown) => {
+        // a user/data error crosses the thread boundary as such (exit 1), anything else as a bug
+        if (isUserError(e)) port.postMessage({ type: 'error', index: msg.index, user: true, error: e.message, hint: e.hint });
+        else port.postMessage({ type: 'error', index: msg.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      }),
+    );
   }
 });

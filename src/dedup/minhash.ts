@@ -10,6 +10,7 @@
  * xxhash-wasm's 64-bit hash of the normalised text. All seeds derive from one recorded seed.
  */
 import { mulberry32 } from '../text/hash.js';
+import { type SimdMinHash, simdMinHash } from './simd.js';
 
 const PUNCT = /[\p{P}\p{S}]+/gu;
 
@@ -19,31 +20,28 @@ export function normalizeForDedup(text: string): string {
 }
 
 const UNSPACED = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+const HAS_UNSPACED = new RegExp(UNSPACED.source);
 const NON_ASCII = /[^\x00-\x7f]/;
-const IS_PUNCT = /[\p{P}\p{S}]/u;
+const IS_SEPARATOR = /[\s\p{P}\p{S}]/u;
 const IS_NUMBER = /\p{N}/u;
-const IS_SPACE = /\s/u;
+const SEPARATOR = -1;
+const UNKNOWN = -2;
 
-// per UTF-16 code unit: 0 unknown, 1 separator, 2 digit (→ '0'), 3 other (its lower case is cached)
-const kind = new Uint8Array(65536);
-const lower = new Uint16Array(65536);
-for (let c = 0; c < 128; c++) {
+/**
+ * Per UTF-16 code unit, what normalisation makes of it: SEPARATOR (white space, punctuation,
+ * symbols), '0' for digits, else its lower case. Filled lazily beyond ASCII.
+ */
+const unitOf = new Int32Array(65536).fill(UNKNOWN);
+for (let c = 0; c < 128; c++) classify(c);
+
+function classify(c: number): number {
   const ch = String.fromCharCode(c);
-  kind[c] = IS_SPACE.test(ch) || IS_PUNCT.test(ch) ? 1 : c >= 48 && c <= 57 ? 2 : 3;
-  lower[c] = c >= 65 && c <= 90 ? c + 32 : c;
+  const l = ch.toLowerCase();
+  unitOf[c] = IS_SEPARATOR.test(ch) ? SEPARATOR : IS_NUMBER.test(ch) ? 48 : l.length === 1 ? l.charCodeAt(0) : c;
+  return unitOf[c]!;
 }
 
-function kindOf(c: number): number {
-  let k = kind[c]!;
-  if (k === 0) {
-    const ch = String.fromCharCode(c);
-    k = IS_SPACE.test(ch) || IS_PUNCT.test(ch) ? 1 : IS_NUMBER.test(ch) ? 2 : 3;
-    const l = ch.toLowerCase();
-    lower[c] = l.length === 1 ? l.charCodeAt(0) : c;
-    kind[c] = k;
-  }
-  return k;
-}
+let scratch = new Uint32Array(1 << 16);
 
 /**
  * The units of normalised text, hashed: words (or, for text mostly in scripts without spaces,
@@ -52,29 +50,28 @@ function kindOf(c: number): number {
  */
 export function unitHashes(text: string): Uint32Array {
   const t = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
-  const cjk = (t.match(UNSPACED)?.length ?? 0) > t.length / 3;
-  const out: number[] = [];
+  const cjk = HAS_UNSPACED.test(t) && (t.match(UNSPACED)?.length ?? 0) > t.length / 3;
+  if (scratch.length < t.length + 1) scratch = new Uint32Array(2 * t.length + 1);
+  const out = scratch;
+  let n = 0;
   let h = 0x811c9dc5;
   let inWord = false;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    const k = c < 128 ? kind[c]! : kindOf(c);
-    if (k === 1) {
-      if (inWord && !cjk) out.push(h >>> 0);
+    let u = unitOf[c]!;
+    if (u === UNKNOWN) u = classify(c);
+    if (u === SEPARATOR) {
+      if (inWord) out[n++] = h >>> 0;
       h = 0x811c9dc5;
       inWord = false;
-      continue;
+    } else if (cjk) out[n++] = Math.imul(0x811c9dc5 ^ u, 0x01000193) >>> 0;
+    else {
+      h = Math.imul(h ^ u, 0x01000193);
+      inWord = true;
     }
-    const unit = k === 2 ? 48 : lower[c]!;
-    if (cjk) {
-      out.push(Math.imul(0x811c9dc5 ^ unit, 0x01000193) >>> 0);
-      continue;
-    }
-    h = Math.imul(h ^ unit, 0x01000193);
-    inWord = true;
   }
-  if (inWord && !cjk) out.push(h >>> 0);
-  return Uint32Array.from(out);
+  if (inWord) out[n++] = h >>> 0;
+  return out.slice(0, n);
 }
 
 /** Hashes of the n-gram shingles of a text (word n-grams; character n-grams for space-less scripts). */
@@ -106,8 +103,9 @@ export class MinHasher {
   private readonly a: Uint32Array;
   private readonly b: Uint32Array;
   readonly size: number;
+  private readonly simd: SimdMinHash | undefined;
 
-  constructor(readonly params: MinHashParams) {
+  constructor(readonly params: MinHashParams, options: { simd?: boolean } = {}) {
     this.size = params.bands * params.rows;
     const rand = mulberry32(params.seed);
     this.a = new Uint32Array(this.size);
@@ -116,11 +114,16 @@ export class MinHasher {
       this.a[i] = (Math.floor(rand() * 0x100000000) | 1) >>> 0;
       this.b[i] = Math.floor(rand() * 0x100000000) >>> 0;
     }
+    this.simd = options.simd === false ? undefined : simdMinHash(this.a, this.b);
   }
 
   /** The signature of a shingle set: for each permutation, the minimum permuted hash. */
   signature(sh: Uint32Array): Uint32Array {
     const sig = new Uint32Array(this.size).fill(0xffffffff);
+    if (this.simd) {
+      this.simd.signature(sh, sig);
+      return sig;
+    }
     for (let k = 0; k < this.size; k++) {
       const a = this.a[k]!;
       const b = this.b[k]!;

@@ -19,12 +19,12 @@ import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../cor
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
-import { type DocChunk, listParts, type PartInfo, PartWriter, readChunks } from '../io/jsonl.js';
+import { countLines, type DocChunk, listParts, type PartInfo, PartWriter, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
 import { estimateJaccard, type MinHashParams } from './minhash.js';
 import { verifiedUnions } from './verify.js';
-import type { CheckedChunk, OutputInit } from './output-task.js';
+import type { CheckedChunk, OutputInit, OutputTask, Verdict } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
@@ -75,7 +75,12 @@ export interface DedupReport extends StageReport {
   outputs: PartInfo[];
   removed_outputs: PartInfo[];
   stats: StatsReport;
-  timing: { seconds: number; workers: number };
+  /**
+   * `index_seconds`: pass 1 and clustering (reading, shingles, signatures, the SQLite LSH index,
+   * candidates, union-find), the part a MinHash library such as datasketch does; the rest of
+   * `seconds` is pass 2 (writing the outputs).
+   */
+  timing: { seconds: number; index_seconds: number; workers: number };
 }
 
 async function removeIndex(path: string): Promise<void> {
@@ -173,6 +178,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       const stats = new StageStats();
       const b = index.batchFor(fingerprint, 0);
       const bridged = b.completed ? 0 : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
+      const indexSeconds = (Date.now() - t0) / 1000;
       const db = index.db;
       const rows = db.prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq').iterate(b.batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
       const docRow = db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true);
@@ -187,48 +193,51 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       let nearDups = 0;
       let allCopies = 0;
       const contaminatedBy = evals.map(() => 0);
-      const init: OutputInit = { evals, ngram: evalNgram };
-      for await (const ev of orderedPool<DocChunk, CheckedChunk, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./output-task.js', import.meta.url), init })) {
+      // the index's verdict for the next document of the input, in input order
+      const verdict = (): Verdict => {
+        const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
+        if (!row) throw new DataError(`${run.input} has more documents than the index recorded`, 'the input changed during the run; run moe dedup again');
+        const root = row.cluster;
+        let size = sizes.get(root);
+        if (size === undefined) sizes.set(root, (size = (sizeOf.get(root) as { n: number }).n));
+        if (root === row.seq) {
+          if (run.dropAllCopies && size > 1) return { id: row.id, keep: false, kind: 'all_copies', root, size, dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true } };
+          return { id: row.id, keep: true, kind: 'kept', root, size, dedup: { cluster_id: row.id, cluster_size: size } };
+        }
+        const me = docRow.get(BigInt(row.seq)) as { exact: bigint; sig: Buffer };
+        const other = docRow.get(BigInt(root)) as { id: string; exact: bigint; sig: Buffer };
+        const isExact = me.exact === other.exact;
+        const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
+        return { id: row.id, keep: false, kind: isExact ? 'exact' : 'near', root, size, dedup: { duplicate_of: other.id, jaccard } };
+      };
+      const sent: Verdict[][] = [];
+      async function* tasks(): AsyncGenerator<OutputTask> {
+        for await (const chunk of readChunks(run.input)) {
+          const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
+          sent.push(verdicts);
+          yield { chunk, verdicts };
+        }
+      }
+      const init: OutputInit = { evals, ngram: evalNgram, input: run.input };
+      for await (const ev of orderedPool<OutputTask, CheckedChunk, number>({ tasks: tasks(), workers: run.workers, module: new URL('./output-task.js', import.meta.url), init })) {
         if (ev.type !== 'batch') continue;
-        for (const { docs, contaminated } of ev.items) {
-          for (let k = 0; k < docs.length; k++) {
-            const doc = docs[k]!;
-            const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
-            if (!row || row.id !== doc.id) throw new DataError(`${run.input} does not match the index (document ${doc.id})`, 'the input changed during the run; run moe dedup again');
+        for (const out of ev.items) {
+          const verdicts = sent.shift()!;
+          verdicts.forEach((v, k) => {
             docsIn += 1;
-            const root = row.cluster;
-            let size = sizes.get(root);
-            if (size === undefined) sizes.set(root, (size = (sizeOf.get(root) as { n: number }).n));
-            if (size > 1) touched.add(root);
-            const evalIndex = contaminated[k]!;
-            if (evalIndex >= 0) {
-              contaminatedBy[evalIndex]! += 1;
-              doc.metadata.decontamination = { eval: evals[evalIndex]!.name, ngram: evalNgram };
-              await removed.write(doc);
-              continue;
+            if (v.size > 1) touched.add(v.root);
+            const evalIndex = out.contaminated[k]!;
+            if (evalIndex >= 0) contaminatedBy[evalIndex]! += 1;
+            else if (v.kind === 'exact') exactDups += 1;
+            else if (v.kind === 'near') nearDups += 1;
+            else {
+              stats.histogram('cluster_size', v.size, SIZES);
+              if (v.kind === 'kept') docsOut += 1;
+              else allCopies += 1;
             }
-            if (root === row.seq) {
-              doc.metadata.dedup = { cluster_id: row.id, cluster_size: size };
-              stats.histogram('cluster_size', size, SIZES);
-              if (run.dropAllCopies && size > 1) {
-                doc.metadata.dedup = { cluster_id: row.id, cluster_size: size, dropped_all_copies: true };
-                allCopies += 1;
-                await removed.write(doc);
-                continue;
-              }
-              await kept.write(doc);
-              docsOut += 1;
-              continue;
-            }
-            const me = docRow.get(BigInt(row.seq)) as { exact: bigint; sig: Buffer };
-            const other = docRow.get(BigInt(root)) as { id: string; exact: bigint; sig: Buffer };
-            const isExact = me.exact === other.exact;
-            const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
-            if (isExact) exactDups += 1;
-            else nearDups += 1;
-            doc.metadata.dedup = { duplicate_of: other.id, jaccard };
-            await removed.write(doc);
-          }
+          });
+          if (out.kept) await kept.writeEncoded(out.kept);
+          if (out.removed) await removed.writeEncoded(out.removed);
         }
       }
       if (!rows.next().done) throw new DataError(`${run.input} has fewer documents than the index recorded`, 'the input changed during the run; run moe dedup again');
@@ -250,7 +259,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
         outputs: rel(await kept.close()),
         removed_outputs: rel(await removed.close()),
         stats: statsToReport(stats.data),
-        timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
+        timing: { seconds: (Date.now() - t0) / 1000, index_seconds: indexSeconds, workers: run.workers },
       };
     } finally {
       index.close();

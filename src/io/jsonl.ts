@@ -208,6 +208,18 @@ export async function* readChunks(dir: string, parts?: string[]): AsyncGenerator
   }
 }
 
+/** The documents in a chunk: its non-empty lines (as `parseChunk` counts them). */
+export function countLines(bytes: Uint8Array): number {
+  let n = 0;
+  let start = 0;
+  for (let i = bytes.indexOf(10); ; i = bytes.indexOf(10, i + 1)) {
+    const end = i === -1 ? bytes.length : i;
+    if (end > start) n += 1;
+    if (i === -1) return n;
+    start = i + 1;
+  }
+}
+
 /** Parses a chunk's lines into documents; a malformed line is a DataError naming file and line. */
 export function parseChunk(chunk: DocChunk): Doc[] {
   const lines = decodeUtf8(chunk.bytes).split('\n');

@@ -70,7 +70,7 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
   });
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
   printDedupSummary(report);
-  if (flags.json) printJson({ command: 'dedup', out: flags.out, skipped, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates, clusters: report.clusters, bridged_clusters: report.bridged_clusters, decontamination: report.decontamination, dropped_all_copies: report.dropped_all_copies, params: report.params, seconds: report.timing.seconds });
+  if (flags.json) printJson({ command: 'dedup', out: flags.out, skipped, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates, clusters: report.clusters, bridged_clusters: report.bridged_clusters, decontamination: report.decontamination, dropped_all_copies: report.dropped_all_copies, params: report.params, seconds: report.timing.seconds, index_seconds: report.timing.index_seconds });
   return 0;
 }
 

@@ -26,6 +26,28 @@ describe('normalisation and shingles', () => {
   });
 });
 
+describe('MinHash signatures', () => {
+  it('the WebAssembly SIMD kernel gives exactly the scalar signatures, for any number of permutations', () => {
+    const rand = mulberry32(3);
+    for (const [bands, rows] of [[14, 8], [20, 5], [3, 1], [9, 13]] as const) {
+      const params = { bands, rows, ngram: 5, seed: 11 };
+      const simd = new MinHasher(params);
+      const scalar = new MinHasher(params, { simd: false });
+      for (const n of [0, 1, 7, 1000, 70000]) {
+        const sh = Uint32Array.from({ length: n }, () => Math.floor(rand() * 2 ** 32));
+        const a = simd.signature(sh);
+        expect(a).toHaveLength(bands * rows);
+        expect(Array.from(a)).toEqual(Array.from(scalar.signature(sh)));
+      }
+    }
+    // a known value: one shingle x gives (a·x + b) mod 2^32 per permutation
+    const m = new MinHasher({ bands: 1, rows: 1, ngram: 5, seed: 1 }, { simd: false });
+    const one = new MinHasher({ bands: 1, rows: 1, ngram: 5, seed: 1 }).signature(Uint32Array.of(0));
+    expect(one[0]).toBe(m.signature(Uint32Array.of(0))[0]);
+    expect(new MinHasher({ bands: 2, rows: 2, ngram: 5, seed: 1 }).signature(new Uint32Array(0))).toEqual(new Uint32Array(4).fill(0xffffffff));
+  });
+});
+
 describe('MinHash LSH', () => {
   it('defaults to 14 × 8, the S-curve FineWeb uses, and picks bands for a threshold', () => {
     expect(bandsForThreshold(0.7)).toEqual({ bands: 14, rows: 8 });
