@@ -78,6 +78,32 @@ const mm = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
+/**
+ * log Σ exp over the last axis of [N, V], keeping it: [N, 1]. Its gradient is written out
+ * (dy · softmax(x)): tf.logSumExp's own runs through max's gradient, an element-wise Equal over
+ * the whole [N, V] that costs the wasm backend more than the output projection's matmuls.
+ */
+const logSumExp = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+  const m = tf.max(x, -1, true);
+  const lse = tf.add(m, tf.log(tf.sum(tf.exp(tf.sub(x, m)), -1, true)));
+  save([x, lse]);
+  return { value: lse, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, tf.exp(tf.sub(saved[0]!, saved[1]!)))] };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Rows of x [M, D] summed into N rows by `ids` (all in [0, N)). Its gradient is a plain gather:
+ * tfjs's own also masks negative ids with a broadcast logicalAnd, slow on wasm.
+ */
+function segmentSum(x: tf.Tensor2D, ids: tf.Tensor1D, N: number): tf.Tensor2D {
+  const f = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [rows, index, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([index]);
+    return { value: tf.unsortedSegmentSum(rows, index, N), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.gather(dy, saved[0]!), tf.zerosLike(saved[0]!)] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, ids: tf.Tensor1D) => tf.Tensor2D;
+  return f(x, ids);
+}
+
 /** x · Wᵀ for a weight stored [out, in]: [N, in] → [N, out]. */
 function linear(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
   return mm(x, tf.transpose(w as tf.Tensor2D));
@@ -92,40 +118,71 @@ function swiglu(x: tf.Tensor2D, gate: tf.Tensor, up: tf.Tensor, down: tf.Tensor)
   return linear(tf.mul(tf.mul(g, tf.sigmoid(g)), linear(x, up)) as tf.Tensor2D, down);
 }
 
-/** cos and sin tables [T, hd] for rotate-half rotary embeddings. */
-function ropeTables(T: number, hd: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
-  const half = hd / 2;
-  const cos = new Float32Array(T * hd);
-  const sin = new Float32Array(T * hd);
-  for (let t = 0; t < T; t++) {
-    for (let j = 0; j < half; j++) {
-      const a = t * theta ** (-(2 * j) / hd);
-      cos[t * hd + j] = cos[t * hd + j + half] = Math.cos(a);
-      sin[t * hd + j] = sin[t * hd + j + half] = Math.sin(a);
+interface Tables {
+  /** cos and sin [T, D]: per position, the rotary angles of each head's dimensions (heads alike). */
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+  /** [T, T]: 0 on and below the diagonal, −1e9 above (causal). */
+  mask: tf.Tensor2D;
+}
+
+const tableCache = new Map<string, { cos: Float32Array; sin: Float32Array; mask: Float32Array }>();
+
+/** Rotate-half rotary tables and the causal mask, computed once per shape (as plain arrays). */
+function tables(T: number, H: number, hd: number, theta: number): Tables {
+  const key = `${T},${H},${hd},${theta}`;
+  let t = tableCache.get(key);
+  if (!t) {
+    const D = H * hd;
+    const half = hd / 2;
+    const cos = new Float32Array(T * D);
+    const sin = new Float32Array(T * D);
+    for (let pos = 0; pos < T; pos++) {
+      for (let j = 0; j < half; j++) {
+        const a = pos * theta ** (-(2 * j) / hd);
+        for (let h = 0; h < H; h++) {
+          const o = pos * D + h * hd;
+          cos[o + j] = cos[o + j + half] = Math.cos(a);
+          sin[o + j] = sin[o + j + half] = Math.sin(a);
+        }
+      }
     }
+    const mask = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) mask.fill(-1e9, i * T + i + 1, (i + 1) * T);
+    tableCache.set(key, (t = { cos, sin, mask }));
   }
-  return { cos: tf.tensor2d(cos, [T, hd]), sin: tf.tensor2d(sin, [T, hd]) };
+  return { cos: tf.tensor2d(t.cos, [T, H * hd]), sin: tf.tensor2d(t.sin, [T, H * hd]), mask: tf.tensor2d(t.mask, [T, T]) };
 }
 
-/** x [B, H, T, hd] rotated: x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁]. */
-function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
-  const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
-  const rotated = tf.concat([tf.neg(x2!), x1!], 3);
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+/** x [B·T, D] rotated per head: x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁]. */
+function rope(x: tf.Tensor2D, B: number, T: number, H: number, t: Tables): tf.Tensor2D {
+  const D = x.shape[1];
+  const hd = D / H;
+  const [x1, x2] = tf.split(tf.reshape(x, [B * T, H, hd]), [hd / 2, hd / 2], 2);
+  const rotated = tf.reshape(tf.concat([tf.neg(x2!), x1!], 2), [B, T, D]);
+  return tf.reshape(tf.add(tf.mul(tf.reshape(x, [B, T, D]), t.cos), tf.mul(rotated, t.sin)), [B * T, D]) as tf.Tensor2D;
 }
 
-function attention(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, B: number, T: number, tables: { cos: tf.Tensor2D; sin: tf.Tensor2D }): tf.Tensor2D {
+/**
+ * Causal multi-head attention with every matmul 2-D, one (sequence, head) block at a time: the
+ * wasm backend's batched matmul runs about 10× slower than its 2-D path (research §2.2).
+ */
+function attention(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, B: number, T: number, t: Tables): tf.Tensor2D {
   const H = c.n_heads;
   const hd = c.d_model / H;
-  const heads = (w: string): tf.Tensor4D => tf.transpose(tf.reshape(linear(x, p(`${pre}.self_attn.${w}_proj.weight`)), [B, T, H, hd]), [0, 2, 1, 3]); // [B, H, T, hd]
-  const q = rope(heads('q'), tables.cos, tables.sin);
-  const k = rope(heads('k'), tables.cos, tables.sin);
-  const v = heads('v');
-  const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0); // lower triangle: causal
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), tf.mul(tf.sub(1, mask), -1e9)); // [B, H, T, T]
-  const out = tf.matMul(tf.softmax(scores), v); // [B, H, T, hd]
-  return linear(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [B * T, c.d_model]), p(`${pre}.self_attn.o_proj.weight`));
+  const q = tf.mul(rope(linear(x, p(`${pre}.self_attn.q_proj.weight`)), B, T, H, t), 1 / Math.sqrt(hd)) as tf.Tensor2D; // [B·T, D], scaled
+  const kT = tf.transpose(rope(linear(x, p(`${pre}.self_attn.k_proj.weight`)), B, T, H, t)) as tf.Tensor2D; // [D, B·T]
+  const v = linear(x, p(`${pre}.self_attn.v_proj.weight`)); // [B·T, D]
+  const rows: tf.Tensor2D[] = [];
+  for (let b = 0; b < B; b++) {
+    const heads: tf.Tensor2D[] = [];
+    for (let h = 0; h < H; h++) {
+      const scores = tf.add(mm(tf.slice(q, [b * T, h * hd], [T, hd]), tf.slice(kT, [h * hd, b * T], [hd, T])), t.mask) as tf.Tensor2D; // [T, T]
+      heads.push(mm(tf.softmax(scores), tf.slice(v, [b * T, h * hd], [T, hd]))); // [T, hd]
+    }
+    rows.push(H > 1 ? tf.concat(heads, 1) : heads[0]!);
+  }
+  return linear(B > 1 ? tf.concat(rows, 0) : rows[0]!, p(`${pre}.self_attn.o_proj.weight`));
 }
 
 /** Per MoE layer: the fraction of routing slots each expert received. */
@@ -164,7 +221,7 @@ function moe(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelC
     outs.push(tf.mul(ye, tf.reshape(tf.gather(wFlat, slots), [slots.length, 1])) as tf.Tensor2D);
     tokens.push(...tok);
   }
-  let y = tf.unsortedSegmentSum(tf.concat(outs, 0), tf.tensor1d(tokens, 'int32'), N) as tf.Tensor2D;
+  let y = segmentSum(tf.concat(outs, 0), tf.tensor1d(tokens, 'int32'), N);
   if (c.n_shared_experts > 0) {
     const sh = `${pre}.mlp.shared_experts`;
     y = tf.add(y, swiglu(x, p(`${sh}.gate_proj.weight`), p(`${sh}.up_proj.weight`), p(`${sh}.down_proj.weight`)));
@@ -175,7 +232,7 @@ function moe(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelC
   const P = tf.mean(normalised, 0);
   const f = tf.tensor1d(counts.map((n) => n / (N * K)));
   const aux = tf.mul(tf.sum(tf.mul(f, P)), c.aux_loss_coef * E) as tf.Scalar;
-  const z = tf.mul(tf.mean(tf.square(tf.logSumExp(logits, 1))), c.z_loss_coef) as tf.Scalar;
+  const z = tf.mul(tf.mean(tf.square(logSumExp(logits))), c.z_loss_coef) as tf.Scalar;
   return { y, aux, z };
 }
 
@@ -195,14 +252,14 @@ export function forward(params: Params, ids: Int32Array, B: number, T: number, c
     if (!v) throw new Error(`missing parameter ${n}`);
     return v;
   };
-  const tables = ropeTables(T, c.d_model / c.n_heads, c.rope_theta);
+  const t = tables(T, c.n_heads, c.d_model / c.n_heads, c.rope_theta);
   let h = tf.gather(p('model.embed_tokens.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [B·T, D]
   const auxes: tf.Scalar[] = [];
   const zs: tf.Scalar[] = [];
   const loads: ExpertLoad[] = [];
   for (let i = 0; i < c.n_layers; i++) {
     const pre = `model.layers.${i}`;
-    h = tf.add(h, attention(rmsNorm(h, p(`${pre}.input_layernorm.weight`), c.rms_norm_eps), p, pre, c, B, T, tables));
+    h = tf.add(h, attention(rmsNorm(h, p(`${pre}.input_layernorm.weight`), c.rms_norm_eps), p, pre, c, B, T, t));
     const f = rmsNorm(h, p(`${pre}.post_attention_layernorm.weight`), c.rms_norm_eps);
     if (i < c.dense_layers) h = tf.add(h, swiglu(f, p(`${pre}.mlp.gate_proj.weight`), p(`${pre}.mlp.up_proj.weight`), p(`${pre}.mlp.down_proj.weight`)));
     else {
@@ -220,7 +277,7 @@ export function forward(params: Params, ids: Int32Array, B: number, T: number, c
 
 /** Mean next-token cross-entropy of logits [N, V] against targets [N]. */
 export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
-  const logp = tf.sub(logits, tf.logSumExp(logits, 1, true));
+  const logp = tf.sub(logits, logSumExp(logits));
   const picked = tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(Int32Array.from(targets, (t, i) => i * logits.shape[1] + t), 'int32'));
   return tf.neg(tf.mean(picked)) as tf.Scalar;
 }
