@@ -224,6 +224,7 @@ export function createProgram(): Command {
     .option('--resume', 'continue from the latest checkpoint in --out')
     .addOption(backendOption())
     .addOption(new Option('--max-steps <n>', 'stop after this step (with a checkpoint), keeping the configured schedule').argParser(positiveInt))
+    .addOption(new Option('--workers <n>', 'data-parallel replicas in worker threads, one micro-batch each (at most train.gradAccum; weights are identical for any N)').argParser(positiveInt).default(availableParallelism(), 'number of cores'))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
     .addHelpText('after', '\nExample:\n  moe train --config configs/train-demo.yaml --data runs/demo/shards --out runs/train-demo\n')

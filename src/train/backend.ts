@@ -6,7 +6,9 @@
  *
  * wasm lacks the UnsortedSegmentSum kernel, which every gather gradient (embeddings, MoE
  * dispatch) and the MoE combine need: a JavaScript kernel is registered for it
- * (research/stack-feasibility.md §3).
+ * (research/stack-feasibility.md §3). Its Slice and SplitV copy the whole input out of the wasm
+ * heap for every slice (`readSync`): replaced by kernels that read the heap in place, which
+ * makes splitting attention into heads 20× cheaper.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
@@ -25,16 +27,81 @@ function tryRequire(name: string): boolean {
   }
 }
 
+interface WasmBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** x[begin : begin + size] of a tensor of `shape`, copied run by run (the innermost axis is contiguous). */
+function sliceInto(xs: Float32Array | Int32Array, shape: number[], begin: number[], size: number[], out: Float32Array | Int32Array): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = xs[0]!;
+    return;
+  }
+  const strides = new Array<number>(rank).fill(1);
+  for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1]! * shape[d + 1]!;
+  const inner = size[rank - 1]!;
+  const idx = new Array<number>(rank - 1).fill(0);
+  let runs = 1;
+  for (let d = 0; d < rank - 1; d++) runs *= size[d]!;
+  for (let n = 0, o = 0; n < runs; n++, o += inner) {
+    let off = begin[rank - 1]!;
+    for (let d = 0; d < rank - 1; d++) off += (begin[d]! + idx[d]!) * strides[d]!;
+    out.set(xs.subarray(off, off + inner), o);
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++idx[d]! < size[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+function wasmSlice(x: tf.TensorInfo, begin: number[], size: number[], backend: WasmBackend): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype); // may grow the heap: views are taken after
+  if (size.some((n) => n === 0)) return out;
+  sliceInto(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
 let shimRegistered = false;
 
 function registerWasmShims(): void {
   if (shimRegistered) return;
   shimRegistered = true;
+  for (const name of ['Slice', 'SplitV']) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({
+    kernelName: 'Slice',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      const a = attrs as unknown as { begin: number | number[]; size: number | number[] };
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, a.begin, a.size) as [number[], number[]];
+      return wasmSlice(x, begin, size, backend as unknown as WasmBackend);
+    },
+  });
+  tf.registerKernel({
+    kernelName: 'SplitV',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      const a = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+      const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
+      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits, axis);
+      const begin = new Array<number>(x.shape.length).fill(0);
+      return sizes.map((n) => {
+        const size = x.shape.slice();
+        size[axis] = n;
+        const out = wasmSlice(x, begin.slice(), size, backend as unknown as WasmBackend);
+        begin[axis]! += n;
+        return out;
+      });
+    },
+  });
   tf.registerKernel({
     kernelName: 'UnsortedSegmentSum',
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const b = backend as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array; makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo };
+      const b = backend as unknown as WasmBackend;
       const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
       const numSegments = (attrs as unknown as { numSegments: number }).numSegments;
       const inner = x.shape.slice(1).reduce((a, n) => a * n, 1);

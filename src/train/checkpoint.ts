@@ -59,20 +59,24 @@ export interface LoadedCheckpoint {
   state: TrainerState;
 }
 
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const remedy = 'pass a checkpoint folder written by moe train (RUN/checkpoints/step-NNNNNN), or start again without --resume';
+const remedy = 'pass a checkpoint folder written by moe train (RUN/checkpoints/step-NNNNNN), or start again without --resume';
+
+/** A checkpoint's model config and trainer state, without its tensors. */
+export async function readCheckpointInfo(dir: string): Promise<{ model: ModelConfig; state: TrainerState }> {
   for (const f of ['config.json', 'model.safetensors', 'trainer_state.json']) {
     if (!(await exists(join(dir, f)))) throw new DataError(`${dir} is not a complete checkpoint: ${f} is missing`, remedy);
   }
-  let model: ModelConfig;
-  let state: TrainerState;
   try {
-    model = parseModelConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
-    state = JSON.parse(await readFile(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState;
+    const model = parseModelConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
+    return { model, state: JSON.parse(await readFile(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState };
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new DataError(`${dir}: unreadable config.json or trainer_state.json (${(e as Error).message})`, remedy);
   }
+}
+
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const { model, state } = await readCheckpointInfo(dir);
   const tensors = readSafetensors(join(dir, 'model.safetensors'), remedy).tensors;
   const moments = (await exists(join(dir, 'optimizer.safetensors'))) ? readSafetensors(join(dir, 'optimizer.safetensors'), remedy).tensors : new Map<string, Tensor>();
   return { model, tensors, moments, state };

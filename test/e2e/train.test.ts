@@ -19,10 +19,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-const config = (over: Record<string, unknown> = {}): string => {
+const config = (over: Record<string, unknown> = {}, train: Record<string, unknown> = {}): string => {
   const file = join(tmpDir(), 'train.yaml');
   const model = { vocab_size: 400, d_model: 16, n_layers: 2, n_heads: 2, max_seq_len: 16, dense_layers: 1, d_ff: 32, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 16, ...over };
-  writeFileSync(file, `model: ${JSON.stringify(model)}\ntrain: { seed: 3, batchSize: 4, steps: 8, warmupSteps: 2, logEvery: 1, evalEvery: 4, evalTokens: 512, checkpointEvery: 4, keep: 3 }\n`);
+  const t = { seed: 3, batchSize: 4, steps: 8, warmupSteps: 2, logEvery: 1, evalEvery: 4, evalTokens: 512, checkpointEvery: 4, keep: 3, ...train };
+  writeFileSync(file, `model: ${JSON.stringify(model)}\ntrain: ${JSON.stringify(t)}\n`);
   return file;
 };
 
@@ -67,6 +68,30 @@ describe('moe train', () => {
     expect(metrics(a)[7]!.loss).toBeLessThan(metrics(a)[0]!.loss);
     const w = (run: string) => readFileSync(join(run, 'checkpoints', 'step-000008', 'model.safetensors'));
     expect(w(b).equals(w(a))).toBe(true);
+  });
+
+  it('data parallel: 2 workers (one micro-batch each) give the same losses and bytes of weights as 1, also across a resume', () => {
+    const cfg = config({ bias_update_rate: 0.01 }, { batchSize: 2, gradAccum: 2 });
+    const one = join(tmpDir(), 'w1');
+    const two = join(tmpDir(), 'w2');
+    const mixed = join(tmpDir(), 'w21');
+    const r1 = moe(['train', '--config', cfg, '--data', shards, '--out', one, '--backend', 'wasm', '--workers', '1']);
+    expect(r1.code).toBe(0);
+    expect(r1.stderr).toContain('train: 1 data-parallel replica,');
+    const r2 = moe(['train', '--config', cfg, '--data', shards, '--out', two, '--backend', 'wasm', '--workers', '2']);
+    expect(r2.code).toBe(0);
+    expect(r2.stderr).toContain('train: 2 data-parallel replicas (worker threads)');
+    expect(moe(['train', '--config', cfg, '--data', shards, '--out', mixed, '--quiet', '--backend', 'wasm', '--workers', '2', '--max-steps', '4']).code).toBe(0);
+    expect(moe(['train', '--config', cfg, '--data', shards, '--out', mixed, '--quiet', '--backend', 'wasm', '--workers', '1', '--resume']).code).toBe(0);
+    const losses = (run: string) => metrics(run).map((m) => [m.loss, m.grad_norm, m.val_loss ?? null]);
+    expect(losses(two)).toEqual(losses(one));
+    expect(losses(mixed)).toEqual(losses(one));
+    const weights = (run: string) => readFileSync(join(run, 'checkpoints', 'step-000008', 'model.safetensors'));
+    expect(weights(two).equals(weights(one))).toBe(true);
+    expect(weights(mixed).equals(weights(one))).toBe(true);
+    // more workers than micro-batches: the extra ones are not started, and the user is told
+    const r3 = moe(['train', '--config', config(), '--data', shards, '--out', join(tmpDir(), 'w3'), '--backend', 'wasm', '--workers', '3', '--max-steps', '1']);
+    expect(r3.stderr).toContain('3 workers asked, but a step has 1 micro-batch(es); using 1');
   });
 
   it('leaks no tensors: the count after step 10 equals the count after step 100', () => {

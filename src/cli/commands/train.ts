@@ -15,11 +15,11 @@ import { forward, initParams } from '../../train/model/transformer.js';
 import { mulberry32 } from '../../text/hash.js';
 import { printJson } from './shared.js';
 
-export async function trainCommand(flags: { config: string; data: string; out: string; resume?: boolean; backend: BackendName; maxSteps?: number; json?: boolean; quiet?: boolean }): Promise<number> {
+export async function trainCommand(flags: { config: string; data: string; out: string; resume?: boolean; backend: BackendName; maxSteps?: number; workers?: number; json?: boolean; quiet?: boolean }): Promise<number> {
   const { model, train: t } = await loadTrainConfig(resolve(flags.config));
   const backend = await selectBackend(flags.backend);
   info(`train: backend ${backend}`);
-  const history = await train({ model, train: t, data: resolve(flags.data), out: resolve(flags.out), resume: Boolean(flags.resume), stopAt: flags.maxSteps, silent: flags.quiet });
+  const history = await train({ model, train: t, data: resolve(flags.data), out: resolve(flags.out), resume: Boolean(flags.resume), stopAt: flags.maxSteps, workers: flags.workers, backend: flags.backend, silent: flags.quiet });
   const last = history.at(-1);
   if (flags.json) printJson({ command: 'train', backend, out: flags.out, steps: last?.step ?? 0, loss: last?.loss ?? null, val_loss: [...history].reverse().find((m) => m.val_loss !== undefined)?.val_loss ?? null, history });
   return 0;

@@ -104,10 +104,25 @@ function segmentSum(x: tf.Tensor2D, ids: tf.Tensor1D, N: number): tf.Tensor2D {
   return f(x, ids);
 }
 
-/** x · Wᵀ for a weight stored [out, in]: [N, in] → [N, out]. */
-function linear(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor2D {
-  return mm(x, tf.transpose(w as tf.Tensor2D));
-}
+/**
+ * x · Wᵀ for a weight stored [out, in]: [N, in] → [N, out], every matmul untransposed. The
+ * gradients need no transpose of W: dx = dy · W, and dW = dyᵀ · x or (xᵀ · dy)ᵀ, whichever
+ * transposes fewer elements (two transposes per linear layer instead of mm's four).
+ */
+const linear = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.matMul(x, tf.transpose(w)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const [N, dIn] = xs.shape;
+      const dOut = ws.shape[0];
+      const dw = N * dOut <= N * dIn + dIn * dOut ? tf.matMul(tf.transpose(dy as tf.Tensor2D), xs) : tf.transpose(tf.matMul(tf.transpose(xs), dy as tf.Tensor2D));
+      return [tf.matMul(dy as tf.Tensor2D, ws), dw];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor) => tf.Tensor2D;
 
 function rmsNorm(x: tf.Tensor2D, w: tf.Tensor, eps: number): tf.Tensor2D {
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w) as tf.Tensor2D;
@@ -119,70 +134,79 @@ function swiglu(x: tf.Tensor2D, gate: tf.Tensor, up: tf.Tensor, down: tf.Tensor)
 }
 
 interface Tables {
-  /** cos and sin [T, D]: per position, the rotary angles of each head's dimensions (heads alike). */
+  /** cos and sin [T, hd] of the rotary angles (rotate-half layout). */
   cos: tf.Tensor2D;
   sin: tf.Tensor2D;
+  /** [hd, hd]: x · R = rotate_half(x) = [−x₂, x₁], a signed permutation (exact in float32). */
+  rotate: tf.Tensor2D;
   /** [T, T]: 0 on and below the diagonal, −1e9 above (causal). */
   mask: tf.Tensor2D;
 }
 
-const tableCache = new Map<string, { cos: Float32Array; sin: Float32Array; mask: Float32Array }>();
+const tableCache = new Map<string, { cos: Float32Array; sin: Float32Array; rotate: Float32Array; mask: Float32Array }>();
 
-/** Rotate-half rotary tables and the causal mask, computed once per shape (as plain arrays). */
-function tables(T: number, H: number, hd: number, theta: number): Tables {
-  const key = `${T},${H},${hd},${theta}`;
+/** Rotary tables and the causal mask, computed once per shape (as plain arrays). */
+function tables(T: number, hd: number, theta: number): Tables {
+  const key = `${T},${hd},${theta}`;
   let t = tableCache.get(key);
   if (!t) {
-    const D = H * hd;
     const half = hd / 2;
-    const cos = new Float32Array(T * D);
-    const sin = new Float32Array(T * D);
+    const cos = new Float32Array(T * hd);
+    const sin = new Float32Array(T * hd);
     for (let pos = 0; pos < T; pos++) {
       for (let j = 0; j < half; j++) {
         const a = pos * theta ** (-(2 * j) / hd);
-        for (let h = 0; h < H; h++) {
-          const o = pos * D + h * hd;
-          cos[o + j] = cos[o + j + half] = Math.cos(a);
-          sin[o + j] = sin[o + j + half] = Math.sin(a);
-        }
+        cos[pos * hd + j] = cos[pos * hd + j + half] = Math.cos(a);
+        sin[pos * hd + j] = sin[pos * hd + j + half] = Math.sin(a);
       }
+    }
+    const rotate = new Float32Array(hd * hd);
+    for (let j = 0; j < half; j++) {
+      rotate[(j + half) * hd + j] = -1; // out[j] = −x[j + half]
+      rotate[j * hd + j + half] = 1; // out[j + half] = x[j]
     }
     const mask = new Float32Array(T * T);
     for (let i = 0; i < T; i++) mask.fill(-1e9, i * T + i + 1, (i + 1) * T);
-    tableCache.set(key, (t = { cos, sin, mask }));
+    tableCache.set(key, (t = { cos, sin, rotate, mask }));
   }
-  return { cos: tf.tensor2d(t.cos, [T, H * hd]), sin: tf.tensor2d(t.sin, [T, H * hd]), mask: tf.tensor2d(t.mask, [T, T]) };
+  return { cos: tf.tensor2d(t.cos, [T, hd]), sin: tf.tensor2d(t.sin, [T, hd]), rotate: tf.tensor2d(t.rotate, [hd, hd]), mask: tf.tensor2d(t.mask, [T, T]) };
 }
 
-/** x [B·T, D] rotated per head: x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁]. */
-function rope(x: tf.Tensor2D, B: number, T: number, H: number, t: Tables): tf.Tensor2D {
-  const D = x.shape[1];
-  const hd = D / H;
-  const [x1, x2] = tf.split(tf.reshape(x, [B * T, H, hd]), [hd / 2, hd / 2], 2);
-  const rotated = tf.reshape(tf.concat([tf.neg(x2!), x1!], 2), [B, T, D]);
-  return tf.reshape(tf.add(tf.mul(tf.reshape(x, [B, T, D]), t.cos), tf.mul(rotated, t.sin)), [B * T, D]) as tf.Tensor2D;
+/** [B·T, D] (token-major) → [B·H·T, hd] (one contiguous [T, hd] block per sequence and head). */
+function toHeads(x: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor2D {
+  const hd = x.shape[1] / H;
+  return tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, hd]), [0, 2, 1, 3]), [B * H * T, hd]);
+}
+
+/** x [B·H·T, hd] rotated: x·cos + rotate_half(x)·sin, positions repeating every T rows. */
+function rope(x: tf.Tensor2D, BH: number, T: number, t: Tables): tf.Tensor2D {
+  const hd = x.shape[1];
+  const rotated = tf.reshape(mm(x, t.rotate), [BH, T, hd]);
+  return tf.reshape(tf.add(tf.mul(tf.reshape(x, [BH, T, hd]), t.cos), tf.mul(rotated, t.sin)), [BH * T, hd]);
 }
 
 /**
  * Causal multi-head attention with every matmul 2-D, one (sequence, head) block at a time: the
- * wasm backend's batched matmul runs about 10× slower than its 2-D path (research §2.2).
+ * wasm backend's batched matmul runs about 10× slower than its 2-D path (research §2.2). Heads
+ * are laid out so each block is contiguous rows: one split, no strided slices.
  */
 function attention(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, B: number, T: number, t: Tables): tf.Tensor2D {
   const H = c.n_heads;
   const hd = c.d_model / H;
-  const q = tf.mul(rope(linear(x, p(`${pre}.self_attn.q_proj.weight`)), B, T, H, t), 1 / Math.sqrt(hd)) as tf.Tensor2D; // [B·T, D], scaled
-  const kT = tf.transpose(rope(linear(x, p(`${pre}.self_attn.k_proj.weight`)), B, T, H, t)) as tf.Tensor2D; // [D, B·T]
-  const v = linear(x, p(`${pre}.self_attn.v_proj.weight`)); // [B·T, D]
-  const rows: tf.Tensor2D[] = [];
-  for (let b = 0; b < B; b++) {
-    const heads: tf.Tensor2D[] = [];
-    for (let h = 0; h < H; h++) {
-      const scores = tf.add(mm(tf.slice(q, [b * T, h * hd], [T, hd]), tf.slice(kT, [h * hd, b * T], [hd, T])), t.mask) as tf.Tensor2D; // [T, T]
-      heads.push(mm(tf.softmax(scores), tf.slice(v, [b * T, h * hd], [T, hd]))); // [T, hd]
-    }
-    rows.push(H > 1 ? tf.concat(heads, 1) : heads[0]!);
-  }
-  return linear(B > 1 ? tf.concat(rows, 0) : rows[0]!, p(`${pre}.self_attn.o_proj.weight`));
+  const BH = B * H;
+  const q = tf.mul(rope(toHeads(linear(x, p(`${pre}.self_attn.q_proj.weight`)), B, T, H), BH, T, t), 1 / Math.sqrt(hd)) as tf.Tensor2D; // [B·H·T, hd], scaled
+  const k = rope(toHeads(linear(x, p(`${pre}.self_attn.k_proj.weight`)), B, T, H), BH, T, t);
+  const kT = tf.reshape(tf.transpose(tf.reshape(k, [BH, T, hd]), [0, 2, 1]), [BH * hd, T]); // [B·H·hd, T]
+  const v = toHeads(linear(x, p(`${pre}.self_attn.v_proj.weight`)), B, T, H);
+  const qs = BH > 1 ? tf.split(q, BH, 0) : [q];
+  const ks = BH > 1 ? tf.split(kT, BH, 0) : [kT];
+  const vs = BH > 1 ? tf.split(v, BH, 0) : [v];
+  const outs = qs.map((qb, i) => {
+    const scores = tf.add(mm(qb as tf.Tensor2D, ks[i] as tf.Tensor2D), t.mask) as tf.Tensor2D; // [T, T]
+    return mm(tf.softmax(scores), vs[i] as tf.Tensor2D); // [T, hd]
+  });
+  const out = tf.transpose(tf.reshape(BH > 1 ? tf.concat(outs, 0) : outs[0]!, [B, H, T, hd]), [0, 2, 1, 3]); // [B, T, H, hd]
+  return linear(tf.reshape(out, [B * T, c.d_model]), p(`${pre}.self_attn.o_proj.weight`));
 }
 
 /** Per MoE layer: the fraction of routing slots each expert received. */
@@ -252,7 +276,7 @@ export function forward(params: Params, ids: Int32Array, B: number, T: number, c
     if (!v) throw new Error(`missing parameter ${n}`);
     return v;
   };
-  const t = tables(T, c.n_heads, c.d_model / c.n_heads, c.rope_theta);
+  const t = tables(T, c.d_model / c.n_heads, c.rope_theta);
   let h = tf.gather(p('model.embed_tokens.weight'), tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [B·T, D]
   const auxes: tf.Scalar[] = [];
   const zs: tf.Scalar[] = [];

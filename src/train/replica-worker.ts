@@ -1,0 +1,38 @@
+/**
+ * A worker thread holding one `Replica`: selects its own tfjs backend, then answers the
+ * driver's requests (`replicas.ts`) one at a time. Gradients go back as transferred buffers;
+ * the summed gradient comes in through shared memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isUserError } from '../core/errors.js';
+import { type BackendName, selectBackend } from './backend.js';
+import { Replica, type ReplicaInit } from './replica.js';
+
+const { init, backend } = workerData as { init: ReplicaInit; backend: BackendName };
+const port = parentPort!;
+
+type Request = { id: number; op: 'grads'; step: number; micro: number } | { id: number; op: 'apply'; sum: SharedArrayBuffer; present: Uint8Array; lr: number; biasDelta?: number[][] } | { id: number; op: 'close' };
+
+let replica: Replica;
+const ready = selectBackend(backend).then(async () => {
+  replica = await Replica.create(init);
+});
+
+port.on('message', (msg: Request) => {
+  ready
+    .then(() => {
+      if (msg.op === 'grads') {
+        const r = replica.grads(msg.step, msg.micro);
+        port.postMessage({ id: msg.id, result: r }, [r.flat.buffer as ArrayBuffer]);
+      } else if (msg.op === 'apply') {
+        port.postMessage({ id: msg.id, result: replica.apply(new Float32Array(msg.sum), msg.present, msg.lr, msg.biasDelta) });
+      } else {
+        replica.close();
+        port.postMessage({ id: msg.id, result: null });
+      }
+    })
+    .catch((e: unknown) => {
+      if (isUserError(e)) port.postMessage({ id: msg.id, error: e.message, user: true, hint: e.hint });
+      else port.postMessage({ id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    });
+});

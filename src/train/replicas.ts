@@ -1,0 +1,129 @@
+/**
+ * Data parallelism on one machine: replica 0 lives in this thread (it also evaluates and writes
+ * checkpoints), replicas 1… in worker threads, each with its own tfjs backend (wasm cannot use
+ * threads in Node, so this is how training uses more than one core). Micro-batch m of a step
+ * goes to replica m mod P; the driver adds the gradients in micro-batch order, exactly as one
+ * replica would, so any number of workers gives bit-identical weights.
+ */
+import { Worker } from 'node:worker_threads';
+import { DataError } from '../core/errors.js';
+import type { BackendName } from './backend.js';
+import { type MicroResult, Replica, type ReplicaInit } from './replica.js';
+
+export interface ReplicaClient {
+  grads(step: number, micro: number): Promise<MicroResult>;
+  apply(sum: Float32Array, present: Uint8Array, lr: number, biasDelta: number[][] | undefined): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Lets the caller post every worker's request before this thread starts its own (synchronous) work. */
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function local(replica: Replica): ReplicaClient {
+  return {
+    grads: async (step, micro) => {
+      await yieldToLoop();
+      return replica.grads(step, micro);
+    },
+    apply: async (sum, present, lr, biasDelta) => {
+      await yieldToLoop();
+      return replica.apply(sum, present, lr, biasDelta);
+    },
+    close: async () => replica.close(),
+  };
+}
+
+function remote(init: ReplicaInit, backend: BackendName): ReplicaClient {
+  const worker = new Worker(new URL('./replica-worker.js', import.meta.url), { workerData: { init, backend } });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  let nextId = 0;
+  let failure: unknown;
+  worker.on('message', (msg: { id: number; result?: unknown; error?: string; user?: boolean; hint?: string }) => {
+    const p = pending.get(msg.id);
+    pending.delete(msg.id);
+    if (msg.error === undefined) p?.resolve(msg.result);
+    else p?.reject(msg.user ? new DataError(msg.error, msg.hint) : new Error(`in a training worker: ${msg.error}`));
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  });
+  const call = <R>(msg: Record<string, unknown>): Promise<R> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<R>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ ...msg, id });
+    });
+  };
+  return {
+    grads: (step, micro) => call<MicroResult>({ op: 'grads', step, micro }),
+    apply: (sum, present, lr, biasDelta) => call<number>({ op: 'apply', sum: sum.buffer, present, lr, biasDelta }),
+    close: async () => {
+      if (!failure) await call({ op: 'close' }).catch(() => undefined);
+      await worker.terminate();
+    },
+  };
+}
+
+export interface Replicas {
+  /** Replica 0, in this thread. */
+  main: Replica;
+  clients: ReplicaClient[];
+  /** The summed gradient, in memory every replica reads. */
+  sum: Float32Array;
+}
+
+/**
+ * Starts `count` replicas. From TypeScript sources (vitest) there is no compiled worker module:
+ * the extra replicas then run in this thread, in turn, with the same results.
+ */
+export async function startReplicas(init: ReplicaInit, count: number, backend: BackendName): Promise<Replicas> {
+  const main = await Replica.create(init);
+  const threaded = !import.meta.url.endsWith('.ts');
+  const clients = [local(main)];
+  for (let i = 1; i < count; i++) clients.push(threaded ? remote(init, backend) : local(await Replica.create(init)));
+  return { main, clients, sum: new Float32Array(new SharedArrayBuffer(main.total * 4)) };
+}
+
+/**
+ * Runs a step's micro-batches on the replicas and adds their gradients into `r.sum` in
+ * micro-batch order. Returns the micro-batch results (gradients dropped) in order.
+ */
+export async function accumulate(r: Replicas, step: number, gradAccum: number): Promise<{ results: MicroResult[]; present: Uint8Array }> {
+  const P = r.clients.length;
+  const results: MicroResult[] = [];
+  const waiting = new Map<number, MicroResult>();
+  const present = new Uint8Array(r.main.trainable.length);
+  const take = (m: MicroResult): void => {
+    waiting.set(m.micro, m);
+    for (let next = waiting.get(results.length); next; next = waiting.get(results.length)) {
+      waiting.delete(next.micro);
+      if (results.length === 0) r.sum.set(next.flat);
+      else {
+        const s = r.sum;
+        const f = next.flat;
+        for (let j = 0; j < s.length; j++) s[j] = s[j]! + f[j]!;
+      }
+      next.present.forEach((v, i) => (present[i] = present[i]! | v));
+      results.push({ ...next, flat: new Float32Array(0) });
+    }
+  };
+  await Promise.all(
+    r.clients.map(async (client, w) => {
+      for (let m = w; m < gradAccum; m += P) take(await client.grads(step, m));
+    }),
+  );
+  return { results, present };
+}
+
+/** Applies the summed gradient on every replica; the gradient norm before clipping. */
+export async function applyAll(r: Replicas, present: Uint8Array, lr: number, biasDelta: number[][] | undefined): Promise<number> {
+  const norms = await Promise.all(r.clients.map((c) => c.apply(r.sum, present, lr, biasDelta)));
+  return norms[0]!;
+}
+
+export async function stopReplicas(r: Replicas): Promise<void> {
+  await Promise.all(r.clients.map((c) => c.close()));
+}
