@@ -41,9 +41,16 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
       kind: 'transform',
       name: 'c4-lines',
       apply(text, count) {
+        // whole-text checks first: most documents mention neither, and then no line needs the regex
+        const javascript = p.dropJavascript && JAVASCRIPT.test(text);
+        const policy = p.dropPolicy && POLICY.test(text);
+        const citations = p.removeCitations && text.includes('[');
+        const lines = text.split('\n');
         const kept: string[] = [];
-        for (const raw of text.split('\n')) {
-          const line = p.removeCitations && raw.includes('[') ? raw.replace(CITATION, '') : raw;
+        let changed = false;
+        for (const raw of lines) {
+          const line = citations && raw.includes('[') ? raw.replace(CITATION, '') : raw;
+          if (line !== raw) changed = true;
           if (!line.trim()) {
             kept.push(line);
             continue;
@@ -51,13 +58,18 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
           let reason: string | undefined;
           if (line.length > p.maxWordLength && line.split(/\s+/).some((w) => w.length > p.maxWordLength)) reason = 'line_long_word';
           else if (!hasWords(line, p.minWordsPerLine, unspaced)) reason = 'line_too_few_words';
-          else if (p.dropJavascript && JAVASCRIPT.test(line)) reason = 'line_javascript';
-          else if (p.dropPolicy && POLICY.test(line)) reason = 'line_policy';
+          else if (javascript && JAVASCRIPT.test(line)) reason = 'line_javascript';
+          else if (policy && POLICY.test(line)) reason = 'line_policy';
           else if (p.dropNoTerminalPunct && !endsWithTerminalPunct(line)) reason = 'line_no_terminal_punct';
-          if (reason) count(reason);
-          else kept.push(line);
+          if (reason) {
+            count(reason);
+            changed = true;
+          } else kept.push(line);
         }
-        return kept.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+        // nothing removed: the text itself (then the chain keeps its analysis of it)
+        const joined = changed ? kept.join('\n') : text;
+        const out = joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined;
+        return out.trim();
       },
     };
   },

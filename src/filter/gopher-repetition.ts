@@ -71,6 +71,16 @@ class IntCounter {
     return 1;
   }
 
+  /** The count of a key (0 if absent). */
+  get(key0: number): number {
+    const key = key0 || 1;
+    for (let slot = key & this.mask; ; slot = (slot + 1) & this.mask) {
+      const k = this.keys[slot]!;
+      if (k === key) return this.counts[slot]!;
+      if (k === 0) return 0;
+    }
+  }
+
   /** The most frequent key's count and first position; ties go to the earliest first position. */
   top(): { count: number; at: number } {
     let count = 0;
@@ -89,36 +99,65 @@ class IntCounter {
 
 const counter = new IntCounter();
 
-/** Word hashes and character offsets, so n-gram keys are numbers, not joined strings. */
+/**
+ * Word hashes and character offsets, so n-gram keys are numbers, not joined strings; and the
+ * positions whose n-gram may still repeat. An n-gram that occurs once cannot be the prefix of a
+ * repeated longer one, so each order only looks at the positions whose shorter n-gram repeated:
+ * in prose a few percent of the words by order 5, instead of nine passes over all of them.
+ */
 export interface WordIndex {
   hashes: Int32Array;
   /** prefix[i] = total length of words[0..i). */
   prefix: Float64Array;
-  /** keys[i] = key of the current n-gram starting at i (advanced by `nextOrder`). */
+  /** keys[i] = key of the current n-gram starting at i (advanced by `nextOrder`), for candidates i. */
   keys: Int32Array;
   n: number;
+  /** Ascending positions whose n-gram may repeat: the first `m` entries. */
+  cand: Int32Array;
+  m: number;
 }
 
 export function indexWords(words: string[]): WordIndex {
-  const hashes = new Int32Array(words.length);
-  const prefix = new Float64Array(words.length + 1);
-  words.forEach((w, i) => {
+  const W = words.length;
+  const hashes = new Int32Array(W);
+  const prefix = new Float64Array(W + 1);
+  const cand = new Int32Array(W);
+  for (let i = 0; i < W; i++) {
+    const w = words[i]!;
     hashes[i] = hash32(w) | 0;
     prefix[i + 1] = prefix[i]! + w.length;
-  });
-  return { hashes, prefix, keys: hashes.slice(), n: 1 };
+    cand[i] = i;
+  }
+  return { hashes, prefix, keys: hashes.slice(), n: 1, cand, m: W };
 }
 
-/** Advances `idx.keys` from n-grams to (n+1)-grams: key(i, n+1) = mix(key(i, n), word i+n). */
+/** Advances the candidates' keys from n-grams to (n+1)-grams: key(i, n+1) = mix(key(i, n), word i+n). */
 function nextOrder(idx: WordIndex): void {
-  const { keys, hashes, n } = idx;
-  for (let i = 0; i + n < hashes.length; i++) keys[i] = Math.imul(keys[i]! ^ Math.imul(hashes[i + n]!, 0x85ebca6b), 0x01000193) + n;
+  const { keys, hashes, n, cand } = idx;
+  let m = 0;
+  for (let j = 0; j < idx.m; j++) {
+    const i = cand[j]!;
+    if (i + n >= hashes.length) break; // ascending: no (n+1)-gram starts here or later
+    keys[i] = Math.imul(keys[i]! ^ Math.imul(hashes[i + n]!, 0x85ebca6b), 0x01000193) + n;
+    cand[m++] = i;
+  }
+  idx.m = m;
   idx.n = n + 1;
 }
 
 /** Brings `idx.keys` to order `n` (orders only increase). */
 function toOrder(idx: WordIndex, n: number): void {
   while (idx.n < n) nextOrder(idx);
+}
+
+/** Counts the candidates' n-grams, then keeps only the candidates whose n-gram repeats. */
+function countAndPrune(idx: WordIndex): void {
+  const { keys, cand } = idx;
+  counter.reset(idx.m);
+  for (let j = 0; j < idx.m; j++) counter.add(keys[cand[j]!]!, cand[j]!);
+  let m = 0;
+  for (let j = 0; j < idx.m; j++) if (counter.get(keys[cand[j]!]!) > 1) cand[m++] = cand[j]!;
+  idx.m = m;
 }
 
 /**
@@ -130,28 +169,33 @@ function toOrder(idx: WordIndex, n: number): void {
  */
 export function topNGramChars(idx: WordIndex, n: number): number {
   toOrder(idx, n);
-  const total = idx.hashes.length - n + 1;
-  if (total <= 1) return 0;
-  counter.reset(total);
-  for (let i = 0; i < total; i++) counter.add(idx.keys[i]!, i);
+  if (idx.hashes.length - n + 1 <= 1) return 0;
+  countAndPrune(idx);
   const { count, at } = counter.top();
   if (count < 2) return 0;
   return (idx.prefix[at + n]! - idx.prefix[at]! + (n - 1)) * count;
 }
 
-/** Characters of words inside n-grams that occurred before (the scan jumps n words after a hit). */
+/**
+ * Characters of words inside n-grams that occurred before. The scan goes left to right and
+ * jumps n words after a hit (as datatrove); positions whose n-gram occurs once are never hits,
+ * so it visits only the candidates.
+ */
 export function duplicatedNGramChars(idx: WordIndex, n: number): number {
   toOrder(idx, n);
-  const total = idx.hashes.length - n + 1;
-  if (total <= 1) return 0;
-  counter.reset(total);
+  if (idx.hashes.length - n + 1 <= 1) return 0;
+  countAndPrune(idx);
+  const { keys, cand, prefix } = idx;
+  counter.reset(idx.m);
   let chars = 0;
-  let i = 0;
-  while (i < total) {
-    if (counter.add(idx.keys[i]!, i) > 1) {
-      chars += idx.prefix[i + n]! - idx.prefix[i]!;
-      i += n;
-    } else i += 1;
+  let next = 0;
+  for (let j = 0; j < idx.m; j++) {
+    const i = cand[j]!;
+    if (i < next) continue;
+    if (counter.add(keys[i]!, i) > 1) {
+      chars += prefix[i + n]! - prefix[i]!;
+      next = i + n;
+    }
   }
   return chars;
 }
