@@ -30,6 +30,13 @@ export interface EncodedBatch {
 }
 
 /**
+ * gzip level of stage outputs: 1 compresses text 2.6× faster than the default 6 for files about
+ * 15% larger (3.5× vs 4.0× on the bench corpus); dedup rewrites nearly all of its input, so this
+ * is most of its second pass. Any gzip reader reads either.
+ */
+export const GZIP_LEVEL = 1;
+
+/**
  * Serialises and compresses documents into one gzip member. Workers call this so the
  * expensive part of writing runs in parallel; a part file is a concatenation of members
  * (multi-member gzip, readable by zcat, Python's gzip and every JSONL.gz reader).
@@ -37,7 +44,7 @@ export interface EncodedBatch {
 export function encodeBatch(docs: Doc[]): EncodedBatch {
   const text = docs.map((d) => `${docToJson(d)}\n`).join('');
   const raw = Buffer.from(text);
-  return { docs: docs.length, bytes: raw.length, gz: gzipSync(raw, { level: 6 }) };
+  return { docs: docs.length, bytes: raw.length, gz: gzipSync(raw, { level: GZIP_LEVEL }) };
 }
 
 export interface PartWriterOptions {
