@@ -1,5 +1,5 @@
 /**
- * Worker-thread side of `pool.ts`: runs its tasks one at a time, in the order given through the task module's
+ * Worker-thread side of `pool.ts`: runs its tasks one at a time, in the order sent, through the task module's
  * `runTask`, posting batches under credit-based flow control.
  */
 import { parentPort, workerData } from 'node:worker_threads';
