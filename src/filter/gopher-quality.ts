@@ -12,6 +12,7 @@
  * Words are counted per language (`text.ts`): characters in Chinese, Japanese and Thai.
  */
 import { z } from 'zod';
+import { hash32 } from '../text/hash.js';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
@@ -46,6 +47,15 @@ const params = z.strictObject({
   stopWords: z.array(z.string().min(1)).optional(),
 });
 
+/** True when text[from, to) has an ASCII capital or any non-ASCII code unit (lower-casing may change it). */
+function hasUpperOrNonAscii(text: string, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) {
+    const c = text.charCodeAt(j);
+    if (c > 127 || (c >= 65 && c <= 90)) return true;
+  }
+  return false;
+}
+
 export const gopherQuality: StepDefinition<typeof params> = {
   name: 'gopher-quality',
   kind: 'filter',
@@ -63,25 +73,33 @@ export const gopherQuality: StepDefinition<typeof params> = {
   create(p, ctx) {
     const list = p.stopWords ?? GOPHER_STOP_WORDS[ctx.language];
     const stop = list ? new Set(list) : undefined;
+    // a word can only be a stop word if its hash is one's; a word with capitals or non-ASCII
+    // letters is also checked lower-cased
+    const stopHashes = new Set((list ?? []).map((w) => hash32(w) | 0));
     const maxStopLength = list ? Math.max(...list.map((w) => w.length)) : 0;
     return {
       kind: 'filter',
       name: 'gopher-quality',
       keep(_doc, view, measure) {
-        const { count: tokens, alphaCount, words } = view.tokens;
-        const n = words.length;
+        const { count: tokens, alphaCount, n, starts, ends, hashes: wordHashes } = view.tokens;
+        const text = view.text;
         let letters = 0;
-        for (const w of words) letters += w.length;
+        for (let i = 0; i < n; i++) letters += ends[i]! - starts[i]!;
         const avg = ratio(letters, n);
-        const hashes = ratio(occurrences(view.text, '#'), tokens);
-        const ellipses = ratio(occurrences(view.text, '...') + occurrences(view.text, '…'), tokens);
+        const hashes = ratio(occurrences(text, '#'), tokens);
+        const ellipses = ratio(occurrences(text, '...') + occurrences(text, '…'), tokens);
         const lines = view.lines;
         const bullets = ratio(lines.filter((l) => l.startsWith('•') || l.startsWith('-') || l.startsWith('*')).length, lines.length);
         const endEllipsis = ratio(lines.filter((l) => l.endsWith('...') || l.endsWith('…')).length, lines.length);
         const alpha = ratio(alphaCount, tokens);
         let stopCount = 0;
-        // lower-case only what could be a capitalised stop word (stop words are short)
-        if (stop) for (const w of words) if (w.length <= maxStopLength && (stop.has(w) || stop.has(w.toLowerCase()))) stopCount += 1;
+        if (stop) {
+          for (let i = 0; i < n; i++) {
+            if (ends[i]! - starts[i]! > maxStopLength) continue;
+            if (stopHashes.has(wordHashes[i]!) && stop.has(text.slice(starts[i], ends[i]))) stopCount += 1;
+            else if (hasUpperOrNonAscii(text, starts[i]!, ends[i]!) && stop.has(text.slice(starts[i], ends[i]).toLowerCase())) stopCount += 1;
+          }
+        }
         return judge(
           [
             { metric: 'word_count', value: n, fails: n < p.minWords, reason: 'gopher_short_doc' },

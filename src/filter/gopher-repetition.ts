@@ -8,8 +8,7 @@
  * Character fractions are over the whole text's length.
  */
 import { z } from 'zod';
-import { hash32 } from '../text/hash.js';
-import { duplicates } from './text.js';
+import { duplicates, type Tokens } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
@@ -117,15 +116,13 @@ export interface WordIndex {
   m: number;
 }
 
-export function indexWords(words: string[]): WordIndex {
-  const W = words.length;
-  const hashes = new Int32Array(W);
+export function indexWords(tokens: Pick<Tokens, 'n' | 'starts' | 'ends' | 'hashes'>): WordIndex {
+  const W = tokens.n;
+  const hashes = tokens.hashes.subarray(0, W);
   const prefix = new Float64Array(W + 1);
   const cand = new Int32Array(W);
   for (let i = 0; i < W; i++) {
-    const w = words[i]!;
-    hashes[i] = hash32(w) | 0;
-    prefix[i + 1] = prefix[i]! + w.length;
+    prefix[i + 1] = prefix[i]! + tokens.ends[i]! - tokens.starts[i]!;
     cand[i] = i;
   }
   return { hashes, prefix, keys: hashes.slice(), n: 1, cand, m: W };
@@ -217,7 +214,7 @@ export const gopherRepetition: StepDefinition<typeof params> = {
         const paras = view.paragraphs;
         const dl = view.duplicateLines;
         const dp = duplicates(paras);
-        const idx = indexWords(view.tokens.words);
+        const idx = indexWords(view.tokens);
         const rules: Rule[] = [
           { metric: 'dup_para_frac', value: ratio(dp.count, paras.length), fails: ratio(dp.count, paras.length) > p.maxDupParaFrac, reason: 'dup_para_frac' },
           { metric: 'dup_para_char_frac', value: ratio(dp.chars, len), fails: ratio(dp.chars, len) > p.maxDupParaCharFrac, reason: 'dup_para_char_frac' },

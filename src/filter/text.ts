@@ -20,8 +20,15 @@ export interface Tokens {
   count: number;
   /** Tokens with at least one letter. */
   alphaCount: number;
-  /** Tokens with a letter or digit, edge punctuation stripped (space-less scripts: one per character). */
-  words: string[];
+  /** Words: tokens with a letter or digit, edge punctuation stripped (space-less scripts: one per character). */
+  n: number;
+  /** Word i is `text.slice(starts[i], ends[i])`; no string is made until `words` is read. */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** `hash32` of each word (FNV-1a of its UTF-16 code units). */
+  hashes: Int32Array;
+  /** The words as strings (built on first use). */
+  readonly words: string[];
 }
 
 // character classes, computed once per UTF-16 code unit: 1 letter, 2 number, 3 other, 4 letter of a space-less script
@@ -71,15 +78,50 @@ function isSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** FNV-1a of text[from, to): `hash32` of that slice, without making it. */
+function hashRange(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
+  return h | 0;
+}
+
+class TokenList implements Tokens {
+  count = 0;
+  alphaCount = 0;
+  n = 0;
+  starts: Int32Array;
+  ends: Int32Array;
+  hashes: Int32Array;
+  private _words?: string[];
+
+  constructor(
+    private readonly text: string,
+    capacity: number,
+  ) {
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.hashes = new Int32Array(capacity);
+  }
+
+  push(from: number, to: number): void {
+    this.starts[this.n] = from;
+    this.ends[this.n] = to;
+    this.hashes[this.n++] = hashRange(this.text, from, to);
+  }
+
+  get words(): string[] {
+    return (this._words ??= Array.from({ length: this.n }, (_, i) => this.text.slice(this.starts[i], this.ends[i])));
+  }
+}
+
 /**
  * Splits text into tokens in one pass over its code units; `unspaced` splits letters of
  * space-less scripts into one word each.
  */
 export function tokenize(text: string, unspaced: boolean): Tokens {
-  const words: string[] = [];
-  let count = 0;
-  let alphaCount = 0;
   const n = text.length;
+  // a word takes at least one code unit and a separator or a split after it (or ends the text)
+  const out = new TokenList(text, (n >> 1) + 1 + (unspaced ? n >> 1 : 0));
   let i = 0;
   while (i < n) {
     for (; i < n; i++) {
@@ -108,11 +150,11 @@ export function tokenize(text: string, unspaced: boolean): Tokens {
       if (k !== NUMBER) letter = true;
       if (k === UNSPACED && unspaced) split = true;
     }
-    count += 1;
-    if (letter) alphaCount += 1;
+    out.count += 1;
+    if (letter) out.alphaCount += 1;
     if (first < 0) continue;
     if (!split) {
-      words.push(text.slice(first, last + 1));
+      out.push(first, last + 1);
       continue;
     }
     // each letter of a space-less script is a word; runs of other letters and digits stay whole
@@ -120,22 +162,22 @@ export function tokenize(text: string, unspaced: boolean): Tokens {
     for (let j = start; j < i; j++) {
       const k = classAt(text, j);
       if (k === UNSPACED) {
-        if (run >= 0) words.push(text.slice(run, j));
+        if (run >= 0) out.push(run, j);
         run = -1;
-        words.push(text[j]!);
+        out.push(j, j + 1);
       } else if (k === OTHER) {
-        if (run >= 0) words.push(text.slice(run, j));
+        if (run >= 0) out.push(run, j);
         run = -1;
       } else if (run < 0) run = j;
     }
-    if (run >= 0) words.push(text.slice(run, i));
+    if (run >= 0) out.push(run, i);
   }
-  return { count, alphaCount, words };
+  return out;
 }
 
 /** The number of words `tokenize` would find (counting stops at `limit`), without allocating them. */
 export function countWords(text: string, unspaced: boolean, limit = Number.POSITIVE_INFINITY): number {
-  if (unspaced) return Math.min(limit, tokenize(text, true).words.length);
+  if (unspaced) return Math.min(limit, tokenize(text, true).n);
   let words = 0;
   let inWord = false;
   let hasAlnum = false;
@@ -187,7 +229,7 @@ export class TextView {
 
   /** The number of words, without building the word list when no one needs it. */
   get wordCount(): number {
-    return this._tokens ? this._tokens.words.length : countWords(this.text, this.unspaced);
+    return this._tokens ? this._tokens.n : countWords(this.text, this.unspaced);
   }
 
   /** Non-empty lines, trimmed. */
