@@ -161,6 +161,7 @@ benches.filter_web = () => {
   const input = textCorpus();
   for (const workers of [1, 2]) {
     const out = join(work, `filter-${workers}`);
+    rmSync(out, { recursive: true, force: true });
     const r = moe(['filter', '--in', input, '--out', out, '--workers', String(workers)]);
     const mb = r.bytes_in / 1e6;
     emit({ bench: 'filter_web', chain: 'default web chain (language, gopher-repetition, gopher-quality, c4-lines, c4, fineweb)', workers, input_mb: +mb.toFixed(1), docs: r.docs_in, kept: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), mb_per_s_per_worker: +(mb / r.seconds / workers).toFixed(1), target_mb_per_s_per_worker: 25 });
@@ -172,6 +173,7 @@ benches.dedup_text = () => {
   const input = textCorpus();
   for (const workers of [1, 2]) {
     const out = join(work, `dedup-${workers}`);
+    for (const stale of [out, join(work, `dedup-${workers}.sqlite`)]) rmSync(stale, { recursive: true, force: true }); // MOE_BENCH_WORK keeps them
     const r = moe(['dedup', '--in', input, '--out', out, '--db', join(work, `dedup-${workers}.sqlite`), '--workers', String(workers)]);
     const mb = bytesOfStage(input) / 1e6;
     emit({
@@ -320,6 +322,7 @@ benches.train_moe = async () => {
   const share = await matmulShare(model, join(dir, 'shards', 'train_text_document'));
   const runs = {};
   for (const workers of [1, 2]) {
+    rmSync(join(dir, `run-${workers}`), { recursive: true, force: true });
     const r = moe(['train', '--config', join(dir, 'c.yaml'), '--data', join(dir, 'shards'), '--out', join(dir, `run-${workers}`), '--backend', 'wasm', '--workers', String(workers)]);
     const warm = r.history.slice(3); // after warm-up: steps 4–20
     const seconds = warm.reduce((s, m) => s + (2 * 4 * 256) / m.tokens_per_s, 0);
