@@ -122,6 +122,7 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
   const size = run.params.bands * run.params.rows;
   let seq = firstSeq;
   const store = db.transaction((c: SignedChunk) => {
+    const rows: Array<[number, number, number]> = [];
     for (let i = 0; i < c.ids.length; i++, seq++) {
       const exact = c.exact[i]!;
       const earlier = (findExact.get(exact) as { seq: number | null }).seq;
@@ -130,8 +131,11 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
         exactPairs.push([seq, earlier]);
         continue; // exact duplicates never reach MinHash
       }
-      for (let b = 0; b < run.params.bands; b++) insLsh.run(b, c.bands[i * run.params.bands + b]!, seq);
+      for (let b = 0; b < run.params.bands; b++) rows.push([b, c.bands[i * run.params.bands + b]!, seq]);
     }
+    // in key order, the B-tree inserts walk its pages in order instead of at random
+    rows.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+    for (const [b, bucket, s] of rows) insLsh.run(b, bucket, s);
   });
   for await (const c of source) store(c);
   const count = seq - firstSeq;
