@@ -217,6 +217,7 @@ benches.dedup_1m = () => {
   }
   writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(`${chunks.join('\n')}\n`, { level: 1 }));
   const out = join(work, 'dedup-1m-out');
+  for (const stale of [out, join(work, 'dedup-1m.sqlite')]) rmSync(stale, { recursive: true, force: true }); // MOE_BENCH_WORK keeps them
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   const args = [join(root, 'bin/moe'), 'dedup', '--in', dir, '--out', out, '--db', join(work, 'dedup-1m.sqlite'), '--workers', '2', '--json', '--quiet'];
   const r = timeBin ? spawnSync(timeBin, ['-f', 'MAXRSS_KB %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }) : spawnSync(process.execPath, args, { encoding: 'utf8' });

@@ -16,7 +16,7 @@ import type { TrainConfig } from './config.js';
 import { checkVocab } from './data.js';
 import type { ModelConfig } from './model/config.js';
 import { lrAt } from './optim.js';
-import { accumulate, applyAll, type Replicas, startReplicas, stopReplicas } from './replicas.js';
+import { accumulate, applyAll, evaluateAll, type Replicas, startReplicas, stopReplicas } from './replicas.js';
 
 export interface TrainRun {
   model: ModelConfig;
@@ -119,7 +119,7 @@ async function loop(run: TrainRun, replicas: Replicas, state: TrainerState, opts
     trainMs += Date.now() - stepStart;
     const m: StepMetrics = { step: step + 1, ...sums, lr, grad_norm: gradNorm, tokens_per_s: 0, expert_load: load.map((l) => l.map((x) => Math.round(x * 1e4) / 1e4)), tensors: main.tensors() };
     if (opts.hasVal && (state.step % t.evalEvery === 0 || state.step === t.steps)) {
-      m.val_loss = main.evaluate(t.evalTokens).loss;
+      m.val_loss = (await evaluateAll(replicas, t.evalTokens)).loss;
       if (state.best_val_loss === null || m.val_loss < state.best_val_loss) state.best_val_loss = m.val_loss;
     }
     if (state.step % t.logEvery === 0 || state.step === last || m.val_loss !== undefined) {

@@ -11,7 +11,7 @@ import { Replica, type ReplicaInit } from './replica.js';
 const { init, backend } = workerData as { init: ReplicaInit; backend: BackendName };
 const port = parentPort!;
 
-type Request = { id: number; op: 'grads'; step: number; micro: number } | { id: number; op: 'apply'; sum: SharedArrayBuffer; present: Uint8Array; lr: number; biasDelta?: number[][] } | { id: number; op: 'close' };
+type Request = { id: number; op: 'grads'; step: number; micro: number } | { id: number; op: 'apply'; sum: SharedArrayBuffer; present: Uint8Array; lr: number; biasDelta?: number[][] } | { id: number; op: 'eval'; maxTokens: number; part: number; of: number } | { id: number; op: 'close' };
 
 let replica: Replica;
 const ready = selectBackend(backend).then(async () => {
@@ -26,6 +26,8 @@ port.on('message', (msg: Request) => {
         port.postMessage({ id: msg.id, result: r }, [r.flat.buffer as ArrayBuffer]);
       } else if (msg.op === 'apply') {
         port.postMessage({ id: msg.id, result: replica.apply(new Float32Array(msg.sum), msg.present, msg.lr, msg.biasDelta) });
+      } else if (msg.op === 'eval') {
+        port.postMessage({ id: msg.id, result: replica.evalBatches(msg.maxTokens, msg.part, msg.of) });
       } else {
         replica.close();
         port.postMessage({ id: msg.id, result: null });

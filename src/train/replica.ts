@@ -37,34 +37,56 @@ export interface MicroResult {
   loads: number[][];
 }
 
+/** Windows per validation forward pass (one window at a time leaves the matmuls too small to be fast). */
+export const EVAL_BATCH = 8;
+
 /**
- * Mean cross-entropy over consecutive validation windows (DESIGN §5 `moe eval`), `batch`
- * windows per forward pass (one window at a time leaves the matmuls too small to be fast).
+ * Loss sums of validation batches: batch j is windows [8j, 8j + 8) of the consecutive windows
+ * of DESIGN §5 `moe eval`; only the batches `mine(j)` accepts are computed. Returns, per
+ * computed batch in order, [j, Σ token losses, tokens].
  */
-export function evaluate(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number, batch = 8): { loss: number; tokens: number } {
-  let sum = 0;
-  let n = 0;
+export function evalBatches(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number, mine: (j: number) => boolean = () => true): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
   const T = c.max_seq_len;
   let xs: Int32Array[] = [];
   let ys: Int32Array[] = [];
+  let j = 0;
   const flush = (): void => {
-    const B = xs.length;
-    const x = new Int32Array(B * T);
-    const y = new Int32Array(B * T);
-    xs.forEach((w, i) => x.set(w, i * T));
-    ys.forEach((w, i) => y.set(w, i * T));
-    sum += tf.tidy(() => crossEntropy(forward(params, x, B, T, c).logits, y).dataSync()[0]!) * y.length;
-    n += y.length;
+    if (mine(j)) {
+      const B = xs.length;
+      const x = new Int32Array(B * T);
+      const y = new Int32Array(B * T);
+      xs.forEach((w, i) => x.set(w, i * T));
+      ys.forEach((w, i) => y.set(w, i * T));
+      out.push([j, tf.tidy(() => crossEntropy(forward(params, x, B, T, c).logits, y).dataSync()[0]!) * y.length, y.length]);
+    }
+    j += 1;
     xs = [];
     ys = [];
   };
   for (const w of loader.evalWindows(T, maxTokens)) {
     xs.push(w.x);
     ys.push(w.y);
-    if (xs.length === batch) flush();
+    if (xs.length === EVAL_BATCH) flush();
   }
   if (xs.length) flush();
+  return out;
+}
+
+/** The mean of per-batch loss sums, added in batch order (so any split of the batches gives the same number). */
+export function meanLoss(batches: Array<[number, number, number]>): { loss: number; tokens: number } {
+  let sum = 0;
+  let n = 0;
+  for (const [, s, k] of [...batches].sort((a, b) => a[0] - b[0])) {
+    sum += s;
+    n += k;
+  }
   return { loss: n ? sum / n : Number.NaN, tokens: n };
+}
+
+/** Mean cross-entropy over consecutive validation windows (DESIGN §5 `moe eval`). */
+export function evaluate(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number): { loss: number; tokens: number } {
+  return meanLoss(evalBatches(params, c, loader, maxTokens));
 }
 
 export class Replica {
@@ -146,8 +168,9 @@ export class Replica {
     return norm;
   }
 
-  evaluate(maxTokens: number): { loss: number; tokens: number } {
-    return this.valData ? evaluate(this.params, this.init.model, this.valData, maxTokens) : { loss: Number.NaN, tokens: 0 };
+  /** Validation batches j with j mod `of` = `part` (this replica's share). */
+  evalBatches(maxTokens: number, part: number, of: number): Array<[number, number, number]> {
+    return this.valData ? evalBatches(this.params, this.init.model, this.valData, maxTokens, (j) => j % of === part) : [];
   }
 
   save(out: string, state: TrainerState): Promise<string> {

@@ -8,11 +8,12 @@
 import { Worker } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
 import type { BackendName } from './backend.js';
-import { type MicroResult, Replica, type ReplicaInit } from './replica.js';
+import { meanLoss, type MicroResult, Replica, type ReplicaInit } from './replica.js';
 
 export interface ReplicaClient {
   grads(step: number, micro: number): Promise<MicroResult>;
   apply(sum: Float32Array, present: Uint8Array, lr: number, biasDelta: number[][] | undefined): Promise<number>;
+  evalBatches(maxTokens: number, part: number, of: number): Promise<Array<[number, number, number]>>;
   close(): Promise<void>;
 }
 
@@ -28,6 +29,10 @@ function local(replica: Replica): ReplicaClient {
     apply: async (sum, present, lr, biasDelta) => {
       await yieldToLoop();
       return replica.apply(sum, present, lr, biasDelta);
+    },
+    evalBatches: async (maxTokens, part, of) => {
+      await yieldToLoop();
+      return replica.evalBatches(maxTokens, part, of);
     },
     close: async () => replica.close(),
   };
@@ -60,6 +65,7 @@ function remote(init: ReplicaInit, backend: BackendName): ReplicaClient {
   return {
     grads: (step, micro) => call<MicroResult>({ op: 'grads', step, micro }),
     apply: (sum, present, lr, biasDelta) => call<number>({ op: 'apply', sum: sum.buffer, present, lr, biasDelta }),
+    evalBatches: (maxTokens, part, of) => call<Array<[number, number, number]>>({ op: 'eval', maxTokens, part, of }),
     close: async () => {
       if (!failure) await call({ op: 'close' }).catch(() => undefined);
       await worker.terminate();
@@ -122,6 +128,13 @@ export async function accumulate(r: Replicas, step: number, gradAccum: number): 
 export async function applyAll(r: Replicas, present: Uint8Array, lr: number, biasDelta: number[][] | undefined): Promise<number> {
   const norms = await Promise.all(r.clients.map((c) => c.apply(r.sum, present, lr, biasDelta)));
   return norms[0]!;
+}
+
+/** Validation loss with the batches shared out over the replicas, summed in batch order. */
+export async function evaluateAll(r: Replicas, maxTokens: number): Promise<{ loss: number; tokens: number }> {
+  const P = r.clients.length;
+  const parts = await Promise.all(r.clients.map((c, w) => c.evalBatches(maxTokens, w, P)));
+  return meanLoss(parts.flat());
 }
 
 export async function stopReplicas(r: Replicas): Promise<void> {
