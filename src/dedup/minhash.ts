@@ -11,6 +11,7 @@
  */
 import { mulberry32 } from '../text/hash.js';
 import { type SimdMinHash, simdMinHash } from './simd.js';
+import { SEPARATOR, UNKNOWN, unitScanner } from './units.js';
 
 const PUNCT = /[\p{P}\p{S}]+/gu;
 
@@ -24,8 +25,6 @@ const HAS_UNSPACED = new RegExp(UNSPACED.source);
 const NON_ASCII = /[^\x00-\x7f]/;
 const IS_SEPARATOR = /[\s\p{P}\p{S}]/u;
 const IS_NUMBER = /\p{N}/u;
-const SEPARATOR = -1;
-const UNKNOWN = -2;
 
 /**
  * Per UTF-16 code unit, what normalisation makes of it: SEPARATOR (white space, punctuation,
@@ -42,15 +41,19 @@ function classify(c: number): number {
 }
 
 let scratch = new Uint32Array(1 << 16);
+const scanner = unitScanner(classify);
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * The units of normalised text, hashed: words (or, for text mostly in scripts without spaces,
  * characters), exactly as `normalizeForDedup` then splitting and `hash32` would give, in one
  * pass over the text without building the normalised string.
  */
-export function unitHashes(text: string): Uint32Array {
-  const t = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+export function unitHashes(text: string, options: { wasm?: boolean } = {}): Uint32Array {
+  const nonAscii = NON_ASCII.test(text);
+  const t = nonAscii ? text.normalize('NFKC') : text;
   const cjk = HAS_UNSPACED.test(t) && (t.match(UNSPACED)?.length ?? 0) > t.length / 3;
+  if (scanner && options.wasm !== false && (!nonAscii || isWellFormed(t))) return scanner.scan(t, cjk);
   if (scratch.length < t.length + 1) scratch = new Uint32Array(2 * t.length + 1);
   const out = scratch;
   let n = 0;

@@ -4,46 +4,15 @@
  * the shingles (13 live v128 values: they stay in registers). Same results as the scalar loop in
  * minhash.ts, 5–10× faster (JS has no SIMD; V8 compiles this to SSE4.1 `pmulld`/`pminud`).
  *
- * The module is assembled here from its instructions rather than shipped as an opaque .wasm
- * file; the listing below is its whole source (WebAssembly text format in the comments).
+ * Assembled at load time by wasm.ts from the instruction list below.
  */
+import { BLOCK, br, brIf, END as END_OP, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, name, OP, section, set, simd, uleb, V128, type WasmMemory } from './wasm.js';
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+const END = END_OP[0]!;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Buffer.from(s, 'latin1')];
-}
-
-// instructions
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32c = (v: number) => [0x41, ...uleb(v)]; // non-negative constants below 64 only
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
-const memarg = (align: number, offset: number) => [align, ...uleb(offset)];
-const ADD = 0x6a;
-const SHL = 0x74;
-const GE_U = 0x4f;
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = 0x0b;
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
+const ADD = OP.add;
+const SHL = OP.shl;
+const GE_U = OP.geU;
 
 // minhash(sh, n, a, b, out, groups): params 0..5; locals g=6 p=7 end=8 base=9, v128 10..22
 const [SH, N, A, B, OUT, GROUPS, G, P, END_, BASE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -97,18 +66,6 @@ function assemble(): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-// @types/node 20 does not declare the WebAssembly global (lib.dom does); the part used here:
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 /** Permutations per group: the kernel works on 16 at a time (callers pad a and b). */
 export const GROUP = 16;
 
@@ -119,11 +76,10 @@ export interface SimdMinHash {
 
 /** The SIMD kernel for these permutations, or undefined where WebAssembly SIMD is unavailable. */
 export function simdMinHash(a: Uint32Array, b: Uint32Array): SimdMinHash | undefined {
-  const bytes = assemble();
-  if (!wasm.validate(bytes)) return undefined;
-  const instance = new wasm.Instance(new wasm.Module(bytes), {});
-  const memory = instance.exports.mem as WasmMemory;
-  const run = instance.exports.minhash as (sh: number, n: number, a: number, b: number, out: number, groups: number) => void;
+  const exports = instantiate(assemble());
+  if (!exports) return undefined;
+  const memory = exports.mem as WasmMemory;
+  const run = exports.minhash as (sh: number, n: number, a: number, b: number, out: number, groups: number) => void;
   const groups = Math.ceil(a.length / GROUP);
   const padded = groups * GROUP;
   // layout: a | b | out | shingles (grows)
@@ -134,11 +90,7 @@ export function simdMinHash(a: Uint32Array, b: Uint32Array): SimdMinHash | undef
   u32.set(b, offB / 4);
   return {
     signature(shingles, out) {
-      const need = offSh + shingles.length * 4;
-      if (need > memory.buffer.byteLength) {
-        memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-        u32 = new Uint32Array(memory.buffer);
-      }
+      if (ensureMemory(memory, offSh + shingles.length * 4)) u32 = new Uint32Array(memory.buffer);
       u32.set(shingles, offSh / 4);
       run(offSh, shingles.length, offA, offB, offOut, groups);
       out.set(u32.subarray(offOut / 4, offOut / 4 + a.length));

@@ -17,6 +17,14 @@ describe('normalisation and shingles', () => {
     expect(Array.from(unitHashes(zh))).toEqual(Array.from(normalizeForDedup(zh).replace(/ /g, '')).map(hash32));
   });
 
+  it('the WebAssembly scan gives exactly the JavaScript unit hashes, beyond the BMP and for space-less scripts too', () => {
+    const rand = mulberry32(9);
+    const alphabet = ['a', 'Z', ' ', '\n', '.', '—', 'é', 'İ', 'ß', '混', '合', '😀', '𝐀', '\u00a0', '7', '٣', 'ǅ', '\u0e01', "'", '\t'];
+    const samples = ['', '!!!', 'emoji 😀 test 𝐀𝐁 ok', 'ΣΊΣΥΦΟΣ İstanbul ǅ', '混合专家模型，把前馈网络2个', 'lone \ud800 surrogate', 'x'.repeat(100000)];
+    for (let k = 0; k < 200; k++) samples.push(Array.from({ length: Math.floor(rand() * 60) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
+    for (const t of samples) expect(Array.from(unitHashes(t)), JSON.stringify(t.slice(0, 40))).toEqual(Array.from(unitHashes(t, { wasm: false })));
+  });
+
   it('makes word 5-grams, and character 5-grams for Chinese', () => {
     expect(shingles('a b c d e f', 5)).toHaveLength(2);
     expect(shingles('a b c', 5)).toHaveLength(1);

@@ -1,0 +1,110 @@
+/**
+ * A small WebAssembly assembler: the dedup kernels (simd.ts, units.ts) are written here as
+ * instruction lists and assembled at load time, so the repository holds their source, not an
+ * opaque binary. Encodings from the WebAssembly core specification §5 (binary format).
+ */
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer (i32.const immediates). */
+export function sleb(v: number): number[] {
+  let n = v | 0;
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+export function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+export function name(s: string): number[] {
+  return [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+}
+
+// instructions
+export const get = (i: number): number[] => [0x20, ...uleb(i)];
+export const set = (i: number): number[] => [0x21, ...uleb(i)];
+export const i32c = (v: number): number[] => [0x41, ...sleb(v)];
+export const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+export const memarg = (align: number, offset: number): number[] => [align, ...uleb(offset)];
+export const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
+export const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
+export const call = (f: number): number[] => [0x10, ...uleb(f)];
+export const BLOCK = [0x02, 0x40];
+export const LOOP = [0x03, 0x40];
+export const IF = [0x04, 0x40];
+export const ELSE = [0x05];
+export const END = [0x0b];
+export const OP = {
+  load: 0x28,
+  load8u: 0x2d,
+  store: 0x36,
+  eqz: 0x45,
+  eq: 0x46,
+  ne: 0x47,
+  ltU: 0x49,
+  geU: 0x4f,
+  add: 0x6a,
+  sub: 0x6b,
+  mul: 0x6c,
+  and: 0x71,
+  or: 0x72,
+  xor: 0x73,
+  shl: 0x74,
+  shrU: 0x76,
+} as const;
+
+/** Joins instruction fragments. */
+export function code(...parts: Array<number[] | number>): number[] {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (typeof p === 'number') out.push(p);
+    else for (const b of p) out.push(b);
+  }
+  return out;
+}
+
+// @types/node 20 does not declare the WebAssembly global (lib.dom does); the part used here:
+export interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Instantiates a module, or returns undefined where this WebAssembly cannot run it. */
+export function instantiate(bytes: Uint8Array, imports: object = {}): Record<string, unknown> | undefined {
+  if (!wasm?.validate(bytes)) return undefined;
+  return new wasm.Instance(new wasm.Module(bytes), imports).exports;
+}
+
+/** Grows `memory` to at least `bytes`; true if it grew (typed-array views must be re-made). */
+export function ensureMemory(memory: WasmMemory, bytes: number): boolean {
+  if (bytes <= memory.buffer.byteLength) return false;
+  memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  return true;
+}
