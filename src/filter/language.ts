@@ -17,8 +17,21 @@ const MAX_DIFFERENCE = 300;
 
 interface ScriptModel {
   languages: string[];
-  /** trigram key → [language index, rank, language index, rank, …] */
-  index: Map<number, Int32Array>;
+  /** trigram key → [language index, rank, language index, rank, …]: an open-addressing table (key + 1, 0 = empty) into `pairs` */
+  keys: Int32Array;
+  from: Int32Array;
+  to: Int32Array;
+  pairs: Int32Array;
+  mask: number;
+}
+
+/** Where a key's (language, rank) pairs are in `m.pairs`, or -1. */
+function lookup(m: ScriptModel, key: number): number {
+  for (let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & m.mask; ; slot = (slot + 1) & m.mask) {
+    const k = m.keys[slot]!;
+    if (k === key + 1) return slot;
+    if (k === 0) return -1;
+  }
 }
 
 /**
@@ -45,9 +58,20 @@ function buildModels(): Map<string, ScriptModel> {
         list.push(li, rank);
       });
     });
-    const index = new Map<number, Int32Array>();
-    for (const [k, v] of lists) index.set(k, Int32Array.from(v));
-    out.set(script, { languages, index });
+    let cap = 16;
+    while (cap < lists.size * 2) cap *= 2;
+    const model: ScriptModel = { languages, keys: new Int32Array(cap), from: new Int32Array(cap), to: new Int32Array(cap), pairs: new Int32Array([...lists.values()].reduce((a, v) => a + v.length, 0)), mask: cap - 1 };
+    let at = 0;
+    for (const [k, v] of lists) {
+      let slot = (Math.imul(k, 0x9e3779b1) >>> 0) & model.mask;
+      while (model.keys[slot] !== 0) slot = (slot + 1) & model.mask;
+      model.keys[slot] = k + 1;
+      model.from[slot] = at;
+      model.pairs.set(v, at);
+      at += v.length;
+      model.to[slot] = at;
+    }
+    out.set(script, model);
   }
   return out;
 }
@@ -69,15 +93,36 @@ export interface Identified {
   confidence: number;
 }
 
-/** Trigram counts (by key) of the text, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
-export function trigramCounts(text: string): Map<number, number> {
+/** Trigram counts of a text: distinct keys (in first-seen order) and their counts, reused per call. */
+const tri = { keys: new Int32Array(8192), counts: new Int32Array(8192), order: new Int32Array(4096), size: 0, mask: 8191 };
+
+/** Counts the trigrams of the text into `tri`, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
+function countTrigrams(text: string): void {
   const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
-  const counts = new Map<number, number>();
+  const positions = Math.max(0, clean.length - 2);
+  let cap = tri.keys.length;
+  while (cap < positions * 2) cap *= 2;
+  if (cap > tri.keys.length) Object.assign(tri, { keys: new Int32Array(cap), counts: new Int32Array(cap), order: new Int32Array(cap), mask: cap - 1 });
+  else for (let j = 0; j < tri.size; j++) tri.keys[tri.order[j]!] = 0;
+  tri.size = 0;
   for (let i = 0; i + 3 <= clean.length; i++) {
-    const key = triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2));
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const key = triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2)) + 1;
+    let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & tri.mask;
+    for (;;) {
+      const k = tri.keys[slot]!;
+      if (k === key) {
+        tri.counts[slot]! += 1;
+        break;
+      }
+      if (k === 0) {
+        tri.keys[slot] = key;
+        tri.counts[slot] = 1;
+        tri.order[tri.size++] = slot;
+        break;
+      }
+      slot = (slot + 1) & tri.mask;
+    }
   }
-  return counts;
 }
 
 function topScript(text: string): [string | undefined, number] {
@@ -110,15 +155,18 @@ export function identify(text: string, opts: { minLength: number; sampleChars: n
   const model = models.get(script);
   // a script with one language (Thai, Greek, Korean…): the script decides; confidence is its share of letters
   if (!model) return { language: script, confidence: Math.min(1, count / Math.max(1, sample.replace(/[\s\p{P}\p{N}]/gu, '').length)) };
-  const counts = trigramCounts(sample);
-  const n = counts.size;
+  countTrigrams(sample);
+  const n = tri.size;
   if (n === 0) return { language: 'und', confidence: 0 };
   // distance = 300·n − Σ over shared trigrams of (300 − |count − rank − 1|), franc's measure
   const credit = new Float64Array(model.languages.length);
-  for (const [trigram, c] of counts) {
-    const list = model.index.get(trigram);
-    if (!list) continue;
-    for (let k = 0; k < list.length; k += 2) credit[list[k]!]! += MAX_DIFFERENCE - Math.abs(c - list[k + 1]! - 1);
+  const pairs = model.pairs;
+  for (let j = 0; j < n; j++) {
+    const slot = tri.order[j]!;
+    const at = lookup(model, tri.keys[slot]! - 1);
+    if (at < 0) continue;
+    const c = tri.counts[slot]!;
+    for (let k = model.from[at]!; k < model.to[at]!; k += 2) credit[pairs[k]!]! += MAX_DIFFERENCE - Math.abs(c - pairs[k + 1]! - 1);
   }
   let best = 0;
   for (let i = 1; i < credit.length; i++) if (credit[i]! > credit[best]!) best = i;
