@@ -12,7 +12,7 @@
  * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
  */
 import { z } from 'zod';
-import { endsWithTerminalPunct, hasWords, UNSPACED_LANGUAGES } from './text.js';
+import { countWords, endsWithTerminalPunct, hasWords, UNSPACED_LANGUAGES } from './text.js';
 import { judge } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
@@ -40,36 +40,59 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
     return {
       kind: 'transform',
       name: 'c4-lines',
-      apply(text, count) {
+      apply(text, count, view) {
         // whole-text checks first: most documents mention neither, and then no line needs the regex
         const javascript = p.dropJavascript && JAVASCRIPT.test(text);
         const policy = p.dropPolicy && POLICY.test(text);
         const citations = p.removeCitations && text.includes('[');
-        const lines = text.split('\n');
+        // words per line from the view's tokens (no token spans a line break), when they were
+        // counted the way this step counts (a known language decides space-less splitting)
+        const tokens = view && view.language !== 'und' && view.unspaced === unspaced ? view.tokensIfComputed : undefined;
+        let k = 0;
+        let lineStart = 0;
+        const wordsIn = (line: string, raw: string): number => {
+          if (!tokens || line !== raw) return countWords(line, unspaced);
+          const end = lineStart + raw.length;
+          while (k < tokens.n && tokens.starts[k]! < lineStart) k++;
+          let n = 0;
+          for (; k < tokens.n && tokens.starts[k]! < end; k++) n++;
+          return n;
+        };
         const kept: string[] = [];
+        const keptLines: string[] = [];
+        let keptWords = 0;
         let changed = false;
-        for (const raw of lines) {
+        for (const raw of text.split('\n')) {
           const line = citations && raw.includes('[') ? raw.replace(CITATION, '') : raw;
           if (line !== raw) changed = true;
-          if (!line.trim()) {
+          const trimmed = line.trim();
+          if (!trimmed) {
             kept.push(line);
+            lineStart += raw.length + 1;
             continue;
           }
+          const words = tokens ? wordsIn(line, raw) : -1;
           let reason: string | undefined;
           if (line.length > p.maxWordLength && line.split(/\s+/).some((w) => w.length > p.maxWordLength)) reason = 'line_long_word';
-          else if (!hasWords(line, p.minWordsPerLine, unspaced)) reason = 'line_too_few_words';
+          else if (words >= 0 ? words < p.minWordsPerLine : !hasWords(line, p.minWordsPerLine, unspaced)) reason = 'line_too_few_words';
           else if (javascript && JAVASCRIPT.test(line)) reason = 'line_javascript';
           else if (policy && POLICY.test(line)) reason = 'line_policy';
           else if (p.dropNoTerminalPunct && !endsWithTerminalPunct(line)) reason = 'line_no_terminal_punct';
+          lineStart += raw.length + 1;
           if (reason) {
             count(reason);
             changed = true;
-          } else kept.push(line);
+            continue;
+          }
+          kept.push(line);
+          keptLines.push(trimmed);
+          keptWords += words;
         }
         // nothing removed: the text itself (then the chain keeps its analysis of it)
         const joined = changed ? kept.join('\n') : text;
-        const out = joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined;
-        return out.trim();
+        const out = (joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined).trim();
+        // the rewritten text's lines are the kept ones, and its words theirs
+        return tokens ? { text: out, lines: keptLines, wordCount: keptWords } : out;
       },
     };
   },

@@ -14,7 +14,7 @@ import type { StageStats } from '../core/stats.js';
 import { identify, type LanguageParams } from './language.js';
 import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
 import { TextView } from './text.js';
-import type { Drop, Step, StepContext } from './types.js';
+import { type Drop, type Step, type StepContext, textOf } from './types.js';
 
 export interface Verdict {
   /** The document as kept (transformed text, language in metadata) or as rejected (original text). */
@@ -84,8 +84,9 @@ export class Chains {
     const fired: Array<{ name: string } & Drop> = [];
     for (const step of this.steps(doc.source, lang)) {
       if (step.kind === 'transform') {
-        const next = step.apply(text, (k) => stats.count(`transform.${step.name}.${k}`));
-        if (next !== text) view = new TextView((text = next), lang);
+        const r = step.apply(text, (k) => stats.count(`transform.${step.name}.${k}`), view);
+        const next = textOf(r);
+        if (next !== text) view = new TextView((text = next), lang, typeof r === 'string' ? {} : r);
         continue;
       }
       const metrics = STEPS[step.name]!.metrics;

@@ -19,7 +19,7 @@ import { STEPS } from './registry.js';
 import type { DocChunk } from '../io/jsonl.js';
 import { type FilterInit, type FilterOutput, loadModels } from './task.js';
 import { TextView } from './text.js';
-import type { Transform } from './types.js';
+import { textOf, type Transform } from './types.js';
 
 export interface FilterRun {
   input: string;
@@ -89,7 +89,7 @@ export async function learnThresholds(run: FilterRun, models: Record<string, unk
         const key = `${doc.source}\u0000${lang}\u0000${name}`;
         let t = transforms.get(key);
         if (!t) transforms.set(key, (t = STEPS[name]!.create(stepParams(run.config, doc.source, lang, name), { ...ctx, language: lang }) as Transform));
-        text = t.apply(text, () => {});
+        text = textOf(t.apply(text, () => {}));
       }
       const l = learners.find((x) => x.name === name && x.source === doc.source);
       if (l && seen <= l.sampleSize) {

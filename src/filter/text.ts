@@ -201,23 +201,45 @@ export function hasWords(text: string, k: number, unspaced: boolean): boolean {
   return countWords(text, unspaced, k) >= k;
 }
 
+/**
+ * What a transform already knows about the text it wrote (c4-lines: its kept lines and their
+ * words), so the steps after it need not measure the text again. Values must equal what the
+ * view would compute.
+ */
+export interface Rewritten {
+  text: string;
+  /** Non-empty lines, trimmed (`TextView.lines`). */
+  lines?: string[];
+  /** `TextView.wordCount`. */
+  wordCount?: number;
+}
+
 /** Lazily computed views of one document's text, shared by every filter in a chain. */
 export class TextView {
   private _tokens?: Tokens;
   private _lines?: string[];
   private _paragraphs?: string[];
+  private _wordCount?: number;
   readonly unspaced: boolean;
 
   constructor(
     readonly text: string,
     /** ISO 639-3 code, or `und`. */
     readonly language: string,
+    known: Omit<Rewritten, 'text'> = {},
   ) {
     this.unspaced = UNSPACED_LANGUAGES.has(language) || (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
+    this._lines = known.lines;
+    this._wordCount = known.wordCount;
   }
 
   get tokens(): Tokens {
     return (this._tokens ??= tokenize(this.text, this.unspaced));
+  }
+
+  /** The tokens if a step has asked for them already (nothing is computed). */
+  get tokensIfComputed(): Tokens | undefined {
+    return this._tokens;
   }
 
   /** Number of `\n` in the text. */
@@ -229,7 +251,7 @@ export class TextView {
 
   /** The number of words, without building the word list when no one needs it. */
   get wordCount(): number {
-    return this._tokens ? this._tokens.n : countWords(this.text, this.unspaced);
+    return (this._wordCount ??= this._tokens ? this._tokens.n : countWords(this.text, this.unspaced));
   }
 
   /** Non-empty lines, trimmed. */

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Doc } from '../core/doc.js';
 import type { HistogramSpec } from '../core/stats.js';
-import type { TextView } from './text.js';
+import type { Rewritten, TextView } from './text.js';
 
 export interface Drop {
   /** lower_snake reason code, e.g. `gopher_short_doc`. */
@@ -28,11 +28,19 @@ export interface Filter {
 export interface Transform {
   readonly kind: 'transform';
   readonly name: string;
-  /** Returns the new text; `count(key)` records what it changed (e.g. lines removed by reason). */
-  apply(text: string, count: (key: string) => void): string;
+  /**
+   * Returns the new text (or it with what is known about it); `count(key)` records what it
+   * changed (e.g. lines removed by reason). `view`, when given, is the analysis of `text`.
+   */
+  apply(text: string, count: (key: string) => void, view?: TextView): string | Rewritten;
 }
 
 export type Step = Filter | Transform;
+
+/** The text of a transform's result. */
+export function textOf(r: string | Rewritten): string {
+  return typeof r === 'string' ? r : r.text;
+}
 
 /** A step as registered: its parameter schema (with defaults) and a factory. */
 export interface StepDefinition<P extends z.ZodType = z.ZodType> {
