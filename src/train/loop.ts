@@ -73,7 +73,7 @@ export async function train(run: TrainRun): Promise<StepMetrics[]> {
   }
   // micro-batches are the unit of parallel work: more workers than micro-batches would idle
   const workers = Math.max(1, Math.min(run.workers ?? 1, t.gradAccum));
-  if ((run.workers ?? 1) > workers && !run.silent) info(`train: ${run.workers} workers asked, but a step has ${t.gradAccum} micro-batch(es); using ${workers} (set train.gradAccum to a multiple of the workers to use them all)`);
+  if ((run.workers ?? 1) > workers && !run.silent) info(`train: using ${workers} of ${run.workers} workers: a step has ${t.gradAccum} micro-batch(es), one per worker (set train.gradAccum to a multiple of --workers to use them all)`);
   if (!run.silent) info(`train: ${workers} data-parallel replica${workers > 1 ? 's (worker threads)' : ''}, ${t.gradAccum} micro-batch(es) of ${t.batchSize} × ${c.max_seq_len} tokens per step`);
   const replicas = await startReplicas({ model: c, train: t, trainPrefix: join(run.data, shards.splits.train.prefix), valPrefix, checkpoint: latest }, workers, run.backend ?? 'wasm');
   if (latest) info(`train: resumed from ${latest} (step ${state.step})`);

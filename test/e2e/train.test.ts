@@ -91,7 +91,7 @@ describe('moe train', () => {
     expect(weights(mixed).equals(weights(one))).toBe(true);
     // more workers than micro-batches: the extra ones are not started, and the user is told
     const r3 = moe(['train', '--config', config(), '--data', shards, '--out', join(tmpDir(), 'w3'), '--backend', 'wasm', '--workers', '3', '--max-steps', '1']);
-    expect(r3.stderr).toContain('3 workers asked, but a step has 1 micro-batch(es); using 1');
+    expect(r3.stderr).toContain('train: using 1 of 3 workers: a step has 1 micro-batch(es), one per worker');
   });
 
   it('leaks no tensors: the count after step 10 equals the count after step 100', () => {
