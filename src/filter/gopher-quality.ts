@@ -89,8 +89,15 @@ export const gopherQuality: StepDefinition<typeof params> = {
         const hashes = ratio(occurrences(text, '#'), tokens);
         const ellipses = ratio(occurrences(text, '...') + occurrences(text, '…'), tokens);
         const lines = view.lines;
-        const bullets = ratio(lines.filter((l) => l.startsWith('•') || l.startsWith('-') || l.startsWith('*')).length, lines.length);
-        const endEllipsis = ratio(lines.filter((l) => l.endsWith('...') || l.endsWith('…')).length, lines.length);
+        let bulletLines = 0;
+        let ellipsisLines = 0;
+        for (const l of lines) {
+          const c = l.charCodeAt(0);
+          if (c === 0x2022 || c === 0x2d || c === 0x2a) bulletLines += 1; // • - *
+          if (l.endsWith('...') || l.endsWith('…')) ellipsisLines += 1;
+        }
+        const bullets = ratio(bulletLines, lines.length);
+        const endEllipsis = ratio(ellipsisLines, lines.length);
         const alpha = ratio(alphaCount, tokens);
         let stopCount = 0;
         if (stop) {

@@ -39,6 +39,8 @@ class IntCounter {
   private slots = new Int32Array(512);
   private mask = 1023;
   size = 0;
+  /** The slot of the key last passed to `add` (its count stays at `countAt(slot)` until reset). */
+  lastSlot = 0;
 
   reset(expected: number): void {
     let cap = 1024;
@@ -59,10 +61,14 @@ class IntCounter {
     let slot = key & this.mask; // keys are hashes already
     for (;;) {
       const k = this.keys[slot]!;
-      if (k === key) return ++this.counts[slot]!;
+      if (k === key) {
+        this.lastSlot = slot;
+        return ++this.counts[slot]!;
+      }
       if (k === 0) break;
       slot = (slot + 1) & this.mask;
     }
+    this.lastSlot = slot;
     this.keys[slot] = key;
     this.counts[slot] = 1;
     this.first[slot] = at;
@@ -70,14 +76,8 @@ class IntCounter {
     return 1;
   }
 
-  /** The count of a key (0 if absent). */
-  get(key0: number): number {
-    const key = key0 || 1;
-    for (let slot = key & this.mask; ; slot = (slot + 1) & this.mask) {
-      const k = this.keys[slot]!;
-      if (k === key) return this.counts[slot]!;
-      if (k === 0) return 0;
-    }
+  countAt(slot: number): number {
+    return this.counts[slot]!;
   }
 
   /** The most frequent key's count and first position; ties go to the earliest first position. */
@@ -147,13 +147,19 @@ function toOrder(idx: WordIndex, n: number): void {
   while (idx.n < n) nextOrder(idx);
 }
 
+let slotOf = new Int32Array(1024);
+
 /** Counts the candidates' n-grams, then keeps only the candidates whose n-gram repeats. */
 function countAndPrune(idx: WordIndex): void {
   const { keys, cand } = idx;
   counter.reset(idx.m);
-  for (let j = 0; j < idx.m; j++) counter.add(keys[cand[j]!]!, cand[j]!);
+  if (slotOf.length < idx.m) slotOf = new Int32Array(idx.m * 2);
+  for (let j = 0; j < idx.m; j++) {
+    counter.add(keys[cand[j]!]!, cand[j]!);
+    slotOf[j] = counter.lastSlot;
+  }
   let m = 0;
-  for (let j = 0; j < idx.m; j++) if (counter.get(keys[cand[j]!]!) > 1) cand[m++] = cand[j]!;
+  for (let j = 0; j < idx.m; j++) if (counter.countAt(slotOf[j]!) > 1) cand[m++] = cand[j]!;
   idx.m = m;
 }
 
