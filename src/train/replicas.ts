@@ -49,11 +49,14 @@ function remote(init: ReplicaInit, backend: BackendName): ReplicaClient {
     if (msg.error === undefined) p?.resolve(msg.result);
     else p?.reject(msg.user ? new DataError(msg.error, msg.hint) : new Error(`in a training worker: ${msg.error}`));
   });
-  worker.on('error', (e) => {
-    failure = e;
-    for (const p of pending.values()) p.reject(e);
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    for (const p of pending.values()) p.reject(failure);
     pending.clear();
-  });
+  };
+  worker.on('error', fail);
+  // a thread that dies without an error event (out of memory, killed) must not leave the step waiting
+  worker.on('exit', (code) => fail(new Error(`a training worker thread exited (code ${code})`)));
   const call = <R>(msg: Record<string, unknown>): Promise<R> => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
