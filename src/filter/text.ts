@@ -103,10 +103,11 @@ class TokenList implements Tokens {
     this.hashes = new Int32Array(capacity);
   }
 
-  push(from: number, to: number): void {
+  /** Adds text[from, to); `hash` is its `hashRange` when the caller has it already. */
+  push(from: number, to: number, hash = hashRange(this.text, from, to)): void {
     this.starts[this.n] = from;
     this.ends[this.n] = to;
-    this.hashes[this.n++] = hashRange(this.text, from, to);
+    this.hashes[this.n++] = hash;
   }
 
   get words(): string[] {
@@ -134,6 +135,9 @@ export function tokenize(text: string, unspaced: boolean): Tokens {
     let last = -1;
     let letter = false;
     let split = false;
+    // FNV-1a from the first letter or digit on; its value at the last one is the word's hash
+    let h = 0x811c9dc5;
+    let wordHash = 0;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       let k: number;
@@ -144,9 +148,14 @@ export function tokenize(text: string, unspaced: boolean): Tokens {
         if (isSpace(c)) break;
         k = classAt(text, i);
       }
+      if (first >= 0) h = Math.imul(h ^ c, 0x01000193);
       if (k === OTHER) continue;
-      if (first < 0) first = i;
+      if (first < 0) {
+        first = i;
+        h = Math.imul(h ^ c, 0x01000193);
+      }
       last = i;
+      wordHash = h;
       if (k !== NUMBER) letter = true;
       if (k === UNSPACED && unspaced) split = true;
     }
@@ -154,7 +163,7 @@ export function tokenize(text: string, unspaced: boolean): Tokens {
     if (letter) out.alphaCount += 1;
     if (first < 0) continue;
     if (!split) {
-      out.push(first, last + 1);
+      out.push(first, last + 1, wordHash | 0);
       continue;
     }
     // each letter of a space-less script is a word; runs of other letters and digits stay whole

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { countWords, tokenize } from '../../../src/filter/text.js';
+import { hash32 } from '../../../src/text/hash.js';
+
+describe('tokenize', () => {
+  it('words are edge-stripped tokens with offsets, and their hashes are hash32 of the word', () => {
+    const text = '  "Hello," she said -- it\'s 3.5 km... (really)!\n\n[1] naïve café 😀 x-ray ---';
+    const t = tokenize(text, false);
+    expect(t.words).toEqual(['Hello', 'she', 'said', "it's", '3.5', 'km', 'really', '1', 'naïve', 'café', 'x-ray']);
+    expect(t.count).toBe(14);
+    expect(t.alphaCount).toBe(9);
+    for (let i = 0; i < t.n; i++) {
+      expect(text.slice(t.starts[i], t.ends[i])).toBe(t.words[i]);
+      expect(t.hashes[i]).toBe(hash32(t.words[i]!) | 0);
+    }
+    expect(countWords(text, false)).toBe(t.n);
+  });
+
+  it('splits letters of space-less scripts into one word each when asked, hashes included', () => {
+    const t = tokenize('专家模型abc，好 x', true);
+    expect(t.words).toEqual(['专', '家', '模', '型', 'abc', '好', 'x']);
+    expect(Array.from(t.hashes.subarray(0, t.n))).toEqual(t.words.map((w) => hash32(w) | 0));
+    expect(countWords('专家模型abc，好 x', true)).toBe(7);
+  });
+});
