@@ -16,7 +16,6 @@ import { countWords, endsWithTerminalPunct, hasWords, UNSPACED_LANGUAGES } from 
 import { judge } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
-// every alternative contains 'policy', 'cookie' or 'terms of use' (c4-lines searches for those first)
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/i;
 const JAVASCRIPT = /javascript/i;
 const LOREM = /lorem ipsum/i;
@@ -42,13 +41,9 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
       kind: 'transform',
       name: 'c4-lines',
       apply(text, count, view) {
-        // whole-text checks first: most documents mention neither, and then no line needs the
-        // regex. A match is ASCII (the patterns are ASCII, and without the u flag no other
-        // character matches them case-insensitively), so it survives toLowerCase: a plain
-        // search of the lower-cased text rules most documents out before any regex runs.
-        const lower = p.dropJavascript || p.dropPolicy ? text.toLowerCase() : '';
-        const javascript = p.dropJavascript && lower.includes('javascript') && JAVASCRIPT.test(text);
-        const policy = p.dropPolicy && (lower.includes('policy') || lower.includes('cookie') || lower.includes('terms of use')) && POLICY.test(text);
+        // whole-text checks first: most documents mention neither, and then no line needs the regex
+        const javascript = p.dropJavascript && JAVASCRIPT.test(text);
+        const policy = p.dropPolicy && POLICY.test(text);
         const citations = p.removeCitations && text.includes('[');
         // words per line from the view's tokens (no token spans a line break), when they were
         // counted the way this step counts (a known language decides space-less splitting)
