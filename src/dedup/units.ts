@@ -7,7 +7,7 @@
  * unitHashes on the 50 MB bench corpus takes 245 ms instead of 445 (NFKC included). Text with
  * lone surrogates (which UTF-8 cannot carry) is left to the JavaScript loop.
  */
-import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, name, OP, section, set, uleb, type WasmMemory } from './wasm.js';
+import { assemble, BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, OP, set, type WasmMemory } from './wasm.js';
 
 export const SEPARATOR = -1;
 export const UNKNOWN = -2;
@@ -16,7 +16,7 @@ const PRIME = 0x01000193;
 const TABLE = 0; // 65536 i32 units
 const SRC = 65536 * 4;
 
-// units(src, len, out, cjk) -> count. params 0..3; locals p=4 end=5 n=6 h=7 inWord=8 b=9 c=10 u=11 pending=12 cp=13
+// units(src, len, out, cjk) -> count; memory: 8 pages (the table and a first text). params 0..3; locals p=4 end=5 n=6 h=7 inWord=8 b=9 c=10 u=11 pending=12 cp=13
 const [S, LEN, OUT, CJK, P, E, N, H, W, B, C, U, PEND, CP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 const byteAt = (k: number): number[] => code(get(P), OP.load8u, memarg(0, k), i32c(0x3f), OP.and); // continuation byte k, low 6 bits
 
@@ -68,20 +68,6 @@ function body(): number[] {
   );
 }
 
-function assemble(): Uint8Array {
-  const fn = body();
-  const entry = [1, ...uleb(10), I32, ...fn, ...END];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [2, 0x60, 1, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]), // (i32)→i32 classify, (i32 ×4)→i32 units
-    ...section(2, [1, ...name('env'), ...name('classify'), 0x00, 0]),
-    ...section(3, [1, 1]),
-    ...section(5, [1, 0x00, 8]), // (memory 8): the table and a first text
-    ...section(7, [2, ...name('mem'), 0x02, 0, ...name('units'), 0x00, 1]),
-    ...section(10, [1, ...uleb(entry.length), ...entry]),
-  ]);
-}
-
 export interface UnitScanner {
   /** Unit hashes of well-formed text `t` (already NFKC-normalised), words or (cjk) single units. */
   scan(t: string, cjk: boolean): Uint32Array;
@@ -91,7 +77,8 @@ export interface UnitScanner {
 export function unitScanner(classify: (c: number) => number): UnitScanner | undefined {
   let table: Int32Array;
   let memory: WasmMemory | undefined;
-  const exports = instantiate(assemble(), {
+  const module = assemble({ name: 'units', params: [I32, I32, I32, I32], results: [I32], locals: [[10, I32]], body: body(), pages: 8, imports: [{ name: 'classify', params: [I32], results: [I32] }] });
+  const exports = instantiate(module, {
     env: {
       classify: (c: number): number => {
         const u = classify(c);

@@ -7,7 +7,7 @@
 export const I32 = 0x7f;
 export const V128 = 0x7b;
 
-export function uleb(n: number): number[] {
+function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -19,7 +19,7 @@ export function uleb(n: number): number[] {
 }
 
 /** Signed LEB128 of a 32-bit integer (i32.const immediates). */
-export function sleb(v: number): number[] {
+function sleb(v: number): number[] {
   let n = v | 0;
   const out: number[] = [];
   for (;;) {
@@ -33,12 +33,45 @@ export function sleb(v: number): number[] {
   }
 }
 
-export function section(id: number, body: number[]): number[] {
+function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-export function name(s: string): number[] {
+function name(s: string): number[] {
   return [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+}
+
+const funcType = (params: number[], results: number[]): number[] => [0x60, params.length, ...params, results.length, ...results];
+
+/** A module of one function, exported as `name` beside its memory (exported as `mem`). */
+export interface ModuleSpec {
+  name: string;
+  params: number[];
+  results: number[];
+  /** Local declarations after the parameters: [count, type] runs. */
+  locals: Array<[number, number]>;
+  body: number[];
+  /** Initial memory, in 64 KiB pages. */
+  pages: number;
+  /** Functions imported from `env` (they take indices 0, 1, … before the function's). */
+  imports?: Array<{ name: string; params: number[]; results: number[] }>;
+}
+
+/** The binary of a one-function module. */
+export function assemble(spec: ModuleSpec): Uint8Array {
+  const imports = spec.imports ?? [];
+  const types = [...imports.map((f) => funcType(f.params, f.results)), funcType(spec.params, spec.results)];
+  const self = imports.length;
+  const entry = [...uleb(spec.locals.length), ...spec.locals.flatMap(([n, t]) => [...uleb(n), t]), ...spec.body, ...END];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [types.length, ...types.flat()]),
+    ...(imports.length ? section(2, [imports.length, ...imports.flatMap((f, i) => [...name('env'), ...name(f.name), 0x00, i])]) : []),
+    ...section(3, [1, self]),
+    ...section(5, [1, 0x00, ...uleb(spec.pages)]),
+    ...section(7, [2, ...name('mem'), 0x02, 0, ...name(spec.name), 0x00, self]),
+    ...section(10, [1, ...uleb(entry.length), ...entry]),
+  ]);
 }
 
 // instructions
