@@ -8,6 +8,7 @@
  * Character fractions are over the whole text's length.
  */
 import { z } from 'zod';
+import { IntCounter } from '../text/int-counter.js';
 import { duplicates, type Tokens } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
@@ -25,76 +26,6 @@ const params = z.strictObject({
   /** Thresholds for duplicated 5- to 10-grams. */
   maxDupNGramCharFrac: z.array(z.number().min(0).max(1)).length(6).default([0.15, 0.14, 0.13, 0.12, 0.11, 0.1]),
 });
-
-/**
- * Open-addressing counter over 32-bit keys in typed arrays, reused across documents: the
- * repetition rules count tens of n-grams per word, and a JS Map of numbers was the hot spot.
- * Key 0 marks an empty slot (a real 0 key is stored as 1); the inserted slots are listed, so
- * reading the top and clearing cost the number of distinct keys, not the capacity.
- */
-class IntCounter {
-  private keys = new Int32Array(1024);
-  private counts = new Int32Array(1024);
-  private first = new Int32Array(1024);
-  private slots = new Int32Array(512);
-  private mask = 1023;
-  size = 0;
-  /** The slot of the key last passed to `add` (its count stays at `countAt(slot)` until reset). */
-  lastSlot = 0;
-
-  reset(expected: number): void {
-    let cap = 1024;
-    while (cap < expected * 2) cap *= 2;
-    if (cap > this.keys.length) {
-      this.keys = new Int32Array(cap);
-      this.counts = new Int32Array(cap);
-      this.first = new Int32Array(cap);
-      this.slots = new Int32Array(cap);
-      this.mask = cap - 1;
-    } else for (let j = 0; j < this.size; j++) this.keys[this.slots[j]!] = 0;
-    this.size = 0;
-  }
-
-  /** Adds one occurrence; returns the count after adding. `at` is kept for the first occurrence. */
-  add(key0: number, at: number): number {
-    const key = key0 || 1;
-    let slot = key & this.mask; // keys are hashes already
-    for (;;) {
-      const k = this.keys[slot]!;
-      if (k === key) {
-        this.lastSlot = slot;
-        return ++this.counts[slot]!;
-      }
-      if (k === 0) break;
-      slot = (slot + 1) & this.mask;
-    }
-    this.lastSlot = slot;
-    this.keys[slot] = key;
-    this.counts[slot] = 1;
-    this.first[slot] = at;
-    this.slots[this.size++] = slot;
-    return 1;
-  }
-
-  countAt(slot: number): number {
-    return this.counts[slot]!;
-  }
-
-  /** The most frequent key's count and first position; ties go to the earliest first position. */
-  top(): { count: number; at: number } {
-    let count = 0;
-    let at = -1;
-    for (let j = 0; j < this.size; j++) {
-      const s = this.slots[j]!;
-      const c = this.counts[s]!;
-      if (c > count || (c === count && this.first[s]! < at)) {
-        count = c;
-        at = this.first[s]!;
-      }
-    }
-    return { count, at };
-  }
-}
 
 const counter = new IntCounter();
 

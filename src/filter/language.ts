@@ -11,6 +11,7 @@
 import { data } from 'franc/data.js';
 import { expressions } from 'franc/expressions.js';
 import { z } from 'zod';
+import { IntCounter } from '../text/int-counter.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
 const MAX_DIFFERENCE = 300;
@@ -93,36 +94,14 @@ export interface Identified {
   confidence: number;
 }
 
-/** Trigram counts of a text: distinct keys (in first-seen order) and their counts, reused per call. */
-const tri = { keys: new Int32Array(8192), counts: new Int32Array(8192), order: new Int32Array(4096), size: 0, mask: 8191 };
+/** Trigram counts of the current sample (keys stored + 1, so none is 0), reused per call. */
+const tri = new IntCounter();
 
 /** Counts the trigrams of the text into `tri`, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
 function countTrigrams(text: string): void {
   const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
-  const positions = Math.max(0, clean.length - 2);
-  let cap = tri.keys.length;
-  while (cap < positions * 2) cap *= 2;
-  if (cap > tri.keys.length) Object.assign(tri, { keys: new Int32Array(cap), counts: new Int32Array(cap), order: new Int32Array(cap), mask: cap - 1 });
-  else for (let j = 0; j < tri.size; j++) tri.keys[tri.order[j]!] = 0;
-  tri.size = 0;
-  for (let i = 0; i + 3 <= clean.length; i++) {
-    const key = triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2)) + 1;
-    let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & tri.mask;
-    for (;;) {
-      const k = tri.keys[slot]!;
-      if (k === key) {
-        tri.counts[slot]! += 1;
-        break;
-      }
-      if (k === 0) {
-        tri.keys[slot] = key;
-        tri.counts[slot] = 1;
-        tri.order[tri.size++] = slot;
-        break;
-      }
-      slot = (slot + 1) & tri.mask;
-    }
-  }
+  tri.reset(Math.max(0, clean.length - 2));
+  for (let i = 0; i + 3 <= clean.length; i++) tri.add(triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2)) + 1, i);
 }
 
 function topScript(text: string): [string | undefined, number] {
@@ -162,10 +141,10 @@ export function identify(text: string, opts: { minLength: number; sampleChars: n
   const credit = new Float64Array(model.languages.length);
   const pairs = model.pairs;
   for (let j = 0; j < n; j++) {
-    const slot = tri.order[j]!;
-    const at = lookup(model, tri.keys[slot]! - 1);
+    const slot = tri.slotAt(j);
+    const at = lookup(model, tri.keyAt(slot) - 1);
     if (at < 0) continue;
-    const c = tri.counts[slot]!;
+    const c = tri.countAt(slot);
     for (let k = model.from[at]!; k < model.to[at]!; k += 2) credit[pairs[k]!]! += MAX_DIFFERENCE - Math.abs(c - pairs[k + 1]! - 1);
   }
   let best = 0;
