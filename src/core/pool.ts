@@ -57,10 +57,16 @@ async function* inProcess<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEve
   }
 }
 
+/**
+ * Whether worker threads can run: they load compiled modules (dist/), which code running from
+ * the TypeScript sources (vitest) does not have; there the work runs in this thread instead.
+ */
+export const threadsAvailable = !import.meta.url.endsWith('.ts');
+
 /** Runs the tasks and yields their batches and completions in task order. */
 export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEvent<I, R>> {
   const n = Array.isArray(opts.tasks) ? Math.min(opts.workers, opts.tasks.length) : opts.workers;
-  if (n < 1 || import.meta.url.endsWith('.ts')) {
+  if (n < 1 || !threadsAvailable) {
     yield* inProcess<T, I, R>(opts);
     return;
   }

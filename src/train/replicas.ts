@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
+import { threadsAvailable } from '../core/pool.js';
 import type { BackendName } from './backend.js';
 import { meanLoss, type MicroResult, Replica, type ReplicaInit } from './replica.js';
 
@@ -85,14 +86,13 @@ export interface Replicas {
 }
 
 /**
- * Starts `count` replicas. From TypeScript sources (vitest) there is no compiled worker module:
- * the extra replicas then run in this thread, in turn, with the same results.
+ * Starts `count` replicas; where worker threads cannot run (`threadsAvailable`), the extra
+ * replicas run in this thread, in turn, with the same results.
  */
 export async function startReplicas(init: ReplicaInit, count: number, backend: BackendName): Promise<Replicas> {
   const main = await Replica.create(init);
-  const threaded = !import.meta.url.endsWith('.ts');
   const clients = [local(main)];
-  for (let i = 1; i < count; i++) clients.push(threaded ? remote(init, backend) : local(await Replica.create(init)));
+  for (let i = 1; i < count; i++) clients.push(threadsAvailable ? remote(init, backend) : local(await Replica.create(init)));
   return { main, clients, sum: new Float32Array(new SharedArrayBuffer(main.total * 4)) };
 }
 
