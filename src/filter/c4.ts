@@ -59,7 +59,6 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
           return n;
         };
         const kept: string[] = [];
-        const keptLines: string[] = [];
         let keptWords = 0;
         let changed = false;
         for (const raw of text.split('\n')) {
@@ -85,14 +84,13 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
             continue;
           }
           kept.push(line);
-          keptLines.push(trimmed);
           keptWords += words;
         }
         // nothing removed: the text itself (then the chain keeps its analysis of it)
         const joined = changed ? kept.join('\n') : text;
         const out = (joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined).trim();
-        // the rewritten text's lines are the kept ones, and its words theirs
-        return tokens ? { text: out, lines: keptLines, wordCount: keptWords } : out;
+        // the rewritten text's words are those of the kept lines
+        return tokens ? { text: out, wordCount: keptWords } : out;
       },
     };
   },

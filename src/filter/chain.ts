@@ -10,7 +10,7 @@
  */
 import type { FilterConfig } from '../config/filter-schema.js';
 import type { Doc, Source } from '../core/doc.js';
-import type { StageStats } from '../core/stats.js';
+import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { identify, type LanguageParams } from './language.js';
 import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
 import { TextView } from './text.js';
@@ -45,17 +45,35 @@ export function stepParams(config: FilterConfig, source: Source, lang: string, n
   return STEPS[name]!.params.parse({ ...languageDefaults(lang)[name], ...s.params[name], ...s.languages[lang]?.[name] });
 }
 
+/** A step with the stats keys it counts under, made once (not per document). */
+interface ChainStep {
+  step: Step;
+  /** `transform.<name>.` or `filter.<name>.` */
+  prefix: string;
+  /** Metric → histogram key and bins. */
+  histograms: Map<string, { key: string; spec: HistogramSpec }>;
+}
+
 export class Chains {
-  private readonly cache = new Map<string, Step[]>();
+  private readonly cache = new Map<string, ChainStep[]>();
 
   constructor(private readonly opts: ChainOptions) {}
 
   steps(source: Source, lang: string): Step[] {
+    return this.chain(source, lang).map((c) => c.step);
+  }
+
+  private chain(source: Source, lang: string): ChainStep[] {
     const key = `${source}\u0000${lang}`;
     let steps = this.cache.get(key);
     if (!steps) {
       const ctx: StepContext = { language: lang, models: this.opts.models, learned: this.opts.learned };
-      steps = chainNames(this.opts.config, source).map((name) => STEPS[name]!.create(stepParams(this.opts.config, source, lang, name), ctx));
+      steps = chainNames(this.opts.config, source).map((name) => {
+        const def = STEPS[name]!;
+        const step = def.create(stepParams(this.opts.config, source, lang, name), ctx);
+        const histograms = new Map(Object.entries(def.metrics).map(([metric, spec]) => [metric, { key: `${name}.${metric}`, spec }]));
+        return { step, prefix: `${step.kind}.${name}.`, histograms };
+      });
       this.cache.set(key, steps);
     }
     return steps;
@@ -81,38 +99,39 @@ export class Chains {
     stats.count(`docs_in.${doc.source}`);
     let text = doc.text;
     let view = new TextView(text, lang);
-    const fired: Array<{ name: string } & Drop> = [];
-    for (const step of this.steps(doc.source, lang)) {
+    const fired: Array<{ prefix: string } & Drop> = [];
+    for (const { step, prefix, histograms } of this.chain(doc.source, lang)) {
       if (step.kind === 'transform') {
-        const r = step.apply(text, (k) => stats.count(`transform.${step.name}.${k}`), view);
+        const r = step.apply(text, (k) => stats.count(prefix + k), view);
         const next = textOf(r);
         if (next !== text) view = new TextView((text = next), lang, typeof r === 'string' ? {} : r);
         continue;
       }
-      const metrics = STEPS[step.name]!.metrics;
       const r = step.keep({ ...doc, text }, view, (metric, value) => {
-        const spec = metrics[metric];
-        if (spec) stats.histogram(`${step.name}.${metric}`, value, spec);
+        const h = histograms.get(metric);
+        if (h) stats.histogram(h.key, value, h.spec);
       });
       if (r !== true) {
-        fired.push({ name: step.name, ...r });
-        stats.count(`filter.${step.name}.would_drop`);
-        stats.count(`filter.${step.name}.reason.${r.reason}.would_drop`);
+        fired.push({ prefix, ...r });
+        stats.count(`${prefix}would_drop`);
+        stats.count(`${prefix}reason.${r.reason}.would_drop`);
       }
     }
     const first = fired[0];
     if (fired.length === 1) {
-      stats.count(`filter.${first!.name}.alone`);
-      stats.count(`filter.${first!.name}.reason.${first!.reason}.alone`);
+      stats.count(`${first!.prefix}alone`);
+      stats.count(`${first!.prefix}reason.${first!.reason}.alone`);
     }
     if (first) {
+      const { prefix, reason, value } = first;
       stats.count('docs_dropped');
-      stats.count(`filter.${first.name}.dropped`);
-      stats.count(`filter.${first.name}.dropped_bytes`, bytes);
-      stats.count(`filter.${first.name}.reason.${first.reason}.dropped`);
-      stats.count(`filter.${first.name}.reason.${first.reason}.dropped_bytes`, bytes);
-      doc.metadata.filter = { name: first.name, reason: first.reason, value: first.value };
-      return { doc, drop: first };
+      stats.count(`${prefix}dropped`);
+      stats.count(`${prefix}dropped_bytes`, bytes);
+      stats.count(`${prefix}reason.${reason}.dropped`);
+      stats.count(`${prefix}reason.${reason}.dropped_bytes`, bytes);
+      const name = prefix.slice('filter.'.length, -1);
+      doc.metadata.filter = { name, reason, value };
+      return { doc, drop: { name, reason, value } };
     }
     const kept = { ...doc, text };
     stats.count('docs_out');

@@ -7,7 +7,7 @@
  * - newlines per word ≤ 0.3 (`list_ratio`)
  */
 import { z } from 'zod';
-import { endsWithTerminalPunct } from './text.js';
+import { TERMINAL_PUNCT } from './text.js';
 import { judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
@@ -19,6 +19,9 @@ const params = z.strictObject({
   maxNewlineRatio: z.number().min(0).default(0.3),
 });
 
+/** Lines are trimmed, so a line ends in terminal punctuation when its last code unit is one. */
+const TERMINAL_PUNCT_CODES = new Set([...TERMINAL_PUNCT].map((c) => c.charCodeAt(0)));
+
 export const fineweb: StepDefinition<typeof params> = {
   name: 'fineweb',
   kind: 'filter',
@@ -29,10 +32,17 @@ export const fineweb: StepDefinition<typeof params> = {
       kind: 'filter',
       name: 'fineweb',
       keep(_doc, view, measure) {
-        const lines = view.lines;
-        const punct = ratio(lines.filter(endsWithTerminalPunct).length, lines.length);
-        const short = ratio(lines.filter((l) => l.length <= p.shortLineLength).length, lines.length);
-        const dup = ratio(view.duplicateLines.chars, view.text.length - view.lineBreaks);
+        const { text } = view;
+        const lines = view.layout.lines;
+        let punctLines = 0;
+        let shortLines = 0;
+        for (let i = 0; i < lines.n; i++) {
+          if (TERMINAL_PUNCT_CODES.has(text.charCodeAt(lines.ends[i]! - 1))) punctLines += 1;
+          if (lines.ends[i]! - lines.starts[i]! <= p.shortLineLength) shortLines += 1;
+        }
+        const punct = ratio(punctLines, lines.n);
+        const short = ratio(shortLines, lines.n);
+        const dup = ratio(view.duplicateLines.chars, text.length - view.lineBreaks);
         const newlines = ratio(view.lineBreaks, view.wordCount);
         return judge(
           [

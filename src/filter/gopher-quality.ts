@@ -88,16 +88,17 @@ export const gopherQuality: StepDefinition<typeof params> = {
         const avg = ratio(letters, n);
         const hashes = ratio(occurrences(text, '#'), tokens);
         const ellipses = ratio(occurrences(text, '...') + occurrences(text, '…'), tokens);
-        const lines = view.lines;
+        const lines = view.layout.lines;
         let bulletLines = 0;
         let ellipsisLines = 0;
-        for (const l of lines) {
-          const c = l.charCodeAt(0);
+        for (let i = 0; i < lines.n; i++) {
+          const c = text.charCodeAt(lines.starts[i]!);
           if (c === 0x2022 || c === 0x2d || c === 0x2a) bulletLines += 1; // • - *
-          if (l.endsWith('...') || l.endsWith('…')) ellipsisLines += 1;
+          const end = lines.ends[i]!;
+          if (text.charCodeAt(end - 1) === 0x2026 || (end - lines.starts[i]! >= 3 && text.startsWith('...', end - 3))) ellipsisLines += 1; // … or ...
         }
-        const bullets = ratio(bulletLines, lines.length);
-        const endEllipsis = ratio(ellipsisLines, lines.length);
+        const bullets = ratio(bulletLines, lines.n);
+        const endEllipsis = ratio(ellipsisLines, lines.n);
         const alpha = ratio(alphaCount, tokens);
         let stopCount = 0;
         if (stop) {

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
-import { duplicates, type Tokens } from './text.js';
+import type { Tokens } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
@@ -147,15 +147,14 @@ export const gopherRepetition: StepDefinition<typeof params> = {
       name: 'gopher-repetition',
       keep(_doc, view, measure) {
         const len = view.text.length;
-        const lines = view.lines;
-        const paras = view.paragraphs;
+        const { lines, paragraphs: paras } = view.layout;
         const dl = view.duplicateLines;
-        const dp = duplicates(paras);
+        const dp = view.duplicateParagraphs;
         const idx = indexWords(view.tokens);
         const rules: Rule[] = [
-          { metric: 'dup_para_frac', value: ratio(dp.count, paras.length), fails: ratio(dp.count, paras.length) > p.maxDupParaFrac, reason: 'dup_para_frac' },
+          { metric: 'dup_para_frac', value: ratio(dp.count, paras.n), fails: ratio(dp.count, paras.n) > p.maxDupParaFrac, reason: 'dup_para_frac' },
           { metric: 'dup_para_char_frac', value: ratio(dp.chars, len), fails: ratio(dp.chars, len) > p.maxDupParaCharFrac, reason: 'dup_para_char_frac' },
-          { metric: 'dup_line_frac', value: ratio(dl.count, lines.length), fails: ratio(dl.count, lines.length) > p.maxDupLineFrac, reason: 'dup_line_frac' },
+          { metric: 'dup_line_frac', value: ratio(dl.count, lines.n), fails: ratio(dl.count, lines.n) > p.maxDupLineFrac, reason: 'dup_line_frac' },
           { metric: 'dup_line_char_frac', value: ratio(dl.chars, len), fails: ratio(dl.chars, len) > p.maxDupLineCharFrac, reason: 'dup_line_char_frac' },
         ];
         // no repeated n-gram means no repeated longer one: the remaining measures are 0

@@ -5,6 +5,7 @@
  * Thai, Lao, Khmer, Burmese) each character of that script counts as a word, so word-based rules
  * measure such text instead of seeing one giant "word".
  */
+import { IntCounter } from '../text/int-counter.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
 export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'mya', 'bod', 'yue', 'wuu', 'nan', 'hak']);
@@ -211,24 +212,147 @@ export function hasWords(text: string, k: number, unspaced: boolean): boolean {
 }
 
 /**
- * What a transform already knows about the text it wrote (c4-lines: its kept lines and their
- * words), so the steps after it need not measure the text again. Values must equal what the
+ * What a transform already knows about the text it wrote (c4-lines: the words of its kept
+ * lines), so the steps after it need not measure the text again. Values must equal what the
  * view would compute.
  */
 export interface Rewritten {
   text: string;
-  /** Non-empty lines, trimmed (`TextView.lines`). */
-  lines?: string[];
   /** `TextView.wordCount`. */
   wordCount?: number;
+}
+
+/** Ranges of the text (trimmed, non-empty) with the `hash32` of each one's characters. */
+export interface Spans {
+  n: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  hashes: Int32Array;
+}
+
+/** Lines and paragraphs of a text, found in one pass over its characters. */
+export interface Layout {
+  /** Non-empty lines, trimmed: as `text.split('\n').map((l) => l.trim()).filter(Boolean)`. */
+  lines: Spans;
+  /** Blocks separated by blank lines, trimmed: as `text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)`. */
+  paragraphs: Spans;
+  /** Number of `\n`. */
+  lineBreaks: number;
+}
+
+class SpanList implements Spans {
+  n = 0;
+  starts: Int32Array;
+  ends: Int32Array;
+  hashes: Int32Array;
+
+  constructor(capacity: number) {
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.hashes = new Int32Array(capacity);
+  }
+
+  push(from: number, to: number, hash: number): void {
+    if (this.n === this.starts.length) {
+      const grow = (a: Int32Array): Int32Array => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.hashes = grow(this.hashes);
+    }
+    this.starts[this.n] = from;
+    this.ends[this.n] = to;
+    this.hashes[this.n++] = hash;
+  }
+}
+
+/**
+ * Lines and paragraphs in one scan. A paragraph break is a run of white space holding two or
+ * more `\n` (what `/\n\s*\n/` splits at, once the pieces are trimmed): between two non-empty
+ * lines, a blank line. A paragraph's hash mixes its lines' hashes (white space between lines
+ * left out): `duplicateSpans` compares the characters whenever hashes match.
+ */
+export function layoutOf(text: string): Layout {
+  const len = text.length;
+  const lines = new SpanList(64);
+  const paragraphs = new SpanList(16);
+  let breaks = 0;
+  for (let from = 0; from <= len; ) {
+    let to = text.indexOf('\n', from);
+    if (to === -1) to = len;
+    else breaks++;
+    let a = from;
+    let e = to;
+    while (a < e && isSpaceAt(text, a)) a++;
+    if (a < e) {
+      while (isSpaceAt(text, e - 1)) e--;
+      lines.push(a, e, hashRange(text, a, e));
+    }
+    from = to + 1;
+  }
+  // paragraphs: runs of lines without a blank line between them
+  for (let i = 0; i < lines.n; ) {
+    const first = i;
+    let ph = 0x811c9dc5;
+    do ph = Math.imul(ph ^ lines.hashes[i]!, 0x01000193);
+    while (++i < lines.n && !blankBetween(text, lines.ends[i - 1]!, lines.starts[i]!));
+    paragraphs.push(lines.starts[first]!, lines.ends[i - 1]!, ph | 0);
+  }
+  return { lines, paragraphs, lineBreaks: breaks };
+}
+
+function isSpaceAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
+}
+
+/** True when the white space text[from, to) holds two line breaks. */
+function blankBetween(text: string, from: number, to: number): boolean {
+  const nl = text.indexOf('\n', from);
+  if (nl === -1 || nl >= to) return false;
+  const next = text.indexOf('\n', nl + 1);
+  return next !== -1 && next < to;
+}
+
+/** The spans as strings. */
+export function spanStrings(text: string, s: Spans): string[] {
+  return Array.from({ length: s.n }, (_, i) => text.slice(s.starts[i], s.ends[i]));
+}
+
+const firstSeen = new IntCounter();
+
+/** `duplicates` of the spans' strings, found by hash (a hash shared by different strings falls back to comparing strings). */
+export function duplicateSpans(text: string, s: Spans): { count: number; chars: number } {
+  firstSeen.reset(s.n);
+  let count = 0;
+  let chars = 0;
+  for (let i = 0; i < s.n; i++) {
+    if (firstSeen.add(s.hashes[i]!, i) === 1) continue;
+    const j = firstSeen.firstAt(firstSeen.lastSlot);
+    const from = s.starts[i]!;
+    const size = s.ends[i]! - from;
+    if (s.ends[j]! - s.starts[j]! !== size || !sameChars(text, from, s.starts[j]!, size)) return duplicates(spanStrings(text, s));
+    count += 1;
+    chars += size;
+  }
+  return { count, chars };
+}
+
+function sameChars(text: string, a: number, b: number, size: number): boolean {
+  for (let k = 0; k < size; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
 }
 
 /** Lazily computed views of one document's text, shared by every filter in a chain. */
 export class TextView {
   private _tokens?: Tokens;
-  private _lines?: string[];
-  private _paragraphs?: string[];
+  private _layout?: Layout;
   private _wordCount?: number;
+  private _dupLines?: { count: number; chars: number };
+  private _dupParagraphs?: { count: number; chars: number };
   readonly unspaced: boolean;
 
   constructor(
@@ -238,7 +362,6 @@ export class TextView {
     known: Omit<Rewritten, 'text'> = {},
   ) {
     this.unspaced = UNSPACED_LANGUAGES.has(language) || (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
-    this._lines = known.lines;
     this._wordCount = known.wordCount;
   }
 
@@ -251,33 +374,34 @@ export class TextView {
     return this._tokens;
   }
 
-  /** Number of `\n` in the text. */
-  get lineBreaks(): number {
-    let n = 0;
-    for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) n++;
-    return n;
-  }
-
   /** The number of words, without building the word list when no one needs it. */
   get wordCount(): number {
     return (this._wordCount ??= this._tokens ? this._tokens.n : countWords(this.text, this.unspaced));
   }
 
-  /** Non-empty lines, trimmed. */
+  /** Lines (non-empty, trimmed) and paragraphs as ranges of the text. */
+  get layout(): Layout {
+    return (this._layout ??= layoutOf(this.text));
+  }
+
+  /** Number of `\n` in the text. */
+  get lineBreaks(): number {
+    return this.layout.lineBreaks;
+  }
+
+  /** Non-empty lines, trimmed, as strings. */
   get lines(): string[] {
-    return (this._lines ??= this.text.split('\n').map((l) => l.trim()).filter(Boolean));
+    return spanStrings(this.text, this.layout.lines);
   }
 
-  private _dupLines?: { count: number; chars: number };
-
-  /** Repeats of earlier lines (of `lines`): how many, and their characters. */
+  /** Repeats of earlier lines: how many, and their characters. */
   get duplicateLines(): { count: number; chars: number } {
-    return (this._dupLines ??= duplicates(this.lines));
+    return (this._dupLines ??= duplicateSpans(this.text, this.layout.lines));
   }
 
-  /** Paragraphs: blocks separated by blank lines, trimmed, non-empty. */
-  get paragraphs(): string[] {
-    return (this._paragraphs ??= this.text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean));
+  /** Repeats of earlier paragraphs: how many, and their characters. */
+  get duplicateParagraphs(): { count: number; chars: number } {
+    return (this._dupParagraphs ??= duplicateSpans(this.text, this.layout.paragraphs));
   }
 }
 

@@ -54,6 +54,11 @@ export class IntCounter {
     return this.counts[slot]!;
   }
 
+  /** The `at` given with the first occurrence of the slot's key. */
+  firstAt(slot: number): number {
+    return this.first[slot]!;
+  }
+
   keyAt(slot: number): number {
     return this.keys[slot]!;
   }

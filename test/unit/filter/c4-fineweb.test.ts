@@ -35,7 +35,7 @@ describe('c4-lines (transform)', () => {
   });
 });
 
-describe('c4-lines hands its kept lines and words to the next steps', () => {
+describe('c4-lines hands the words of its kept lines to the next steps', () => {
   it('equal to what a fresh analysis of the rewritten text finds, citations, blank runs, CRLF and Chinese included', () => {
     const texts: Array<[string, string]> = [
       ['eng', 'Title\n\nThe first paragraph has words in it.\n\n\n\nok\nA second one, [1] cited.[edit]\r\n  indented line with words  \n- a list item here\n\nEnd of it all here.'],
@@ -51,7 +51,6 @@ describe('c4-lines hands its kept lines and words to the next steps', () => {
       expect(typeof r).toBe('object');
       if (typeof r === 'string') continue;
       const fresh = new TextView(r.text, lang);
-      expect(r.lines, lang).toEqual(fresh.lines);
       expect(r.wordCount, lang).toBe(fresh.wordCount);
       expect(r.text).toBe(textOf(t.apply(text, () => {})));
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countWords, tokenize } from '../../../src/filter/text.js';
+import { countWords, duplicates, duplicateSpans, layoutOf, spanStrings, tokenize } from '../../../src/filter/text.js';
 import { hash32 } from '../../../src/text/hash.js';
 
 describe('tokenize', () => {
@@ -21,5 +21,42 @@ describe('tokenize', () => {
     expect(t.words).toEqual(['专', '家', '模', '型', 'abc', '好', 'x']);
     expect(Array.from(t.hashes.subarray(0, t.n))).toEqual(t.words.map((w) => hash32(w) | 0));
     expect(countWords('专家模型abc，好 x', true)).toBe(7);
+  });
+});
+
+describe('layoutOf (lines and paragraphs in one scan)', () => {
+  const byStrings = (text: string) => {
+    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+    return { lines, paragraphs, lineBreaks: text.split('\n').length - 1, dupLines: duplicates(lines), dupParagraphs: duplicates(paragraphs) };
+  };
+  const bySpans = (text: string) => {
+    const l = layoutOf(text);
+    return { lines: spanStrings(text, l.lines), paragraphs: spanStrings(text, l.paragraphs), lineBreaks: l.lineBreaks, dupLines: duplicateSpans(text, l.lines), dupParagraphs: duplicateSpans(text, l.paragraphs) };
+  };
+
+  it('equals the split/trim definitions: CRLF, blank lines of spaces, Unicode spaces, repeats', () => {
+    const text = ' Title \r\n\r\nSame line.\n \t\nSame line.\n\u00a0Same line.\u3000\n\ufeff\n\u2028x\n\nTitle\nSame line.\n\n\n\n Same line.\nlast';
+    const want = byStrings(text);
+    expect(bySpans(text)).toEqual(want);
+    expect(want.lines).toEqual(['Title', 'Same line.', 'Same line.', 'Same line.', 'x', 'Title', 'Same line.', 'Same line.', 'last']);
+    expect(want.dupLines).toEqual({ count: 5, chars: 5 + 4 * 10 });
+    expect(want.paragraphs).toHaveLength(6);
+  });
+
+  it('equals them on random texts over spaces, line breaks and a few letters', () => {
+    const alphabet = ['a', 'b', 'ab', ' ', '\n', '\n', '\t', '\r', '\u00a0', '\u2028', '.'];
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let k = 0; k < 300; k++) {
+      const text = Array.from({ length: rand(60) }, () => alphabet[rand(alphabet.length)]).join('');
+      expect(bySpans(text), JSON.stringify(text)).toEqual(byStrings(text));
+    }
+  });
+
+  it('a hash shared by different strings falls back to comparing the strings', () => {
+    const text = 'one\ntwo\none';
+    const spans = { n: 3, starts: Int32Array.of(0, 4, 8), ends: Int32Array.of(3, 7, 11), hashes: Int32Array.of(5, 5, 5) };
+    expect(duplicateSpans(text, spans)).toEqual({ count: 1, chars: 3 });
   });
 });
