@@ -7,7 +7,7 @@
  *
  * Assembled at load time by wasm.ts from the instruction list below.
  */
-import { assemble, BLOCK, br, brIf, code, END, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, OP, set, simd, V128, type WasmMemory } from './wasm.js';
+import { assemble, BLOCK, br, brIf, code, END, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, OP, set, simd, V128, type WasmMemory } from '../core/wasm.js';
 
 // minhash(sh, n, a, b, out, groups): params 0..5; locals g=6 p=7 end=8 base=9, v128 10..22
 const [SH, N, A, B, OUT, GROUPS, G, P, E, BASE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];

@@ -7,7 +7,7 @@
  * unitHashes on the 50 MB bench corpus takes 245 ms instead of 445 (NFKC included). Text with
  * lone surrogates (which UTF-8 cannot carry) is left to the JavaScript loop.
  */
-import { assemble, BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, OP, set, type WasmMemory } from './wasm.js';
+import { assemble, BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, OP, set, type WasmMemory } from '../core/wasm.js';
 
 export const SEPARATOR = -1;
 export const UNKNOWN = -2;

@@ -6,6 +6,7 @@
  * measure such text instead of seeing one giant "word".
  */
 import { IntCounter } from '../text/int-counter.js';
+import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from './scan.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
 export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'mya', 'bod', 'yue', 'wuu', 'nan', 'hak']);
@@ -32,11 +33,7 @@ export interface Tokens {
   readonly words: string[];
 }
 
-// character classes, computed once per UTF-16 code unit: 1 letter, 2 number, 3 other, 4 letter of a space-less script
-const LETTER = 1;
-const NUMBER = 2;
-const OTHER = 3;
-const UNSPACED = 4;
+// character classes (scan.ts), computed once per UTF-16 code unit
 const classes = new Uint8Array(65536);
 
 function classOf(c: number): number {
@@ -66,7 +63,6 @@ function classAt(text: string, i: number): number {
   return k;
 }
 
-const SPACE = 5;
 /** Classes of ASCII characters, looked up in the hot loop. */
 const ASCII = new Uint8Array(128).map((_, c) =>
   c === 32 || (c >= 9 && c <= 13) ? SPACE : (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? LETTER : c >= 48 && c <= 57 ? NUMBER : OTHER,
@@ -84,6 +80,13 @@ function hashRange(text: string, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
   return h | 0;
+}
+
+/** A copy of `a` twice as long. */
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 class TokenList implements Tokens {
@@ -104,8 +107,24 @@ class TokenList implements Tokens {
     this.hashes = new Int32Array(capacity);
   }
 
+  static of(text: string, t: Omit<Tokens, 'words'>): TokenList {
+    const list = new TokenList(text, 0);
+    list.count = t.count;
+    list.alphaCount = t.alphaCount;
+    list.n = t.n;
+    list.starts = t.starts;
+    list.ends = t.ends;
+    list.hashes = t.hashes;
+    return list;
+  }
+
   /** Adds text[from, to); `hash` is its `hashRange` when the caller has it already. */
   push(from: number, to: number, hash = hashRange(this.text, from, to)): void {
+    if (this.n === this.starts.length) {
+      this.starts = grown(this.starts);
+      this.ends = grown(this.ends);
+      this.hashes = grown(this.hashes);
+    }
     this.starts[this.n] = from;
     this.ends[this.n] = to;
     this.hashes[this.n++] = hash;
@@ -116,14 +135,18 @@ class TokenList implements Tokens {
   }
 }
 
+/** The WebAssembly scan, for text not split per character (the class of a code unit as the loop below tests it). */
+const scanner = tokenScanner((c) => (c < 128 ? ASCII[c]! : isSpace(c) ? SPACE : classOf(c)), classAt);
+
 /**
  * Splits text into tokens in one pass over its code units; `unspaced` splits letters of
  * space-less scripts into one word each.
  */
-export function tokenize(text: string, unspaced: boolean): Tokens {
+export function tokenize(text: string, unspaced: boolean, options: { wasm?: boolean } = {}): Tokens {
+  if (scanner && !unspaced && options.wasm !== false) return TokenList.of(text, scanner.scan(text));
   const n = text.length;
-  // a word takes at least one code unit and a separator or a split after it (or ends the text)
-  const out = new TokenList(text, (n >> 1) + 1 + (unspaced ? n >> 1 : 0));
+  // words of prose take about six code units with their space; the lists grow when they do not
+  const out = new TokenList(text, (n >> 3) + 16);
   let i = 0;
   while (i < n) {
     for (; i < n; i++) {
@@ -254,14 +277,9 @@ class SpanList implements Spans {
 
   push(from: number, to: number, hash: number): void {
     if (this.n === this.starts.length) {
-      const grow = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.starts = grow(this.starts);
-      this.ends = grow(this.ends);
-      this.hashes = grow(this.hashes);
+      this.starts = grown(this.starts);
+      this.ends = grown(this.ends);
+      this.hashes = grown(this.hashes);
     }
     this.starts[this.n] = from;
     this.ends[this.n] = to;

@@ -16,6 +16,11 @@ export class IntCounter {
   /** The slot of the key last passed to `add` (its count stays at `countAt(slot)` until reset). */
   lastSlot = 0;
 
+  /**
+   * Empties the counter for about `expected` distinct keys. The table in use is sized to them,
+   * not to the largest ever seen: a small document probing a table grown for a large one would
+   * miss the cache on every key.
+   */
   reset(expected: number): void {
     let cap = 1024;
     while (cap < expected * 2) cap *= 2;
@@ -24,8 +29,8 @@ export class IntCounter {
       this.counts = new Int32Array(cap);
       this.first = new Int32Array(cap);
       this.slots = new Int32Array(cap);
-      this.mask = cap - 1;
     } else for (let j = 0; j < this.size; j++) this.keys[this.slots[j]!] = 0;
+    this.mask = cap - 1;
     this.size = 0;
   }
 
