@@ -12,7 +12,7 @@
  * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
  */
 import { z } from 'zod';
-import { countWords, endsWithTerminalPunct, hasWords, UNSPACED_LANGUAGES } from './text.js';
+import { countWords, endsWithTerminalPunct, hasWords, isBlank, UNSPACED_LANGUAGES } from './text.js';
 import { judge } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
@@ -49,45 +49,70 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
         // counted the way this step counts (a known language decides space-less splitting)
         const tokens = view && view.language !== 'und' && view.unspaced === unspaced ? view.tokensIfComputed : undefined;
         let k = 0;
-        let lineStart = 0;
-        const wordsIn = (line: string, raw: string): number => {
-          if (!tokens || line !== raw) return countWords(line, unspaced);
-          const end = lineStart + raw.length;
-          while (k < tokens.n && tokens.starts[k]! < lineStart) k++;
+        /** Words in text[from, to) from the view's tokens. */
+        const tokensIn = (from: number, to: number): number => {
+          while (k < tokens!.n && tokens!.starts[k]! < from) k++;
           let n = 0;
-          for (; k < tokens.n && tokens.starts[k]! < end; k++) n++;
+          for (; k < tokens!.n && tokens!.starts[k]! < to; k++) n++;
           return n;
         };
-        const kept: string[] = [];
+        // the kept lines, as runs of unchanged lines (slices of the text) and lines without their citations
+        const pieces: string[] = [];
+        let run = -1;
+        let runEnd = 0;
+        const flush = (): void => {
+          if (run >= 0) pieces.push(text.slice(run, runEnd));
+          run = -1;
+        };
+        let bracket = citations ? text.indexOf('[') : -1;
         let keptWords = 0;
         let changed = false;
-        for (const raw of text.split('\n')) {
-          const line = citations && raw.includes('[') ? raw.replace(CITATION, '') : raw;
-          if (line !== raw) changed = true;
-          const trimmed = line.trim();
-          if (!trimmed) {
-            kept.push(line);
-            lineStart += raw.length + 1;
-            continue;
+        // each line of text.split('\n'), as text[s, e); made a string only when a rule needs it
+        for (let s = 0; s <= text.length; ) {
+          let e = text.indexOf('\n', s);
+          if (e === -1) e = text.length;
+          const from = s;
+          s = e + 1;
+          let line: string | undefined;
+          if (bracket !== -1 && bracket < from) bracket = text.indexOf('[', from);
+          if (bracket !== -1 && bracket < e) {
+            const raw = text.slice(from, e);
+            const cut = raw.replace(CITATION, '');
+            if (cut !== raw) {
+              line = cut;
+              changed = true;
+            }
           }
-          const words = tokens ? wordsIn(line, raw) : -1;
-          let reason: string | undefined;
-          if (line.length > p.maxWordLength && line.split(/\s+/).some((w) => w.length > p.maxWordLength)) reason = 'line_long_word';
-          else if (words >= 0 ? words < p.minWordsPerLine : !hasWords(line, p.minWordsPerLine, unspaced)) reason = 'line_too_few_words';
-          else if (javascript && JAVASCRIPT.test(line)) reason = 'line_javascript';
-          else if (policy && POLICY.test(line)) reason = 'line_policy';
-          else if (p.dropNoTerminalPunct && !endsWithTerminalPunct(line)) reason = 'line_no_terminal_punct';
-          lineStart += raw.length + 1;
-          if (reason) {
-            count(reason);
-            changed = true;
-            continue;
+          const str = (): string => (line ??= text.slice(from, e));
+          const modified = line !== undefined;
+          if (modified ? line!.trim() !== '' : !isBlank(text, from, e)) {
+            const words = tokens ? (modified ? countWords(line!, unspaced) : tokensIn(from, e)) : -1;
+            const length = modified ? line!.length : e - from;
+            let reason: string | undefined;
+            if (length > p.maxWordLength && str().split(/\s+/).some((w) => w.length > p.maxWordLength)) reason = 'line_long_word';
+            else if (words >= 0 ? words < p.minWordsPerLine : !hasWords(str(), p.minWordsPerLine, unspaced)) reason = 'line_too_few_words';
+            else if (javascript && JAVASCRIPT.test(str())) reason = 'line_javascript';
+            else if (policy && POLICY.test(str())) reason = 'line_policy';
+            else if (p.dropNoTerminalPunct && !endsWithTerminalPunct(str())) reason = 'line_no_terminal_punct';
+            if (reason) {
+              count(reason);
+              changed = true;
+              flush();
+              continue;
+            }
+            keptWords += words;
           }
-          kept.push(line);
-          keptWords += words;
+          if (modified) {
+            flush();
+            pieces.push(line!);
+          } else {
+            if (run < 0) run = from;
+            runEnd = e;
+          }
         }
+        flush();
         // nothing removed: the text itself (then the chain keeps its analysis of it)
-        const joined = changed ? kept.join('\n') : text;
+        const joined = changed ? pieces.join('\n') : text;
         const out = (joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined).trim();
         // the rewritten text's words are those of the kept lines
         return tokens ? { text: out, wordCount: keptWords } : out;

@@ -12,6 +12,7 @@ import { data } from 'franc/data.js';
 import { expressions } from 'franc/expressions.js';
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
+import { isSpace } from './text.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
 const MAX_DIFFERENCE = 300;
@@ -97,11 +98,73 @@ export interface Identified {
 /** Trigram counts of the current sample (keys stored + 1, so none is 0), reused per call. */
 const tri = new IntCounter();
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Counts the trigrams of the text into `tri`, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
-function countTrigrams(text: string): void {
+function countTrigrams(text: string, ascii = true): void {
+  if (ascii && !NON_ASCII.test(text)) return countAsciiTrigrams(text);
   const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
   tri.reset(Math.max(0, clean.length - 2));
   for (let i = 0; i + 3 <= clean.length; i++) tri.add(triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2)) + 1, i);
+}
+
+/**
+ * `countTrigrams` for ASCII text without building the cleaned string: the padded stream
+ * " word word … word " (runs of white space, digits and punctuation → one space, ends trimmed,
+ * lower case) is generated character by character and each trigram counted as it completes.
+ */
+function countAsciiTrigrams(text: string): void {
+  tri.reset(text.length);
+  let n = 1; // characters emitted; the first is the leading pad space
+  let p1 = 0;
+  let p2 = 32;
+  let gap = false; // separators seen since the last word character
+  for (let i = 0; i <= text.length; i++) {
+    let c = i < text.length ? text.charCodeAt(i) : -1;
+    if (c >= 0 && ((c >= 0x21 && c <= 0x40) || c === 32 || (c >= 9 && c <= 13))) {
+      gap = n > 1;
+      continue;
+    }
+    // a word character (or the end, which emits the trailing pad space)
+    if (gap || c < 0) {
+      if (n >= 2) tri.add(triKey(p1, p2, 32) + 1, n - 2);
+      p1 = p2;
+      p2 = 32;
+      n++;
+      gap = false;
+      if (c < 0) break;
+    }
+    if (c >= 65 && c <= 90) c += 32;
+    if (n >= 2) tri.add(triKey(p1, p2, c) + 1, n - 2);
+    p1 = p2;
+    p2 = c;
+    n++;
+  }
+}
+
+/** The trigram profile of a text as [key, count, first position] in first-seen order (for tests); `ascii: false` takes the string path. */
+export function trigramProfile(text: string, ascii = true): Array<[number, number, number]> {
+  countTrigrams(text, ascii);
+  return Array.from({ length: tri.size }, (_, j) => {
+    const slot = tri.slotAt(j);
+    return [tri.keyAt(slot), tri.countAt(slot), tri.firstAt(slot)];
+  });
+}
+
+/** `text.replace(/\s+/g, ' ').trim().length`, without making the string. */
+export function collapsedLength(text: string): number {
+  let length = 0;
+  let gap = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c)) gap = length > 0;
+    else {
+      if (gap) length++;
+      gap = false;
+      length++;
+    }
+  }
+  return length;
 }
 
 function topScript(text: string): [string | undefined, number] {
@@ -127,7 +190,7 @@ function topScript(text: string): [string | undefined, number] {
 /** Identifies the language of `text` from its first `sampleChars` characters. */
 export function identify(text: string, opts: { minLength: number; sampleChars: number }): Identified {
   const sample = text.slice(0, opts.sampleChars);
-  if (sample.replace(/\s+/g, ' ').trim().length < opts.minLength) return { language: 'und', confidence: 0 };
+  if (collapsedLength(sample) < opts.minLength) return { language: 'und', confidence: 0 };
   const [script, count] = topScript(sample);
   if (!script || count === 0) return { language: 'und', confidence: 0 };
   models ??= buildModels();

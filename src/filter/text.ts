@@ -69,7 +69,7 @@ const ASCII = new Uint8Array(128).map((_, c) =>
 );
 
 /** JavaScript's `\s`: the whitespace that separates tokens. */
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
@@ -295,9 +295,13 @@ class SpanList implements Spans {
  */
 export function layoutOf(text: string): Layout {
   const len = text.length;
-  const lines = new SpanList(64);
-  const paragraphs = new SpanList(16);
+  // prose lines run to tens of characters; the lists grow when they do not
+  const lines = new SpanList((len >> 5) + 16);
+  const paragraphs = new SpanList((len >> 8) + 8);
   let breaks = 0;
+  let blank = false; // a blank line since the last non-empty one
+  let paraFrom = -1;
+  let ph = 0;
   for (let from = 0; from <= len; ) {
     let to = text.indexOf('\n', from);
     if (to === -1) to = len;
@@ -307,32 +311,34 @@ export function layoutOf(text: string): Layout {
     while (a < e && isSpaceAt(text, a)) a++;
     if (a < e) {
       while (isSpaceAt(text, e - 1)) e--;
-      lines.push(a, e, hashRange(text, a, e));
-    }
+      const h = hashRange(text, a, e);
+      if (blank && paraFrom >= 0) {
+        paragraphs.push(paraFrom, lines.ends[lines.n - 1]!, ph | 0);
+        paraFrom = -1;
+      }
+      if (paraFrom < 0) {
+        paraFrom = a;
+        ph = 0x811c9dc5;
+      }
+      ph = Math.imul(ph ^ h, 0x01000193);
+      lines.push(a, e, h);
+      blank = false;
+    } else blank = true;
     from = to + 1;
   }
-  // paragraphs: runs of lines without a blank line between them
-  for (let i = 0; i < lines.n; ) {
-    const first = i;
-    let ph = 0x811c9dc5;
-    do ph = Math.imul(ph ^ lines.hashes[i]!, 0x01000193);
-    while (++i < lines.n && !blankBetween(text, lines.ends[i - 1]!, lines.starts[i]!));
-    paragraphs.push(lines.starts[first]!, lines.ends[i - 1]!, ph | 0);
-  }
+  if (paraFrom >= 0) paragraphs.push(paraFrom, lines.ends[lines.n - 1]!, ph | 0);
   return { lines, paragraphs, lineBreaks: breaks };
+}
+
+/** True when text[from, to) is only white space (what `trim()` removes). */
+export function isBlank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isSpaceAt(text, i)) return false;
+  return true;
 }
 
 function isSpaceAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
-}
-
-/** True when the white space text[from, to) holds two line breaks. */
-function blankBetween(text: string, from: number, to: number): boolean {
-  const nl = text.indexOf('\n', from);
-  if (nl === -1 || nl >= to) return false;
-  const next = text.indexOf('\n', nl + 1);
-  return next !== -1 && next < to;
 }
 
 /** The spans as strings. */

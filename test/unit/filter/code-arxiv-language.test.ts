@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arxiv, markupFraction } from '../../../src/filter/arxiv.js';
 import { code } from '../../../src/filter/code.js';
-import { identify, language } from '../../../src/filter/language.js';
+import { collapsedLength, identify, language, trigramProfile } from '../../../src/filter/language.js';
 import { judge } from './judge.js';
 
 const py = (lang = 'Python') => ({ source: 'code' as const, metadata: { language: lang } });
@@ -98,5 +98,26 @@ describe('language', () => {
     expect(junk.confidence).toBeLessThan(0.1);
     expect(identify('Too short.', opts)).toEqual({ language: 'und', confidence: 0 });
     expect(identify('1234 5678 9012 3456 7890 !!! ???', opts)).toEqual({ language: 'und', confidence: 0 });
+  });
+});
+
+describe('language ID text preparation without building strings', () => {
+  it('ASCII trigram profiles (keys, counts, first positions) equal the cleaned-string path', () => {
+    const texts = ['', '   ', '42!', 'Hello, World! 42 times...', '  The river (floods) every\tspring;\n\nIT IS green@home  ', 'a', 'ab', "x\u0001y don't", 'end. '];
+    let seed = 5;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const pool = ['a', 'B', 'z', ' ', '  ', '\n', '\t', '.', '9', '@', '[', '~', "'", '\u0001'];
+    for (let k = 0; k < 500; k++) texts.push(Array.from({ length: rand(30) }, () => pool[rand(pool.length)]).join(''));
+    let trigrams = 0;
+    for (const t of texts) {
+      const fast = trigramProfile(t);
+      expect(fast, JSON.stringify(t)).toEqual(trigramProfile(t, false));
+      trigrams += fast.length;
+    }
+    expect(trigrams).toBeGreaterThan(2000);
+  });
+
+  it('collapsedLength is the length after collapsing and trimming white space', () => {
+    for (const t of ['', '  ', ' a  b ', 'a\u00a0\u3000b\n', '\ufeffx y\u2028']) expect(collapsedLength(t), JSON.stringify(t)).toBe(t.replace(/\s+/g, ' ').trim().length);
   });
 });
