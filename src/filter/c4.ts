@@ -17,6 +17,8 @@ import { judge } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/i;
+/** Every POLICY phrase contains one of these; single-phrase searches run ~5× faster than the alternation. */
+const POLICY_WORDS = [/policy/i, /cookie/i, /terms of use/i];
 const JAVASCRIPT = /javascript/i;
 const LOREM = /lorem ipsum/i;
 const CITATION = /\[\d+\]|\[edit\]|\[citation needed\]/gi;
@@ -43,7 +45,7 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
       apply(text, count, view) {
         // whole-text checks first: most documents mention neither, and then no line needs the regex
         const javascript = p.dropJavascript && JAVASCRIPT.test(text);
-        const policy = p.dropPolicy && POLICY.test(text);
+        const policy = p.dropPolicy && POLICY_WORDS.some((w) => w.test(text)) && POLICY.test(text);
         const citations = p.removeCitations && text.includes('[');
         // words per line from the view's tokens (no token spans a line break), when they were
         // counted the way this step counts (a known language decides space-less splitting)

@@ -77,9 +77,8 @@ export interface ScannedTokens {
   count: number;
   alphaCount: number;
   n: number;
-  starts: Int32Array;
-  ends: Int32Array;
-  hashes: Int32Array;
+  /** Starts, ends and hashes of the `n` words, in that order. */
+  spans: Int32Array;
 }
 
 export interface TokenScanner {
@@ -123,8 +122,9 @@ export function tokenScanner(classify: (c: number) => number, classAt: (text: st
       const n = run(SRC, len, out, cap);
       current = '';
       const counts = new Int32Array(memory.buffer, COUNTS, 2);
-      const at = (k: number): Int32Array => new Int32Array(memory.buffer, out + 4 * k * cap, n).slice();
-      return { count: counts[0]!, alphaCount: counts[1]!, n, starts: at(0), ends: at(1), hashes: at(2) };
+      const spans = new Int32Array(3 * n);
+      for (let k = 0; k < 3; k++) spans.set(new Int32Array(memory.buffer, out + 4 * k * cap, n), k * n);
+      return { count: counts[0]!, alphaCount: counts[1]!, n, spans };
     },
   };
 }

@@ -82,52 +82,65 @@ function hashRange(text: string, from: number, to: number): number {
   return h | 0;
 }
 
-/** A copy of `a` twice as long. */
-function grown(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+/** Ranges of a text with a hash each: three views of one buffer (one allocation), doubled when full. */
+class SpanList implements Spans {
+  n = 0;
+  starts!: Int32Array;
+  ends!: Int32Array;
+  hashes!: Int32Array;
+
+  constructor(capacity: number) {
+    this.use(new Int32Array(3 * capacity), capacity);
+  }
+
+  private use(buffer: Int32Array, capacity: number): void {
+    this.starts = buffer.subarray(0, capacity);
+    this.ends = buffer.subarray(capacity, 2 * capacity);
+    this.hashes = buffer.subarray(2 * capacity, 3 * capacity);
+  }
+
+  push(from: number, to: number, hash: number): void {
+    if (this.n === this.starts.length) {
+      const { starts, ends, hashes } = this;
+      const capacity = 2 * starts.length + 8;
+      this.use(new Int32Array(3 * capacity), capacity);
+      this.starts.set(starts);
+      this.ends.set(ends);
+      this.hashes.set(hashes);
+    }
+    this.starts[this.n] = from;
+    this.ends[this.n] = to;
+    this.hashes[this.n++] = hash;
+  }
 }
 
-class TokenList implements Tokens {
+class TokenList extends SpanList implements Tokens {
   count = 0;
   alphaCount = 0;
-  n = 0;
-  starts: Int32Array;
-  ends: Int32Array;
-  hashes: Int32Array;
   private _words?: string[];
 
   constructor(
     private readonly text: string,
     capacity: number,
   ) {
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-    this.hashes = new Int32Array(capacity);
+    super(capacity);
   }
 
-  static of(text: string, t: Omit<Tokens, 'words'>): TokenList {
+  /** Tokens found elsewhere (the WebAssembly scan); `spans` holds starts, ends and hashes of `n` words, in that order. */
+  static of(text: string, t: { count: number; alphaCount: number; n: number; spans: Int32Array }): TokenList {
     const list = new TokenList(text, 0);
     list.count = t.count;
     list.alphaCount = t.alphaCount;
     list.n = t.n;
-    list.starts = t.starts;
-    list.ends = t.ends;
-    list.hashes = t.hashes;
+    list.starts = t.spans.subarray(0, t.n);
+    list.ends = t.spans.subarray(t.n, 2 * t.n);
+    list.hashes = t.spans.subarray(2 * t.n, 3 * t.n);
     return list;
   }
 
   /** Adds text[from, to); `hash` is its `hashRange` when the caller has it already. */
-  push(from: number, to: number, hash = hashRange(this.text, from, to)): void {
-    if (this.n === this.starts.length) {
-      this.starts = grown(this.starts);
-      this.ends = grown(this.ends);
-      this.hashes = grown(this.hashes);
-    }
-    this.starts[this.n] = from;
-    this.ends[this.n] = to;
-    this.hashes[this.n++] = hash;
+  override push(from: number, to: number, hash = hashRange(this.text, from, to)): void {
+    super.push(from, to, hash);
   }
 
   get words(): string[] {
@@ -261,30 +274,6 @@ export interface Layout {
   paragraphs: Spans;
   /** Number of `\n`. */
   lineBreaks: number;
-}
-
-class SpanList implements Spans {
-  n = 0;
-  starts: Int32Array;
-  ends: Int32Array;
-  hashes: Int32Array;
-
-  constructor(capacity: number) {
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-    this.hashes = new Int32Array(capacity);
-  }
-
-  push(from: number, to: number, hash: number): void {
-    if (this.n === this.starts.length) {
-      this.starts = grown(this.starts);
-      this.ends = grown(this.ends);
-      this.hashes = grown(this.hashes);
-    }
-    this.starts[this.n] = from;
-    this.ends[this.n] = to;
-    this.hashes[this.n++] = hash;
-  }
 }
 
 /**
