@@ -47,13 +47,23 @@ const params = z.strictObject({
   stopWords: z.array(z.string().min(1)).optional(),
 });
 
-/** True when text[from, to) has an ASCII capital or any non-ASCII code unit (lower-casing may change it). */
-function hasUpperOrNonAscii(text: string, from: number, to: number): boolean {
+const SAME = 0x100000000; // lower-casing leaves the word as it is
+const OTHER = 0x100000001; // a non-ASCII code unit: only toLowerCase knows
+
+/** `hash32` of text[from, to) lower-cased, for ASCII words with a capital; SAME or OTHER otherwise. */
+function lowerHash(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  let upper = false;
   for (let j = from; j < to; j++) {
-    const c = text.charCodeAt(j);
-    if (c > 127 || (c >= 65 && c <= 90)) return true;
+    let c = text.charCodeAt(j);
+    if (c > 127) return OTHER;
+    if (c >= 65 && c <= 90) {
+      c += 32;
+      upper = true;
+    }
+    h = Math.imul(h ^ c, 0x01000193);
   }
-  return false;
+  return upper ? h | 0 : SAME;
 }
 
 export const gopherQuality: StepDefinition<typeof params> = {
@@ -76,6 +86,10 @@ export const gopherQuality: StepDefinition<typeof params> = {
     // a word can only be a stop word if its hash is one's; a word with capitals or non-ASCII
     // letters is also checked lower-cased
     const stopHashes = new Set((list ?? []).map((w) => hash32(w) | 0));
+    // a 1024-entry filter on the hash's low bits answers most lookups without the Set
+    const maybeStop = new Uint8Array(1024);
+    for (const h of stopHashes) maybeStop[h & 1023] = 1;
+    const isStopHash = (h: number): boolean => maybeStop[h & 1023] === 1 && stopHashes.has(h);
     const maxStopLength = list ? Math.max(...list.map((w) => w.length)) : 0;
     return {
       kind: 'filter',
@@ -103,9 +117,17 @@ export const gopherQuality: StepDefinition<typeof params> = {
         let stopCount = 0;
         if (stop) {
           for (let i = 0; i < n; i++) {
-            if (ends[i]! - starts[i]! > maxStopLength) continue;
-            if (stopHashes.has(wordHashes[i]!) && stop.has(text.slice(starts[i], ends[i]))) stopCount += 1;
-            else if (hasUpperOrNonAscii(text, starts[i]!, ends[i]!) && stop.has(text.slice(starts[i], ends[i]).toLowerCase())) stopCount += 1;
+            const from = starts[i]!;
+            const to = ends[i]!;
+            if (to - from > maxStopLength) continue;
+            if (isStopHash(wordHashes[i]!) && stop.has(text.slice(from, to))) {
+              stopCount += 1;
+              continue;
+            }
+            // the word lower-cased: ASCII capitals by hash first; anything else by toLowerCase
+            const lower = lowerHash(text, from, to);
+            if (lower === SAME) continue;
+            if ((lower === OTHER || isStopHash(lower)) && stop.has(text.slice(from, to).toLowerCase())) stopCount += 1;
           }
         }
         return judge(

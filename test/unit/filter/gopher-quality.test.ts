@@ -67,6 +67,11 @@ describe('gopher-quality at its default thresholds', () => {
     expect(judge(gopherQuality, text(filler(60, 4)), { lang: 'swh' }).result).toBe(true);
   });
 
+  it('stop words count in any case, ASCII or not; look-alikes do not', () => {
+    expect(judge(gopherQuality, text(['The', 'AND', 'tHaT', 'thee', 'Thé', ...filler(60, 4)])).measures.stop_words).toBe(3);
+    expect(judge(gopherQuality, text(['И', 'НЕ', 'Что', 'Чтоб', ...filler(60, 4)]), { lang: 'rus' }).measures.stop_words).toBe(3);
+  });
+
   it('counts Chinese by characters with the Chinese stop words', () => {
     const zh = '混合专家模型把前馈网络拆分成许多较小的专家，每个词元只激活其中少数几个专家，因此参数总量可以很大，而每个词元的计算量基本不变。';
     const r = judge(gopherQuality, zh, { lang: 'cmn', params: { minAvgWordLength: 1 } });
