@@ -196,6 +196,63 @@ benches.dedup_text = () => {
   }
 };
 
+benches.minhash_core = async () => {
+  // what datasketch's figure covers (MinHash + MinHashLSH over texts in memory), on one thread:
+  // moe's normalisation, shingles, signatures and exact keys, then its SQLite LSH index and
+  // clustering — the code \`moe dedup\` runs, without reading/writing gzip JSONL or starting workers
+  const texts = [];
+  const ids = [];
+  for (const f of readdirSync(textCorpus()).filter((n) => n.endsWith('.jsonl.gz'))) {
+    for (const line of gunzipSync(readFileSync(join(textCorpus(), f))).toString('utf8').split('\n')) {
+      if (!line) continue;
+      const d = JSON.parse(line);
+      texts.push(d.text);
+      ids.push(d.id);
+    }
+  }
+  const mb = texts.reduce((a, t) => a + Buffer.byteLength(t), 0) / 1e6;
+  const { signTexts } = await import('../dist/dedup/task.js');
+  const { indexBatch, SCHEME } = await import('../dist/dedup/run.js');
+  const { DedupDb } = await import('../dist/io/dedup-db.js');
+  const { StageStats } = await import('../dist/core/stats.js');
+  const params = { bands: 14, rows: 8, ngram: 5, seed: 1 };
+  const dbPath = join(work, 'minhash-core.sqlite');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  const index = DedupDb.open(dbPath, { ...params, scheme: SCHEME });
+  const b = index.batchFor('bench', 0);
+  let signSeconds = 0;
+  async function* signed() {
+    // about 1 MB of documents at a time, as dedup's tasks
+    for (let i = 0; i < texts.length; ) {
+      let j = i;
+      for (let bytes = 0; j < texts.length && bytes < 1 << 20; j++) bytes += texts[j].length;
+      const t = performance.now();
+      const chunk = await signTexts('bench', ids.slice(i, j), texts.slice(i, j), params);
+      signSeconds += (performance.now() - t) / 1000;
+      yield chunk;
+      i = j;
+    }
+  }
+  const t0 = performance.now();
+  await indexBatch({ params, input: '', out: '', db: dbPath, workers: 0 }, index, b.batch, b.firstSeq, new StageStats(), signed());
+  const seconds = (performance.now() - t0) / 1000;
+  const clusters = index.db.prepare('SELECT count(DISTINCT cluster) AS n FROM docs').get().n;
+  index.close();
+  emit({
+    bench: 'minhash_core',
+    threads: 1,
+    input_mb: +mb.toFixed(1),
+    docs: texts.length,
+    survivors: clusters,
+    seconds: +seconds.toFixed(3),
+    mb_per_s_per_core: +(mb / seconds).toFixed(1),
+    sign_mb_per_s: +(mb / signSeconds).toFixed(1),
+    index_seconds: +(seconds - signSeconds).toFixed(3),
+    target_mb_per_s_per_worker: 80,
+    peer: { name: 'datasketch (MinHash + MinHashLSH, 128 permutations)', mb_per_s_per_core: 4.1, note: 'the issue\'s figure for this machine; datasketch is not installable here' },
+  });
+};
+
 benches.dedup_1m = () => {
   // one million short synthetic documents, 5% of them near copies of earlier ones
   const dir = join(work, 'dedup-1m');

@@ -30,6 +30,8 @@ import type { SignedChunk } from './task.js';
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
 export const SCHEME = 1;
 const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
+/** Bucket rows per INSERT statement (3 parameters each, under SQLite's 32,766). */
+const LSH_ROWS = 256;
 
 export interface DedupRun {
   input: string;
@@ -117,12 +119,16 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
   const db = index.db;
   const findExact = db.prepare('SELECT MIN(seq) AS seq FROM docs WHERE exact = ?');
   const insDoc = db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
+  // bucket rows go in LSH_ROWS at a time: one statement call per row cost more than SQLite's insert
   const insLsh = db.prepare('INSERT INTO lsh (band, bucket, seq) VALUES (?, ?, ?)');
+  const insLshMany = db.prepare(`INSERT INTO lsh (band, bucket, seq) VALUES ${Array(LSH_ROWS).fill('(?, ?, ?)').join(', ')}`);
   const exactPairs: Array<[number, number]> = [];
-  const size = run.params.bands * run.params.rows;
+  const { bands } = run.params;
+  const size = bands * run.params.rows;
   let seq = firstSeq;
   const store = db.transaction((c: SignedChunk) => {
-    const rows: Array<[number, number, number]> = [];
+    const lshSeqs: number[] = [];
+    const lshIndex: number[] = []; // where the document's band keys start in c.bands
     for (let i = 0; i < c.ids.length; i++, seq++) {
       const exact = c.exact[i]!;
       const earlier = (findExact.get(exact) as { seq: number | null }).seq;
@@ -131,11 +137,18 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
         exactPairs.push([seq, earlier]);
         continue; // exact duplicates never reach MinHash
       }
-      for (let b = 0; b < run.params.bands; b++) rows.push([b, c.bands[i * run.params.bands + b]!, seq]);
+      lshSeqs.push(seq);
+      lshIndex.push(i * bands);
     }
-    // in key order, the B-tree inserts walk its pages in order instead of at random
-    rows.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
-    for (const [b, bucket, s] of rows) insLsh.run(b, bucket, s);
+    // in key order (band, bucket, seq), the B-tree inserts walk its pages in order instead of at random
+    const params: number[] = [];
+    for (let b = 0; b < bands; b++) {
+      const order = lshSeqs.map((_, k) => k).sort((x, y) => c.bands[lshIndex[x]! + b]! - c.bands[lshIndex[y]! + b]! || x - y);
+      for (const k of order) params.push(b, c.bands[lshIndex[k]! + b]!, lshSeqs[k]!);
+    }
+    let at = 0;
+    for (; at + 3 * LSH_ROWS <= params.length; at += 3 * LSH_ROWS) insLshMany.run(params.slice(at, at + 3 * LSH_ROWS));
+    for (; at < params.length; at += 3) insLsh.run(params[at], params[at + 1], params[at + 2]);
   });
   for await (const c of source) store(c);
   const count = seq - firstSeq;

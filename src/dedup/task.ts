@@ -22,30 +22,34 @@ export interface SignedChunk {
 const hasher = xxhash();
 let minhasher: { key: string; m: MinHasher } | undefined;
 
-export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats): AsyncGenerator<SignedChunk[], number> {
-  const params = init as MinHashParams;
+/** Exact keys, signatures and band keys of documents' texts (what a task computes once its chunk is parsed). */
+export async function signTexts(file: string, ids: string[], texts: string[], params: MinHashParams, stats?: StageStats): Promise<SignedChunk> {
   const key = JSON.stringify(params);
   if (minhasher?.key !== key) minhasher = { key, m: new MinHasher(params) };
   const m = minhasher.m;
   const { h64Raw } = await hasher;
-  const docs = parseChunk(chunk);
   const out: SignedChunk = {
-    file: chunk.file,
-    ids: docs.map((d) => d.id),
-    exact: new BigInt64Array(docs.length),
-    sigs: new Uint32Array(docs.length * m.size),
-    bands: new Float64Array(docs.length * params.bands),
+    file,
+    ids,
+    exact: new BigInt64Array(texts.length),
+    sigs: new Uint32Array(texts.length * m.size),
+    bands: new Float64Array(texts.length * params.bands),
   };
-  docs.forEach((doc, i) => {
+  texts.forEach((text, i) => {
     // the exact key hashes the normalised units, so texts equal after normalisation collide
-    const units = unitHashes(doc.text);
+    const units = unitHashes(text);
     out.exact[i] = BigInt.asIntN(64, h64Raw(new Uint8Array(units.buffer, units.byteOffset, units.byteLength)));
     const sig = m.signature(shinglesOf(units, params.ngram));
     out.sigs.set(sig, i * m.size);
     out.bands.set(m.bandKeys(sig), i * params.bands);
-    stats.count('bytes_in', Buffer.byteLength(doc.text));
+    stats?.count('bytes_in', Buffer.byteLength(text));
   });
-  stats.count('docs_in', docs.length);
-  yield [out];
+  stats?.count('docs_in', texts.length);
+  return out;
+}
+
+export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats): AsyncGenerator<SignedChunk[], number> {
+  const docs = parseChunk(chunk);
+  yield [await signTexts(chunk.file, docs.map((d) => d.id), docs.map((d) => d.text), init as MinHashParams, stats)];
   return docs.length;
 }
