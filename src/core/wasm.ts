@@ -106,6 +106,7 @@ export const OP = {
   or: 0x72,
   xor: 0x73,
   shl: 0x74,
+  shrS: 0x75,
   shrU: 0x76,
 } as const;
 

@@ -13,11 +13,14 @@ import { expressions } from 'franc/expressions.js';
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
 import { isSpace } from './text.js';
+import { type LidKernel, lidKernel, type TrigramModel } from './lid-kernel.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
 const MAX_DIFFERENCE = 300;
 
 interface ScriptModel {
+  /** Its index in the WebAssembly kernel's models. */
+  id: number;
   languages: string[];
   /** trigram key → [language index, rank, language index, rank, …]: an open-addressing table (key + 1, 0 = empty) into `pairs` */
   keys: Int32Array;
@@ -46,9 +49,12 @@ function triKey(a: number, b: number, c: number): number {
 }
 
 let models: Map<string, ScriptModel> | undefined;
+/** The scoring loop in WebAssembly, with every script's model (`ScriptModel.id` indexes them). */
+let kernel: LidKernel | undefined;
 
 function buildModels(): Map<string, ScriptModel> {
   const out = new Map<string, ScriptModel>();
+  const forKernel: TrigramModel[] = [];
   for (const [script, langs] of Object.entries(data as Record<string, Record<string, string>>)) {
     const languages = Object.keys(langs);
     const lists = new Map<number, number[]>();
@@ -62,7 +68,8 @@ function buildModels(): Map<string, ScriptModel> {
     });
     let cap = 16;
     while (cap < lists.size * 2) cap *= 2;
-    const model: ScriptModel = { languages, keys: new Int32Array(cap), from: new Int32Array(cap), to: new Int32Array(cap), pairs: new Int32Array([...lists.values()].reduce((a, v) => a + v.length, 0)), mask: cap - 1 };
+    const model: ScriptModel = { id: forKernel.length, languages, keys: new Int32Array(cap), from: new Int32Array(cap), to: new Int32Array(cap), pairs: new Int32Array([...lists.values()].reduce((a, v) => a + v.length, 0)), mask: cap - 1 };
+    const trigrams: TrigramModel = { languages, keys: [], from: [], to: [], pairs: model.pairs };
     let at = 0;
     for (const [k, v] of lists) {
       let slot = (Math.imul(k, 0x9e3779b1) >>> 0) & model.mask;
@@ -70,11 +77,16 @@ function buildModels(): Map<string, ScriptModel> {
       model.keys[slot] = k + 1;
       model.from[slot] = at;
       model.pairs.set(v, at);
+      trigrams.keys.push(k);
+      trigrams.from.push(at);
       at += v.length;
       model.to[slot] = at;
+      trigrams.to.push(at);
     }
     out.set(script, model);
+    forKernel.push(trigrams);
   }
+  kernel = lidKernel(forKernel);
   return out;
 }
 
@@ -187,8 +199,38 @@ function topScript(text: string): [string | undefined, number] {
   return [best, bestCount];
 }
 
-/** Identifies the language of `text` from its first `sampleChars` characters. */
-export function identify(text: string, opts: { minLength: number; sampleChars: number }): Identified {
+let trigramKeys = new Int32Array(1024);
+let trigramCounts = new Int32Array(1024);
+
+/** Credit per language of `model` for the counted trigrams: Σ over shared trigrams of 300 − |count − rank − 1|. */
+function credits(model: ScriptModel, wasm: boolean): ArrayLike<number> {
+  const n = tri.size;
+  if (kernel && wasm) {
+    if (trigramKeys.length < n) {
+      trigramKeys = new Int32Array(2 * n);
+      trigramCounts = new Int32Array(2 * n);
+    }
+    for (let j = 0; j < n; j++) {
+      const slot = tri.slotAt(j);
+      trigramKeys[j] = tri.keyAt(slot) - 1;
+      trigramCounts[j] = tri.countAt(slot);
+    }
+    return kernel.credit(model.id, trigramKeys, trigramCounts, n);
+  }
+  const credit = new Float64Array(model.languages.length);
+  const pairs = model.pairs;
+  for (let j = 0; j < n; j++) {
+    const slot = tri.slotAt(j);
+    const at = lookup(model, tri.keyAt(slot) - 1);
+    if (at < 0) continue;
+    const c = tri.countAt(slot);
+    for (let k = model.from[at]!; k < model.to[at]!; k += 2) credit[pairs[k]!]! += MAX_DIFFERENCE - Math.abs(c - pairs[k + 1]! - 1);
+  }
+  return credit;
+}
+
+/** Identifies the language of `text` from its first `sampleChars` characters (`wasm: false` scores in JavaScript). */
+export function identify(text: string, opts: { minLength: number; sampleChars: number; wasm?: boolean }): Identified {
   const sample = text.slice(0, opts.sampleChars);
   if (collapsedLength(sample) < opts.minLength) return { language: 'und', confidence: 0 };
   const [script, count] = topScript(sample);
@@ -201,15 +243,7 @@ export function identify(text: string, opts: { minLength: number; sampleChars: n
   const n = tri.size;
   if (n === 0) return { language: 'und', confidence: 0 };
   // distance = 300·n − Σ over shared trigrams of (300 − |count − rank − 1|), franc's measure
-  const credit = new Float64Array(model.languages.length);
-  const pairs = model.pairs;
-  for (let j = 0; j < n; j++) {
-    const slot = tri.slotAt(j);
-    const at = lookup(model, tri.keyAt(slot) - 1);
-    if (at < 0) continue;
-    const c = tri.countAt(slot);
-    for (let k = model.from[at]!; k < model.to[at]!; k += 2) credit[pairs[k]!]! += MAX_DIFFERENCE - Math.abs(c - pairs[k + 1]! - 1);
-  }
+  const credit = credits(model, opts.wasm !== false);
   let best = 0;
   for (let i = 1; i < credit.length; i++) if (credit[i]! > credit[best]!) best = i;
   return { language: model.languages[best]!, confidence: credit[best]! / (MAX_DIFFERENCE * n) };

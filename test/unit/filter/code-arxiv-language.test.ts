@@ -121,3 +121,28 @@ describe('language ID text preparation without building strings', () => {
     for (const t of ['', '  ', ' a  b ', 'a\u00a0\u3000b\n', '\ufeffx y\u2028']) expect(collapsedLength(t), JSON.stringify(t)).toBe(t.replace(/\s+/g, ' ').trim().length);
   });
 });
+
+describe('language ID scoring in WebAssembly', () => {
+  it('gives the language and confidence of the JavaScript loop, across scripts', () => {
+    const texts = [
+      'The river floods every spring, and the valley turns green by the end of May.',
+      'Der Fluss tritt jeden Frühling über die Ufer, und das Tal wird im Mai grün.',
+      'La rivière déborde chaque printemps et la vallée devient verte en mai.',
+      'Река разливается каждую весну, и к концу мая долина становится зелёной.',
+      'يفيض النهر كل ربيع وتصبح الوادي خضراء في نهاية شهر مايو من كل عام.',
+      'नदी हर वसंत में बाढ़ लाती है और मई के अंत तक घाटी हरी हो जाती है।',
+    ];
+    let seed = 11;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const words = ['the', 'und', 'река', 'de', 'la', 'est', 'и', 'the', 'of', 'zu', 'в', 'не', 'que', 'y', 'il'];
+    for (let k = 0; k < 300; k++) texts.push(Array.from({ length: 10 + rand(80) }, () => words[rand(words.length)]).join(' '));
+    const opts = { minLength: 20, sampleChars: 1024 };
+    const seen = new Set<string>();
+    for (const t of texts) {
+      const fast = identify(t, opts);
+      expect(fast, t).toEqual(identify(t, { ...opts, wasm: false }));
+      seen.add(fast.language);
+    }
+    expect(seen.size).toBeGreaterThan(5);
+  });
+});
