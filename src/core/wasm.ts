@@ -98,7 +98,10 @@ export const OP = {
   eq: 0x46,
   ne: 0x47,
   ltU: 0x49,
+  gtU: 0x4b,
+  leU: 0x4d,
   geU: 0x4f,
+  select: 0x1b,
   add: 0x6a,
   sub: 0x6b,
   mul: 0x6c,
@@ -109,6 +112,9 @@ export const OP = {
   shrS: 0x75,
   shrU: 0x76,
 } as const;
+
+/** memory.fill (bulk memory): pops destination, byte value, length. */
+export const MEMORY_FILL = [0xfc, 11, 0x00];
 
 /** Joins instruction fragments. */
 export function code(...parts: Array<number[] | number>): number[] {

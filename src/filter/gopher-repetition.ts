@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
+import { ngramKernel } from './ngram-kernel.js';
 import type { Tokens } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
@@ -134,6 +135,40 @@ export function duplicatedNGramChars(idx: WordIndex, n: number): number {
   return chars;
 }
 
+const kernel = ngramKernel();
+
+/**
+ * Characters covered by the top 2/3/4-gram and by duplicated 5…10-grams. No repeated n-gram
+ * means no repeated longer one: the remaining measures are 0. `wasm: false` computes them in
+ * JavaScript (the kernel follows the same steps).
+ */
+export function ngramMeasures(tokens: Tokens, wasm = true): { top: number[]; duplicated: number[] } {
+  if (kernel && wasm) {
+    const r = kernel.measure(tokens);
+    const top = TOP_N.map((n, i) => {
+      const { count, at } = r.top[i]!;
+      if (count < 2) return 0;
+      let chars = n - 1;
+      for (let k = at; k < at + n; k++) chars += tokens.ends[k]! - tokens.starts[k]!;
+      return chars * count;
+    });
+    return { top, duplicated: r.duplicated };
+  }
+  const idx = indexWords(tokens);
+  let repeats = true;
+  const top = TOP_N.map((n) => {
+    const chars = repeats ? topNGramChars(idx, n) : 0;
+    repeats = chars > 0;
+    return chars;
+  });
+  const duplicated = DUP_N.map((n) => {
+    const chars = repeats ? duplicatedNGramChars(idx, n) : 0;
+    repeats = chars > 0;
+    return chars;
+  });
+  return { top, duplicated };
+}
+
 export const gopherRepetition: StepDefinition<typeof params> = {
   name: 'gopher-repetition',
   kind: 'filter',
@@ -150,25 +185,19 @@ export const gopherRepetition: StepDefinition<typeof params> = {
         const { lines, paragraphs: paras } = view.layout;
         const dl = view.duplicateLines;
         const dp = view.duplicateParagraphs;
-        const idx = indexWords(view.tokens);
         const rules: Rule[] = [
           { metric: 'dup_para_frac', value: ratio(dp.count, paras.n), fails: ratio(dp.count, paras.n) > p.maxDupParaFrac, reason: 'dup_para_frac' },
           { metric: 'dup_para_char_frac', value: ratio(dp.chars, len), fails: ratio(dp.chars, len) > p.maxDupParaCharFrac, reason: 'dup_para_char_frac' },
           { metric: 'dup_line_frac', value: ratio(dl.count, lines.n), fails: ratio(dl.count, lines.n) > p.maxDupLineFrac, reason: 'dup_line_frac' },
           { metric: 'dup_line_char_frac', value: ratio(dl.chars, len), fails: ratio(dl.chars, len) > p.maxDupLineCharFrac, reason: 'dup_line_char_frac' },
         ];
-        // no repeated n-gram means no repeated longer one: the remaining measures are 0
-        let repeats = true;
+        const { top, duplicated } = ngramMeasures(view.tokens);
         TOP_N.forEach((n, i) => {
-          const chars = repeats ? topNGramChars(idx, n) : 0;
-          repeats = chars > 0;
-          const v = ratio(chars, len);
+          const v = ratio(top[i]!, len);
           rules.push({ metric: `top_${n}_gram`, value: v, fails: v > p.maxTopNGramCharFrac[i]!, reason: `top_${n}_gram` });
         });
         DUP_N.forEach((n, i) => {
-          const chars = repeats ? duplicatedNGramChars(idx, n) : 0;
-          repeats = chars > 0;
-          const v = ratio(chars, len);
+          const v = ratio(duplicated[i]!, len);
           rules.push({ metric: `duplicated_${n}_n_grams`, value: v, fails: v > p.maxDupNGramCharFrac[i]!, reason: `duplicated_${n}_n_grams` });
         });
         return judge(rules, measure);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
+import { gopherRepetition, ngramMeasures } from '../../../src/filter/gopher-repetition.js';
+import { tokenize } from '../../../src/filter/text.js';
 import { filler, judge } from './judge.js';
 
 let next = 0;
@@ -95,5 +96,25 @@ describe('gopher-repetition at its default thresholds', () => {
       expect(at.result, `n=${n}`).toBe(true);
       expect(rep(padTo(base, total - 1)).result, `n=${n}`).toEqual({ reason: `duplicated_${n}_n_grams`, value: (6 * n * k) / (total - 1) });
     }
+  });
+});
+
+describe('n-gram measures in WebAssembly', () => {
+  it('equal the JavaScript ones on random word streams with repeats, from 0 words up', () => {
+    let seed = 17;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    let nonZero = 0;
+    for (let k = 0; k < 400; k++) {
+      const w = k < 12 ? k : rand(300);
+      const vocab = 2 + rand(40);
+      const words = Array.from({ length: w }, () => `w${rand(vocab)}${'x'.repeat(rand(4))}`);
+      // sometimes a repeated run, so longer n-grams repeat too
+      if (w > 30 && rand(2)) words.splice(rand(w), 0, ...words.slice(0, 12));
+      const tokens = tokenize(words.join(' '), false);
+      const fast = ngramMeasures(tokens);
+      expect(fast, words.join(' ')).toEqual(ngramMeasures(tokens, false));
+      if (fast.duplicated[5]! > 0) nonZero += 1;
+    }
+    expect(nonZero).toBeGreaterThan(20);
   });
 });
