@@ -179,14 +179,19 @@ export function collapsedLength(text: string): number {
   return length;
 }
 
-function topScript(text: string): [string | undefined, number] {
+/** The script with the most characters in `text` and their count (franc's expressions, first in their order on ties). */
+export function topScript(text: string): [string | undefined, number] {
   // most text is mostly ASCII letters: then Latin has the most matches, whatever the rest is
   let ascii = 0;
+  let other = 0; // code units beyond ASCII
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i) | 0x20;
-    if (c >= 97 && c <= 122) ascii++;
+    const c = text.charCodeAt(i);
+    if (c > 127) other++;
+    else if ((c | 0x20) >= 97 && (c | 0x20) <= 122) ascii++;
   }
   if (ascii * 2 > text.length) return ['Latin', ascii];
+  // in ASCII text only Latin's expression matches anything (its letters): no need to run the others
+  if (other === 0) return ascii > 0 ? ['Latin', ascii] : [undefined, 0];
   let best: string | undefined;
   let bestCount = 0;
   for (const [script, re] of Object.entries(expressions as Record<string, RegExp>)) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { arxiv, markupFraction } from '../../../src/filter/arxiv.js';
 import { code } from '../../../src/filter/code.js';
-import { collapsedLength, identify, language, trigramProfile } from '../../../src/filter/language.js';
+import { expressions } from 'franc/expressions.js';
+import { collapsedLength, identify, language, topScript, trigramProfile } from '../../../src/filter/language.js';
 import { judge } from './judge.js';
 
 const py = (lang = 'Python') => ({ source: 'code' as const, metadata: { language: lang } });
@@ -144,5 +145,20 @@ describe('language ID scoring in WebAssembly', () => {
       seen.add(fast.language);
     }
     expect(seen.size).toBeGreaterThan(5);
+  });
+});
+
+describe('topScript', () => {
+  it('counts as matching every script expression would, ASCII shortcuts included', () => {
+    const byRegex = (t: string): [string | undefined, number] => {
+      let best: [string | undefined, number] = [undefined, 0];
+      for (const [script, re] of Object.entries(expressions as Record<string, RegExp>)) {
+        const n = t.match(re)?.length ?? 0;
+        if (n > best[1]) best = [script, n];
+      }
+      return best;
+    };
+    const texts = ['', '12345 678 90', '1 2 3 4 5 6 7 8 9 10 11 12 the river', 'The river floods.', '== 2024-01-01 == x', 'Река 1 2 3 4 5 6 7 8 9 0 1 2', '专家 12345678901234', 'ab ॥ 123456789 ئ'];
+    for (const t of texts) expect(topScript(t), t).toEqual(byRegex(t));
   });
 });
