@@ -143,7 +143,8 @@ const kernel = ngramKernel();
  * JavaScript (the kernel follows the same steps).
  */
 export function ngramMeasures(tokens: Tokens, wasm = true): { top: number[]; duplicated: number[] } {
-  if (kernel && wasm) {
+  // the kernel's memory takes ~100 bytes per word; a wasm32 memory stops at 4 GiB
+  if (kernel && wasm && tokens.n <= 1 << 24) {
     const r = kernel.measure(tokens);
     const top = TOP_N.map((n, i) => {
       const { count, at } = r.top[i]!;

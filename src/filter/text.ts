@@ -148,6 +148,9 @@ class TokenList extends SpanList implements Tokens {
   }
 }
 
+/** Longer texts are scanned in JavaScript: the kernel's memory needs ~8 bytes per character, and a wasm32 memory stops at 4 GiB. */
+const WASM_MAX_CHARS = 1 << 26;
+
 /** The WebAssembly scan, for text not split per character (the class of a code unit as the loop below tests it). */
 const scanner = tokenScanner((c) => (c < 128 ? ASCII[c]! : isSpace(c) ? SPACE : classOf(c)), classAt);
 
@@ -156,7 +159,7 @@ const scanner = tokenScanner((c) => (c < 128 ? ASCII[c]! : isSpace(c) ? SPACE : 
  * space-less scripts into one word each.
  */
 export function tokenize(text: string, unspaced: boolean, options: { wasm?: boolean } = {}): Tokens {
-  if (scanner && !unspaced && options.wasm !== false) return TokenList.of(text, scanner.scan(text));
+  if (scanner && !unspaced && options.wasm !== false && text.length <= WASM_MAX_CHARS) return TokenList.of(text, scanner.scan(text));
   const n = text.length;
   // words of prose take about six code units with their space; the lists grow when they do not
   const out = new TokenList(text, (n >> 3) + 16);
@@ -337,17 +340,34 @@ export function spanStrings(text: string, s: Spans): string[] {
 
 const firstSeen = new IntCounter();
 
-/** `duplicates` of the spans' strings, found by hash (a hash shared by different strings falls back to comparing strings). */
+/**
+ * `duplicates` of the spans' strings, found by hash: a span whose hash was seen is compared with
+ * the first span of that hash; strings that share a hash without being equal (about one pair in
+ * 2^32, so a few in a document of a million lines) are kept by hash in `others` and compared there.
+ */
 export function duplicateSpans(text: string, s: Spans): { count: number; chars: number } {
   firstSeen.reset(s.n);
+  let others: Map<number, string[]> | undefined;
   let count = 0;
   let chars = 0;
   for (let i = 0; i < s.n; i++) {
-    if (firstSeen.add(s.hashes[i]!, i) === 1) continue;
+    const h = s.hashes[i]!;
+    if (firstSeen.add(h, i) === 1) continue;
     const j = firstSeen.firstAt(firstSeen.lastSlot);
     const from = s.starts[i]!;
     const size = s.ends[i]! - from;
-    if (s.ends[j]! - s.starts[j]! !== size || !sameChars(text, from, s.starts[j]!, size)) return duplicates(spanStrings(text, s));
+    if (s.ends[j]! - s.starts[j]! !== size || !sameChars(text, from, s.starts[j]!, size)) {
+      const str = text.slice(from, from + size);
+      const seen = (others ??= new Map()).get(h);
+      if (!seen) {
+        others.set(h, [str]);
+        continue;
+      }
+      if (!seen.includes(str)) {
+        seen.push(str);
+        continue;
+      }
+    }
     count += 1;
     chars += size;
   }

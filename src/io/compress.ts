@@ -104,22 +104,26 @@ export async function readDecompressedHead(path: string, n: number): Promise<Buf
   return Buffer.concat(parts).subarray(0, n);
 }
 
-/** Splits a byte stream into lines (without the trailing `\n` or `\r\n`), as Buffers. */
+/**
+ * Splits a byte stream into lines (without the trailing `\n` or `\r\n`), as Buffers. A line
+ * spanning many chunks is kept as its pieces and joined once: a long line costs its length, not
+ * its length times the number of chunks.
+ */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  let rest: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = []; // the current line, before this chunk
   for await (const c of chunks) {
-    const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     let start = 0;
-    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      yield buf.subarray(start, end);
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+      let line = pieces.length ? Buffer.concat([...pieces, buf.subarray(start, nl)]) : buf.subarray(start, nl);
+      pieces = [];
+      if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+      yield line;
       start = nl + 1;
     }
-    rest = Buffer.from(buf.subarray(start));
-    buf = rest;
+    if (start < buf.length) pieces.push(Buffer.from(buf.subarray(start)));
   }
-  if (rest.length) yield rest;
+  if (pieces.length) yield Buffer.concat(pieces);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -197,19 +197,21 @@ export async function* readChunks(dir: string, parts?: string[]): AsyncGenerator
       for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) line += 1;
       return chunk;
     };
+    // where the last line break of `pending` ends (0: none yet); each read is searched once, so a
+    // line longer than a chunk does not make this quadratic
+    let cut = 0;
     for await (const c of openBytes(file)) {
-      pending.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-      size += c.byteLength;
-      if (size < CHUNK_BYTES) continue;
+      const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      const nl = buf.lastIndexOf(10);
+      if (nl !== -1) cut = size + nl + 1;
+      pending.push(buf);
+      size += buf.length;
+      if (size < CHUNK_BYTES || cut === 0) continue;
       const all = Buffer.concat(pending);
-      const cut = all.lastIndexOf(10) + 1;
-      if (cut === 0) {
-        pending = [all];
-        continue;
-      }
       yield emit(all.subarray(0, cut));
       pending = [all.subarray(cut)];
       size = all.length - cut;
+      cut = 0;
     }
     if (size > 0) yield emit(Buffer.concat(pending));
   }

@@ -74,8 +74,10 @@ describe('layoutOf (lines and paragraphs in one scan)', () => {
   });
 
   it('a hash shared by different strings falls back to comparing the strings', () => {
-    const text = 'one\ntwo\none';
-    const spans = { n: 3, starts: Int32Array.of(0, 4, 8), ends: Int32Array.of(3, 7, 11), hashes: Int32Array.of(5, 5, 5) };
-    expect(duplicateSpans(text, spans)).toEqual({ count: 1, chars: 3 });
+    const words = ['one', 'two', 'two', 'one', 'three', 'three', 'four'];
+    const text = words.join('\n');
+    const starts = words.map((_, i) => words.slice(0, i).join('\n').length + (i ? 1 : 0));
+    const spans = { n: words.length, starts: Int32Array.from(starts), ends: Int32Array.from(starts.map((s, i) => s + words[i]!.length)), hashes: new Int32Array(words.length).fill(5) };
+    expect(duplicateSpans(text, spans)).toEqual({ count: 3, chars: 3 + 3 + 5 });
   });
 });

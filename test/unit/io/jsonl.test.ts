@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
 import { decodeUtf8, openBytes, splitLines } from '../../../src/io/compress.js';
-import { PartWriter, readDocs, readPart } from '../../../src/io/jsonl.js';
+import { PartWriter, readChunks, readDocs, readPart } from '../../../src/io/jsonl.js';
 import { docsOf, FIXTURES, tmpDir } from '../../helpers.js';
 
 const doc = (i: number, text = `document number ${i}`): Doc => ({ id: `d${i}`, text, source: 'web', metadata: { n: i } });
@@ -23,6 +23,36 @@ describe('splitLines', () => {
   it('splits on LF and CRLF across chunk boundaries and keeps a last line without newline', async () => {
     const data = Buffer.from('one\r\ntwo\n\nthree');
     for (const chunk of [1, 2, 5, 100]) expect(await lines(data, chunk)).toEqual(['one', 'two', '', 'three']);
+  });
+
+  it('reads a line of many chunks in time linear in its length', async () => {
+    const long = 'x'.repeat(8 << 20);
+    const data = Buffer.from(`a\r\n${long}\r\nb`);
+    const t0 = performance.now();
+    const got = await lines(data, 1024); // 8,192 chunks for the long line: joining them at every chunk would copy ~32 GB
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(got.map((l) => l.length)).toEqual([1, long.length, 1]);
+    expect(got[1]).toBe(long);
+  });
+});
+
+describe('readChunks', () => {
+  it('cuts at line breaks after about 1 MiB, a document longer than that whole, quickly', async () => {
+    const dir = tmpDir();
+    const docs = [doc(1), doc(2, 'y'.repeat(5 << 20)), ...Array.from({ length: 3000 }, (_, i) => doc(i + 3, `text ${i} `.repeat(100)))];
+    const raw = Buffer.from(docs.map((d) => `${JSON.stringify(d)}\n`).join(''));
+    writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(raw, { level: 1 }));
+    const t0 = performance.now();
+    const chunks = [];
+    for await (const c of readChunks(dir)) chunks.push(c);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(Buffer.concat(chunks.map((c) => c.bytes)).equals(raw)).toBe(true);
+    for (const c of chunks) expect(c.bytes[c.bytes.length - 1]).toBe(10);
+    // the first chunk is cut before the 5 MiB document, which the second holds whole; the others are about 1 MiB
+    expect(chunks.map((c) => c.firstLine).slice(0, 2)).toEqual([1, 2]);
+    expect(chunks[1]!.bytes.length).toBeGreaterThan(5 << 20);
+    for (const c of chunks.slice(2, -1)) expect(c.bytes.length / (1 << 20)).toBeGreaterThan(0.9);
+    for (const c of chunks.slice(2)) expect(c.bytes.length / (1 << 20)).toBeLessThan(1.2);
   });
 });
 
