@@ -42,7 +42,6 @@ function classify(c: number): number {
 
 let scratch = new Uint32Array(1 << 16);
 const scanner = unitScanner(classify);
-const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * The units of normalised text, hashed: words (or, for text mostly in scripts without spaces,
@@ -53,7 +52,7 @@ export function unitHashes(text: string, options: { wasm?: boolean } = {}): Uint
   const nonAscii = NON_ASCII.test(text);
   const t = nonAscii ? text.normalize('NFKC') : text;
   const cjk = HAS_UNSPACED.test(t) && (t.match(UNSPACED)?.length ?? 0) > t.length / 3;
-  if (scanner && options.wasm !== false && (!nonAscii || isWellFormed(t))) return scanner.scan(t, cjk);
+  if (scanner && options.wasm !== false) return scanner.scan(t, cjk);
   if (scratch.length < t.length + 1) scratch = new Uint32Array(2 * t.length + 1);
   const out = scratch;
   let n = 0;

@@ -333,15 +333,10 @@ function isSpaceAt(text: string, i: number): boolean {
   return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
 }
 
-/** The spans as strings. */
-export function spanStrings(text: string, s: Spans): string[] {
-  return Array.from({ length: s.n }, (_, i) => text.slice(s.starts[i], s.ends[i]));
-}
-
 const firstSeen = new IntCounter();
 
 /**
- * `duplicates` of the spans' strings, found by hash: a span whose hash was seen is compared with
+ * Repeats of earlier spans (equal strings), how many and their characters, found by hash: a span whose hash was seen is compared with
  * the first span of that hash; strings that share a hash without being equal (about one pair in
  * 2^32, so a few in a document of a million lines) are kept by hash in `others` and compared there.
  */
@@ -422,11 +417,6 @@ export class TextView {
     return this.layout.lineBreaks;
   }
 
-  /** Non-empty lines, trimmed, as strings. */
-  get lines(): string[] {
-    return spanStrings(this.text, this.layout.lines);
-  }
-
   /** Repeats of earlier lines: how many, and their characters. */
   get duplicateLines(): { count: number; chars: number } {
     return (this._dupLines ??= duplicateSpans(this.text, this.layout.lines));
@@ -436,20 +426,6 @@ export class TextView {
   get duplicateParagraphs(): { count: number; chars: number } {
     return (this._dupParagraphs ??= duplicateSpans(this.text, this.layout.paragraphs));
   }
-}
-
-/** Counts, and characters, of items that repeat an earlier item (the first occurrence is not counted). */
-export function duplicates(items: string[]): { count: number; chars: number } {
-  const seen = new Set<string>();
-  let count = 0;
-  let chars = 0;
-  for (const it of items) {
-    if (seen.has(it)) {
-      count += 1;
-      chars += it.length;
-    } else seen.add(it);
-  }
-  return { count, chars };
 }
 
 export function endsWithTerminalPunct(line: string): boolean {

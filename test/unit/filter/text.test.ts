@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countWords, duplicates, duplicateSpans, layoutOf, spanStrings, tokenize } from '../../../src/filter/text.js';
+import { countWords, duplicateSpans, layoutOf, type Spans, tokenize } from '../../../src/filter/text.js';
 import { hash32 } from '../../../src/text/hash.js';
 
 describe('tokenize', () => {
@@ -42,6 +42,22 @@ describe('tokenize in WebAssembly', () => {
     expect(words).toBeGreaterThan(5000);
   });
 });
+
+/** The definition duplicateSpans computes by hash: items that repeat an earlier item, and their characters. */
+function duplicates(items: string[]): { count: number; chars: number } {
+  const seen = new Set<string>();
+  let count = 0;
+  let chars = 0;
+  for (const it of items) {
+    if (seen.has(it)) {
+      count += 1;
+      chars += it.length;
+    } else seen.add(it);
+  }
+  return { count, chars };
+}
+
+const spanStrings = (text: string, s: Spans): string[] => Array.from({ length: s.n }, (_, i) => text.slice(s.starts[i], s.ends[i]));
 
 describe('layoutOf (lines and paragraphs in one scan)', () => {
   const byStrings = (text: string) => {
