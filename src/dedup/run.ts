@@ -32,6 +32,8 @@ export const SCHEME = 1;
 const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
 /** Bucket rows per INSERT statement (3 parameters each, under SQLite's 32,766). */
 const LSH_ROWS = 256;
+/** Documents stored per index transaction. */
+const COMMIT_DOCS = 50_000;
 
 export interface DedupRun {
   input: string;
@@ -126,7 +128,7 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
   const { bands } = run.params;
   const size = bands * run.params.rows;
   let seq = firstSeq;
-  const store = db.transaction((c: SignedChunk) => {
+  const store = (c: SignedChunk): void => {
     const lshSeqs: number[] = [];
     const lshIndex: number[] = []; // where the document's band keys start in c.bands
     for (let i = 0; i < c.ids.length; i++, seq++) {
@@ -149,8 +151,26 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
     let at = 0;
     for (; at + 3 * LSH_ROWS <= params.length; at += 3 * LSH_ROWS) insLshMany.run(params.slice(at, at + 3 * LSH_ROWS));
     for (; at < params.length; at += 3) insLsh.run(params[at], params[at + 1], params[at + 2]);
-  });
-  for await (const c of source) store(c);
+  };
+  // one transaction per COMMIT_DOCS documents, not per chunk: each commit rewrites the index
+  // pages it touched, and fewer, larger commits touch each page fewer times (a run killed in
+  // between leaves its batch incomplete, rolled back by the next run, as before)
+  let uncommitted = 0;
+  db.exec('BEGIN');
+  try {
+    for await (const c of source) {
+      store(c);
+      uncommitted += c.ids.length;
+      if (uncommitted >= COMMIT_DOCS) {
+        db.exec('COMMIT');
+        db.exec('BEGIN');
+        uncommitted = 0;
+      }
+    }
+    db.exec('COMMIT');
+  } finally {
+    if (db.inTransaction) db.exec('ROLLBACK');
+  }
   const count = seq - firstSeq;
   const rootOf = db.prepare('SELECT cluster FROM docs WHERE seq = ?');
   const clusters = new Clusters(firstSeq, count, (s) => (rootOf.get(s) as { cluster: number }).cluster);
