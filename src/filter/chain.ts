@@ -48,6 +48,7 @@ export function stepParams(config: FilterConfig, source: Source, lang: string, n
 /** A step with the stats keys it counts under, made once (not per document). */
 interface ChainStep {
   step: Step;
+  name: string;
   /** `transform.<name>.` or `filter.<name>.` */
   prefix: string;
   /** Metric → histogram key and bins. */
@@ -72,7 +73,7 @@ export class Chains {
         const def = STEPS[name]!;
         const step = def.create(stepParams(this.opts.config, source, lang, name), ctx);
         const histograms = new Map(Object.entries(def.metrics).map(([metric, spec]) => [metric, { key: `${name}.${metric}`, spec }]));
-        return { step, prefix: `${step.kind}.${name}.`, histograms };
+        return { step, name, prefix: `${step.kind}.${name}.`, histograms };
       });
       this.cache.set(key, steps);
     }
@@ -99,8 +100,8 @@ export class Chains {
     stats.count(`docs_in.${doc.source}`);
     let text = doc.text;
     let view = new TextView(text, lang);
-    const fired: Array<{ prefix: string } & Drop> = [];
-    for (const { step, prefix, histograms } of this.chain(doc.source, lang)) {
+    const fired: Array<{ name: string; prefix: string } & Drop> = [];
+    for (const { step, name, prefix, histograms } of this.chain(doc.source, lang)) {
       if (step.kind === 'transform') {
         const r = step.apply(text, (k) => stats.count(prefix + k), view);
         const next = textOf(r);
@@ -112,7 +113,7 @@ export class Chains {
         if (h) stats.histogram(h.key, value, h.spec);
       });
       if (r !== true) {
-        fired.push({ prefix, ...r });
+        fired.push({ name, prefix, ...r });
         stats.count(`${prefix}would_drop`);
         stats.count(`${prefix}reason.${r.reason}.would_drop`);
       }
@@ -123,13 +124,12 @@ export class Chains {
       stats.count(`${first!.prefix}reason.${first!.reason}.alone`);
     }
     if (first) {
-      const { prefix, reason, value } = first;
+      const { name, prefix, reason, value } = first;
       stats.count('docs_dropped');
       stats.count(`${prefix}dropped`);
       stats.count(`${prefix}dropped_bytes`, bytes);
       stats.count(`${prefix}reason.${reason}.dropped`);
       stats.count(`${prefix}reason.${reason}.dropped_bytes`, bytes);
-      const name = prefix.slice('filter.'.length, -1);
       doc.metadata.filter = { name, reason, value };
       return { doc, drop: { name, reason, value } };
     }

@@ -4,7 +4,8 @@
  * are relative (the best is always 1), which cannot tell English from gibberish; the confidence
  * here is absolute: 1 − distance / (300 × trigrams), the share of the text's trigram profile
  * that the best language's model accounts for (1 = identical ranks, 0 = no trigram in common).
- * An inverted index (trigram → languages) makes scoring one pass over the text's trigrams.
+ * An inverted index (trigram → languages) makes scoring one pass over the text's trigrams; that
+ * pass runs in WebAssembly (`lid-kernel.ts`), in JavaScript where WebAssembly is missing.
  *
  * Text shorter than `minLength` characters, or with no letters, is `und` (unknown), not guessed.
  */
