@@ -150,3 +150,39 @@ export function ensureMemory(memory: WasmMemory, bytes: number): boolean {
   memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   return true;
 }
+
+/**
+ * Instantiates a kernel that classifies UTF-16 code units through a 65,536-entry table in its
+ * memory (at byte `at`, `Uint8Array` or `Int32Array` entries, `empty` until filled). The kernel
+ * calls its import `classify(c, i)` for an empty entry; `entry(c, i)` computes it, and it is
+ * stored unless `cacheable(c)` says no (a surrogate, whose class depends on its neighbour).
+ */
+export function tableKernel(
+  spec: ModuleSpec,
+  table: { at: number; type: Uint8ArrayConstructor | Int32ArrayConstructor; empty: number },
+  entry: (c: number, i: number) => number,
+  cacheable: (c: number) => boolean = () => true,
+): { exports: Record<string, unknown>; memory: WasmMemory } | undefined {
+  let memory: WasmMemory | undefined;
+  let view: Uint8Array | Int32Array | undefined;
+  const exports = instantiate(assemble(spec), {
+    env: {
+      classify: (c: number, i: number): number => {
+        const k = entry(c, i);
+        if (!cacheable(c)) return k;
+        if (view?.buffer !== memory!.buffer) view = new table.type(memory!.buffer, table.at, 65536);
+        view[c] = k;
+        return k;
+      },
+    },
+  });
+  if (!exports) return undefined;
+  memory = exports.mem as WasmMemory;
+  if (table.empty !== 0) new table.type(memory.buffer, table.at, 65536).fill(table.empty);
+  return { exports, memory };
+}
+
+/** Copies a string's UTF-16 code units into `memory` at byte `at` (which must fit 2 bytes per unit). */
+export function writeUtf16(memory: WasmMemory, at: number, text: string): void {
+  Buffer.from(memory.buffer, at, 2 * text.length).write(text, 'utf16le');
+}

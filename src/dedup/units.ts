@@ -6,7 +6,7 @@
  * surrogates included. The first version copied UTF-8 (TextEncoder.encodeInto) and decoded it
  * here: reading code units directly is ~40% faster and needs no well-formedness check.
  */
-import { assemble, BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, OP, set, type WasmMemory } from '../core/wasm.js';
+import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from '../core/wasm.js';
 
 export const SEPARATOR = -1;
 export const UNKNOWN = -2;
@@ -31,7 +31,7 @@ function body(): number[] {
     get(P), i32c(2), OP.add, set(P),
     // u = table[c], classified on first sight
     get(C), i32c(2), OP.shl, OP.load, memarg(2, TABLE), set(U),
-    get(U), i32c(UNKNOWN), OP.eq, IF, get(C), call(0), set(U), END,
+    get(U), i32c(UNKNOWN), OP.eq, IF, get(C), get(P), call(0), set(U), END,
     get(U), i32c(SEPARATOR), OP.eq, IF,
       get(W), IF, push(get(H)), END,
       i32c(FNV), set(H), i32c(0), set(W),
@@ -54,30 +54,20 @@ export interface UnitScanner {
 
 /** The kernel, with `classify(c)` giving the unit of code unit c; undefined where wasm is unavailable. */
 export function unitScanner(classify: (c: number) => number): UnitScanner | undefined {
-  let table: Int32Array;
-  let memory: WasmMemory | undefined;
-  const module = assemble({ name: 'units', params: [I32, I32, I32, I32], results: [I32], locals: [[7, I32]], body: body(), pages: 8, imports: [{ name: 'classify', params: [I32], results: [I32] }] });
-  const exports = instantiate(module, {
-    env: {
-      classify: (c: number): number => {
-        const u = classify(c);
-        if (table.buffer !== memory!.buffer) table = new Int32Array(memory!.buffer, TABLE, 65536);
-        table[c] = u;
-        return u;
-      },
-    },
-  });
-  if (!exports) return undefined;
-  memory = exports.mem as WasmMemory;
-  const run = exports.units as (src: number, len: number, out: number, cjk: number) => number;
-  table = new Int32Array(memory.buffer, TABLE, 65536);
-  table.fill(UNKNOWN);
+  const kernel = tableKernel(
+    { name: 'units', params: [I32, I32, I32, I32], results: [I32], locals: [[7, I32]], body: body(), pages: 8, imports: [{ name: 'classify', params: [I32, I32], results: [I32] }] },
+    { at: TABLE, type: Int32Array, empty: UNKNOWN },
+    classify,
+  );
+  if (!kernel) return undefined;
+  const { memory } = kernel;
+  const run = kernel.exports.units as (src: number, len: number, out: number, cjk: number) => number;
   return {
     scan(t, cjk) {
       const bytes = 2 * t.length;
       const out = SRC + ((bytes + 3) & ~3);
       ensureMemory(memory, out + 4 * (t.length + 1));
-      Buffer.from(memory.buffer, SRC, bytes).write(t, 'utf16le');
+      writeUtf16(memory, SRC, t);
       const n = run(SRC, bytes, out, cjk ? 1 : 0);
       return new Uint32Array(memory.buffer, out, n).slice();
     },

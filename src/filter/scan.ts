@@ -6,7 +6,7 @@
  * pair's class is its code point's). The loop is the JavaScript one's, state for state: the
  * interpreter-free version of it runs at a few instructions per character instead of ~95.
  */
-import { assemble, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, BLOCK, memarg, OP, set, type WasmMemory } from '../core/wasm.js';
+import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from '../core/wasm.js';
 
 /** Character classes, shared with `text.ts`: 0 = not yet classified. */
 export const LETTER = 1;
@@ -91,25 +91,17 @@ export interface TokenScanner {
  * first), `classAt(text, i)` that of a surrogate at i. Undefined where WebAssembly is missing.
  */
 export function tokenScanner(classify: (c: number) => number, classAt: (text: string, i: number) => number): TokenScanner | undefined {
-  let memory: WasmMemory | undefined;
-  let table: Uint8Array;
   let current = '';
-  const module = assemble({ name: 'tokens', params: [I32, I32, I32, I32], results: [I32], locals: [[12, I32]], body: body(), pages: 2, imports: [{ name: 'classify', params: [I32, I32], results: [I32] }] });
-  const exports = instantiate(module, {
-    env: {
-      classify: (c: number, i: number): number => {
-        if (c >= 0xd800 && c <= 0xdfff) return classAt(current, i);
-        const k = classify(c);
-        if (table.buffer !== memory!.buffer) table = new Uint8Array(memory!.buffer, TABLE, 65536);
-        table[c] = k;
-        return k;
-      },
-    },
-  });
-  if (!exports) return undefined;
-  memory = exports.mem as WasmMemory;
-  const run = exports.tokens as (src: number, len: number, out: number, cap: number) => number;
-  table = new Uint8Array(memory.buffer, TABLE, 65536);
+  const isSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
+  const kernel = tableKernel(
+    { name: 'tokens', params: [I32, I32, I32, I32], results: [I32], locals: [[12, I32]], body: body(), pages: 2, imports: [{ name: 'classify', params: [I32, I32], results: [I32] }] },
+    { at: TABLE, type: Uint8Array, empty: 0 },
+    (c, i) => (isSurrogate(c) ? classAt(current, i) : classify(c)),
+    (c) => !isSurrogate(c),
+  );
+  if (!kernel) return undefined;
+  const { memory } = kernel;
+  const run = kernel.exports.tokens as (src: number, len: number, out: number, cap: number) => number;
   return {
     scan(text) {
       const len = text.length;
@@ -117,7 +109,7 @@ export function tokenScanner(classify: (c: number) => number, classAt: (text: st
       const cap = (len >> 1) + 1;
       const out = (SRC + 2 * len + 3) & ~3;
       ensureMemory(memory, out + 12 * cap);
-      Buffer.from(memory.buffer, SRC, 2 * len).write(text, 'utf16le');
+      writeUtf16(memory, SRC, text);
       current = text;
       const n = run(SRC, len, out, cap);
       current = '';
