@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { countWords, endsWithTerminalPunct, hasWords, isBlank, UNSPACED_LANGUAGES } from './text.js';
 import { judge } from './rules.js';
+import { SENTENCE_END as SENTENCE_END_CLASS, SENTENCE_LETTER, SENTENCE_OTHER, sentenceCounter } from './scan.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/i;
@@ -132,8 +133,14 @@ const docParams = z.strictObject({
 const SENTENCE_END = new Uint8Array(65536);
 for (const c of ['.', '!', '?', '。', '！', '？', '｡', '।', '؟']) SENTENCE_END[c.charCodeAt(0)] = 1;
 
-/** Sentences: runs of text ending in terminal punctuation (or the end), with a letter in them. */
-export function countSentences(text: string): number {
+const sentenceScan = sentenceCounter((c) => (SENTENCE_END[c] ? SENTENCE_END_CLASS : (c | 0x20) >= 97 && (c | 0x20) <= 122 ? SENTENCE_LETTER : c > 127 && /\p{L}/u.test(String.fromCharCode(c)) ? SENTENCE_LETTER : SENTENCE_OTHER));
+
+/**
+ * Sentences: runs of text ending in terminal punctuation (or the end), with a letter in them.
+ * Counted in WebAssembly (`scan.ts`) unless `wasm: false`; a code unit's class is the same either way.
+ */
+export function countSentences(text: string, options: { wasm?: boolean } = {}): number {
+  if (sentenceScan && options.wasm !== false) return sentenceScan.count(text);
   let sentences = 0;
   let letter = false;
   for (let i = 0; i < text.length; i++) {

@@ -120,3 +120,49 @@ export function tokenScanner(classify: (c: number) => number, classAt: (text: st
     },
   };
 }
+
+/** Classes of the sentence scan's table (0: not yet classified). */
+export const SENTENCE_END = 1;
+export const SENTENCE_LETTER = 2;
+export const SENTENCE_OTHER = 3;
+
+// sentences(src, len) -> count; locals i=2 c=3 k=4 letter=5 n=6
+const [SS, SLEN, SI, SC, SK, SLETTER, SN] = [0, 1, 2, 3, 4, 5, 6];
+
+function sentenceBody(): number[] {
+  return code(
+    BLOCK, LOOP,
+      get(SI), get(SLEN), OP.geU, brIf(1),
+      get(SS), get(SI), i32c(1), OP.shl, OP.add, OP.load16u, memarg(1, 0), set(SC),
+      get(SC), OP.load8u, memarg(0, TABLE), set(SK),
+      get(SK), OP.eqz, IF, get(SC), get(SI), call(0), set(SK), END,
+      get(SK), i32c(SENTENCE_END), OP.eq, IF,
+        get(SN), get(SLETTER), OP.add, set(SN), i32c(0), set(SLETTER),
+      ELSE, get(SK), i32c(SENTENCE_LETTER), OP.eq, IF,
+        i32c(1), set(SLETTER),
+      END, END,
+      get(SI), i32c(1), OP.add, set(SI),
+      br(0),
+    END, END,
+    get(SN), get(SLETTER), OP.add,
+  );
+}
+
+/** `countSentences` in WebAssembly, `classify(c)` giving a code unit's class; undefined where WebAssembly is missing. */
+export function sentenceCounter(classify: (c: number) => number): { count(text: string): number } | undefined {
+  const kernel = tableKernel(
+    { name: 'sentences', params: [I32, I32], results: [I32], locals: [[5, I32]], body: sentenceBody(), pages: 2, imports: [{ name: 'classify', params: [I32, I32], results: [I32] }] },
+    { at: TABLE, type: Uint8Array, empty: 0 },
+    classify,
+  );
+  if (!kernel) return undefined;
+  const { memory } = kernel;
+  const run = kernel.exports.sentences as (src: number, len: number) => number;
+  return {
+    count(text) {
+      ensureMemory(memory, SRC + 2 * text.length);
+      writeUtf16(memory, SRC, text);
+      return run(SRC, text.length);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { c4, c4Lines } from '../../../src/filter/c4.js';
+import { c4, c4Lines, countSentences } from '../../../src/filter/c4.js';
 import { fineweb } from '../../../src/filter/fineweb.js';
 import { TextView } from '../../../src/filter/text.js';
 import { textOf, type Transform } from '../../../src/filter/types.js';
@@ -111,5 +111,21 @@ describe('fineweb at its default thresholds', () => {
     };
     expect(judge(fineweb, doc(30)).result).toBe(true);
     expect(judge(fineweb, doc(31)).result).toEqual({ reason: 'list_ratio', value: 0.31 });
+  });
+});
+
+describe('countSentences in WebAssembly', () => {
+  it('counts as the JavaScript loop does, across scripts, digits and surrogates', () => {
+    const pool = ['a', 'Z', '1', ' ', '.', '!', '?', '。', '！', '؟', '।', 'é', '专', 'я', '٣', '😀', '\ud800', '\n', '...'];
+    let seed = 23;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    let total = 0;
+    for (let k = 0; k < 1000; k++) {
+      const text = Array.from({ length: rand(50) }, () => pool[rand(pool.length)]).join('');
+      const n = countSentences(text);
+      expect(n, JSON.stringify(text)).toBe(countSentences(text, { wasm: false }));
+      total += n;
+    }
+    expect(total).toBeGreaterThan(1000);
   });
 });
