@@ -1,7 +1,7 @@
 /**
- * A small WebAssembly assembler: the kernels (dedup/simd.ts, dedup/units.ts, filter/scan.ts)
- * are written as instruction lists and assembled at load time, so the repository holds their
- * source, not an opaque binary. Encodings from the WebAssembly core specification §5 (binary format).
+ * A small WebAssembly assembler: the kernels (dedup/simd.ts, dedup/units.ts, filter/scan.ts,
+ * filter/ngram-kernel.ts, filter/lid-kernel.ts) are written as instruction lists and assembled
+ * at load time, so the repository holds their source, not an opaque binary. Encodings from the WebAssembly core specification §5 (binary format).
  */
 
 export const I32 = 0x7f;
@@ -92,7 +92,6 @@ export const OP = {
   load: 0x28,
   load8u: 0x2d,
   load16u: 0x2f,
-  store8: 0x3a,
   store: 0x36,
   eqz: 0x45,
   eq: 0x46,

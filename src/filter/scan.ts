@@ -1,10 +1,11 @@
 /**
- * `tokenize`'s scan in WebAssembly, for text in scripts with spaces. The text's UTF-16 code
- * units are copied into the module's memory (Buffer.write, native), so offsets and hashes are
- * those of the JavaScript string; each unit's class comes from a 64 Ki-entry table that a
- * JavaScript callback fills on first sight (surrogates are asked for every time, since a
- * pair's class is its code point's). The loop is the JavaScript one's, state for state: the
- * interpreter-free version of it runs at a few instructions per character instead of ~95.
+ * Scans of a text's code units in WebAssembly: `tokenize`'s (for text in scripts with spaces)
+ * and C4's sentence count. The text's UTF-16 code units are copied into the module's memory
+ * (Buffer.write, native), so offsets and hashes are those of the JavaScript string; each unit's
+ * class comes from a 64 Ki-entry table that a JavaScript callback fills on first sight (for
+ * tokens, surrogates are asked for every time, since a pair's class is its code point's). Each
+ * loop is the JavaScript one's, state for state; on the 50 MB bench corpus tokens take 210 ms
+ * instead of 330, sentences 145 instead of 200.
  */
 import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from '../core/wasm.js';
 
