@@ -12,7 +12,7 @@
  * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
  */
 import { z } from 'zod';
-import { countWords, endsWithTerminalPunct, hasWords, isBlank, UNSPACED_LANGUAGES } from './text.js';
+import { countWords, endsWithTerminalPunct, hashRange, hasWords, isBlank, type Layout, SpanList, UNSPACED_LANGUAGES } from './text.js';
 import { judge } from './rules.js';
 import { SENTENCE_END as SENTENCE_END_CLASS, SENTENCE_LETTER, SENTENCE_OTHER, sentenceCounter } from './scan.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
@@ -32,6 +32,77 @@ const lineParams = z.strictObject({
   dropPolicy: z.boolean().default(true),
   dropNoTerminalPunct: z.boolean().default(false),
 });
+
+/**
+ * The layout of c4-lines' output, built from the kept lines as they are joined (positions in the
+ * joined text), then moved to the output: runs of three or more line breaks become two and the
+ * ends are trimmed, which only shifts positions (no line holds a line break or starts with white
+ * space). Paragraphs follow from the blank lines kept between lines, as in `layoutOf`.
+ */
+class KeptLayout {
+  private readonly lines: SpanList;
+  private readonly paragraphs: SpanList;
+  private blankSeen = false;
+  private paraFrom = -1;
+  private ph = 0;
+
+  constructor(length: number) {
+    this.lines = new SpanList((length >> 5) + 16);
+    this.paragraphs = new SpanList((length >> 8) + 8);
+  }
+
+  blank(): void {
+    this.blankSeen = true;
+  }
+
+  line(from: number, to: number, hash: number): void {
+    const { lines } = this;
+    if (this.blankSeen && this.paraFrom >= 0) {
+      this.paragraphs.push(this.paraFrom, lines.ends[lines.n - 1]!, this.ph | 0);
+      this.paraFrom = -1;
+    }
+    if (this.paraFrom < 0) {
+      this.paraFrom = from;
+      this.ph = 0x811c9dc5;
+    }
+    this.ph = Math.imul(this.ph ^ hash, 0x01000193);
+    lines.push(from, to, hash);
+    this.blankSeen = false;
+  }
+
+  /** A line changed by the step (citations removed), joined at `at`. */
+  keep(line: string, at: number, blank: boolean): void {
+    if (blank) return this.blank();
+    let a = 0;
+    let b = line.length;
+    while (isBlank(line, a, a + 1)) a++;
+    while (isBlank(line, b - 1, b)) b--;
+    this.line(at + a, at + b, hashRange(line, a, b));
+  }
+
+  /** The layout of `out`: `joined` with line-break runs collapsed, then `lead` characters trimmed from its start. */
+  finish(joined: string, lead: number, out: string): Layout {
+    const { lines, paragraphs } = this;
+    if (this.paraFrom >= 0) paragraphs.push(this.paraFrom, lines.ends[lines.n - 1]!, this.ph | 0);
+    // each run of k ≥ 3 line breaks at p loses k − 2 of them: positions after it move back
+    const cuts: Array<[number, number]> = [];
+    if (joined.includes('\n\n\n')) {
+      for (const m of joined.matchAll(/\n{3,}/g)) cuts.push([m.index!, m[0].length - 2]);
+    }
+    for (const spans of [lines, paragraphs]) {
+      let c = 0;
+      let shift = lead;
+      for (let i = 0; i < spans.n; i++) {
+        while (c < cuts.length && cuts[c]![0] < spans.starts[i]!) shift += cuts[c++]![1];
+        spans.starts[i]! -= shift;
+        spans.ends[i]! -= shift;
+      }
+    }
+    let breaks = 0;
+    for (let i = out.indexOf('\n'); i !== -1; i = out.indexOf('\n', i + 1)) breaks++;
+    return { lines, paragraphs, lineBreaks: breaks };
+  }
+}
 
 export const c4Lines: StepDefinition<typeof lineParams> = {
   name: 'c4-lines',
@@ -64,12 +135,22 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
         let run = -1;
         let runEnd = 0;
         const flush = (): void => {
-          if (run >= 0) pieces.push(text.slice(run, runEnd));
+          if (run >= 0) {
+            joinedLength = nextAt() + runEnd - run;
+            pieces.push(text.slice(run, runEnd));
+          }
           run = -1;
         };
         let bracket = citations ? text.indexOf('[') : -1;
         let keptWords = 0;
         let changed = false;
+        // the kept lines' layout, from the view's (positions in the joined pieces until the end)
+        const before = view?.layoutIfComputed;
+        const after = before ? new KeptLayout(text.length) : undefined;
+        let li = 0; // the next line of `before`
+        let joinedLength = 0;
+        let runAt = 0; // where the current run starts in the joined text
+        const nextAt = (): number => joinedLength + (pieces.length > 0 ? 1 : 0);
         // each line of text.split('\n'), as text[s, e); made a string only when a rule needs it
         for (let s = 0; s <= text.length; ) {
           let e = text.indexOf('\n', s);
@@ -88,7 +169,10 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
           }
           const str = (): string => (line ??= text.slice(from, e));
           const modified = line !== undefined;
-          if (modified ? line!.trim() !== '' : !isBlank(text, from, e)) {
+          // this line's trimmed range and hash in `before`, if it has one
+          const span = before && li < before.lines.n && before.lines.starts[li]! < e ? li++ : -1;
+          const blank = modified ? line!.trim() === '' : before ? span < 0 : isBlank(text, from, e);
+          if (!blank) {
             const words = tokens ? (modified ? countWords(line!, unspaced) : tokensIn(from, e)) : -1;
             const length = modified ? line!.length : e - from;
             let reason: string | undefined;
@@ -107,18 +191,31 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
           }
           if (modified) {
             flush();
+            after?.keep(line!, nextAt(), blank);
+            joinedLength = nextAt() + line!.length;
             pieces.push(line!);
           } else {
-            if (run < 0) run = from;
+            if (run < 0) {
+              run = from;
+              runAt = nextAt();
+            }
             runEnd = e;
+            if (after) {
+              const at = runAt - run; // text position → joined position, for this run
+              if (blank) after.blank();
+              else after.line(before!.lines.starts[span]! + at, before!.lines.ends[span]! + at, before!.lines.hashes[span]!);
+            }
           }
         }
         flush();
         // nothing removed: the text itself (then the chain keeps its analysis of it)
         const joined = changed ? pieces.join('\n') : text;
-        const out = (joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined).trim();
-        // the rewritten text's words are those of the kept lines
-        return tokens ? { text: out, wordCount: keptWords } : out;
+        const collapsed = joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined;
+        const out = collapsed.trim();
+        // the rewritten text's words are those of the kept lines, and its layout theirs
+        const layout = after?.finish(joined, collapsed.length - collapsed.trimStart().length, out);
+        if (!tokens && !layout) return out;
+        return { text: out, ...(tokens ? { wordCount: keptWords } : {}), ...(layout ? { layout } : {}) };
       },
     };
   },

@@ -76,14 +76,14 @@ export function isSpace(c: number): boolean {
 }
 
 /** FNV-1a of text[from, to): `hash32` of that slice, without making it. */
-function hashRange(text: string, from: number, to: number): number {
+export function hashRange(text: string, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
   return h | 0;
 }
 
 /** Ranges of a text with a hash each: three views of one buffer (one allocation), doubled when full. */
-class SpanList implements Spans {
+export class SpanList implements Spans {
   n = 0;
   starts!: Int32Array;
   ends!: Int32Array;
@@ -251,14 +251,16 @@ export function hasWords(text: string, k: number, unspaced: boolean): boolean {
 }
 
 /**
- * What a transform already knows about the text it wrote (c4-lines: the words of its kept
- * lines), so the steps after it need not measure the text again. Values must equal what the
+ * What a transform already knows about the text it wrote (c4-lines: the words and the layout
+ * of its kept lines), so the steps after it need not measure the text again. Values must equal what the
  * view would compute.
  */
 export interface Rewritten {
   text: string;
   /** `TextView.wordCount`. */
   wordCount?: number;
+  /** `TextView.layout`. */
+  layout?: Layout;
 }
 
 /** Ranges of the text (trimmed, non-empty) with the `hash32` of each one's characters. */
@@ -391,6 +393,7 @@ export class TextView {
   ) {
     this.unspaced = UNSPACED_LANGUAGES.has(language) || (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
     this._wordCount = known.wordCount;
+    this._layout = known.layout;
   }
 
   get tokens(): Tokens {
@@ -410,6 +413,11 @@ export class TextView {
   /** Lines (non-empty, trimmed) and paragraphs as ranges of the text. */
   get layout(): Layout {
     return (this._layout ??= layoutOf(this.text));
+  }
+
+  /** The layout if a step has asked for it already (nothing is computed). */
+  get layoutIfComputed(): Layout | undefined {
+    return this._layout;
   }
 
   /** Number of `\n` in the text. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { c4, c4Lines, countSentences } from '../../../src/filter/c4.js';
 import { fineweb } from '../../../src/filter/fineweb.js';
-import { TextView } from '../../../src/filter/text.js';
+import { type Layout, layoutOf, TextView } from '../../../src/filter/text.js';
 import { textOf, type Transform } from '../../../src/filter/types.js';
 import { filler, judge } from './judge.js';
 
@@ -35,23 +35,37 @@ describe('c4-lines (transform)', () => {
   });
 });
 
-describe('c4-lines hands the words of its kept lines to the next steps', () => {
+const flatLayout = (l: Layout) => ({
+  lineBreaks: l.lineBreaks,
+  ...Object.fromEntries((['lines', 'paragraphs'] as const).map((k) => [k, [0, 1, 2].map((f) => [...[l[k].starts, l[k].ends, l[k].hashes][f]!.subarray(0, l[k].n)])])),
+});
+
+describe('c4-lines hands the words and layout of its kept lines to the next steps', () => {
   it('equal to what a fresh analysis of the rewritten text finds, citations, blank runs, CRLF and Chinese included', () => {
     const texts: Array<[string, string]> = [
       ['eng', 'Title\n\nThe first paragraph has words in it.\n\n\n\nok\nA second one, [1] cited.[edit]\r\n  indented line with words  \n- a list item here\n\nEnd of it all here.'],
       ['eng', 'Please enable JavaScript to see this.\nThe river floods every spring.\nabc\n\n\n\nThe valley is green in May.'],
       ['cmn', '专家混合模型很好。\n短\n\n路由器选择专家。'],
       ['deu', 'Nur drei Wörter hier.\nZwei Wörter.\n    \nDer Fluss tritt jeden Frühling über die Ufer.'],
+      ['eng', 'short\n\n\nThe first kept line is here.\n  \n\n\nsmall\n\nAnother line, kept as well.\nThe first kept line is here.\n[1]\n[2][edit]\nLast words of it. \n\n'],
+      ['eng', '  \n\nab\n  Leading spaces, and words enough.\n\tTabbed line with four words\nThe river [3] floods every spring.\n\n\n\n'],
     ];
+    // and random ones: lines kept, dropped, cited, blank, of spaces
+    let seed = 31;
+    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const kinds = ['The river floods every spring.', 'two words', '', '   ', 'A cited [1] line with words.', '[2]', ' Indented line of words here. ', 'The river floods every spring.'];
+    for (let k = 0; k < 200; k++) texts.push(['eng', Array.from({ length: rand(12) }, () => kinds[rand(kinds.length)]).join('\n')]);
     for (const [lang, text] of texts) {
       const t = c4Lines.create(c4Lines.params.parse({}), { language: lang, models: {}, learned: {} }) as Transform;
       const before = new TextView(text, lang);
       void before.tokens; // as the Gopher steps leave it
+      void before.layout;
       const r = t.apply(text, () => {}, before);
       expect(typeof r).toBe('object');
       if (typeof r === 'string') continue;
       const fresh = new TextView(r.text, lang);
       expect(r.wordCount, lang).toBe(fresh.wordCount);
+      expect(flatLayout(r.layout!), `${lang}: ${JSON.stringify(r.text)}`).toEqual(flatLayout(layoutOf(r.text)));
       expect(r.text).toBe(textOf(t.apply(text, () => {})));
     }
   });
