@@ -12,7 +12,7 @@
  * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
  */
 import { z } from 'zod';
-import { countWords, endsWithTerminalPunct, hashRange, hasWords, isBlank, type Layout, SpanList, UNSPACED_LANGUAGES } from './text.js';
+import { countWords, endsWithTerminalPunct, hashRange, hasWords, isBlank, type Layout, LayoutBuilder, UNSPACED_LANGUAGES } from './text.js';
 import { judge } from './rules.js';
 import { SENTENCE_END as SENTENCE_END_CLASS, SENTENCE_LETTER, SENTENCE_OTHER, sentenceCounter } from './scan.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
@@ -37,39 +37,9 @@ const lineParams = z.strictObject({
  * The layout of c4-lines' output, built from the kept lines as they are joined (positions in the
  * joined text), then moved to the output: runs of three or more line breaks become two and the
  * ends are trimmed, which only shifts positions (no line holds a line break or starts with white
- * space). Paragraphs follow from the blank lines kept between lines, as in `layoutOf`.
+ * space).
  */
-class KeptLayout {
-  private readonly lines: SpanList;
-  private readonly paragraphs: SpanList;
-  private blankSeen = false;
-  private paraFrom = -1;
-  private ph = 0;
-
-  constructor(length: number) {
-    this.lines = new SpanList((length >> 5) + 16);
-    this.paragraphs = new SpanList((length >> 8) + 8);
-  }
-
-  blank(): void {
-    this.blankSeen = true;
-  }
-
-  line(from: number, to: number, hash: number): void {
-    const { lines } = this;
-    if (this.blankSeen && this.paraFrom >= 0) {
-      this.paragraphs.push(this.paraFrom, lines.ends[lines.n - 1]!, this.ph | 0);
-      this.paraFrom = -1;
-    }
-    if (this.paraFrom < 0) {
-      this.paraFrom = from;
-      this.ph = 0x811c9dc5;
-    }
-    this.ph = Math.imul(this.ph ^ hash, 0x01000193);
-    lines.push(from, to, hash);
-    this.blankSeen = false;
-  }
-
+class KeptLayout extends LayoutBuilder {
   /** A line changed by the step (citations removed), joined at `at`. */
   keep(line: string, at: number, blank: boolean): void {
     if (blank) return this.blank();
@@ -81,15 +51,14 @@ class KeptLayout {
   }
 
   /** The layout of `out`: `joined` with line-break runs collapsed, then `lead` characters trimmed from its start. */
-  finish(joined: string, lead: number, out: string): Layout {
-    const { lines, paragraphs } = this;
-    if (this.paraFrom >= 0) paragraphs.push(this.paraFrom, lines.ends[lines.n - 1]!, this.ph | 0);
+  output(joined: string, lead: number, out: string): Layout {
+    let breaks = 0;
+    for (let i = out.indexOf('\n'); i !== -1; i = out.indexOf('\n', i + 1)) breaks++;
+    const layout = this.finish(breaks);
     // each run of k ≥ 3 line breaks at p loses k − 2 of them: positions after it move back
     const cuts: Array<[number, number]> = [];
-    if (joined.includes('\n\n\n')) {
-      for (const m of joined.matchAll(/\n{3,}/g)) cuts.push([m.index!, m[0].length - 2]);
-    }
-    for (const spans of [lines, paragraphs]) {
+    if (joined.includes('\n\n\n')) for (const m of joined.matchAll(/\n{3,}/g)) cuts.push([m.index!, m[0].length - 2]);
+    for (const spans of [layout.lines, layout.paragraphs]) {
       let c = 0;
       let shift = lead;
       for (let i = 0; i < spans.n; i++) {
@@ -98,9 +67,7 @@ class KeptLayout {
         spans.ends[i]! -= shift;
       }
     }
-    let breaks = 0;
-    for (let i = out.indexOf('\n'); i !== -1; i = out.indexOf('\n', i + 1)) breaks++;
-    return { lines, paragraphs, lineBreaks: breaks };
+    return layout;
   }
 }
 
@@ -213,7 +180,7 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
         const collapsed = joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined;
         const out = collapsed.trim();
         // the rewritten text's words are those of the kept lines, and its layout theirs
-        const layout = after?.finish(joined, collapsed.length - collapsed.trimStart().length, out);
+        const layout = after?.output(joined, collapsed.length - collapsed.trimStart().length, out);
         if (!tokens && !layout) return out;
         return { text: out, ...(tokens ? { wordCount: keptWords } : {}), ...(layout ? { layout } : {}) };
       },

@@ -7,7 +7,7 @@
  * - newlines per word ≤ 0.3 (`list_ratio`)
  */
 import { z } from 'zod';
-import { TERMINAL_PUNCT } from './text.js';
+import { isTerminalPunct } from './text.js';
 import { judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
@@ -18,9 +18,6 @@ const params = z.strictObject({
   maxCharDupRatio: z.number().min(0).max(1).default(0.01),
   maxNewlineRatio: z.number().min(0).default(0.3),
 });
-
-/** Lines are trimmed, so a line ends in terminal punctuation when its last code unit is one. */
-const TERMINAL_PUNCT_CODES = new Set([...TERMINAL_PUNCT].map((c) => c.charCodeAt(0)));
 
 export const fineweb: StepDefinition<typeof params> = {
   name: 'fineweb',
@@ -37,7 +34,8 @@ export const fineweb: StepDefinition<typeof params> = {
         let punctLines = 0;
         let shortLines = 0;
         for (let i = 0; i < lines.n; i++) {
-          if (TERMINAL_PUNCT_CODES.has(text.charCodeAt(lines.ends[i]! - 1))) punctLines += 1;
+          // lines are trimmed: the last code unit is the line's end
+          if (isTerminalPunct(text.charCodeAt(lines.ends[i]! - 1))) punctLines += 1;
           if (lines.ends[i]! - lines.starts[i]! <= p.shortLineLength) shortLines += 1;
         }
         const punct = ratio(punctLines, lines.n);

@@ -14,8 +14,13 @@ export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'm
 const UNSPACED_CHAR = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 const UNSPACED_RUN = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu;
 
-/** Terminal punctuation of a line or sentence, across scripts (Latin, CJK, Devanagari, Arabic…). */
-export const TERMINAL_PUNCT = new Set(['.', '!', '?', '"', "'", '…', '。', '！', '？', '｡', '।', '॥', '؟', '۔', '」', '』', '”', '’', '»', ')']);
+/** Terminal punctuation of a line or sentence, across scripts (Latin, CJK, Devanagari, Arabic…): code units. */
+const TERMINAL_PUNCT = new Set(['.', '!', '?', '"', "'", '…', '。', '！', '？', '｡', '।', '॥', '؟', '۔', '」', '』', '”', '’', '»', ')'].map((c) => c.charCodeAt(0)));
+
+/** True when the code unit is terminal punctuation. */
+export function isTerminalPunct(c: number): boolean {
+  return TERMINAL_PUNCT.has(c);
+}
 
 export interface Tokens {
   /** Whitespace-separated tokens, symbols included. */
@@ -83,7 +88,7 @@ export function hashRange(text: string, from: number, to: number): number {
 }
 
 /** Ranges of a text with a hash each: three views of one buffer (one allocation), doubled when full. */
-export class SpanList implements Spans {
+class SpanList implements Spans {
   n = 0;
   starts!: Int32Array;
   ends!: Int32Array;
@@ -289,13 +294,8 @@ export interface Layout {
  */
 export function layoutOf(text: string): Layout {
   const len = text.length;
-  // prose lines run to tens of characters; the lists grow when they do not
-  const lines = new SpanList((len >> 5) + 16);
-  const paragraphs = new SpanList((len >> 8) + 8);
+  const out = new LayoutBuilder(len);
   let breaks = 0;
-  let blank = false; // a blank line since the last non-empty one
-  let paraFrom = -1;
-  let ph = 0;
   for (let from = 0; from <= len; ) {
     let to = text.indexOf('\n', from);
     if (to === -1) to = len;
@@ -305,23 +305,55 @@ export function layoutOf(text: string): Layout {
     while (a < e && isSpaceAt(text, a)) a++;
     if (a < e) {
       while (isSpaceAt(text, e - 1)) e--;
-      const h = hashRange(text, a, e);
-      if (blank && paraFrom >= 0) {
-        paragraphs.push(paraFrom, lines.ends[lines.n - 1]!, ph | 0);
-        paraFrom = -1;
-      }
-      if (paraFrom < 0) {
-        paraFrom = a;
-        ph = 0x811c9dc5;
-      }
-      ph = Math.imul(ph ^ h, 0x01000193);
-      lines.push(a, e, h);
-      blank = false;
-    } else blank = true;
+      out.line(a, e, hashRange(text, a, e));
+    } else out.blank();
     from = to + 1;
   }
-  if (paraFrom >= 0) paragraphs.push(paraFrom, lines.ends[lines.n - 1]!, ph | 0);
-  return { lines, paragraphs, lineBreaks: breaks };
+  return out.finish(breaks);
+}
+
+/**
+ * Builds a layout from its lines in order: non-empty ones (trimmed range and hash) and blank
+ * ones, which end the paragraph before them. Used by `layoutOf` and by c4-lines for its output.
+ */
+export class LayoutBuilder {
+  readonly lines: SpanList;
+  readonly paragraphs: SpanList;
+  private blankSeen = false;
+  private paraFrom = -1;
+  private ph = 0;
+
+  constructor(length: number) {
+    // prose lines run to tens of characters; the lists grow when they do not
+    this.lines = new SpanList((length >> 5) + 16);
+    this.paragraphs = new SpanList((length >> 8) + 8);
+  }
+
+  blank(): void {
+    this.blankSeen = true;
+  }
+
+  line(from: number, to: number, hash: number): void {
+    const { lines } = this;
+    if (this.blankSeen && this.paraFrom >= 0) {
+      this.paragraphs.push(this.paraFrom, lines.ends[lines.n - 1]!, this.ph | 0);
+      this.paraFrom = -1;
+    }
+    if (this.paraFrom < 0) {
+      this.paraFrom = from;
+      this.ph = 0x811c9dc5;
+    }
+    this.ph = Math.imul(this.ph ^ hash, 0x01000193);
+    lines.push(from, to, hash);
+    this.blankSeen = false;
+  }
+
+  /** Closes the last paragraph. */
+  finish(lineBreaks: number): Layout {
+    if (this.paraFrom >= 0) this.paragraphs.push(this.paraFrom, this.lines.ends[this.lines.n - 1]!, this.ph | 0);
+    this.paraFrom = -1;
+    return { lines: this.lines, paragraphs: this.paragraphs, lineBreaks };
+  }
 }
 
 /** True when text[from, to) is only white space (what `trim()` removes). */
@@ -438,5 +470,5 @@ export class TextView {
 
 export function endsWithTerminalPunct(line: string): boolean {
   const t = line.trimEnd();
-  return t.length > 0 && TERMINAL_PUNCT.has(t[t.length - 1]!);
+  return t.length > 0 && TERMINAL_PUNCT.has(t.charCodeAt(t.length - 1));
 }
