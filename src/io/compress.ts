@@ -54,9 +54,16 @@ async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uint8A
   while (out.length) yield out.shift()!;
 }
 
+/**
+ * Read and decompression buffer sizes: with the streams' defaults (64 KiB reads, 16 KiB of output
+ * per chunk) reading a 50 MB gzip part took 290–490 ms, with these 110–130 ms (3,400 → 214 chunks).
+ */
+const READ_BYTES = 1 << 20;
+const GUNZIP_CHUNK_BYTES = 1 << 18;
+
 async function* gzipChunks(path: string): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip();
-  const file = createReadStream(path);
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  const file = createReadStream(path, { highWaterMark: READ_BYTES });
   file.on('error', (e) => gunzip.destroy(e));
   file.pipe(gunzip);
   try {
@@ -77,12 +84,12 @@ export async function* openBytes(path: string, compression?: Compression): Async
   if (kind === 'gzip') yield* gzipChunks(path);
   else if (kind === 'zstd') {
     try {
-      yield* zstdChunks(createReadStream(path) as AsyncIterable<Buffer>);
+      yield* zstdChunks(createReadStream(path, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>);
     } catch (e) {
       const msg = (e as Error).message;
       throw new Error(msg.startsWith('truncated') || msg.startsWith('empty') ? msg : `corrupt zstd data (${msg})`);
     }
-  } else yield* createReadStream(path) as AsyncIterable<Buffer>;
+  } else yield* createReadStream(path, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>;
 }
 
 /**

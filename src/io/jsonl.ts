@@ -197,21 +197,30 @@ export async function* readChunks(dir: string, parts?: string[]): AsyncGenerator
       for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) line += 1;
       return chunk;
     };
-    // where the last line break of `pending` ends (0: none yet); each read is searched once, so a
-    // line longer than a chunk does not make this quadratic
-    let cut = 0;
+    // a chunk is the whole lines that fit in CHUNK_BYTES (or one longer line, whole), so where it
+    // is cut depends on the lines alone, not on how the bytes were read; pending bytes are joined
+    // only once a cut is possible, so a line longer than a chunk is not copied at every read
+    let hasBreak = false;
     for await (const c of openBytes(file)) {
       const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-      const nl = buf.lastIndexOf(10);
-      if (nl !== -1) cut = size + nl + 1;
       pending.push(buf);
       size += buf.length;
-      if (size < CHUNK_BYTES || cut === 0) continue;
-      const all = Buffer.concat(pending);
-      yield emit(all.subarray(0, cut));
-      pending = [all.subarray(cut)];
-      size = all.length - cut;
-      cut = 0;
+      hasBreak ||= buf.includes(10);
+      if (size < CHUNK_BYTES || !hasBreak) continue;
+      let rest = Buffer.concat(pending);
+      while (rest.length >= CHUNK_BYTES) {
+        let cut = rest.lastIndexOf(10, CHUNK_BYTES - 1) + 1;
+        if (cut === 0) {
+          const nl = rest.indexOf(10, CHUNK_BYTES);
+          if (nl === -1) break; // the line goes on in the next reads
+          cut = nl + 1;
+        }
+        yield emit(rest.subarray(0, cut));
+        rest = rest.subarray(cut);
+      }
+      pending = [rest];
+      size = rest.length;
+      hasBreak = rest.includes(10);
     }
     if (size > 0) yield emit(Buffer.concat(pending));
   }

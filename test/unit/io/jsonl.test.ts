@@ -37,9 +37,16 @@ describe('splitLines', () => {
 });
 
 describe('readChunks', () => {
-  it('cuts at line breaks after about 1 MiB, a document longer than that whole, quickly', async () => {
+  const cutsOf = async (dir: string): Promise<Array<[number, number]>> => {
+    const out: Array<[number, number]> = [];
+    for await (const c of readChunks(dir)) out.push([c.firstLine, c.bytes.length]);
+    return out;
+  };
+
+  it('cuts into the whole lines that fit in 1 MiB (a longer document alone), quickly', async () => {
     const dir = tmpDir();
     const docs = [doc(1), doc(2, 'y'.repeat(5 << 20)), ...Array.from({ length: 3000 }, (_, i) => doc(i + 3, `text ${i} `.repeat(100)))];
+    const lineBytes = docs.map((d) => Buffer.byteLength(`${JSON.stringify(d)}\n`));
     const raw = Buffer.from(docs.map((d) => `${JSON.stringify(d)}\n`).join(''));
     writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(raw, { level: 1 }));
     const t0 = performance.now();
@@ -48,11 +55,29 @@ describe('readChunks', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(Buffer.concat(chunks.map((c) => c.bytes)).equals(raw)).toBe(true);
     for (const c of chunks) expect(c.bytes[c.bytes.length - 1]).toBe(10);
-    // the first chunk is cut before the 5 MiB document, which the second holds whole; the others are about 1 MiB
-    expect(chunks.map((c) => c.firstLine).slice(0, 2)).toEqual([1, 2]);
-    expect(chunks[1]!.bytes.length).toBeGreaterThan(5 << 20);
-    for (const c of chunks.slice(2, -1)) expect(c.bytes.length / (1 << 20)).toBeGreaterThan(0.9);
-    for (const c of chunks.slice(2)) expect(c.bytes.length / (1 << 20)).toBeLessThan(1.2);
+    // the first document alone (the second does not fit beside it), then the 5 MiB one whole
+    expect(chunks.map((c) => c.firstLine).slice(0, 3)).toEqual([1, 2, 3]);
+    expect(chunks[0]!.bytes.length).toBe(lineBytes[0]);
+    expect(chunks[1]!.bytes.length).toBe(lineBytes[1]);
+    // the others hold as many lines as fit: at most 1 MiB, and the next line would not have fitted
+    for (const [i, c] of chunks.slice(2).entries()) {
+      expect(c.bytes.length).toBeLessThanOrEqual(1 << 20);
+      const next = chunks[i + 3];
+      if (next) expect(c.bytes.length + lineBytes[next.firstLine - 1]!).toBeGreaterThan(1 << 20);
+    }
+  });
+
+  it('cuts at the same lines whatever the sizes the bytes are read in (plain: 1 MiB reads; gzip: 256 KiB)', async () => {
+    const docs = [doc(1, 'z'.repeat(3 << 20)), ...Array.from({ length: 4000 }, (_, i) => doc(i + 2, `w${i} `.repeat(i % 700)))];
+    const raw = Buffer.from(docs.map((d) => `${JSON.stringify(d)}\n`).join(''));
+    const plain = tmpDir();
+    const gz = tmpDir();
+    writeFileSync(join(plain, 'part-00000.jsonl.gz'), raw); // compression is by magic number: read as plain, 1 MiB at a time
+    writeFileSync(join(gz, 'part-00000.jsonl.gz'), gzipSync(raw, { level: 1 })); // 256 KiB of output at a time
+    const a = await cutsOf(plain);
+    expect(await cutsOf(gz)).toEqual(a);
+    expect(a.length).toBeGreaterThan(5);
+    expect(a.reduce((n, [, b]) => n + b, 0)).toBe(raw.length);
   });
 });
 
