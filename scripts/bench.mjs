@@ -298,6 +298,41 @@ benches.format_floor = () => {
   });
 };
 
+benches.filter_floor = () => {
+  // what a filter run on two workers must spend before and besides judging, each part measured
+  // in a fresh process (best of 3): moe's pool reading and parsing the corpus with workers that
+  // judge nothing, and the default web chain's first (cold) and second (warm) pass on one thread
+  const input = textCorpus();
+  const run = (...args) => {
+    const r = spawnSync(process.execPath, [join(root, 'scripts/filter-floor.mjs'), ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`filter-floor ${args.join(' ')} failed:\n${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  };
+  const best = (f) => [0, 1, 2].map(f).reduce((a, b) => (b.seconds ?? b.warm_seconds) < (a.seconds ?? a.warm_seconds) ? b : a);
+  const pool = { 1: best(() => run('pool', input, '1')).seconds, 2: best(() => run('pool', input, '2')).seconds };
+  const chain = best(() => run('chain', input));
+  const mb = chain.bytes / 1e6;
+  const warmup = Math.max(0, chain.cold_seconds - chain.warm_seconds);
+  // 25 MB/s per worker on two workers is the whole run in this many seconds
+  const target = mb / (25 * 2);
+  // each worker pays the pool's floor and its own JIT warm-up, then judges half the corpus
+  const left = target - pool[2] - warmup;
+  emit({
+    bench: 'filter_floor',
+    input_mb: +mb.toFixed(1),
+    pool_parse_only_seconds: { workers_1: +pool[1].toFixed(3), workers_2: +pool[2].toFixed(3) },
+    chain_cold_seconds: +chain.cold_seconds.toFixed(3),
+    chain_warm_seconds: +chain.warm_seconds.toFixed(3),
+    chain_warm_mb_per_s_per_core: +(mb / chain.warm_seconds).toFixed(1),
+    jit_warmup_seconds_per_worker: +warmup.toFixed(3),
+    target_seconds_at_2_workers: +target.toFixed(3),
+    // the warm chain speed that 25 MB/s per worker on two workers needs (null: not even with an infinitely fast chain)
+    needed_chain_warm_mb_per_s_per_core_at_2_workers: left > 0 ? +(mb / 2 / left).toFixed(1) : null,
+    // with today's chain: the pool's floor, the warm-up, then half the corpus at the warm speed on each worker
+    estimated_best_mb_per_s_per_worker_at_2_workers: +(mb / (pool[2] + warmup + chain.warm_seconds / 2) / 2).toFixed(1),
+  });
+};
+
 benches.dedup_1m = () => {
   // one million short synthetic documents, 5% of them near copies of earlier ones
   const dir = join(work, 'dedup-1m');
