@@ -108,6 +108,8 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
           }
           run = -1;
         };
+        // lines dropped by reason, counted once per document (a million lines make a million keys otherwise)
+        const dropped = new Map<string, number>();
         let bracket = citations ? text.indexOf('[') : -1;
         let keptWords = 0;
         let changed = false;
@@ -149,7 +151,7 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
             else if (policy && POLICY.test(str())) reason = 'line_policy';
             else if (p.dropNoTerminalPunct && !endsWithTerminalPunct(str())) reason = 'line_no_terminal_punct';
             if (reason) {
-              count(reason);
+              dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
               changed = true;
               flush();
               continue;
@@ -175,6 +177,7 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
           }
         }
         flush();
+        for (const [reason, n] of dropped) count(reason, n);
         // nothing removed: the text itself (then the chain keeps its analysis of it)
         const joined = changed ? pieces.join('\n') : text;
         const collapsed = joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined;

@@ -103,7 +103,7 @@ export class Chains {
     const fired: Array<{ name: string; prefix: string } & Drop> = [];
     for (const { step, name, prefix, histograms } of this.chain(doc.source, lang)) {
       if (step.kind === 'transform') {
-        const r = step.apply(text, (k) => stats.count(prefix + k), view);
+        const r = step.apply(text, (k, n) => stats.count(prefix + k, n), view);
         const next = textOf(r);
         if (next !== text) view = new TextView((text = next), lang, typeof r === 'string' ? {} : r);
         continue;

@@ -29,10 +29,10 @@ export interface Transform {
   readonly kind: 'transform';
   readonly name: string;
   /**
-   * Returns the new text (or it with what is known about it); `count(key)` records what it
-   * changed (e.g. lines removed by reason). `view`, when given, is the analysis of `text`.
+   * Returns the new text (or it with what is known about it); `count(key, n = 1)` records what
+   * it changed (e.g. lines removed by reason). `view`, when given, is the analysis of `text`.
    */
-  apply(text: string, count: (key: string) => void, view?: TextView): string | Rewritten;
+  apply(text: string, count: (key: string, n?: number) => void, view?: TextView): string | Rewritten;
 }
 
 export type Step = Filter | Transform;

@@ -8,7 +8,7 @@ import { filler, judge } from './judge.js';
 function lines(text: string, params: Record<string, unknown> = {}, lang = 'eng'): { text: string; counts: Record<string, number> } {
   const t = c4Lines.create(c4Lines.params.parse(params), { language: lang, models: {}, learned: {} }) as Transform;
   const counts: Record<string, number> = {};
-  return { text: textOf(t.apply(text, (k) => (counts[k] = (counts[k] ?? 0) + 1))), counts };
+  return { text: textOf(t.apply(text, (k, n = 1) => (counts[k] = (counts[k] ?? 0) + n))), counts };
 }
 
 describe('c4-lines (transform)', () => {
@@ -25,6 +25,16 @@ describe('c4-lines (transform)', () => {
     const { text, counts } = lines(input);
     expect(text.split('\n')).toEqual(['Three words here.', `A ${'w'.repeat(1000)} word.`, 'The river floods every spring as recorded in the archives.']);
     expect(counts).toEqual({ line_too_few_words: 1, line_long_word: 1, line_javascript: 1, line_policy: 1 });
+  });
+  it('counts every dropped line, once per reason and document', () => {
+    const input = ['Home', 'About us', 'A full sentence of prose stays.', 'Contact', 'Enable JavaScript please now.', 'Menu'].join('\n');
+    const got: Array<[string, number | undefined]> = [];
+    const t = c4Lines.create(c4Lines.params.parse({}), { language: 'eng', models: {}, learned: {} }) as Transform;
+    expect(textOf(t.apply(input, (k, n) => got.push([k, n])))).toBe('A full sentence of prose stays.');
+    expect(got).toEqual([
+      ['line_too_few_words', 4],
+      ['line_javascript', 1],
+    ]);
   });
   it('keeps lines without terminal punctuation unless asked (FineWeb turned that rule off)', () => {
     expect(lines('a line with no end').text).toBe('a line with no end');

@@ -5,7 +5,7 @@ import type { Transform } from '../../../src/filter/types.js';
 const apply = (def: typeof pii | typeof normalize, text: string): { text: string; counts: Record<string, number> } => {
   const t = def.create(def.params.parse({}) as never, { language: 'eng', models: {}, learned: {} }) as Transform;
   const counts: Record<string, number> = {};
-  return { text: t.apply(text, (k) => (counts[k] = (counts[k] ?? 0) + 1)), counts };
+  return { text: t.apply(text, (k, n = 1) => (counts[k] = (counts[k] ?? 0) + n)), counts };
 };
 
 describe('pii', () => {
