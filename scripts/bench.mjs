@@ -22,6 +22,16 @@ function moe(args) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
+/** `moe` under /usr/bin/time (when there is one): its summary, user + system CPU seconds and peak RSS in KiB. */
+function moeTimed(args) {
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const cmd = [join(root, 'bin/moe'), ...args, '--json', '--quiet'];
+  const r = timeBin ? spawnSync(timeBin, ['-f', 'MOE_TIME %U %S %M', process.execPath, ...cmd], { encoding: 'utf8', maxBuffer: 1 << 26 }) : spawnSync(process.execPath, cmd, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`moe ${args.join(' ')} failed:\n${r.stderr}`);
+  const t = /MOE_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  return { summary: JSON.parse(r.stdout.trim().split('\n').pop()), cpu: t ? +(+t[1] + +t[2]).toFixed(2) : null, rssKb: t ? +t[3] : null };
+}
+
 function emit(record) {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
@@ -162,9 +172,22 @@ benches.filter_web = () => {
   for (const workers of [1, 2]) {
     const out = join(work, `filter-${workers}`);
     rmSync(out, { recursive: true, force: true });
-    const r = moe(['filter', '--in', input, '--out', out, '--workers', String(workers)]);
+    const { summary: r, cpu } = moeTimed(['filter', '--in', input, '--out', out, '--workers', String(workers)]);
     const mb = r.bytes_in / 1e6;
-    emit({ bench: 'filter_web', chain: 'default web chain (language, gopher-repetition, gopher-quality, c4-lines, c4, fineweb)', workers, input_mb: +mb.toFixed(1), docs: r.docs_in, kept: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), mb_per_s_per_worker: +(mb / r.seconds / workers).toFixed(1), target_mb_per_s_per_worker: 25 });
+    emit({
+      bench: 'filter_web',
+      chain: 'default web chain (language, gopher-repetition, gopher-quality, c4-lines, c4, fineweb)',
+      workers,
+      input_mb: +mb.toFixed(1),
+      docs: r.docs_in,
+      kept: r.docs_out,
+      seconds: r.seconds,
+      mb_per_s: +(mb / r.seconds).toFixed(1),
+      mb_per_s_per_worker: +(mb / r.seconds / workers).toFixed(1),
+      target_mb_per_s_per_worker: 25,
+      // user + system CPU of the whole process (main thread, workers, V8's compiler and GC threads; with startup)
+      cpu_seconds: cpu,
+    });
     rmSync(out, { recursive: true, force: true });
   }
 };
@@ -355,13 +378,8 @@ benches.dedup_1m = () => {
   writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(`${chunks.join('\n')}\n`, { level: 1 }));
   const out = join(work, 'dedup-1m-out');
   for (const stale of [out, join(work, 'dedup-1m.sqlite')]) rmSync(stale, { recursive: true, force: true }); // MOE_BENCH_WORK keeps them
-  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-  const args = [join(root, 'bin/moe'), 'dedup', '--in', dir, '--out', out, '--db', join(work, 'dedup-1m.sqlite'), '--workers', '2', '--json', '--quiet'];
-  const r = timeBin ? spawnSync(timeBin, ['-f', 'MAXRSS_KB %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`dedup_1m failed:\n${r.stderr}`);
-  const summary = JSON.parse(r.stdout.trim().split('\n').pop());
-  const rss = /MAXRSS_KB (\d+)/.exec(r.stderr)?.[1];
-  emit({ bench: 'dedup_1m', docs: summary.docs_in, removed: summary.exact_duplicates + summary.near_duplicates, seconds: summary.seconds, peak_rss_mib: rss ? Math.round(+rss / 1024) : null, limit_mib: 4096 });
+  const { summary, rssKb } = moeTimed(['dedup', '--in', dir, '--out', out, '--db', join(work, 'dedup-1m.sqlite'), '--workers', '2']);
+  emit({ bench: 'dedup_1m', docs: summary.docs_in, removed: summary.exact_duplicates + summary.near_duplicates, seconds: summary.seconds, peak_rss_mib: rssKb ? Math.round(rssKb / 1024) : null, limit_mib: 4096 });
 };
 
 benches.tokenize_encode = async () => {
