@@ -22,6 +22,9 @@ export async function* runTask(task) {
   return parseChunk(task).length;
 }
 
+// the V8 settings \`moe\` runs with
+if (isMainThread) (await import(new URL('core/jit.js', dist).href)).tuneV8();
+
 if (mode === 'pool') {
   const { orderedPool } = await import(new URL('core/pool.js', dist).href);
   const { readChunks } = await import(new URL('io/jsonl.js', dist).href);

@@ -2,9 +2,9 @@
  * The one error boundary and the only `process.exit` (HOUSE_STYLE 4, DESIGN §1): user errors
  * print one line and a hint and exit 1; anything else is a bug: stack, exit 70.
  */
-import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import { EXIT, isUserError } from '../core/errors.js';
+import { tuneV8 } from '../core/jit.js';
 import { createProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -27,13 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// V8 inlines less than its default (920 bytes of bytecode per optimised function): the filter
-// chain's big functions then take about half the compilation (1.3 → 0.6 s of compiler threads per
-// 50 MB in one thread), at the same speed once compiled. Each worker thread compiles for itself,
-// and with a worker per core the compiler threads take cores from the workers: `moe filter
-// --workers 2` on two cores went from 2.5 to 2.25 s (median of six, interleaved). Process-wide, so
-// it holds for the worker threads started later; training's losses and speed are unchanged.
-setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
+tuneV8();
 
 const code = await main(process.argv.slice(2));
 process.exit(code);
