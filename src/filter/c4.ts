@@ -80,14 +80,13 @@ type LineParams = z.infer<typeof lineParams>;
 class C4Lines implements Transform {
   readonly kind = 'transform';
   readonly name = 'c4-lines';
+  /** The words of the line last judged (-1 when counted without the view's tokens). */
+  private words = 0;
 
   constructor(
     private readonly p: LineParams,
     private readonly unspaced: boolean,
   ) {}
-
-  /** The words of the line last judged (-1 when counted without the view's tokens). */
-  private words = 0;
 
   /**
    * Why the line text[from, e) (or `line`, when citations were cut from it) is dropped, if it is.
