@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Doc, checkDoc, docToJson } from '../core/doc.js';
-import { DataError } from '../core/errors.js';
+import { DataError, isUserError } from '../core/errors.js';
 import { decodeUtf8, openBytes, splitLines } from './compress.js';
 import { listDir } from './files.js';
 import { displayPath } from '../core/stage.js';
@@ -153,10 +153,23 @@ export async function listParts(dir: string, prefix = 'part'): Promise<string[]>
   return names.filter((n) => n.startsWith(`${prefix}-`) && n.endsWith('.jsonl.gz')).map((n) => join(dir, n));
 }
 
+/**
+ * A part file's decompressed bytes; a file that cannot be read to its end (truncated or corrupt
+ * gzip, an I/O error) is a DataError naming it, not a crash.
+ */
+async function* partBytes(file: string): AsyncGenerator<Uint8Array> {
+  try {
+    yield* openBytes(file);
+  } catch (e) {
+    if (isUserError(e)) throw e;
+    throw new DataError(`${displayPath(file)}: ${(e as Error).message}`, 're-run the stage that wrote this folder');
+  }
+}
+
 /** Streams the documents of one part file; a malformed line is a DataError naming file and line. */
 export async function* readPart(file: string): AsyncGenerator<Doc> {
   let lineNo = 0;
-  for await (const line of splitLines(openBytes(file))) {
+  for await (const line of splitLines(partBytes(file))) {
     lineNo += 1;
     if (line.length === 0) continue;
     let value: unknown;
@@ -201,7 +214,7 @@ export async function* readChunks(dir: string, parts?: string[]): AsyncGenerator
     // is cut depends on the lines alone, not on how the bytes were read; pending bytes are joined
     // only once a cut is possible, so a line longer than a chunk is not copied at every read
     let hasBreak = false;
-    for await (const c of openBytes(file)) {
+    for await (const c of partBytes(file)) {
       const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       pending.push(buf);
       size += buf.length;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WARCRecord, WARCSerializer } from 'warcio';
@@ -18,6 +18,8 @@ describe('moe CLI', () => {
   });
 
   it('exits 1 with a one-line message and no stack on user errors', () => {
+    const damaged = tmpDir();
+    copyFileSync(join(FIXTURES, 'broken/truncated.jsonl.gz'), join(damaged, 'part-00000.jsonl.gz'));
     for (const [args, message] of [
       [['ingest', '--out', '/tmp/x'], "missing required argument 'path'"],
       [['ingest', 'nowhere', '--out', join(tmpDir(), 'o')], 'moe: error: input not found: nowhere'],
@@ -25,6 +27,9 @@ describe('moe CLI', () => {
       [['ingest', FIXTURES, '--out', '/tmp/x', '--shard', '3/3'], 'moe: error: bad --shard "3/3"'],
       [['frobnicate'], "unknown command 'frobnicate'"],
       [['verify', tmpDir()], 'has no manifest.json or report.json'],
+      // a stage folder whose part file was cut short: named, for every stage that reads parts
+      [['filter', '--in', damaged, '--out', join(tmpDir(), 'o')], `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`],
+      [['dedup', '--in', damaged, '--out', join(tmpDir(), 'o'), '--db', join(tmpDir(), 'd.sqlite')], `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`],
     ] as const) {
       const r = moe([...args]);
       expect(r.code, args.join(' ')).toBe(1);

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
+import { DataError } from '../../../src/core/errors.js';
 import { decodeUtf8, openBytes, splitLines } from '../../../src/io/compress.js';
 import { PartWriter, readChunks, readDocs, readPart } from '../../../src/io/jsonl.js';
 import { docsOf, FIXTURES, tmpDir } from '../../helpers.js';
@@ -64,6 +65,24 @@ describe('readChunks', () => {
       expect(c.bytes.length).toBeLessThanOrEqual(1 << 20);
       const next = chunks[i + 3];
       if (next) expect(c.bytes.length + lineBytes[next.firstLine - 1]!).toBeGreaterThan(1 << 20);
+    }
+  });
+
+  it('refuses a part file cut short, naming it, as a data error (readChunks and readPart)', async () => {
+    const dir = tmpDir();
+    const file = join(dir, 'part-00000.jsonl.gz');
+    copyFileSync(join(FIXTURES, 'broken/truncated.jsonl.gz'), file);
+    const drain = async (it: AsyncIterable<unknown>): Promise<void> => {
+      for await (const _ of it) void _;
+    };
+    for (const read of [readChunks(dir), readPart(file)]) {
+      const e = await drain(read).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(DataError);
+      expect((e as DataError).message).toBe(`${file}: truncated gzip stream (unexpected end of file)`);
+      expect((e as DataError).hint).toBe('re-run the stage that wrote this folder');
     }
   });
 
