@@ -110,7 +110,7 @@ export async function* computeSignatures(run: DedupRun, stats: StageStats, parts
     if (ev.type === 'batch') yield* ev.items;
     else {
       stats.merge(ev.stats);
-      progress.add(ev.result, 0);
+      progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
     }
   }
   progress.done();

@@ -170,7 +170,7 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
         }
       } else {
         stats.merge(ev.stats);
-        progress.add(ev.result, 0);
+        progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
       }
     }
     progress.done();
