@@ -4,6 +4,7 @@
  */
 import { type Hash, createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Doc, checkDoc, docToJson } from '../core/doc.js';
@@ -150,7 +151,16 @@ export async function listParts(dir: string, prefix = 'part'): Promise<string[]>
   } catch {
     throw new DataError(`cannot read ${dir}`, 'check the --in path; it should be the output folder of an earlier stage');
   }
-  return names.filter((n) => n.startsWith(`${prefix}-`) && n.endsWith('.jsonl.gz')).map((n) => join(dir, n));
+  const parts = names.filter((n) => n.startsWith(`${prefix}-`) && n.endsWith('.jsonl.gz')).map((n) => join(dir, n));
+  for (const p of parts) {
+    // a folder or a dangling link under a part's name
+    const file = await stat(p).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!file) throw new DataError(`${displayPath(p)} is not a file`, 'a stage folder holds part files; move that entry out of it');
+  }
+  return parts;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WARCRecord, WARCSerializer } from 'warcio';
@@ -20,6 +20,8 @@ describe('moe CLI', () => {
   it('exits 1 with a one-line message and no stack on user errors', () => {
     const damaged = tmpDir();
     copyFileSync(join(FIXTURES, 'broken/truncated.jsonl.gz'), join(damaged, 'part-00000.jsonl.gz'));
+    const notFile = tmpDir();
+    mkdirSync(join(notFile, 'part-00000.jsonl.gz'));
     for (const [args, message] of [
       [['ingest', '--out', '/tmp/x'], "missing required argument 'path'"],
       [['ingest', 'nowhere', '--out', join(tmpDir(), 'o')], 'moe: error: input not found: nowhere'],
@@ -30,6 +32,7 @@ describe('moe CLI', () => {
       // a stage folder whose part file was cut short: named, for every stage that reads parts
       [['filter', '--in', damaged, '--out', join(tmpDir(), 'o')], `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`],
       [['dedup', '--in', damaged, '--out', join(tmpDir(), 'o'), '--db', join(tmpDir(), 'd.sqlite')], `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`],
+      [['filter', '--in', notFile, '--out', join(tmpDir(), 'o')], `moe: error: ${join(notFile, 'part-00000.jsonl.gz')} is not a file`],
     ] as const) {
       const r = moe([...args]);
       expect(r.code, args.join(' ')).toBe(1);
