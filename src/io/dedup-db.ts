@@ -47,13 +47,20 @@ export class DedupDb {
     } catch (e) {
       throw new UserError(`cannot open dedup index ${path}: ${(e as Error).message}`, 'check the --db path');
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // the bucket index takes random inserts: with SQLite's default 2 MB page cache each one
-    // re-reads pages from the OS; 256 MiB keeps a million documents' index in memory
-    this.db.pragma('cache_size = -262144');
-    this.db.exec(SCHEMA);
-    const stored = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('params') as { value: string } | undefined;
+    let stored: { value: string } | undefined;
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // the bucket index takes random inserts: with SQLite's default 2 MB page cache each one
+      // re-reads pages from the OS; 256 MiB keeps a million documents' index in memory
+      this.db.pragma('cache_size = -262144');
+      this.db.exec(SCHEMA);
+      stored = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('params') as { value: string } | undefined;
+    } catch (e) {
+      // another file under that name, or a damaged index (SQLite says which)
+      this.db.close();
+      throw new UserError(`${path} is not a usable moe dedup index: ${(e as Error).message}`, 'pass the --db file a moe dedup run wrote, or a new path to start an index');
+    }
     const wanted = JSON.stringify(params);
     if (!stored) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('params', wanted);
     else if (stored.value !== wanted) {

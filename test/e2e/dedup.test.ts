@@ -188,6 +188,23 @@ describe('moe dedup', () => {
     ]);
   });
 
+  it('refuses a --db that is not a SQLite index (another file, a truncated index), naming it', () => {
+    const dir = tmpDir();
+    const input = writeStage(join(dir, 'in'), [doc('a', 'one two three four five six')]);
+    expect(moe(['dedup', '--in', input, '--out', join(dir, 'o1'), '--db', join(dir, 'i.sqlite'), '--quiet']).code).toBe(0);
+    writeFileSync(join(dir, 'notes.txt'), 'not a database\n');
+    writeFileSync(join(dir, 'cut.sqlite'), readFileSync(join(dir, 'i.sqlite')).subarray(0, 10000));
+    for (const [db, why] of [
+      ['notes.txt', 'file is not a database'],
+      ['cut.sqlite', 'database disk image is malformed'],
+    ]) {
+      const r = moe(['dedup', '--in', input, '--out', join(dir, `o-${db}`), '--db', join(dir, db!)]);
+      expect(r.code, db).toBe(1);
+      expect(r.stderr).toContain(`moe: error: ${join(dir, db!)} is not a usable moe dedup index: ${why}`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('refuses an index built with other parameters', () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), [doc('a', 'one two three four five six')]);
