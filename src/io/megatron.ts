@@ -6,8 +6,9 @@
  * (0, 1, …, S: one sequence per document). Written streaming, `.idx` last, both under temporary
  * names renamed at the end; validated on read with the check that failed and what to re-run.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { DataError } from '../core/errors.js';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, UserError } from '../core/errors.js';
 
 const MAGIC = Buffer.from([0x4d, 0x4d, 0x49, 0x44, 0x49, 0x44, 0x58, 0x00, 0x00]);
 export const DTYPE_UINT16 = 8;
@@ -146,4 +147,37 @@ export function readSequence(prefix: string, index: MegatronIndex, i: number): n
   const out: number[] = [];
   for (let k = 0; k < n; k++) out.push(size === 2 ? buf.readUInt16LE(2 * k) : buf.readInt32LE(4 * k));
   return out;
+}
+
+/** `shards.json`: what `moe tokenize` wrote beside the shards. */
+export interface ShardsInfo {
+  tokenizer_sha256: string;
+  vocab_size: number;
+  dtype: 'uint16' | 'int32';
+  eot_id: number;
+  val_fraction: number;
+  splits: Record<'train' | 'val', { prefix: string; docs: number; tokens: number }>;
+}
+
+/** Reads a shard folder's `shards.json`: missing, not JSON, or without its splits, it says which. */
+export function readShardsInfo(dir: string): ShardsInfo {
+  const path = join(dir, 'shards.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError(`${dir} has no shards.json`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
+  }
+  const again = 're-run moe tokenize to rewrite the shards';
+  let info: ShardsInfo;
+  try {
+    info = JSON.parse(text) as ShardsInfo;
+  } catch (e) {
+    throw new DataError(`${path} is not valid JSON (${(e as Error).message})`, again);
+  }
+  const split = (s: unknown): boolean => typeof s === 'object' && s !== null && typeof (s as { prefix?: unknown }).prefix === 'string' && typeof (s as { tokens?: unknown }).tokens === 'number';
+  if (typeof info?.vocab_size !== 'number' || !split(info.splits?.train) || !split(info.splits?.val)) {
+    throw new DataError(`${path} lacks vocab_size or the train and val splits`, again);
+  }
+  return info;
 }

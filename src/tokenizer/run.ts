@@ -12,7 +12,7 @@ import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
 import { type DocChunk, listParts, readChunks } from '../io/jsonl.js';
-import { DTYPE_UINT16, dtypeFor, MegatronWriter } from '../io/megatron.js';
+import { DTYPE_UINT16, dtypeFor, MegatronWriter, type ShardsInfo } from '../io/megatron.js';
 import { BpeTokenizer } from './bpe.js';
 import type { TokenizedChunk, TokenizeInit } from './task.js';
 
@@ -28,14 +28,7 @@ export interface TokenizeRun {
   silent?: boolean;
 }
 
-export interface ShardsInfo {
-  tokenizer_sha256: string;
-  vocab_size: number;
-  dtype: 'uint16' | 'int32';
-  eot_id: number;
-  val_fraction: number;
-  splits: Record<'train' | 'val', { prefix: string; docs: number; tokens: number }>;
-}
+export type { ShardsInfo };
 
 export interface TokenizeReport extends StageReport, ShardsInfo {
   input: string;

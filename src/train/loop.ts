@@ -4,12 +4,13 @@
  * validation, checkpoints every N steps (the last K kept), and `--resume` from the latest one,
  * which continues the exact same run: same batches, same losses.
  */
-import { appendFile, copyFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { info } from '../core/log.js';
 import { exists, writeJsonAtomic } from '../io/files.js';
+import { readShardsInfo } from '../io/megatron.js';
 import type { BackendName } from './backend.js';
 import { latestCheckpoint, readCheckpointInfo, type TrainerState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
@@ -52,12 +53,7 @@ export { evaluate } from './replica.js';
 
 export async function train(run: TrainRun): Promise<StepMetrics[]> {
   const { model: c, train: t } = run;
-  let shards: { vocab_size: number; splits: { train: { prefix: string; tokens: number }; val: { prefix: string; tokens: number } } };
-  try {
-    shards = JSON.parse(await readFile(join(run.data, 'shards.json'), 'utf8'));
-  } catch {
-    throw new UserError(`${run.data} has no shards.json`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
-  }
+  const shards = readShardsInfo(run.data);
   checkVocab(shards.vocab_size, c.vocab_size, run.data);
   const valPrefix = shards.splits.val.tokens > c.max_seq_len ? join(run.data, shards.splits.val.prefix) : undefined;
   await mkdir(run.out, { recursive: true });

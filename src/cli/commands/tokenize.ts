@@ -1,11 +1,10 @@
 /** `moe tokenize` and `moe shards inspect`. */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { readMegatronIndex, readSequence } from '../../io/megatron.js';
+import { readMegatronIndex, readSequence, readShardsInfo } from '../../io/megatron.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
-import { runTokenize, type ShardsInfo } from '../../tokenizer/run.js';
+import { runTokenize } from '../../tokenizer/run.js';
 import { printJson } from './shared.js';
 
 export interface TokenizeFlags {
@@ -29,12 +28,7 @@ export async function tokenizeCommand(flags: TokenizeFlags): Promise<number> {
 }
 
 export async function shardsInspectCommand(dir: string, flags: { split: 'train' | 'val'; doc?: number; json?: boolean }): Promise<number> {
-  let shards: ShardsInfo;
-  try {
-    shards = JSON.parse(await readFile(join(dir, 'shards.json'), 'utf8')) as ShardsInfo;
-  } catch {
-    throw new UserError(`${dir} has no readable shards.json`, 'pass a folder written by moe tokenize');
-  }
+  const shards = readShardsInfo(dir);
   const prefix = join(dir, shards.splits[flags.split].prefix);
   const index = readMegatronIndex(prefix);
   const lengths = Array.from(index.lengths);

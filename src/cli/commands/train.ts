@@ -1,10 +1,10 @@
 /** `moe train`, `moe eval`, `moe generate`. */
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { exists } from '../../io/files.js';
+import { readShardsInfo } from '../../io/megatron.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
 import { type BackendName, selectBackend } from '../../train/backend.js';
 import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
@@ -35,12 +35,7 @@ async function loadModel(checkpoint: string) {
 export async function evalCommand(flags: { checkpoint: string; data: string; maxTokens?: number; backend: BackendName; json?: boolean }): Promise<number> {
   await selectBackend(flags.backend);
   const { model, params } = await loadModel(flags.checkpoint);
-  let shards: { vocab_size: number; splits: { val: { prefix: string } } };
-  try {
-    shards = JSON.parse(await readFile(join(flags.data, 'shards.json'), 'utf8'));
-  } catch {
-    throw new UserError(`${flags.data} has no shards.json`, 'pass a folder written by moe tokenize');
-  }
+  const shards = readShardsInfo(flags.data);
   checkVocab(shards.vocab_size, model.vocab_size, flags.data);
   const loader = new ShardLoader(join(flags.data, shards.splits.val.prefix));
   const r = evaluate(params, model, loader, flags.maxTokens ?? Number.POSITIVE_INFINITY);

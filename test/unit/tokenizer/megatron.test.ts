@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DTYPE_INT32, DTYPE_UINT16, dtypeFor, MegatronWriter, readMegatronIndex, readSequence } from '../../../src/io/megatron.js';
+import { DTYPE_INT32, DTYPE_UINT16, dtypeFor, MegatronWriter, readMegatronIndex, readSequence, readShardsInfo } from '../../../src/io/megatron.js';
 import { ROOT, tmpDir } from '../../helpers.js';
 
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -74,5 +74,19 @@ describe('Megatron indexed dataset', () => {
     expect(broken('cut-bin', (i, b) => [i, b.subarray(0, 6)])).toContain('.bin holds 6 bytes but the index describes 8 (truncated .bin?)');
     expect(broken('pointer', (i, b) => (i.writeBigInt64LE(4n, 34 + 8 + 8), [i, b]))).toContain('sequence 1 starts at byte 4, expected 6');
     expect(() => readMegatronIndex(join(dir, 'missing'))).toThrow(/cannot read/);
+  });
+});
+
+describe('shards.json', () => {
+  it('is read back, and missing, not JSON or without its splits it says which', () => {
+    const dir = tmpDir();
+    expect(() => readShardsInfo(dir)).toThrow(`${dir} has no shards.json`);
+    const info = { tokenizer_sha256: 'x', vocab_size: 1024, dtype: 'uint16', eot_id: 0, val_fraction: 0.1, splits: { train: { prefix: 'train_text_document', docs: 3, tokens: 30 }, val: { prefix: 'val_text_document', docs: 1, tokens: 9 } } };
+    writeFileSync(join(dir, 'shards.json'), JSON.stringify(info));
+    expect(readShardsInfo(dir)).toEqual(info);
+    writeFileSync(join(dir, 'shards.json'), '{');
+    expect(() => readShardsInfo(dir)).toThrow(`${join(dir, 'shards.json')} is not valid JSON`);
+    writeFileSync(join(dir, 'shards.json'), JSON.stringify({ ...info, splits: { train: info.splits.train } }));
+    expect(() => readShardsInfo(dir)).toThrow(`${join(dir, 'shards.json')} lacks vocab_size or the train and val splits`);
   });
 });
