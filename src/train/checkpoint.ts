@@ -59,7 +59,8 @@ export interface LoadedCheckpoint {
   state: TrainerState;
 }
 
-const remedy = 'pass a checkpoint folder written by moe train (RUN/checkpoints/step-NNNNNN), or start again without --resume';
+// the same checkpoint reader serves --resume, eval and generate
+const remedy = 'pass a checkpoint folder written by moe train (RUN/checkpoints/step-NNNNNN); to --resume past a damaged one, move it out of checkpoints/';
 
 /** A checkpoint's model config and trainer state, without its tensors. */
 export async function readCheckpointInfo(dir: string): Promise<{ model: ModelConfig; state: TrainerState }> {
