@@ -28,8 +28,6 @@ export interface TokenizeRun {
   silent?: boolean;
 }
 
-export type { ShardsInfo };
-
 export interface TokenizeReport extends StageReport, ShardsInfo {
   input: string;
   bytes_in: number;
