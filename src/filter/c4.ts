@@ -12,7 +12,7 @@
  * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
  */
 import { z } from 'zod';
-import { countWords, endsWithTerminalPunct, hashRange, hasWords, isBlank, type Layout, LayoutBuilder, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './text.js';
+import { countWords, endsWithTerminalPunct, hashRange, hasWords, isBlank, isSpaceAt, type Layout, LayoutBuilder, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './text.js';
 import { judge } from './rules.js';
 import { SENTENCE_END as SENTENCE_END_CLASS, SENTENCE_LETTER, SENTENCE_OTHER, sentenceCounter } from './scan.js';
 import { COUNT, FRACTION, type StepDefinition, type Transform } from './types.js';
@@ -45,8 +45,8 @@ class KeptLayout extends LayoutBuilder {
     if (blank) return this.blank();
     let a = 0;
     let b = line.length;
-    while (isBlank(line, a, a + 1)) a++;
-    while (isBlank(line, b - 1, b)) b--;
+    while (isSpaceAt(line, a)) a++;
+    while (isSpaceAt(line, b - 1)) b--;
     this.line(at + a, at + b, hashRange(line, a, b));
   }
 

@@ -13,7 +13,7 @@ import { data } from 'franc/data.js';
 import { expressions } from 'franc/expressions.js';
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
-import { isSpace } from './text.js';
+import { isSpaceAt } from './text.js';
 import { type LidKernel, lidKernel, type TrigramModel } from './lid-kernel.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
@@ -169,8 +169,7 @@ export function collapsedLength(text: string): number {
   let length = 0;
   let gap = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c)) gap = length > 0;
+    if (isSpaceAt(text, i)) gap = length > 0;
     else {
       if (gap) length++;
       gap = false;

@@ -362,7 +362,8 @@ export function isBlank(text: string, from: number, to: number): boolean {
   return true;
 }
 
-function isSpaceAt(text: string, i: number): boolean {
+/** JavaScript's `\s` at text[i] (ASCII answered inline). */
+export function isSpaceAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
 }
