@@ -80,7 +80,9 @@ describe('moe CLI', () => {
       ['warcio.warc.gz#2', 'https://a.example/', date],
       ['warcio.warc.gz#3', 'https://b.example/', date],
     ]);
-    expect(docs[0]!.text.startsWith('First page\nThis page was written by warcio')).toBe(true);
+    // the heading that repeats the page's <title> is metadata (metadata.title), not body text
+    expect(docs[0]!.text.startsWith('This page was written by warcio')).toBe(true);
+    expect(docs[0]!.metadata.title).toBe('First page');
     expect(docs[0]!.text).not.toContain('Home');
     expect(docs.every((d) => typeof d.metadata.warc_record_id === 'string' && d.metadata.warc_record_id.startsWith('<urn:uuid:'))).toBe(true);
   });
