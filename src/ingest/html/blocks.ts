@@ -55,11 +55,11 @@ export function segment(root: El, skip: (el: El) => boolean = () => false): Bloc
     linkChars = 0;
   };
   const walk = (el: El, owner: El, inLink: boolean): void => {
-    const isBlock = BLOCK_TAGS.has(el.tag);
+    const isBlock = BLOCK_TAGS.has(el.tag) || ((el.tag === 'td' || el.tag === 'th') && isLayoutCell(el));
     const own = isBlock ? el : owner;
     if (isBlock) flush(owner);
     if (el.tag === 'tr') cells = 0;
-    if ((el.tag === 'td' || el.tag === 'th') && cells++ > 0) parts.push(' | ');
+    if ((el.tag === 'td' || el.tag === 'th') && !isBlock && cells++ > 0) parts.push(' | ');
     const h = HEADINGS.has(el.tag);
     if (h) heading += 1;
     if (el.tag === 'pre') pre += 1;
@@ -77,6 +77,17 @@ export function segment(root: El, skip: (el: El) => boolean = () => false): Bloc
   walk(root, root, false);
   flush(root);
   return blocks;
+}
+
+/**
+ * A table cell used for layout rather than data (old sites lay pages out in tables): it holds
+ * block-level elements or line breaks, or much text. Its text is a block of its own, not a cell
+ * of a ` | ` row.
+ */
+function isLayoutCell(el: El): boolean {
+  if (el.chars > 200) return true;
+  for (const k of el.kids) if (typeof k !== 'string' && BLOCK_TAGS.has(k.tag)) return true;
+  return false;
 }
 
 export interface JusTextOptions {

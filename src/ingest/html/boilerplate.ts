@@ -19,28 +19,32 @@ const STRONG_PARTS = new Set([
   'comment', 'comments', 'disqus', 'related', 'share', 'sharing', 'sharer', 'sharebar', 'social', 'socials',
   'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'subscribe', 'subscription', 'breadcrumb', 'breadcrumbs',
   'footer', 'recommended', 'outbrain', 'taboola', 'pagination', 'pager', 'skiplink', 'sronly', 'adsbygoogle',
+  // the same in the web's other large languages
+  'kommentar', 'kommentare', 'commentaire', 'commentaires', 'comentario', 'comentarios', 'commenti', 'komentarz',
+  'komentarze', 'reacties', 'teilen', 'partager', 'compartir', 'condividi', 'verwandt', 'similaires',
+  'relacionados', 'correlati', 'fusszeile', 'werbung', 'anzeige', 'publicidad', 'publicite', 'pubblicita',
 ]);
 const WEAK_PARTS = new Set([
   'nav', 'navbar', 'navigation', 'menu', 'menus', 'mainmenu', 'submenu', 'sidebar', 'sidebars', 'advert',
   'advertisement', 'ads', 'sponsor', 'sponsored', 'promo', 'popup', 'modal', 'masthead', 'toolbar', 'banner', 'skip', 'tags', 'tagcloud', 'rss', 'login', 'signup', 'print', 'byline', 'author', 'meta',
   'postmeta', 'caption', 'credit', 'credits', 'date', 'time', 'timestamp', 'published', 'updated', 'dateline', 'bio',
-  'copyright',
+  'copyright', 'datum', 'fecha', 'autor', 'auteur', 'seitenleiste',
 ]);
 /** Words that start or end with one of these (`commentscontainer`, `leftsidebar`) count as it. */
 const AFFIXES = [
   'comments', 'footer', 'sidebar', 'share', 'social', 'related', 'cookie', 'consent', 'navbar', 'navigation',
-  'newsletter', 'subscribe', 'breadcrumb', 'pagination', 'advert', 'sponsor', 'popup', 'banner',
+  'newsletter', 'subscribe', 'breadcrumb', 'pagination', 'advert', 'sponsor', 'popup', 'banner', 'kommentar',
 ];
-const STRONG_AFFIXES = new Set(['comments', 'footer', 'share', 'social', 'related', 'cookie', 'consent', 'newsletter', 'subscribe', 'breadcrumb', 'pagination']);
+const STRONG_AFFIXES = new Set(['comments', 'footer', 'share', 'social', 'related', 'cookie', 'consent', 'newsletter', 'subscribe', 'breadcrumb', 'pagination', 'kommentar']);
 /**
  * Words that describe the element's content rather than its role, as WordPress writes them on
  * the article itself (`category-social-issues`, `tag-comments`, `no-share`): never furniture.
  */
-const DESCRIPTIVE = /^(category|cat|tag|tags|format|status|type|has|no|postid|post|page|term|author|lang)[-_]/;
+const DESCRIPTIVE = /^(?:(?:category|cat|tag|tags|format|status|type|has|no|postid|term|lang)[-_]|(?:post|page-id)-\d|page-template)/;
 /** Words that mark the element as the content: they outweigh any furniture word beside them. */
 const CONTENT_WORDS = new Set(['hentry', 'h-entry', 'post', 'article', 'entry', 'story', 'content', 'main', 'post-content', 'entry-content', 'article-body', 'articlebody', 'post-body']);
 /** Exceptions: a word with one of these parts is content whatever else it says. */
-const CONTENT_PARTS = new Set(['content', 'article', 'articlebody', 'body', 'main', 'post', 'entry', 'story', 'text']);
+const CONTENT_PARTS = new Set(['content', 'article', 'articlebody', 'body', 'main', 'entry', 'story', 'text']);
 
 /** How strongly a word of a class or id marks furniture: 2 strong, 1 weak, 0 not. */
 function wordMark(word: string): 0 | 1 | 2 {

@@ -189,10 +189,15 @@ function isAncestor(a: El, b: El): boolean {
   return false;
 }
 
-/** A block that is almost all link text and not long prose: a menu entry, a tag, "read more". */
+/**
+ * A block that is almost all link text: a menu entry, a tag, "Read more: …". A sentence that
+ * links most of its words but has words of its own around them (a digest) is not.
+ */
 function linkJunk(b: Block): boolean {
   const density = b.linkChars / Math.max(1, b.text.length);
-  return density > 0.8 || (density > 0.5 && b.length < 120);
+  if (density > 0.8) return true;
+  if (density <= 0.5) return false;
+  return (b.text.length - b.linkChars) / b.text.length < 0.3 && b.length < 120;
 }
 
 function sampleOf(blocks: Block[]): string {
@@ -233,13 +238,20 @@ function unique(blocks: Block[]): Block[] {
 
 const squash = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 
-/** Drops a leading heading that repeats the page's title (the title is metadata, not body text). */
+/**
+ * Drops a short leading block (a heading, or a styled line on older sites) that repeats the
+ * page's title: the title is the document's metadata, not body text.
+ */
 function withoutTitle(blocks: Block[], title: string): Block[] {
   const t = squash(title);
-  const i = blocks.findIndex((b) => b.heading);
-  if (i < 0 || i > 3 || !t) return blocks;
-  const h = squash(blocks[i]!.text);
-  return h.length >= 8 && t.includes(h) ? blocks.filter((_, j) => j !== i) : blocks;
+  if (!t) return blocks;
+  for (let i = 0; i < Math.min(3, blocks.length); i++) {
+    const b = blocks[i]!;
+    if (b.length > 200) break;
+    const h = squash(b.text);
+    if (h.length >= 8 && t.includes(h)) return blocks.filter((_, j) => j !== i);
+  }
+  return blocks;
 }
 
 /** The main text of a parsed page. */
@@ -249,7 +261,9 @@ export function mainContent(page: Page, o: JusTextOptions): MainContent {
   const language = pageLanguage(page.lang, sampleOf(all));
   classify(all, o, stopList(language));
   const furniture = furnitureOf(body, all.filter((b) => b.cls === 'good'));
-  const blocks = all.filter((b) => !within(b.owner, furniture));
+  // again without the furniture, inline pieces too (a dateline <span> inside a paragraph's cell)
+  const blocks = furniture.size > 0 ? segment(body, (el) => furniture.has(el)) : all;
+  if (furniture.size > 0) classify(blocks, o, stopList(language));
   const good = blocks.filter((b) => b.cls === 'good');
   if (good.length === 0) return { text: '', language, method: 'none' };
   const goodLength = good.reduce((s, b) => s + b.length, 0);
