@@ -73,7 +73,8 @@ function ingestBench(name, inputs, extra = {}) {
     const r = moe(['ingest', ...inputs, '--out', out, '--workers', String(workers), ...(extra.args ?? [])]);
     // for WARC the figure is uncompressed HTML per second (what the extractor chews through)
     const mb = (inputBytes ?? r.counts.bytes_in) / 1e6;
-    emit({ bench: name, workers, input: extra.label ?? inputs.join(' '), input_mb: +mb.toFixed(1), files: r.counts.files_in, docs: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), docs_per_s: Math.round(r.docs_out / r.seconds) });
+    const pages = extra.pages ? { pages_per_s_per_worker: Math.round(extra.pages / r.seconds / workers) } : {};
+    emit({ bench: name, workers, input: extra.label ?? inputs.join(' '), input_mb: +mb.toFixed(1), files: r.counts.files_in, docs: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), docs_per_s: Math.round(r.docs_out / r.seconds), ...pages });
     rmSync(out, { recursive: true, force: true });
   }
 }
@@ -130,7 +131,15 @@ const benches = {
     }
     if (group.length) flush();
     rmSync(warc);
-    ingestBench('ingest_warc', parts, { inputBytes: bytes, label: `${n} HTML pages in ${parts.length} WARC.gz files` });
+    ingestBench('ingest_warc', parts, { inputBytes: bytes, pages: n, label: `${n} HTML pages in ${parts.length} WARC.gz files` });
+  },
+  extract_quality() {
+    // main-text quality on real pages (trafilatura's evaluation set and the article-extraction
+    // benchmark when present under MOE_EXTRACT_DATA or bench-data/, this repository's own pages
+    // always), moe beside Readability.js from the same run: see scripts/extract-quality.mjs
+    const r = spawnSync(process.execPath, [join(root, 'scripts/extract-quality.mjs')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`extract-quality failed:\n${r.stderr}`);
+    process.stdout.write(r.stdout);
   },
 };
 

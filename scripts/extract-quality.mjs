@@ -10,7 +10,7 @@
 //   article-extraction-benchmark/ github.com/scrapinghub/article-extraction-benchmark: html/
 //                                 and ground-truth.json (181 pages, whole article bodies; scored
 //                                 with its evaluate.py's 4-token shingle precision/recall/F1)
-//   own/                          fixtures/web/extract in this repository (always there)
+//   own/                          fixtures/extract in this repository (always there)
 // `git clone` both repositories into that folder (or `git archive` the paths above).
 //
 // Prints one JSON line per data set and extractor; `--pages` adds one line per page for moe;
@@ -101,7 +101,7 @@ function scrapinghubSet() {
 
 /** This repository's own pages, one per failure mode: `NAME.html` beside `NAME.txt` (the article). */
 function ownSet() {
-  const dir = join(root, 'fixtures/web/extract');
+  const dir = join(root, 'fixtures/extract');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.html'))
     .sort()
@@ -149,7 +149,7 @@ async function readabilityPeer() {
 const sets = [
   ['trafilatura', trafilaturaSet, true, existsSync(join(dataDir, 'trafilatura/tests/evaldata.json'))],
   ['scrapinghub', scrapinghubSet, false, existsSync(join(dataDir, 'article-extraction-benchmark/ground-truth.json'))],
-  ['own', ownSet, false, existsSync(join(root, 'fixtures/web/extract'))],
+  ['own', ownSet, false, existsSync(join(root, 'fixtures/extract'))],
 ];
 const peer = withPeer ? await readabilityPeer() : undefined;
 for (const [name, load, pooled, present] of sets) {

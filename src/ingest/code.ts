@@ -1,17 +1,20 @@
 /**
  * Code ingestion: a source tree becomes one document per file, as The Stack builds it.
  * Walk with fast-glob, honour every `.gitignore` in the tree (via the `ignore` package, which
- * implements git's matching rules), skip VCS/dependency/vendored folders, oversized files and
- * files of unknown language; in the reader, skip binary (NUL byte) and undecodable files.
+ * implements git's matching rules), skip VCS/dependency/vendored/cache folders, oversized files
+ * and files of unknown language (extensionless scripts get theirs from the `#!` line); in the
+ * reader, skip binary (NUL byte) and undecodable files. Every skip is counted by its reason.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import type { Doc } from '../core/doc.js';
 import type { StageStats } from '../core/stats.js';
+import { readHead } from '../io/compress.js';
 import { languageOf } from './languages.js';
 import { licenseOf } from './license.js';
+import { looksBinary, shebangLanguage } from './shebang.js';
 
 /** Folders never walked: VCS metadata, dependency caches and vendored third-party code. */
 export const DEFAULT_SKIP_DIRS = [
@@ -34,8 +37,33 @@ export interface TreeFile {
   size: number;
 }
 
-/** Lists every regular file under `root` (sorted), minus skipped folders and gitignored paths. */
+/** The folders under `root` named in `skip` (not entered, so one inside another counts once). */
+async function countExcludedDirs(root: string, skip: ReadonlySet<string>): Promise<number> {
+  let n = 0;
+  const visit = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (skip.has(e.name)) n += 1;
+      else await visit(posix.join(dir, e.name));
+    }
+  };
+  await visit(root);
+  return n;
+}
+
+/**
+ * Lists every regular file under `root` (sorted), minus skipped folders and gitignored paths;
+ * each skipped folder is counted (`skipped.excluded_dir`), not the files inside it.
+ */
 export async function walkTree(root: string, opts: CodeOptions, stats: StageStats): Promise<TreeFile[]> {
+  const excluded = await countExcludedDirs(root, new Set(opts.skipDirs));
+  if (excluded) stats.count('skipped.excluded_dir', excluded);
   const entries = await fg('**/*', {
     cwd: root,
     dot: true,
@@ -99,15 +127,34 @@ export interface PlanCodeContext {
   tree?: TreeFile[];
 }
 
+/**
+ * The language of a file the name does not tell: a script's from its `#!` line; a binary file
+ * is counted as `skipped.binary`, anything else as `skipped.unknown_type`. Content never makes a
+ * file in a source tree a crawl or a JSON-lines input (a Jinja template starting with `{{` is
+ * neither).
+ */
+async function sniffedLanguage(f: TreeFile, stats: StageStats): Promise<string | undefined> {
+  let head: Buffer;
+  try {
+    head = f.size > 0 ? await readHead(f.path, 1024) : Buffer.alloc(0);
+  } catch {
+    head = Buffer.alloc(0);
+  }
+  const language = shebangLanguage(head);
+  if (language) return language;
+  stats.count(looksBinary(head) ? 'skipped.binary' : 'skipped.unknown_type');
+  return undefined;
+}
+
 /** Turns walked files into code units, counting what is skipped and why. */
 export async function planCode(files: TreeFile[], ctx: PlanCodeContext): Promise<CodeUnit[]> {
   const { label, code: opts, stats } = ctx;
   const license = await licenseOf(ctx.tree ?? files);
   const units: CodeUnit[] = [];
   for (const f of files) {
-    const language = languageOf(posix.basename(f.rel), opts.extensions);
-    if (!language) stats.count('skipped.unknown_language');
-    else if (f.size > opts.maxFileBytes) stats.count('skipped.too_large');
+    const language = languageOf(posix.basename(f.rel), opts.extensions) ?? (await sniffedLanguage(f, stats));
+    if (!language) continue;
+    if (f.size > opts.maxFileBytes) stats.count('skipped.too_large');
     else if (f.size === 0) stats.count('skipped.empty');
     else units.push({ kind: 'code', path: f.path, id: `${label}/${f.rel}`, rel: f.rel, repo: posix.basename(label), language, size: f.size, ...(license ? { license } : {}) });
   }

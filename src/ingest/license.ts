@@ -1,11 +1,18 @@
 /**
- * A repository's license from its top-level LICENSE/COPYING file, recognised by the distinctive
- * phrases of the common licenses (SPDX ids). Unknown text gives no license rather than a guess.
+ * A repository's license from its top-level license files (LICENSE, LICENCE, COPYING, UNLICENSE,
+ * and their `-MIT`, `.md`… variants), recognised by the distinctive phrases of the common
+ * licenses (SPDX ids). Several recognised files are the usual dual licensing (ripgrep's
+ * LICENSE-MIT and UNLICENSE, Rust's LICENSE-APACHE and LICENSE-MIT): one SPDX expression of
+ * them joined by OR, sorted (`MIT OR Unlicense`). Unknown text gives no license, not a guess.
  */
 import { readFile } from 'node:fs/promises';
 import type { TreeFile } from './code.js';
 
-const LICENSE_FILE = /^(licen[cs]e|copying)(\.(md|txt|rst))?$/i;
+const LICENSE_FILE = /^(licen[cs]e|copying|unlicen[cs]e)([-_.][\w.-]+)?$/i;
+/** Files that list the licenses of dependencies, not the project's own. */
+const THIRD_PARTY = /third|3rd|dependenc|vendor|notice/i;
+/** Largest license file read. */
+const MAX_LICENSE_BYTES = 200_000;
 
 /** Distinctive phrases; any run of whitespace in the file matches a space here. */
 const PHRASES: Array<[string, string]> = [
@@ -30,13 +37,17 @@ export function identifyLicense(text: string): string | undefined {
   return PATTERNS.find(([, re]) => re.test(text))?.[0];
 }
 
-/** The license of a walked tree, from a LICENSE/COPYING file at its top. */
+/** The license of a walked tree (an SPDX expression), from the license files at its top. */
 export async function licenseOf(files: TreeFile[]): Promise<string | undefined> {
-  const file = files.find((f) => !f.rel.includes('/') && LICENSE_FILE.test(f.rel));
-  if (!file || file.size > 200_000) return undefined;
-  try {
-    return identifyLicense(await readFile(file.path, 'utf8'));
-  } catch {
-    return undefined;
+  const ids = new Set<string>();
+  for (const file of files) {
+    if (file.rel.includes('/') || !LICENSE_FILE.test(file.rel) || THIRD_PARTY.test(file.rel) || file.size > MAX_LICENSE_BYTES) continue;
+    try {
+      const id = identifyLicense(await readFile(file.path, 'utf8'));
+      if (id) ids.add(id);
+    } catch {
+      /* an unreadable license file tells nothing */
+    }
   }
+  return ids.size ? [...ids].sort().join(' OR ') : undefined;
 }

@@ -45,6 +45,23 @@ export async function kindByContent(path: string): Promise<FileKind> {
 
 const DOCCLASS = /^[^%\n]*\\document(class|style)\b/m;
 
+/**
+ * The kind of a file met while walking a folder: by its name, else code (`planCode` decides its
+ * language, by name or `#!` line, and counts what it cannot use). Content decides only for a file
+ * named like an arXiv paper (`2401.06066`, a download without its extension): inside a source
+ * tree no file becomes a crawl or a JSON-lines input because of what it starts with.
+ */
+async function kindInTree(f: TreeFile, ctx: PlanContext): Promise<FileKind> {
+  const name = posix.basename(f.rel);
+  const byName = kindByName(name);
+  if (byName) return byName;
+  if (!languageOf(name, ctx.code.extensions) && arxivIdOf(name)) {
+    const byContent = await kindByContent(f.path);
+    if (byContent.kind === 'arxiv') return byContent;
+  }
+  return { kind: 'code' };
+}
+
 interface PlanContext extends PlanOptions {
   stats: StageStats;
 }
@@ -58,7 +75,7 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
   const codeFiles: TreeFile[] = [];
   const texFiles: TreeFile[] = [];
   for (const f of files) {
-    const kind = kindByName(posix.basename(f.rel)) ?? (languageOf(posix.basename(f.rel), ctx.code.extensions) ? { kind: 'code' as const } : await kindByContent(f.path));
+    const kind = await kindInTree(f, ctx);
     const id = `${label}/${f.rel}`;
     if (kind.kind === 'web' && ctx.source !== 'arxiv') units.push({ rel: f.rel, unit: { kind: 'web', path: f.path, id, format: kind.format, size: f.size } });
     else if (kind.kind === 'arxiv' && ctx.source !== 'web') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id, size: f.size } });

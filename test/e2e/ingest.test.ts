@@ -47,10 +47,36 @@ describe('moe ingest: code', () => {
     expect(docs.map((d) => d.metadata.language)).toEqual(['Markdown', 'C', 'Shell', 'TypeScript', 'Python', 'Rust', 'Go', 'C', 'HTML']);
     expect(report.stats.counts).toMatchObject({
       'skipped.gitignored': 2,
-      'skipped.binary': 1,
+      'skipped.binary': 2, // src/logo_data.c (a NUL byte), assets/logo.png (a PNG by its signature)
       'skipped.undecodable': 1,
-      'skipped.unknown_type': 3, // .gitignore, LICENSE, assets/logo.png
+      'skipped.unknown_type': 2, // .gitignore, LICENSE
+      'skipped.excluded_dir': 2, // node_modules, vendor
       docs_out: 9,
+    });
+    expect(report.stats.errors).toEqual([]);
+  });
+
+  it('reads scripts by their #! line, joins dual licenses, and reads nothing in a tree as JSONL or a crawl', async () => {
+    const { docs, report, code } = await ingest(['code/toolbox'], ['--strict']);
+    expect(code).toBe(0);
+    expect(docs.map((d) => [d.id, d.metadata.language])).toEqual([
+      ['toolbox/bin/deploy', 'Shell'], // #!/usr/bin/env bash
+      ['toolbox/bin/report', 'Python'], // #!/usr/bin/env python3
+      ['toolbox/src/sizes.py', 'Python'],
+      ['toolbox/tools/bump', 'Ruby'], // #!/usr/bin/ruby
+      ['toolbox/tools/completions', 'Shell'], // #!/bin/zsh
+      ['toolbox/tools/gen-changelog', 'Perl'], // #!/usr/bin/perl -w
+      ['toolbox/tools/serve', 'JavaScript'], // #!/usr/bin/env -S node --no-warnings
+    ]);
+    // LICENSE-MIT and UNLICENSE (COPYING only says so in words)
+    expect(new Set(docs.map((d) => d.metadata.license))).toEqual(new Set(['MIT OR Unlicense']));
+    expect(docs.every((d) => d.source === 'code')).toBe(true);
+    expect(report.stats.counts).toMatchObject({
+      'skipped.binary': 1, // assets/icon.png
+      // LICENSE-MIT, UNLICENSE, COPYING, a Jinja template starting with {{, a JSON-lines fixture without extension
+      'skipped.unknown_type': 5,
+      'skipped.excluded_dir': 2, // node_modules, src/__pycache__
+      docs_out: 7,
     });
     expect(report.stats.errors).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { furnitureMark } from '../../../src/ingest/html/boilerplate.js';
 import { type El, parsePage } from '../../../src/ingest/html/dom.js';
 import { STOP_LIST_LANGUAGES, pageLanguage, stopList } from '../../../src/ingest/html/stoplists.js';
 
-const dir = join(import.meta.dirname, '../../../fixtures/web/extract');
+const dir = join(import.meta.dirname, '../../../fixtures/extract');
 const page = (name: string): string => readFileSync(join(dir, `${name}.html`), 'utf8');
 const expected = (name: string): string => readFileSync(join(dir, `${name}.txt`), 'utf8').trimEnd();
 
