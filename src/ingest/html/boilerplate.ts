@@ -49,7 +49,8 @@ const CONTENT_PARTS = new Set(['content', 'article', 'articlebody', 'body', 'mai
 /** How strongly a word of a class or id marks furniture: 2 strong, 1 weak, 0 not. */
 function wordMark(word: string): 0 | 1 | 2 {
   if (DESCRIPTIVE.test(word)) return 0;
-  const split = word.split(/[-_:.]+/).filter(Boolean);
+  // a BEM modifier says which variant, not what the element is: `report__section--ads`
+  const split = word.split('--')[0]!.split(/[-_:.]+/).filter(Boolean);
   if (split.some((p) => CONTENT_PARTS.has(p))) return 0;
   let mark: 0 | 1 | 2 = 0;
   for (const p of split) {

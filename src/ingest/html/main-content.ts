@@ -24,7 +24,7 @@
  *
  * Measured by `npm run bench` (`extract_quality`, scripts/extract-quality.mjs).
  */
-import { type Block, type JusTextOptions, classify, segment } from './blocks.js';
+import { type Block, type JusTextOptions, classify, segment, stopDensity } from './blocks.js';
 import { classWeight, furnitureMark } from './boilerplate.js';
 import type { El, Page } from './dom.js';
 import { pageLanguage, stopList } from './stoplists.js';
@@ -47,6 +47,8 @@ const STRONG_CONTAINER_SHARE = 0.8;
  */
 const MIN_COVERED = 1 / 3;
 const MIN_PARAGRAPH = 25;
+/** Stop-word thresholds are capped at this share of the density of the page's longest texts. */
+const CALIBRATION = 0.7;
 const SCORED_LEVELS = 5;
 /** Tags whose text is not scored as a paragraph (Readability scores p, pre, td, div-like text). */
 const UNSCORED = new Set(['li', 'dt', 'dd', 'th', 'figcaption', 'caption', 'label', 'legend', 'summary', 'h1', 'address']);
@@ -254,16 +256,32 @@ function withoutTitle(blocks: Block[], title: string): Block[] {
   return blocks;
 }
 
+/**
+ * jusText's stop-word thresholds for this page. They were tuned on jusText's own lists; a list
+ * that catches fewer of a language's function words (an inflected language such as Polish, a
+ * script whose list splits poorly) leaves even the page's best prose below them. So they are
+ * capped at a share of the stop-word density of the page's longest texts: the article's prose
+ * stays above, menus and link lists stay far below.
+ */
+function calibrated(o: JusTextOptions, sampleDensity: number): JusTextOptions {
+  const cap = sampleDensity * CALIBRATION;
+  if (cap >= o.stopwordsLow) return o;
+  return { ...o, stopwordsLow: cap, stopwordsHigh: Math.min(o.stopwordsHigh, cap + (o.stopwordsHigh - o.stopwordsLow)) };
+}
+
 /** The main text of a parsed page. */
 export function mainContent(page: Page, o: JusTextOptions): MainContent {
   const { body } = page;
   const all = segment(body);
-  const language = pageLanguage(page.lang, sampleOf(all));
-  classify(all, o, stopList(language));
+  const sample = sampleOf(all);
+  const language = pageLanguage(page.lang, sample);
+  const stop = stopList(language);
+  const thresholds = stop ? calibrated(o, stopDensity(sample, stop)) : o;
+  classify(all, thresholds, stop);
   const furniture = furnitureOf(body, all.filter((b) => b.cls === 'good'));
   // again without the furniture, inline pieces too (a dateline <span> inside a paragraph's cell)
   const blocks = furniture.size > 0 ? segment(body, (el) => furniture.has(el)) : all;
-  if (furniture.size > 0) classify(blocks, o, stopList(language));
+  if (furniture.size > 0) classify(blocks, thresholds, stop);
   const good = blocks.filter((b) => b.cls === 'good');
   if (good.length === 0) return { text: '', language, method: 'none' };
   const goodLength = good.reduce((s, b) => s + b.length, 0);
