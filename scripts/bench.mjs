@@ -133,6 +133,55 @@ const benches = {
     rmSync(warc);
     ingestBench('ingest_warc', parts, { inputBytes: bytes, pages: n, label: `${n} HTML pages in ${parts.length} WARC.gz files` });
   },
+  async ingest_arxiv() {
+    // bulk src tars as arXiv serves them (YYMM/ID.gz members, each a gzipped paper tarball or a
+    // gzipped .tex), made from the real-layout papers of fixtures/arxiv-layouts with their main
+    // section files grown to the size of a real paper's (40 copies of their text), under fresh ids
+    const tar = (await import('tar-stream')).default;
+    const pack = async (entries) => {
+      const p = tar.pack();
+      for (const [name, data] of entries) p.entry({ name, size: data.length, mtime: new Date(0) }, data);
+      p.finalize();
+      const chunks = [];
+      for await (const c of p) chunks.push(c);
+      return Buffer.concat(chunks);
+    };
+    const layouts = join(root, 'fixtures/arxiv-layouts');
+    const filesOf = (dir, base = dir) => readdirSync(dir).sort().flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesOf(join(dir, n), base) : [[join(dir, n).slice(base.length + 1), readFileSync(join(dir, n))]]));
+    const papers = readdirSync(layouts).sort().map((k) => filesOf(join(layouts, k)));
+    const grow = (files, i) =>
+      files.map(([name, data]) => {
+        // section files only: a main file would repeat its \\inputs and definitions
+        const text = data.toString('utf8');
+        if (!/\.tex$/.test(name) || !text.includes('\\section') || /\\(documentclass|documentstyle|input)\b/.test(text)) return [name, data];
+        const para = text.replace(/\\section\*?\{[^}]*\}/g, '');
+        return [name, Buffer.from(text + Array.from({ length: 40 }, (_, j) => `\n\\subsection{Part ${i}.${j}}\n${para}`).join(''))];
+      });
+    const dir = join(work, 'arxiv-bulk');
+    mkdirSync(dir, { recursive: true });
+    let texBytes = 0;
+    let bulkBytes = 0;
+    let n = 0;
+    for (let t = 0; t < 4; t++) {
+      const members = [];
+      for (let k = 0; k < 150; k++, n++) {
+        const files = grow(papers[n % papers.length], n);
+        for (const [name, data] of files) if (/\.(tex|sty)$/.test(name)) texBytes += data.length;
+        const id = `2404.${String(10000 + n).padStart(5, '0')}`;
+        members.push([`2404/${id}.gz`, gzipSync(await pack(files), { level: 6 })]);
+      }
+      const bulk = await pack(members);
+      bulkBytes += bulk.length;
+      writeFileSync(join(dir, `arXiv_src_2404_${String(t + 1).padStart(3, '0')}.tar`), bulk);
+    }
+    process.stderr.write(`ingest_arxiv: ${n} papers in 4 bulk tars, ${(bulkBytes / 1e6).toFixed(1)} MB of tar, ${(texBytes / 1e6).toFixed(1)} MB of TeX\n`);
+    for (const workers of [1, 2]) {
+      const out = join(work, `ingest_arxiv-${workers}`);
+      const r = moe(['ingest', dir, '--out', out, '--workers', String(workers)]);
+      emit({ bench: 'ingest_arxiv', workers, input: `${n} papers in 4 bulk src tars`, tar_mb: +(bulkBytes / 1e6).toFixed(1), tex_mb: +(texBytes / 1e6).toFixed(1), docs: r.docs_out, seconds: r.seconds, papers_per_s_per_worker: Math.round(r.docs_out / r.seconds / workers), tar_mb_per_s_per_worker: +(bulkBytes / 1e6 / r.seconds / workers).toFixed(1), tex_mb_per_s_per_worker: +(texBytes / 1e6 / r.seconds / workers).toFixed(1) });
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
   extract_quality() {
     // main-text quality on real pages (trafilatura's evaluation set and the article-extraction
     // benchmark when present under MOE_EXTRACT_DATA or bench-data/, this repository's own pages

@@ -31,7 +31,16 @@ export const IngestSchema = z.strictObject({
       extensions: z.record(z.string(), z.string()).default({}),
     })
     .prefault({}),
-  arxiv: z.strictObject({ maxFileBytes: z.number().int().positive().default(20_000_000) }).prefault({}),
+  arxiv: z
+    .strictObject({
+      /** Largest source file read from a paper, and largest decompressed member of a bulk tar (bytes). */
+      maxFileBytes: z.number().int().positive().default(20_000_000),
+      /** A paper whose cleaned text is shorter (characters) is nearly empty, not a paper: skipped as `skipped.arxiv_too_short` (the filter judges short papers: its arxiv minChars). */
+      minChars: z.number().int().min(0).default(100),
+      /** The title and the abstract first, as text (RedPajama dropped them). */
+      frontMatter: z.boolean().default(true),
+    })
+    .prefault({}),
   web: z
     .strictObject({
       textField: z.string().min(1).default('text'),

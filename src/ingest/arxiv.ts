@@ -1,36 +1,45 @@
 /**
- * arXiv ingestion: a paper arrives as a single `.tex`, a folder, a source tarball (`.tar.gz`) or
- * a gzipped single `.tex` (arXiv's bulk source files). The main file is the one with
- * `\documentclass` (or LaTeX 2.09's `\documentstyle`); the paper is cleaned by `latex.ts`.
- * Sources that are not UTF-8 are read as Latin-1 rather than dropped (RedPajama dropped them).
+ * arXiv ingestion. A paper arrives as arXiv serves it: a single `.tex`, a folder, a source
+ * tarball (`.tar.gz`/`.tgz`), a gzipped single `.tex`, or inside a bulk `src` tar whose members
+ * are `YYMM/ID.gz` (each a gzipped tarball or a gzipped single `.tex`, or a `.pdf` for a PDF-only
+ * submission), streamed member by member. The main file is the one with `\documentclass` (or
+ * LaTeX 2.09's `\documentstyle`), anywhere in the archive; the paper is cleaned by `latex.ts`
+ * with the archive's `.sty` files for their macros. Auxiliary files (`.bbl`, `.aux`, `.cls`,
+ * images…) are not read. Sources that are not UTF-8 are read as Latin-1 (RedPajama dropped them).
  */
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Doc } from '../core/doc.js';
+import { reasonOf } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
 import { compressionOf, openBytes, readDecompressedHead, readHead } from '../io/compress.js';
-import { isTarHeader, readTar } from '../io/tar.js';
+import { isTarHeader, readTar, readTarBytes } from '../io/tar.js';
 import { decodeWindows1252 } from '../text/encoding.js';
 import { cleanPaper } from './latex.js';
 
 export interface ArxivUnit {
   kind: 'arxiv';
-  /** A file (`.tex`, `.gz`, `.tar.gz`) or a paper folder. */
+  /** A file (`.tex`, `.gz`, `.tar.gz`, a bulk `.tar`) or a paper folder. */
   path: string;
   id: string;
-  /** For folders: the `.tex` files, relative to `path`. */
+  /** For folders: the paper's `.tex` and `.sty` files, relative to `path`. */
   files?: string[];
   size: number;
 }
 
 export interface ArxivOptions {
-  /** Largest `.tex` file read from a paper (bytes). */
+  /** Largest source file read from a paper, and largest decompressed bulk member (bytes). */
   maxFileBytes: number;
+  /** Papers whose cleaned text is shorter than this (characters) are skipped and counted. */
+  minChars: number;
+  /** Title and abstract first, as text. */
+  frontMatter: boolean;
 }
 
 /** `arxiv_id` and `yymm` from a file or folder name: `2401.06066v2.tar.gz`, `hep-th9901001.gz`. */
 export function arxivIdOf(name: string): { arxiv_id: string; yymm: string } | undefined {
-  const base = posix.basename(name).replace(/(\.tar)?\.(gz|tgz|zst)$|\.(tex|tar|tgz)$/gi, '').replace(/\.tar$/i, '');
+  const base = posix.basename(name).replace(/(\.tar)?\.(gz|tgz|zst)$|\.(tex|tar|tgz|pdf)$/gi, '').replace(/\.tar$/i, '');
   const modern = /^(?:arXiv:)?(\d{4}\.\d{4,5})(v\d+)?$/i.exec(base);
   if (modern) return { arxiv_id: modern[1]!, yymm: modern[1]!.slice(0, 4) };
   const old = /^([a-z][a-z-]*(?:\.[A-Z]{2})?)[/_]?(\d{7})(v\d+)?$/.exec(base);
@@ -50,10 +59,14 @@ export function decodeTex(bytes: Uint8Array): { text: string; latin1: boolean } 
 }
 
 const DOCCLASS = /^[^%\n]*\\document(class|style)\b/m;
+/** What a LaTeX source has and a PostScript, HTML or Word submission has not. */
+const LATEX = /\\(documentclass|documentstyle|begin\{document\}|section|input\b)/;
+/** Files of a paper that are read: its sources, and its style files for their macros. */
+export const PAPER_SOURCE = /\.(tex|sty)$/i;
 
-/** Picks the main file: has `\documentclass`, then `\begin{document}`, then a usual name. */
+/** Picks the main file: has `\documentclass`, then `\begin{document}`, then a usual name, then the shallowest. */
 export function pickMain(files: Map<string, string>): string | undefined {
-  const names = [...files.keys()].sort();
+  const names = [...files.keys()].filter((n) => /\.tex$/i.test(n)).sort();
   const candidates = names.filter((n) => DOCCLASS.test(files.get(n)!));
   if (candidates.length === 0) return names.length === 1 ? names[0] : undefined;
   const score = (n: string): number =>
@@ -61,47 +74,35 @@ export function pickMain(files: Map<string, string>): string | undefined {
   return candidates.reduce((best, n) => (score(n) > score(best) ? n : best));
 }
 
-async function loadFiles(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
-  if (unit.files) {
-    for (const rel of unit.files) files.set(rel, await readFile(posix.join(unit.path, rel)));
+/** One paper's files, by path from the archive's top (a leading `./` dropped). */
+type Sources = Map<string, Uint8Array>;
+
+const keyOf = (name: string): string => name.replace(/^\.\//, '');
+
+/** A gzipped member or file: a tarball's sources, or one `.tex`; undefined when it is not LaTeX. */
+async function sourcesOfGzip(bytes: Uint8Array, name: string, opts: ArxivOptions): Promise<Sources | undefined> {
+  const data = gunzipSync(bytes, { maxOutputLength: opts.maxFileBytes });
+  const files: Sources = new Map();
+  if (isTarHeader(data.subarray(0, 512))) {
+    for await (const f of readTarBytes(data, (n, size) => PAPER_SOURCE.test(n) && size <= opts.maxFileBytes)) files.set(keyOf(f.name), f.data);
     return files;
   }
-  if (/\.tex$/i.test(unit.path)) {
-    files.set(posix.basename(unit.path), await readFile(unit.path));
-    return files;
-  }
-  // .gz / .tgz / .tar.gz / .tar: a tarball, or a single compressed .tex
-  const compression = compressionOf(await readHead(unit.path, 4));
-  const head = await readDecompressedHead(unit.path, 512);
-  if (isTarHeader(head)) {
-    for await (const f of readTar(unit.path, (name, size) => /\.tex$/i.test(name) && size <= opts.maxFileBytes)) {
-      files.set(f.name.replace(/^\.\//, ''), f.data);
-    }
-    if (files.size === 0) stats.count('skipped.arxiv_no_tex');
-    return files;
-  }
-  if (compression === 'none') throw new Error('not a .tex file, tarball or gzipped .tex');
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of openBytes(unit.path)) {
-    size += c.length;
-    if (size > opts.maxFileBytes) throw new Error(`decompressed source exceeds ${opts.maxFileBytes} bytes`);
-    chunks.push(c);
-  }
-  files.set(posix.basename(unit.path).replace(/\.(gz|zst)$/i, '.tex'), Buffer.concat(chunks));
+  if (!LATEX.test(data.subarray(0, 200_000).toString('latin1'))) return undefined;
+  files.set(posix.basename(name).replace(/\.(gz|zst)$/i, '.tex'), data);
   return files;
 }
 
-/** Reads and cleans one paper into a document; undefined (counted) when nothing is left. */
-export async function readArxiv(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats): Promise<Doc | undefined> {
-  const raw = await loadFiles(unit, opts, stats);
-  if (raw.size === 0) return undefined;
+/** Turns one paper's sources into a document, or counts why not. */
+function paperDoc(sources: Sources, ref: { id: string; path: string; ids?: ReturnType<typeof arxivIdOf> }, opts: ArxivOptions, stats: StageStats): Doc | undefined {
+  if (![...sources.keys()].some((n) => /\.tex$/i.test(n))) {
+    stats.count('skipped.arxiv_no_tex');
+    return undefined;
+  }
   const files = new Map<string, string>();
   let usedLatin1 = false;
-  for (const [name, bytes] of raw) {
-    const { text, latin1: isLatin1 } = decodeTex(bytes);
-    usedLatin1 ||= isLatin1;
+  for (const [name, bytes] of sources) {
+    const { text, latin1 } = decodeTex(bytes);
+    if (/\.tex$/i.test(name)) usedLatin1 ||= latin1;
     files.set(name, text);
   }
   const main = pickMain(files);
@@ -109,17 +110,99 @@ export async function readArxiv(unit: ArxivUnit, opts: ArxivOptions, stats: Stag
     stats.count('skipped.arxiv_no_main');
     return undefined;
   }
-  const { text, missingInputs } = cleanPaper(files, main);
+  const { text, missingInputs } = cleanPaper(files, main, { frontMatter: opts.frontMatter });
   if (missingInputs.length) stats.count('arxiv.missing_inputs', missingInputs.length);
-  if (!text) {
-    stats.count('skipped.empty');
+  if (text.length < opts.minChars) {
+    stats.count(text ? 'skipped.arxiv_too_short' : 'skipped.empty');
     return undefined;
   }
-  const ids = arxivIdOf(unit.path);
-  const metadata: Doc['metadata'] = { path: posix.basename(unit.path), main_file: main, ...(ids ?? {}) };
+  const metadata: Doc['metadata'] = { path: ref.path, main_file: main, ...(ref.ids ?? {}) };
   if (usedLatin1) {
     metadata.encoding = 'latin-1';
     stats.count('arxiv.latin1_sources');
   }
-  return { id: unit.id, text, source: 'arxiv', metadata };
+  return { id: ref.id, text, source: 'arxiv', metadata };
+}
+
+/** A bulk `src` tar member: `2301/2301.00001.gz`, `9901/hep-th9901001.gz`, `2301/2301.00002.pdf`. */
+function bulkMember(name: string): boolean {
+  return /\.(gz|pdf)$/i.test(name) && !/\.tar\.gz$/i.test(name) && arxivIdOf(name) !== undefined;
+}
+
+/** Documents of a tarball: one paper, or every paper of a bulk `src` tar, member by member. */
+async function* tarDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats): AsyncGenerator<Doc> {
+  const sources: Sources = new Map();
+  let members = 0;
+  const want = (name: string, size: number): boolean => {
+    if (bulkMember(name)) {
+      if (/\.pdf$/i.test(name)) {
+        stats.count('skipped.arxiv_pdf_only');
+        return false;
+      }
+      return size <= opts.maxFileBytes;
+    }
+    return PAPER_SOURCE.test(name) && size <= opts.maxFileBytes;
+  };
+  for await (const f of readTar(unit.path, want)) {
+    if (!bulkMember(f.name)) {
+      sources.set(keyOf(f.name), f.data);
+      continue;
+    }
+    members += 1;
+    const stem = posix.basename(f.name).replace(/\.gz$/i, '');
+    try {
+      const paper = await sourcesOfGzip(f.data, f.name, opts);
+      if (!paper) {
+        stats.count('skipped.arxiv_not_latex');
+        continue;
+      }
+      const doc = paperDoc(paper, { id: `${unit.id}/${stem}`, path: keyOf(f.name), ids: arxivIdOf(f.name) }, opts, stats);
+      if (doc) yield doc;
+    } catch (e) {
+      stats.error(`${unit.path}:${f.name}`, reasonOf(e));
+    }
+  }
+  if (members === 0 || sources.size > 0) {
+    const doc = paperDoc(sources, { id: unit.id, path: posix.basename(unit.path), ids: arxivIdOf(unit.path) }, opts, stats);
+    if (doc) yield doc;
+  }
+}
+
+/** Documents of one arXiv unit: a paper, or the papers of a bulk tar. */
+export async function* arxivDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats): AsyncGenerator<Doc> {
+  // a paper in a subfolder (`2405.09999/submission`) takes its id from the nearest folder named like one
+  const ids = unit.id.split('/').reverse().map(arxivIdOf).find((x) => x !== undefined);
+  const ref = { id: unit.id, path: posix.basename(unit.path), ids };
+  if (unit.files) {
+    const sources: Sources = new Map();
+    for (const rel of unit.files) sources.set(rel, await readFile(posix.join(unit.path, rel)));
+    const doc = paperDoc(sources, ref, opts, stats);
+    if (doc) yield doc;
+    return;
+  }
+  if (/\.tex$/i.test(unit.path)) {
+    const doc = paperDoc(new Map([[posix.basename(unit.path), await readFile(unit.path)]]), ref, opts, stats);
+    if (doc) yield doc;
+    return;
+  }
+  // .gz / .tgz / .tar.gz / .tar: a tarball (a paper's, or a bulk src tar), or a single compressed .tex
+  if (isTarHeader(await readDecompressedHead(unit.path, 512))) {
+    yield* tarDocs(unit, opts, stats);
+    return;
+  }
+  if (compressionOf(await readHead(unit.path, 4)) === 'none') throw new Error('not a .tex file, tarball or gzipped .tex');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of openBytes(unit.path)) {
+    size += c.length;
+    if (size > opts.maxFileBytes) throw new Error(`decompressed source exceeds ${opts.maxFileBytes} bytes`);
+    chunks.push(c);
+  }
+  const data = Buffer.concat(chunks);
+  if (!LATEX.test(data.subarray(0, 200_000).toString('latin1'))) {
+    stats.count('skipped.arxiv_not_latex');
+    return;
+  }
+  const doc = paperDoc(new Map([[posix.basename(unit.path).replace(/\.(gz|zst)$/i, '.tex'), data]]), ref, opts, stats);
+  if (doc) yield doc;
 }

@@ -1,21 +1,24 @@
 /**
  * LaTeX cleaning for arXiv sources, after RedPajama v1's `arxiv_cleaner.py` (also copied into
- * NeMo Curator and Data-Juicer), with its known bugs fixed (research/curation-anchors.md §3.7):
+ * NeMo Curator and Data-Juicer), keeping the whole paper where RedPajama lost parts of it
+ * (research/curation-anchors.md §3.7; the departures are listed in the README):
  *
  * 1. comments: `%` to end of line is removed, unless escaped (`\%`, but `\\%` is a line break
- *    followed by a comment); the character before `%` is kept (RedPajama ate it); a `%` at end of
- *    line is removed too (RedPajama's `.+` missed it); whole-line comments vanish with their
- *    newline; `comment` environments are dropped; `verbatim`/`lstlisting`/`\verb` are left alone.
- * 2. `\input`/`\include` are inlined (RedPajama concatenated every file in tar order instead).
- * 3. the preamble before the first `\part|\chapter|\section|\subsection|\subsubsection|\paragraph|
- *    \subparagraph` is dropped (RedPajama's regex missed a lone `\paragraph`); with no section at
- *    all, the text after `\begin{document}` is kept rather than the whole paper dropped.
- * 4. the bibliography is cut (`thebibliography`, `\bibliography{}`, `references`,
- *    `\printbibliography`), and anything after `\end{document}`.
- * 5. argument-less `\newcommand`, `\renewcommand`, `\providecommand` (starred or not, braced or
- *    bare name) and `\def` macros are expanded, nested ones too, with balanced-brace bodies
- *    spanning lines (RedPajama required the body to end the line and ignored `\renewcommand`).
+ *    followed by a comment); the character before `%` is kept (RedPajama ate it); whole-line
+ *    comments vanish with their newline; `comment` environments are dropped;
+ *    `verbatim`/`lstlisting`/`\verb` are left alone.
+ * 2. `\input`/`\include`/`\subfile` are inlined, resolved as LaTeX resolves them: from the main
+ *    file's folder, with or without `.tex` (RedPajama concatenated every file in tar order).
+ * 3. the paper is what lies between `\begin{document}` and `\end{document}`, with its title and
+ *    abstract first, as text (RedPajama dropped everything before the first `\section`: the
+ *    abstract always, and the whole body of a letter without sections).
+ * 4. the bibliography itself goes (`thebibliography`, `\bibliography{…}`, `\printbibliography`)
+ *    and what follows it stays: appendices and supplements after the references are kept.
+ * 5. user macros (`latex-macros.ts`) are expanded with their arguments, bounded.
+ * 6. commands that are not text go (`\includegraphics`, `\label`, spacing, page breaks);
+ *    `\cite…{…}` becomes `[cite]` and `\ref`-like references `[ref]`; `\caption{…}` keeps its text.
  */
+import { collectMacros, expandMacros, readGroup, removeDefinitions } from './latex-macros.js';
 
 const VERBATIM_ENV = /\\begin\{(verbatim\*?|lstlisting|minted|Verbatim)\}[\s\S]*?\\end\{\1\}/g;
 
@@ -66,127 +69,156 @@ function commentStart(line: string): number {
   return -1;
 }
 
-/** Reads a `{…}` group with balanced braces starting at `open`; returns its body and end index. */
-function readGroup(text: string, open: number): { body: string; end: number } | undefined {
-  if (text[open] !== '{') return undefined;
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\') {
-      i += 1;
-      continue;
-    }
-    if (c === '{') depth += 1;
-    else if (c === '}') {
-      depth -= 1;
-      if (depth === 0) return { body: text.slice(open + 1, i), end: i + 1 };
+const INPUT = /\\(?:input|include|subfile)(?![A-Za-z])\s*(?:\{([^}]+)\}|([^\s{}\\%]+))/g;
+
+/**
+ * Where LaTeX finds `\input{name}`: in the main file's folder (its working directory), then
+ * beside the including file, then at the archive's top; with `.tex` added when missing.
+ */
+export function resolveInput(name: string, mainDir: string, fromDir: string, files: ReadonlyMap<string, string>): string | undefined {
+  const clean = name.trim().replace(/^\.\//, '');
+  for (const dir of [mainDir, fromDir, '']) {
+    for (const candidate of [clean, `${clean}.tex`]) {
+      const path = normalize(dir ? `${dir}/${candidate}` : candidate);
+      if (files.has(path)) return path;
     }
   }
   return undefined;
 }
 
-const DEFINITION = /\\(?:(?:re|provide)?newcommand\*?|def)\s*(?:\{\s*\\([A-Za-z]+)\s*\}|\\([A-Za-z]+))\s*/g;
-
-/** A macro definition found in the text: its span and, when argument-less, its name and body. */
-interface Definition {
-  start: number;
-  end: number;
-  name?: string;
-  body?: string;
-}
-
-function findDefinitions(text: string): Definition[] {
-  const defs: Definition[] = [];
-  for (const m of text.matchAll(DEFINITION)) {
-    const name = m[1] ?? m[2];
-    const after = m.index + m[0].length;
-    const group = readGroup(text, after);
-    if (!group) continue; // arguments (`[1]`, `#1`) or a malformed definition: left as is
-    defs.push({ start: m.index, end: group.end, name, body: group.body.includes('#') ? undefined : group.body });
+function normalize(path: string): string {
+  const parts: string[] = [];
+  for (const p of path.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') parts.pop();
+    else parts.push(p);
   }
-  return defs;
+  return parts.join('/');
 }
 
-/** Argument-less macros defined anywhere in `texts`; later definitions win, as in LaTeX. */
-export function collectMacros(texts: string[]): Map<string, string> {
-  const macros = new Map<string, string>();
-  for (const text of texts) {
-    for (const d of findDefinitions(text)) if (d.name && d.body !== undefined) macros.set(d.name, d.body);
-  }
-  return macros;
+const dirOf = (path: string): string => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
+
+/**
+ * Inlines `\input{x}`, `\include{x}`, `\subfile{x}` and `\input x` from `files` (paths from the
+ * archive's top, comments already stripped), resolved from the main file's folder. A missing file
+ * is listed in `missing` and replaced by nothing; an input that includes itself is not followed.
+ */
+export function inlineInputs(text: string, files: ReadonlyMap<string, string>, ctx: { main: string; missing: string[] }, from = ctx.main, depth = 0, seen = new Set<string>([ctx.main])): string {
+  if (depth > 12) return text;
+  return text.replace(INPUT, (_whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare ?? '').trim();
+    const key = resolveInput(name, dirOf(ctx.main), dirOf(from), files);
+    if (key === undefined) {
+      ctx.missing.push(name);
+      return '';
+    }
+    if (seen.has(key)) return '';
+    return `\n${inlineInputs(files.get(key)!, files, ctx, key, depth + 1, new Set([...seen, key]))}\n`;
+  });
 }
 
-/** Removes argument-less definitions from the text (they would otherwise print their body). */
-export function removeDefinitions(text: string): string {
+/** Removes every `\name[…]{…}` use of the commands in `names` (with their arguments). */
+function removeCommands(text: string, names: string, args: number): string {
+  const re = new RegExp(`\\\\(?:${names})\\*?(?![A-Za-z])`, 'g');
   let out = '';
   let last = 0;
-  for (const d of findDefinitions(text)) {
-    if (d.body === undefined || d.start < last) continue;
-    out += text.slice(last, d.start);
-    last = d.end;
+  for (const m of text.matchAll(re)) {
+    if (m.index < last) continue;
+    let i = m.index + m[0].length;
+    for (;;) {
+      const j = skipBlank(text, i);
+      if (text[j] !== '[') break;
+      const close = text.indexOf(']', j);
+      if (close < 0) break;
+      i = close + 1;
+    }
+    for (let k = 0; k < args; k++) {
+      const g = readGroup(text, skipBlank(text, i));
+      if (!g) break;
+      i = g.end;
+    }
+    out += text.slice(last, m.index);
+    last = i;
   }
   return out + text.slice(last);
 }
 
-/** Replaces `\name` (not followed by a letter) with its body; repeats for nested macros. */
-export function expandMacros(text: string, macros: Map<string, string>): string {
-  if (macros.size === 0) return text;
-  // `\name\ ` and `\name{}` are the usual ways to keep the space after a macro: both become a plain space
-  const use = /\\([A-Za-z]+)(?![A-Za-z])(\\ |\{\})?/g;
-  let current = text;
-  for (let pass = 0; pass < 8; pass++) {
-    let changed = false;
-    const next = current.replace(use, (whole, name: string, spacer: string | undefined) => {
-      const body = macros.get(name);
-      if (body === undefined) return whole;
-      changed = true;
-      return spacer === '\\ ' ? `${body} ` : body;
-    });
-    if (!changed || next.length > text.length * 4 + 1_000_000) return next;
-    current = next;
-  }
-  return current;
-}
-
-const SECTION = /\\(?:part|chapter|section|subsection|subsubsection|paragraph|subparagraph)\*?\s*(?:\[[^\]]*\]\s*)?\{/;
-
-/** Drops everything before the first sectioning command (or, lacking one, `\begin{document}`). */
-export function dropPreamble(text: string): string {
-  const m = SECTION.exec(text);
-  if (m) return text.slice(m.index);
-  const begin = text.indexOf('\\begin{document}');
-  return begin >= 0 ? text.slice(begin + '\\begin{document}'.length) : text;
-}
-
-const BIBLIOGRAPHY = /\\begin\{thebibliography\}|\\bibliography\s*\{|\\begin\{references\}|\\begin\{REFERENCES\}|\\printbibliography|\\end\{document\}/;
-
-/** Cuts the bibliography and everything after it. */
-export function cutBibliography(text: string): string {
-  const m = BIBLIOGRAPHY.exec(text);
-  let cut = m ? text.slice(0, m.index) : text;
-  // `\bibliographystyle{…}` usually sits just before `\bibliography{…}`
-  cut = cut.replace(/\\bibliographystyle\s*\{[^}]*\}\s*$/, '');
-  return cut;
-}
-
-const INPUT = /\\(?:input|include|subfile)\s*(?:\{([^}]+)\}|([^\s{}\\]+))/g;
-
-/**
- * Inlines `\input{x}` / `\include{x}` / `\input x` from `files` (paths relative to the paper root,
- * comments already stripped). Missing files are counted in `missing` and replaced by nothing.
- */
-export function inlineInputs(text: string, files: Map<string, string>, missing: string[] = [], depth = 0, seen = new Set<string>()): string {
-  if (depth > 12) return text;
-  return text.replace(INPUT, (_whole, braced: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare ?? '').trim().replace(/^\.\//, '');
-    const key = files.has(name) ? name : files.has(`${name}.tex`) ? `${name}.tex` : undefined;
-    if (key === undefined || seen.has(key)) {
-      if (key === undefined) missing.push(name);
-      return '';
+/** Replaces `\name[…]{x}` by `f(x)`. */
+function replaceCommand(text: string, names: string, f: (arg: string) => string): string {
+  const re = new RegExp(`\\\\(?:${names})\\*?(?![A-Za-z])`, 'g');
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index < last) continue;
+    let i = m.index + m[0].length;
+    for (;;) {
+      const j = skipBlank(text, i);
+      if (text[j] !== '[') break;
+      const close = text.indexOf(']', j);
+      if (close < 0) break;
+      i = close + 1;
     }
-    const inner = inlineInputs(files.get(key)!, files, missing, depth + 1, new Set([...seen, key]));
-    return `\n${inner}\n`;
-  });
+    const g = readGroup(text, skipBlank(text, i));
+    if (!g) continue;
+    out += text.slice(last, m.index) + f(g.body);
+    last = g.end;
+  }
+  return out + text.slice(last);
+}
+
+function skipBlank(text: string, i: number): number {
+  while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n') i++;
+  return i;
+}
+
+/** The paper's title and abstract, as text, from anywhere in it (revtex puts them before `\begin{document}`). */
+export function frontMatter(text: string): { title?: string; abstract?: string } {
+  const front: { title?: string; abstract?: string } = {};
+  const t = /\\title\s*(?:\[[^\]]*\]\s*)?\{/.exec(text);
+  if (t) {
+    const g = readGroup(text, t.index + t[0].length - 1);
+    if (g) front.title = g.body.replace(/\\\\(\[[^\]]*\])?|\\thanks\{[^}]*\}/g, ' ').replace(/\s+/g, ' ').trim();
+  }
+  const a = /\\begin\{abstract\}([\s\S]*?)\\end\{abstract\}/.exec(text);
+  if (a) front.abstract = a[1]!.trim();
+  else {
+    const m = /\\abstract\s*\{/.exec(text);
+    const g = m ? readGroup(text, m.index + m[0].length - 1) : undefined;
+    if (g) front.abstract = g.body.trim();
+  }
+  return front;
+}
+
+/** The document body: between `\begin{document}` and `\end{document}` (all of it when they are missing). */
+export function documentBody(text: string): string {
+  const begin = text.indexOf('\\begin{document}');
+  const from = begin >= 0 ? begin + '\\begin{document}'.length : 0;
+  const end = text.indexOf('\\end{document}', from);
+  return text.slice(from, end >= 0 ? end : text.length);
+}
+
+/** Removes the bibliography itself and only it; what follows it (appendices, supplements) stays. */
+export function removeBibliography(text: string): string {
+  let out = text.replace(/\\begin\{(thebibliography|references|REFERENCES)\}[\s\S]*?\\end\{\1\}/g, '');
+  out = removeCommands(out, 'bibliography|bibliographystyle|addbibresource|nocite', 1);
+  return removeCommands(out, 'printbibliography', 0);
+}
+
+/** Front-matter commands whose text is metadata (authors, affiliations) or already placed first. */
+const FRONT_COMMANDS = 'title|author|affiliation|affil|address|email|thanks|date|keywords|pacs|institute|orcid|altaffiliation|correspondingauthor|icmlauthor|icmlaffiliation|icmlcorrespondingauthor|icmltitle|icmlkeywords';
+/** Commands that print nothing a reader reads as text. */
+const DROP_WITH_ARG = 'label|vspace|hspace|includegraphics|includepdf|input|bibliographystyle|setlength|addtolength|setcounter|addtocounter|pagestyle|thispagestyle|graphicspath|hypersetup|newtheorem|theoremstyle|numberwithin|captionsetup|definecolor|renewenvironment|newenvironment|usepackage|documentclass';
+const DROP_BARE = /\\(?:maketitle|newpage|clearpage|cleardoublepage|pagebreak|linebreak|centering|raggedright|raggedleft|noindent|indent|smallskip|medskip|bigskip|vfill|hfill|tableofcontents|listoffigures|listoftables|FloatBarrier|balance|appendix|onecolumngrid|twocolumngrid|protect|leavevmode|nopagebreak|sloppy|par)(?![A-Za-z])\*?|\\(?:vskip|hskip)\s*-?[\d.]+\s*(?:pt|em|ex|cm|mm|in|bp)(?:\s*plus\s*[\d.]+\s*\w+)?(?:\s*minus\s*[\d.]+\s*\w+)?/g;
+
+/** Commands that are not text removed; references become neutral markers; captions keep their text. */
+export function dropNonText(text: string): string {
+  let out = removeCommands(text, DROP_WITH_ARG, 1);
+  out = removeCommands(out, FRONT_COMMANDS, 1);
+  out = out.replace(/\\begin\{abstract\}[\s\S]*?\\end\{abstract\}/g, '');
+  out = replaceCommand(out, '[Cc]ite[tp]?|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|footcite|citenum', () => '[cite]');
+  out = replaceCommand(out, 'ref|eqref|autoref|cref|Cref|pageref|nameref|vref|Vref', () => '[ref]');
+  out = replaceCommand(out, 'caption|subcaption', (body) => `\n${body.trim()}\n`);
+  return out.replace(DROP_BARE, '');
 }
 
 /** Collapses runs of blank lines and trailing spaces. */
@@ -197,21 +229,30 @@ export function tidyWhitespace(text: string): string {
     .trim();
 }
 
+export interface CleanOptions {
+  /** Put the title and the abstract first, as text. */
+  frontMatter: boolean;
+}
+
 export interface CleanResult {
   text: string;
   missingInputs: string[];
 }
 
 /**
- * Cleans a paper: `files` maps paths (relative to the paper root) to raw text; `main` names the
- * file holding `\documentclass`.
+ * Cleans a paper: `files` maps paths (from the archive's top) to raw text, `.sty` files included
+ * for their macros; `main` names the file holding `\documentclass`.
  */
-export function cleanPaper(files: Map<string, string>, main: string): CleanResult {
+export function cleanPaper(files: ReadonlyMap<string, string>, main: string, opts: CleanOptions = { frontMatter: true }): CleanResult {
   const stripped = new Map<string, string>();
   for (const [name, text] of files) stripped.set(name, stripComments(text.replace(/\r\n?/g, '\n')));
-  const macros = collectMacros([...stripped.values()]);
   const missingInputs: string[] = [];
-  const whole = inlineInputs(stripped.get(main) ?? '', stripped, missingInputs, 0, new Set([main]));
-  const body = cutBibliography(dropPreamble(whole));
-  return { text: tidyWhitespace(expandMacros(removeDefinitions(body), macros)), missingInputs };
+  const whole = inlineInputs(stripped.get(main) ?? '', stripped, { main, missing: missingInputs });
+  const styles = [...stripped.entries()].filter(([n]) => /\.sty$/i.test(n)).map(([, t]) => t);
+  const macros = collectMacros([...styles, whole]);
+  const expanded = expandMacros(removeDefinitions(whole), macros);
+  const front = opts.frontMatter ? frontMatter(expanded) : {};
+  const body = dropNonText(removeBibliography(documentBody(expanded)));
+  const head = [front.title, front.abstract].filter((s): s is string => !!s).map(dropNonText).join('\n\n');
+  return { text: tidyWhitespace(head ? `${head}\n\n${body}` : body), missingInputs };
 }

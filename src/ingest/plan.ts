@@ -27,7 +27,7 @@ export function kindByName(name: string): FileKind | undefined {
   if (/\.wet(\.gz|\.zst)?$/.test(n)) return { kind: 'web', format: 'wet' };
   if (/\.(jsonl|ndjson)(\.gz|\.zst)?$/.test(n) || /\.json\.(gz|zst)$/.test(n)) return { kind: 'web', format: 'jsonl' };
   if (/\.(tar\.gz|tgz|tar|tar\.zst)$/.test(n)) return { kind: 'arxiv' };
-  if (/\.tex$/.test(n)) return { kind: 'tex' };
+  if (/\.(tex|sty)$/.test(n)) return { kind: 'tex' };
   if (/\.(gz|zst)$/.test(n)) return arxivIdOf(n) ? { kind: 'arxiv' } : undefined;
   return undefined;
 }
@@ -80,25 +80,24 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
     if (kind.kind === 'web' && ctx.source !== 'arxiv') units.push({ rel: f.rel, unit: { kind: 'web', path: f.path, id, format: kind.format, size: f.size } });
     else if (kind.kind === 'arxiv' && ctx.source !== 'web') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id, size: f.size } });
     else if (kind.kind === 'tex' && ctx.source !== 'web') texFiles.push(f);
-    else if (kind.kind === 'code' && ctx.source === 'auto') codeFiles.push(f);
+    else if (kind.kind === 'code') codeFiles.push(f);
     else ctx.stats.count(ctx.source === 'auto' ? 'skipped.unknown_type' : `skipped.not_${ctx.source}`);
   }
-  // a folder whose own .tex files include a \documentclass is a paper; its .tex subtree belongs to it
+  // a folder whose own .tex files include a \documentclass is a paper; its .tex and .sty subtree
+  // belongs to it, and its other files (.bbl, .aux, .cls, .bib, figures) are the paper's, not code
   const roots = new Set<string>();
   for (const f of texFiles) {
-    if (f.size <= 20_000_000 && DOCCLASS.test(await readFile(f.path, 'latin1'))) roots.add(posix.dirname(f.rel));
+    if (/\.tex$/i.test(f.rel) && f.size <= 20_000_000 && DOCCLASS.test(await readFile(f.path, 'latin1'))) roots.add(posix.dirname(f.rel));
   }
+  const paperOf = (rel: string): string | undefined => {
+    for (let dir = posix.dirname(rel); ; dir = posix.dirname(dir)) {
+      if (roots.has(dir)) return dir;
+      if (dir === '.') return undefined;
+    }
+  };
   const papers = new Map<string, TreeFile[]>();
   for (const f of texFiles) {
-    let dir: string | undefined = posix.dirname(f.rel);
-    for (;;) {
-      if (roots.has(dir)) break;
-      if (dir === '.') {
-        dir = undefined;
-        break;
-      }
-      dir = posix.dirname(dir);
-    }
+    const dir = paperOf(f.rel);
     if (dir !== undefined) papers.set(dir, [...(papers.get(dir) ?? []), f]);
     else if (ctx.source === 'arxiv') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id: `${label}/${f.rel}`, size: f.size } });
     else codeFiles.push(f);
@@ -109,8 +108,15 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
     const id = dir === '.' ? label : `${label}/${dir}`;
     units.push({ rel: dir === '.' ? '' : dir, unit: { kind: 'arxiv', path, id, files, size: members.reduce((s, m) => s + m.size, 0) } });
   }
-  const sorted = codeFiles.sort((a, b) => (a.rel < b.rel ? -1 : 1));
-  for (const u of await planCode(sorted, { label, code: ctx.code, stats: ctx.stats, tree: files })) units.push({ rel: u.rel, unit: u });
+  const sorted = codeFiles
+    .filter((f) => {
+      const aux = roots.size > 0 && paperOf(f.rel) !== undefined;
+      if (aux) ctx.stats.count('skipped.arxiv_aux_file');
+      return !aux;
+    })
+    .sort((a, b) => (a.rel < b.rel ? -1 : 1));
+  if (ctx.source !== 'auto') ctx.stats.count(`skipped.not_${ctx.source}`, sorted.length);
+  else for (const u of await planCode(sorted, { label, code: ctx.code, stats: ctx.stats, tree: files })) units.push({ rel: u.rel, unit: u });
   return units.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((u) => u.unit);
 }
 

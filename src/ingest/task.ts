@@ -11,7 +11,7 @@ import { reasonOf } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
 import { readBytes, sha256Bytes, sha256File } from '../io/files.js';
 import { type EncodedBatch, encodeBatch } from '../io/jsonl.js';
-import { type ArxivOptions, readArxiv } from './arxiv.js';
+import { type ArxivOptions, arxivDocs } from './arxiv.js';
 import { codeDoc } from './code.js';
 import type { Unit } from './plan.js';
 import { type WebOptions, webDocs } from './web.js';
@@ -48,10 +48,8 @@ async function* unitDocs(unit: Unit, opts: TaskOptions, stats: StageStats, input
   // hashed first, so a file that turns out corrupt is still recorded as an input
   const paths = unit.kind === 'arxiv' && unit.files ? unit.files.map((f) => posix.join(unit.path, f)) : [unit.path];
   for (const path of paths) inputs.push({ path, size: statSync(path).size, sha256: sha256File(path) });
-  if (unit.kind === 'arxiv') {
-    const doc = await readArxiv(unit, opts.arxiv, stats);
-    if (doc) yield doc;
-  } else yield* webDocs(unit, opts.web, stats);
+  if (unit.kind === 'arxiv') yield* arxivDocs(unit, opts.arxiv, stats);
+  else yield* webDocs(unit, opts.web, stats);
 }
 
 export async function* runTask(task: IngestTask, init: unknown, stats: StageStats): AsyncGenerator<EncodedBatch[], InputRecord[]> {

@@ -28,8 +28,16 @@ export function isTarHeader(block: Uint8Array): boolean {
  * or corrupt archive (after yielding the entries read before the damage).
  */
 export async function* readTar(path: string, want: (name: string, size: number) => boolean): AsyncGenerator<TarFile> {
+  yield* entries(Readable.from(openBytes(path)), want);
+}
+
+/** The same for an archive already in memory (a member of a bulk archive). */
+export async function* readTarBytes(bytes: Uint8Array, want: (name: string, size: number) => boolean): AsyncGenerator<TarFile> {
+  yield* entries(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), want);
+}
+
+async function* entries(source: Readable, want: (name: string, size: number) => boolean): AsyncGenerator<TarFile> {
   const extract = tar.extract();
-  const source = Readable.from(openBytes(path));
   source.on('error', (e) => extract.destroy(e));
   source.pipe(extract);
   for await (const entry of extract) {

@@ -26,6 +26,10 @@ interface Report {
 }
 
 const EXPECTED: Array<[string, string]> = [
+  ['fixtures/arxiv-layouts/2403.01234', 'kept'],
+  ['fixtures/arxiv-layouts/2404.05678', 'kept'],
+  ['fixtures/arxiv-layouts/2405.09999/submission', 'kept'],
+  ['fixtures/arxiv-layouts/hep-th0001001', 'arxiv_too_short'],
   ['fixtures/arxiv/2312.00001', 'arxiv_too_short'],
   ['fixtures/arxiv/2401.06066.tar.gz', 'kept'],
   ['fixtures/arxiv/hep-th9901001.gz', 'arxiv_too_short'],
@@ -117,7 +121,7 @@ describe('moe filter on the fixtures', () => {
     expect(rep.filters.c4!.reasons.curly_bracket).toMatchObject({ dropped: 1, alone: 1, would_drop: 1 });
     expect(rep.filters.language!.reasons.lid_low_confidence).toMatchObject({ dropped: 1, would_drop: 1 });
     // every web document is measured by gopher-quality, kept or not
-    const webDocs = EXPECTED.filter(([id]) => !id.includes('/code/') && !id.includes('/arxiv/') && !id.includes('/extract/')).length;
+    const webDocs = EXPECTED.filter(([id]) => !id.includes('/code/') && !id.includes('/arxiv/') && !id.includes('/arxiv-layouts/') && !id.includes('/extract/')).length;
     expect(gq.histograms.word_count!.counts.reduce((s, n) => s + n, 0)).toBe(webDocs);
   });
 
@@ -154,7 +158,7 @@ describe('moe filter on the fixtures', () => {
     const run = (out: string) => moe(['filter', '--in', ingested, '--out', out, '--config', cfg, '--quiet', '--json']);
     const first = JSON.parse(run(join(dir, 'o1')).stdout) as Report;
     const again = JSON.parse(run(join(dir, 'o2')).stdout) as Report;
-    const webDocs = EXPECTED.filter(([id]) => !id.includes('/code/') && !id.includes('/arxiv/') && !id.includes('/extract/')).length;
+    const webDocs = EXPECTED.filter(([id]) => !id.includes('/code/') && !id.includes('/arxiv/') && !id.includes('/arxiv-layouts/') && !id.includes('/extract/')).length;
     expect(first.learned_thresholds.perplexity!.sample_docs).toBe(webDocs);
     expect(first.learned_thresholds.classifier!.sample_docs).toBe(webDocs);
     expect(again.learned_thresholds).toEqual(first.learned_thresholds);

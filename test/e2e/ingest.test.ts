@@ -89,7 +89,7 @@ describe('moe ingest: code', () => {
 });
 
 describe('moe ingest: arXiv', () => {
-  it('cleans a source tarball: inputs inlined, macros expanded, no preamble, comments or bibliography', async () => {
+  it('cleans a source tarball: title and abstract first, inputs inlined, macros expanded, no comments or bibliography', async () => {
     const { docs } = await ingest(['arxiv']);
     expect(docs.map((d) => d.id)).toEqual(['arxiv/2312.00001', 'arxiv/2401.06066.tar.gz', 'arxiv/hep-th9901001.gz']);
     const paper = byId(docs, 'arxiv/2401.06066.tar.gz');
@@ -102,7 +102,9 @@ describe('moe ingest: arXiv', () => {
       'With 16 experts and top-2 routing',
       '\\paragraph{Limitations}\nRouting collapse remains possible without a balancing loss.',
     ]) expect(paper.text).toContain(s);
-    for (const s of ['comment that must', 'preamble abstract', 'commented-out', 'Outrageously', 'bibliography', 'documentclass', 'newcommand', '\\method', 'maketitle', 'usepackage']) {
+    // the title and the abstract come first, as text (RedPajama dropped everything before the first \section)
+    expect(paper.text.startsWith('Fine-Grained Experts for Language Models\n\nThis preamble abstract is dropped by the RedPajama cleaning rules.\n\n\\section{Introduction}')).toBe(true);
+    for (const s of ['comment that must', 'commented-out', 'Outrageously', 'bibliography', 'documentclass', 'newcommand', '\\method', 'maketitle', 'usepackage', 'A. Researcher']) {
       expect(paper.text).not.toContain(s);
     }
     expect(paper.text.endsWith('without a balancing loss.')).toBe(true);
