@@ -115,7 +115,9 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
       return !aux;
     })
     .sort((a, b) => (a.rel < b.rel ? -1 : 1));
-  if (ctx.source !== 'auto') ctx.stats.count(`skipped.not_${ctx.source}`, sorted.length);
+  if (ctx.source !== 'auto') {
+    if (sorted.length) ctx.stats.count(`skipped.not_${ctx.source}`, sorted.length);
+  }
   else for (const u of await planCode(sorted, { label, code: ctx.code, stats: ctx.stats, tree: files })) units.push({ rel: u.rel, unit: u });
   return units.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((u) => u.unit);
 }
