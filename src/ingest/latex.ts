@@ -117,8 +117,12 @@ export function inlineInputs(text: string, files: ReadonlyMap<string, string>, c
   });
 }
 
-/** Removes every `\name[…]{…}` use of the commands in `names` (with their arguments). */
-function removeCommands(text: string, names: string, args: number): string {
+/**
+ * Rewrites every `\name*[…]{a}…` use of the commands in `names`, optional `[…]` arguments
+ * skipped: with `f`, into `f(a)` (a use without its `{a}` is left as written); without, removed
+ * with up to `args` braced arguments.
+ */
+function rewriteCommands(text: string, names: string, args: number, f?: (arg: string) => string): string {
   const re = new RegExp(`\\\\(?:${names})\\*?(?![A-Za-z])`, 'g');
   let out = '';
   let last = 0;
@@ -132,39 +136,22 @@ function removeCommands(text: string, names: string, args: number): string {
       if (close < 0) break;
       i = close + 1;
     }
+    const bodies: string[] = [];
     for (let k = 0; k < args; k++) {
       const g = readGroup(text, skipBlank(text, i));
       if (!g) break;
+      bodies.push(g.body);
       i = g.end;
     }
-    out += text.slice(last, m.index);
+    if (f && bodies.length < args) continue;
+    out += text.slice(last, m.index) + (f ? f(bodies[0]!) : '');
     last = i;
   }
   return out + text.slice(last);
 }
 
-/** Replaces `\name[…]{x}` by `f(x)`. */
-function replaceCommand(text: string, names: string, f: (arg: string) => string): string {
-  const re = new RegExp(`\\\\(?:${names})\\*?(?![A-Za-z])`, 'g');
-  let out = '';
-  let last = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index < last) continue;
-    let i = m.index + m[0].length;
-    for (;;) {
-      const j = skipBlank(text, i);
-      if (text[j] !== '[') break;
-      const close = text.indexOf(']', j);
-      if (close < 0) break;
-      i = close + 1;
-    }
-    const g = readGroup(text, skipBlank(text, i));
-    if (!g) continue;
-    out += text.slice(last, m.index) + f(g.body);
-    last = g.end;
-  }
-  return out + text.slice(last);
-}
+const removeCommands = (text: string, names: string, args: number): string => rewriteCommands(text, names, args);
+const replaceCommand = (text: string, names: string, f: (arg: string) => string): string => rewriteCommands(text, names, 1, f);
 
 function skipBlank(text: string, i: number): number {
   while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n') i++;
