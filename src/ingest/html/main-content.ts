@@ -6,8 +6,9 @@
  *    `stoplists.ts`). Furniture (navigation, headers, footers, asides, forms, share bars,
  *    comments, cookie banners, related posts, captions, datelines: `boilerplate.ts`) is set
  *    aside, unless it holds most of the page's good text (a page whose whole body sits inside one
- *    `<form>`, as ASP.NET sites have it). A page left with no good block has no article (an index
- *    of links): no text.
+ *    `<form>`, as ASP.NET sites have it). A page left with no good block has an article only if
+ *    its container holds 100 characters of text that is not links (a photo post's notes); an
+ *    index of links has none: no text.
  * 2. Containers are scored as Readability does (Mozilla's reader view): every paragraph of at
  *    least 25 characters gives 1 + its commas + one per 100 characters (at most 3) to its parent,
  *    half to its grandparent and a third per level to three more ancestors; a container starts
@@ -47,6 +48,8 @@ const STRONG_CONTAINER_SHARE = 0.8;
  */
 const MIN_COVERED = 1 / 3;
 const MIN_PARAGRAPH = 25;
+/** Characters of non-link text a page with no good block needs in its container to have an article. */
+const MIN_SHORT_ARTICLE = 100;
 /** Stop-word thresholds are capped at this share of the density of the page's longest texts. */
 const CALIBRATION = 0.7;
 const SCORED_LEVELS = 5;
@@ -269,6 +272,21 @@ function calibrated(o: JusTextOptions, sampleDensity: number): JusTextOptions {
   return { ...o, stopwordsLow: cap, stopwordsHigh: Math.min(o.stopwordsHigh, cap + (o.stopwordsHigh - o.stopwordsLow)) };
 }
 
+/**
+ * A page with no block long enough for jusText (a photo post with a few lines of notes, a short
+ * notice) still has an article when its container holds some prose that is not links; an index of
+ * links does not (its container is all links).
+ */
+function shortArticle(page: Page, blocks: Block[], container: El[] | undefined, language: string): MainContent {
+  const none: MainContent = { text: '', language, method: 'none' };
+  if (!container) return none;
+  const tops = new Set(container);
+  const kept = withoutOrphanHeadings(blocks.filter((b) => within(b.owner, tops) && !linkJunk(b)));
+  const chars = kept.reduce((s, b) => s + b.length - b.linkChars, 0);
+  if (chars < MIN_SHORT_ARTICLE) return none;
+  return { text: joinText(withoutTitle(unique(kept), page.title)), language, method: 'container' };
+}
+
 /** The main text of a parsed page. */
 export function mainContent(page: Page, o: JusTextOptions): MainContent {
   const { body } = page;
@@ -283,9 +301,9 @@ export function mainContent(page: Page, o: JusTextOptions): MainContent {
   const blocks = furniture.size > 0 ? segment(body, (el) => furniture.has(el)) : all;
   if (furniture.size > 0) classify(blocks, thresholds, stop);
   const good = blocks.filter((b) => b.cls === 'good');
-  if (good.length === 0) return { text: '', language, method: 'none' };
-  const goodLength = good.reduce((s, b) => s + b.length, 0);
   const container = chooseContainer(body, blocks, furniture);
+  if (good.length === 0) return shortArticle(page, blocks, container, language);
+  const goodLength = good.reduce((s, b) => s + b.length, 0);
   let chosen = good;
   let method: MainContent['method'] = 'blocks';
   if (container) {
