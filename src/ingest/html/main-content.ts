@@ -143,7 +143,8 @@ function chooseContainer(body: El, blocks: Block[], furniture: Set<El>): El[] | 
   const alternatives = ranked.slice(1, 5).filter(([, s]) => s >= topScore * 0.75).map(([el]) => el);
   if (alternatives.length >= 3) {
     for (let p = top.parent; p && p !== body; p = p.parent) {
-      if (alternatives.filter((a) => isAncestor(p, a)).length >= 3) {
+      const under = new Set([p]);
+      if (alternatives.filter((a) => within(a, under)).length >= 3) {
         top = p;
         break;
       }
@@ -187,11 +188,6 @@ function chooseContainer(body: El, blocks: Block[], furniture: Set<El>): El[] | 
 
 function elementKids(el: El): El[] {
   return el.kids.filter((k): k is El => typeof k !== 'string');
-}
-
-function isAncestor(a: El, b: El): boolean {
-  for (let p: El | undefined = b; p; p = p.parent) if (p === a) return true;
-  return false;
 }
 
 /**
