@@ -25,9 +25,12 @@ export function htmlBlocks(html: string): { blocks: Block[]; title: string } {
   return { blocks: segment(page.body), title: page.title };
 }
 
-/** The main-content text of an HTML page, one block per line, its `<title>` and its language. */
-export function extractMainText(html: string, opts: HtmlOptions = DEFAULT_HTML_OPTIONS): { text: string; title: string; language: string } {
+/**
+ * The main-content text of an HTML page, one block per line, its `<title>`, its language, and
+ * whether it was nested too deep to read whole (`dom.ts`).
+ */
+export function extractMainText(html: string, opts: HtmlOptions = DEFAULT_HTML_OPTIONS): { text: string; title: string; language: string; truncated: boolean } {
   const page = parsePage(html);
   const { text, language } = mainContent(page, opts);
-  return { text, title: page.title, language };
+  return { text, title: page.title, language, truncated: page.truncated };
 }

@@ -160,7 +160,8 @@ async function* warcDocs(unit: WebUnit, opts: WebOptions, stats: StageStats): As
       continue;
     }
     const { text: html, charset } = decodeHtml(body, charsetOf(http.headers.get('content-type')));
-    const { text, title } = extractMainText(html, opts.html);
+    const { text, title, truncated } = extractMainText(html, opts.html);
+    if (truncated) stats.count('html_truncated_too_deep');
     if (!text) {
       stats.count('skipped.no_main_content');
       continue;

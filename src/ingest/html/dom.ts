@@ -28,6 +28,8 @@ export interface Page {
   title: string;
   /** The `lang` of `<html>` (or `<body>`), lower-cased; '' when none. */
   lang: string;
+  /** The page nested elements past `MAX_OPEN`; only what came before was read. */
+  truncated: boolean;
 }
 
 /** Subtrees dropped at parse time: nothing in them is text a reader sees. */
@@ -36,7 +38,19 @@ const SKIP = new Set([
   'select', 'textarea', 'input', 'option', 'title', 'map', 'audio', 'video', 'picture', 'source', 'img', 'link',
   'meta', 'base',
 ]);
-/** Elements with no content (htmlparser2 reports open and close for them at once). */
+/**
+ * Deepest element kept; deeper tags are read as if absent (their text goes to the element at this
+ * depth), as Chromium's HTML parser caps its tree at 512 levels. A hostile page of 100,000 nested
+ * `<div>`s would otherwise exhaust the stack of every walk over the tree.
+ */
+export const MAX_DEPTH = 512;
+/**
+ * Open elements (kept or not) past which the rest of the page is not read: htmlparser2's time
+ * grows with the square of the nesting (100,000 unclosed `<div>`s: 13 s), so a page nested this
+ * deep is kept as far as it was read, and marked `truncated`.
+ */
+const MAX_OPEN = 5_000;
+const CHUNK = 16_384;
 const HIDDEN_STYLE = /(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 
 function isHidden(attrs: Record<string, string>): boolean {
@@ -62,6 +76,9 @@ export function parsePage(html: string): Page {
   let title = '';
   let lang = '';
   let sawBody = false;
+  let depth = 0;
+  let overflow = 0;
+  let truncated = false;
   const parser = new Parser(
     {
       onopentag(name, attrs) {
@@ -82,9 +99,15 @@ export function parsePage(html: string): Page {
           }
           return;
         }
+        if (depth >= MAX_DEPTH) {
+          overflow += 1;
+          if (depth + overflow > MAX_OPEN) truncated = true;
+          return;
+        }
         const el = element(name, current, attrs);
         current.kids.push(el);
         current = el;
+        depth += 1;
       },
       ontext(data) {
         if (inTitle) title += data;
@@ -98,16 +121,23 @@ export function parsePage(html: string): Page {
           return;
         }
         if (name === 'html' || name === 'body' || name === 'head') return;
+        if (overflow > 0) {
+          overflow -= 1;
+          return;
+        }
         // htmlparser2 closes implied elements itself, so `current` is the element being closed
-        if (current.parent) current = current.parent;
+        if (current.parent) {
+          current = current.parent;
+          depth -= 1;
+        }
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.write(html);
+  for (let at = 0; at < html.length && !truncated; at += CHUNK) parser.write(html.slice(at, at + CHUNK));
   parser.end();
   measure(body, false);
-  return { body, title: title.replace(/\s+/g, ' ').trim(), lang };
+  return { body, title: title.replace(/\s+/g, ' ').trim(), lang, truncated };
 }
 
 /** Visible characters of a text node, each whitespace run counted once. */

@@ -105,4 +105,20 @@ describe('the document tree', () => {
     expect(p.body.chars).toBe('see this link'.length);
     expect(p.body.linkChars).toBe('this link'.length);
   });
+
+  it('reads a page nested deeper than browsers allow without exhausting the stack or the clock', () => {
+    const para = (s: string): string => `<p>${s} ${'and more words of the same paragraph, '.repeat(4)}end.</p>`;
+    const page = (n: number): string => `<body>${para('Before the nest,')}${'<div>'.repeat(n)}${para('Deep inside,')}${'</div>'.repeat(n)}</body>`;
+    // 600 levels: past the 512 kept, the deeper tags are read as absent and their text kept
+    const mid = extractMainText(page(600));
+    expect(mid.truncated).toBe(false);
+    expect(mid.text).toContain('Deep inside,');
+    // 100,000 levels: htmlparser2 would take seconds and every tree walk would overflow the stack
+    const t0 = performance.now();
+    const deep = extractMainText(page(100_000));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(deep.truncated).toBe(true);
+    expect(deep.text).toContain('Before the nest,');
+    expect(deep.text).not.toContain('Deep inside,');
+  });
 });
