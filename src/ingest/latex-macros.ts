@@ -6,7 +6,10 @@
  *   with `[n]` arguments and an optional first argument's `[default]`;
  * - `\def\name#1#2{…}` with undelimited parameters (a delimited `\def`, `\def\a#1.{…}`, is left
  *   as written);
- * - `\DeclareMathOperator{\name}{text}` (and `*`), which becomes `\operatorname{text}`.
+ * - `\DeclareMathOperator{\name}{text}` (and `*`), which becomes `\operatorname{text}`;
+ * - `\NewDocumentCommand` and its siblings with mandatory arguments (`m`) and one leading
+ *   optional one (`o`, `O{default}`); other argument specifications are left as written;
+ * - `\let\name\other` (an alias).
  *
  * An argument is a `{…}` group or a single token, as TeX reads it. Expansion is bounded so a
  * hostile source cannot hang or blow up: at most `MAX_PASSES` rounds (nested macros), at most
@@ -88,7 +91,7 @@ export interface Definition {
   macro?: Macro;
 }
 
-const DEFINITION = /\\(?:(?:re)?newcommand\*?|providecommand\*?|DeclareRobustCommand\*?|def|DeclareMathOperator(\*?))(?![A-Za-z])\s*/g;
+const DEFINITION = /\\(?:(?:re)?newcommand\*?|providecommand\*?|DeclareRobustCommand\*?|def|let|DeclareMathOperator(\*?)|(?:New|Renew|Provide|Declare)DocumentCommand)(?![A-Za-z])\s*/g;
 
 function readName(text: string, at: number): { name: string; end: number } | undefined {
   const braced = /^\{\s*\\([A-Za-z@]+)\s*\}/.exec(text.slice(at, at + 200));
@@ -109,6 +112,24 @@ export function findDefinitions(text: string): Definition[] {
     if (kind.startsWith('\\DeclareMathOperator')) {
       const g = readGroup(text, i);
       if (g) defs.push({ start, end: g.end, name: named.name, macro: { params: 0, body: `\\operatorname${m[1] ? '*' : ''}{${g.body}}` } });
+      continue;
+    }
+    if (kind.startsWith('\\let')) {
+      // `\let\eps\varepsilon`, `\let\eps=\varepsilon`: an alias
+      const target = /^=?\s*(\\(?:[A-Za-z@]+|.))/.exec(text.slice(i, i + 100));
+      if (target) defs.push({ start, end: i + target[0].length, name: named.name, macro: { params: 0, body: target[1]! } });
+      continue;
+    }
+    if (kind.includes('DocumentCommand')) {
+      // xparse: mandatory arguments (`m`), and one leading optional one (`o`, `O{default}`)
+      const spec = readGroup(text, i);
+      if (!spec) continue;
+      const body = readGroup(text, skipSpace(text, spec.end));
+      if (!body) continue;
+      const m = /^\s*(?:(o)|O\s*\{([^{}]*)\})?((?:\s*m)*)\s*$/.exec(spec.body);
+      const params = m ? (m[1] !== undefined || m[2] !== undefined ? 1 : 0) + m[3]!.replace(/\s+/g, '').length : -1;
+      const optional = m && (m[1] !== undefined || m[2] !== undefined) ? (m[2] ?? '') : undefined;
+      defs.push({ start, end: body.end, name: named.name, ...(params >= 0 ? { macro: { params, ...(optional !== undefined ? { optional } : {}), body: body.body } } : {}) });
       continue;
     }
     if (kind.startsWith('\\def')) {

@@ -69,7 +69,7 @@ function commentStart(line: string): number {
   return -1;
 }
 
-const INPUT = /\\(?:input|include|subfile)(?![A-Za-z])\s*(?:\{([^}]+)\}|([^\s{}\\%]+))/g;
+const INPUT = /\\(?:input|include|subfile)(?![A-Za-z])\s*(?:\{([^}]+)\}|([^\s{}\\%]+))|\\(sub)?(?:import|inputfrom|includefrom)\*?\s*\{([^}]*)\}\s*\{([^}]+)\}/g;
 
 /**
  * Where LaTeX finds `\input{name}`: in the main file's folder (its working directory), then
@@ -99,15 +99,17 @@ function normalize(path: string): string {
 const dirOf = (path: string): string => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
 
 /**
- * Inlines `\input{x}`, `\include{x}`, `\subfile{x}` and `\input x` from `files` (paths from the
+ * Inlines `\input{x}`, `\include{x}`, `\subfile{x}`, `\input x` and the import package's
+ * `\import{dir/}{x}` / `\subimport{dir/}{x}` from `files` (paths from the
  * archive's top, comments already stripped), resolved from the main file's folder. A missing file
  * is listed in `missing` and replaced by nothing; an input that includes itself is not followed.
  */
 export function inlineInputs(text: string, files: ReadonlyMap<string, string>, ctx: { main: string; missing: string[] }, from = ctx.main, depth = 0, seen = new Set<string>([ctx.main])): string {
   if (depth > 12) return text;
-  return text.replace(INPUT, (_whole, braced: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare ?? '').trim();
-    const key = resolveInput(name, dirOf(ctx.main), dirOf(from), files);
+  return text.replace(INPUT, (_whole, braced?: string, bare?: string, sub?: string, folder?: string, file?: string) => {
+    // `\import{dir/}{file}` is from the main file's folder, `\subimport{dir/}{file}` from the including file's
+    const name = file !== undefined ? `${(folder ?? '').trim().replace(/\/?$/, '/')}${file.trim()}` : (braced ?? bare ?? '').trim();
+    const key = sub ? resolveInput(name, dirOf(from), dirOf(from), files) : resolveInput(name, dirOf(ctx.main), dirOf(from), files);
     if (key === undefined) {
       ctx.missing.push(name);
       return '';

@@ -51,6 +51,13 @@ describe('macros', () => {
     expect(expandMacros('\\norm{\\norm{v}}', macros)).toBe('\\lVert \\lVert v \\rVert \\rVert');
   });
 
+  it('expands xparse commands (mandatory and a leading optional argument) and \\let aliases', () => {
+    const m = collectMacros(['\\NewDocumentCommand{\\abs}{m}{\\lvert #1 \\rvert}\\NewDocumentCommand\\pr{O{P} m}{#1(#2)}\\let\\eps\\varepsilon\\let\\phi=\\varphi']);
+    expect(expandMacros('$\\abs{x} \\pr{A} \\pr[Q]{B} \\eps \\phi$', m)).toBe('$\\lvert x \\rvert P(A) Q(B) \\varepsilon \\varphi$');
+    // an argument specification it does not read is left as written, not guessed
+    expect(collectMacros(['\\NewDocumentCommand{\\f}{s m}{#2}']).has('f')).toBe(false);
+  });
+
   it('turns \\DeclareMathOperator names into \\operatorname', () => {
     expect(expandMacros('$\\softmax(z)$, $\\argmax_i$', macros)).toBe('$\\operatorname{softmax}(z)$, $\\operatorname*{arg\\,max}_i$');
   });
@@ -113,6 +120,11 @@ describe('inlineInputs and cleanPaper', () => {
     const missing: string[] = [];
     expect(inlineInputs(files.get('paper/main.tex')!, files, { main: 'paper/main.tex', missing }).replace(/\s+/g, ' ')).toBe('A ONE DEEP B TWO C \\includegraphics{fig}');
     expect(missing).toEqual(['missing']);
+  });
+
+  it('follows the import package: \\import from the main file\'s folder, \\subimport from the including file\'s', () => {
+    const files = new Map([['main.tex', 'A \\import{chapters/}{one} B'], ['chapters/one.tex', 'ONE \\subimport{parts/}{two}'], ['chapters/parts/two.tex', 'TWO']]);
+    expect(inlineInputs(files.get('main.tex')!, files, { main: 'main.tex', missing: [] }).replace(/\s+/g, ' ')).toBe('A ONE TWO B');
   });
 
   it('does not loop on a file that inputs itself', () => {
