@@ -45,6 +45,8 @@ export const IngestSchema = z.strictObject({
     .strictObject({
       textField: z.string().min(1).default('text'),
       maxHtmlBytes: z.number().int().positive().default(10_000_000),
+      /** Longest JSONL line read (bytes): a longer one is skipped while it streams, never held whole. */
+      maxLineBytes: z.number().int().positive().default(64 * 1024 * 1024),
       html: HtmlSchema.prefault({}),
     })
     .prefault({}),

@@ -9,7 +9,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Doc } from '../core/doc.js';
 import { reasonOf } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
-import { decodeUtf8, openBytes, splitLines } from '../io/compress.js';
+import { decodeUtf8, openBytes, splitBoundedLines } from '../io/compress.js';
 import { type WarcRecord, parseHttpResponse, readWarc } from '../io/warc.js';
 import { decodeWindows1252, decodeWithLabel } from '../text/encoding.js';
 import { type HtmlOptions, extractMainText } from './html.js';
@@ -30,6 +30,8 @@ export interface WebOptions {
   html: HtmlOptions;
   /** Largest HTML payload extracted, in bytes; larger ones are skipped (and counted). */
   maxHtmlBytes: number;
+  /** Longest JSONL line read, in bytes; longer ones are skipped as they stream, reported and counted. */
+  maxLineBytes: number;
 }
 
 /** Errors listed per file before the rest are only counted. */
@@ -188,8 +190,14 @@ async function* jsonlDocs(unit: WebUnit, opts: WebOptions, stats: StageStats): A
   const onError = errorSink(unit.path, stats);
   let lineNo = 0;
   let sawLine = false;
-  for await (const line of splitLines(openBytes(unit.path))) {
+  for await (const line of splitBoundedLines(openBytes(unit.path), opts.maxLineBytes)) {
     lineNo += 1;
+    if ('tooLong' in line) {
+      sawLine = true;
+      stats.count('skipped.line_too_long');
+      onError(`line ${lineNo}: ${line.tooLong} bytes, over ingest.web.maxLineBytes (${opts.maxLineBytes}); skipped`);
+      continue;
+    }
     if (line.length === 0) continue;
     sawLine = true;
     let value: unknown;

@@ -133,6 +133,53 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGener
   if (pieces.length) yield Buffer.concat(pieces);
 }
 
+/** A line longer than the limit of `splitBoundedLines`: only its length is kept. */
+export interface TooLong {
+  tooLong: number;
+}
+
+/**
+ * `splitLines` for inputs nobody has checked: a line longer than `maxBytes` is never held in
+ * memory; its bytes are dropped as they arrive and a `TooLong` with its length takes its place
+ * (a 2 GB line, or a gzip bomb of zeros with no newline at all, costs at most `maxBytes`).
+ */
+export async function* splitBoundedLines(chunks: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Buffer | TooLong> {
+  let pieces: Buffer[] = [];
+  let size = 0;
+  let skipped = -1; // bytes of the line being dropped, or -1
+  for await (const c of chunks) {
+    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+      const end = nl - start;
+      if (skipped >= 0 || size + end > maxBytes) {
+        yield { tooLong: (skipped >= 0 ? skipped : size) + end };
+      } else {
+        let line = pieces.length ? Buffer.concat([...pieces, buf.subarray(start, nl)]) : buf.subarray(start, nl);
+        if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+        yield line;
+      }
+      pieces = [];
+      size = 0;
+      skipped = -1;
+      start = nl + 1;
+    }
+    const rest = buf.length - start;
+    if (rest <= 0) continue;
+    if (skipped >= 0) skipped += rest;
+    else if (size + rest > maxBytes) {
+      skipped = size + rest;
+      pieces = [];
+      size = 0;
+    } else {
+      pieces.push(Buffer.from(buf.subarray(start)));
+      size += rest;
+    }
+  }
+  if (skipped >= 0) yield { tooLong: skipped };
+  else if (pieces.length) yield Buffer.concat(pieces);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Strict UTF-8 decoding: throws on invalid bytes instead of inserting U+FFFD. */

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
 import { DataError } from '../../../src/core/errors.js';
-import { decodeUtf8, openBytes, splitLines } from '../../../src/io/compress.js';
+import { decodeUtf8, openBytes, splitBoundedLines, splitLines } from '../../../src/io/compress.js';
 import { PartWriter, readChunks, readDocs, readPart } from '../../../src/io/jsonl.js';
 import { docsOf, FIXTURES, tmpDir } from '../../helpers.js';
 
@@ -171,5 +171,25 @@ describe('PartWriter', () => {
     expect(seen).toEqual(['a']);
     await expect(docsOf(join(dir, 'nope'))).rejects.toThrow(/cannot read/);
     void readDocs;
+  });
+});
+
+describe('splitBoundedLines', () => {
+  async function* chunks(parts: string[]): AsyncGenerator<Uint8Array> {
+    for (const p of parts) yield Buffer.from(p);
+  }
+  const lines = async (parts: string[], max: number): Promise<Array<string | { tooLong: number }>> => {
+    const out: Array<string | { tooLong: number }> = [];
+    for await (const l of splitBoundedLines(chunks(parts), max)) out.push(Buffer.isBuffer(l) ? l.toString() : l);
+    return out;
+  };
+
+  it('reads lines as splitLines does when none is too long', async () => {
+    expect(await lines(['ab', 'c\r\nde\n', '\nf'], 8)).toEqual(['abc', 'de', '', 'f']);
+  });
+
+  it('replaces a line over the limit by its length, across chunks, at the end too, and keeps a line of exactly the limit', async () => {
+    expect(await lines(['ab', 'c\nlongline', 'xxxxxxxxx', 'y\nok\r\n', 'tail-without-newline-too-long'], 8)).toEqual(['abc', { tooLong: 18 }, 'ok', { tooLong: 29 }]);
+    expect(await lines(['12345678\n123456789\n'], 8)).toEqual(['12345678', { tooLong: 9 }]);
   });
 });

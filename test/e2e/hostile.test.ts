@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { docsOf, FIXTURES, tmpDir } from '../helpers.js';
+
+const BIN = join(import.meta.dirname, '../../bin/moe');
+
+/** `bytes` zero bytes, gzipped, streamed to `path` (a decompression bomb with no newline). */
+async function zeroBomb(path: string, bytes: number): Promise<void> {
+  const chunk = Buffer.alloc(1 << 20);
+  async function* zeros(): AsyncGenerator<Buffer> {
+    for (let left = bytes; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+  }
+  await pipeline(Readable.from(zeros()), createGzip({ level: 1 }), createWriteStream(path));
+}
+
+/** `moe ARGS` under /usr/bin/time when there is one: exit code, stdout, stderr, peak RSS in KiB. */
+function moeMeasured(args: string[]): { code: number; stdout: string; stderr: string; rssKb?: number } {
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'MOE_RSS %M'] : [];
+  const cmd = [...time, process.execPath, BIN, ...args];
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const rss = /MOE_RSS (\d+)/.exec(r.stderr ?? '');
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ...(rss ? { rssKb: Number(rss[1]) } : {}) };
+}
+
+describe('hostile input: bounded memory', () => {
+  it('a gzip bomb of 1 GiB of zeros as JSONL: skipped as it streams, reported with its path, the good input beside it kept', async () => {
+    const dir = tmpDir();
+    const bomb = join(dir, 'bomb.jsonl.gz');
+    await zeroBomb(bomb, 1 << 30);
+    const out = join(dir, 'o');
+    const r = moeMeasured(['ingest', bomb, join(FIXTURES, 'web/docs.jsonl.gz'), '--out', out, '--quiet', '--json']);
+    expect(r.code).toBe(0);
+    expect((await docsOf(out)).map((d) => d.id)).toEqual(['docs.jsonl.gz#0', 'docs.jsonl.gz#1', 'docs.jsonl.gz#2', 'docs.jsonl.gz#4']);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.stats.counts['skipped.line_too_long']).toBe(1);
+    expect(report.stats.errors).toEqual([{ path: bomb, reason: `line 1: ${1 << 30} bytes, over ingest.web.maxLineBytes (67108864); skipped` }]);
+    // the whole line was 1 GiB; the process never held more than the 64 MiB limit of it
+    if (r.rssKb !== undefined) expect(r.rssKb).toBeLessThan(600 * 1024);
+  }, 120_000);
+});
