@@ -89,13 +89,19 @@ function dechunk(body: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-function decodeBody(body: Buffer, headers: Map<string, string>): Buffer {
+/** Room for a response's HTTP headers in a WARC block, over `maxHtmlBytes`. */
+const BLOCK_SLACK = 1 << 16;
+
+/** The page bytes of an HTTP body: de-chunked and decompressed, at most `max` bytes (or a RangeError). */
+function decodeBody(body: Buffer, headers: Map<string, string>, max: number): Buffer {
   let b = body;
   if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) b = dechunk(b);
   const enc = (headers.get('content-encoding') ?? '').toLowerCase();
-  if (enc === 'gzip' || enc === 'x-gzip') b = gunzipSync(b);
-  else if (enc === 'deflate') b = inflateSync(b);
-  else if (enc === 'br') b = brotliDecompressSync(b);
+  // a compressed body is decompressed only up to the HTML limit: a small record cannot bomb memory
+  const limit = { maxOutputLength: max + 1 };
+  if (enc === 'gzip' || enc === 'x-gzip') b = gunzipSync(b, limit);
+  else if (enc === 'deflate') b = inflateSync(b, limit);
+  else if (enc === 'br') b = brotliDecompressSync(b, limit);
   return b;
 }
 
@@ -114,9 +120,14 @@ function recordMetadata(r: WarcRecord): Doc['metadata'] {
 async function* warcDocs(unit: WebUnit, opts: WebOptions, stats: StageStats): AsyncGenerator<Doc> {
   const onError = errorSink(unit.path, stats);
   let n = 0;
-  for await (const r of readWarc(openBytes(unit.path), onError)) {
+  // a block can hold HTTP headers besides the page: a little room over the HTML limit
+  for await (const r of readWarc(openBytes(unit.path), onError, opts.maxHtmlBytes + BLOCK_SLACK)) {
     const type = (r.headers.get('warc-type') ?? '').toLowerCase();
     const position = n++;
+    if (r.oversize !== undefined) {
+      stats.count('skipped.html_too_large');
+      continue;
+    }
     if (type === 'conversion') {
       let text: string;
       try {
@@ -152,8 +163,12 @@ async function* warcDocs(unit: WebUnit, opts: WebOptions, stats: StageStats): As
     }
     let body: Buffer;
     try {
-      body = decodeBody(http.body, http.headers);
+      body = decodeBody(http.body, http.headers, opts.maxHtmlBytes);
     } catch (e) {
+      if (e instanceof RangeError) {
+        stats.count('skipped.html_too_large');
+        continue;
+      }
       onError(`record at offset ${r.offset}: cannot decode body (${reasonOf(e)})`);
       continue;
     }

@@ -12,6 +12,8 @@ export interface WarcRecord {
   block: Buffer;
   /** Offset of the record in the decompressed stream. */
   offset: number;
+  /** Set when the block was longer than `maxBlockBytes`: its length; `block` is then empty. */
+  oversize?: number;
 }
 
 class ByteQueue {
@@ -88,9 +90,10 @@ function resync(q: ByteQueue): boolean {
 
 /**
  * Yields the records of a decompressed WARC byte stream. Malformed headers go to `onError` and
- * are skipped; a truncated final record throws.
+ * are skipped; a truncated final record throws. A block longer than `maxBlockBytes` is never
+ * held: its bytes are dropped as they arrive and the record comes with `oversize` set.
  */
-export async function* readWarc(chunks: AsyncIterable<Uint8Array>, onError: (reason: string) => void): AsyncGenerator<WarcRecord> {
+export async function* readWarc(chunks: AsyncIterable<Uint8Array>, onError: (reason: string) => void, maxBlockBytes = Number.POSITIVE_INFINITY): AsyncGenerator<WarcRecord> {
   const q = new ByteQueue();
   const it = chunks[Symbol.asyncIterator]();
   let eof = false;
@@ -138,6 +141,17 @@ export async function* readWarc(chunks: AsyncIterable<Uint8Array>, onError: (rea
     }
     const length = Number(headers.get('content-length'));
     q.take(end + sepLen);
+    if (length > maxBlockBytes) {
+      for (let left = length; left > 0; ) {
+        if (q.length === 0 && !(await more())) throw new Error(`truncated WARC record at offset ${offset}: ${length - left} of ${length} content bytes`);
+        const n = Math.min(left, q.length);
+        q.take(n);
+        left -= n;
+      }
+      sawRecord = true;
+      yield { headers, block: Buffer.alloc(0), offset, oversize: length };
+      continue;
+    }
     while (q.length < length) {
       if (!(await more())) throw new Error(`truncated WARC record at offset ${offset}: ${q.length} of ${length} content bytes`);
     }

@@ -42,4 +42,42 @@ describe('hostile input: bounded memory', () => {
     // the whole line was 1 GiB; the process never held more than the 64 MiB limit of it
     if (r.rssKb !== undefined) expect(r.rssKb).toBeLessThan(600 * 1024);
   }, 120_000);
+
+  it('a WARC whose one response record holds 1 GiB, and one whose gzip-encoded body inflates to 1 GiB: skipped without holding them', async () => {
+    const dir = tmpDir();
+    const http = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n${extra}\r\n${body}`;
+    const record = (block: Buffer | string, i: number, length = Buffer.byteLength(block)): string =>
+      `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.example/${i}\r\nWARC-Record-ID: <urn:uuid:${i}>\r\nContent-Length: ${length}\r\n\r\n`;
+    const page = http(`<html><body><article><p>${'A real page of text after the huge one, with enough words in it to be an article paragraph. '.repeat(4)}</p></article></body></html>`);
+    // the huge record: its header says 1 GiB and a gigabyte of bytes follow, streamed into the gzip
+    const huge = join(dir, 'huge.warc.gz');
+    const head = http('<html><body><p>');
+    const size = 1 << 30;
+    async function* parts(): AsyncGenerator<Buffer> {
+      yield Buffer.from(record('', 0, size) + head);
+      const chunk = Buffer.alloc(1 << 20, 0x61);
+      for (let left = size - Buffer.byteLength(head); left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+      yield Buffer.from(`\r\n\r\n${record(page, 1)}${page}\r\n\r\n`);
+    }
+    await pipeline(Readable.from(parts()), createGzip({ level: 1 }), createWriteStream(huge));
+    // a small record whose body is gzip-encoded: 1 GiB once inflated
+    const bombBody = await new Promise<Buffer>((resolve) => {
+      const gz = createGzip({ level: 1 });
+      const out: Buffer[] = [];
+      gz.on('data', (c: Buffer) => out.push(c));
+      gz.on('end', () => resolve(Buffer.concat(out)));
+      const chunk = Buffer.alloc(1 << 20, 0x61);
+      for (let i = 0; i < 1024; i++) gz.write(chunk);
+      gz.end();
+    });
+    const bombBlock = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n'), bombBody]);
+    const encoded = join(dir, 'encoded.warc');
+    await pipeline(Readable.from([Buffer.from(record(bombBlock, 2)), bombBlock, Buffer.from(`\r\n\r\n${record(page, 3)}${page}\r\n\r\n`)]), createWriteStream(encoded));
+    const out = join(dir, 'o');
+    const r = moeMeasured(['ingest', huge, encoded, '--out', out, '--quiet', '--json']);
+    expect(r.code).toBe(0);
+    expect((await docsOf(out)).map((d) => d.id)).toEqual(['huge.warc.gz#1', 'encoded.warc#1']);
+    expect(JSON.parse(r.stdout).counts['skipped.html_too_large']).toBe(2);
+    if (r.rssKb !== undefined) expect(r.rssKb).toBeLessThan(600 * 1024);
+  }, 180_000);
 });
