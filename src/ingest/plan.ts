@@ -158,6 +158,8 @@ export async function planInputs(inputs: string[], opts: PlanOptions, stats: Sta
       throw new UserError(`input not found: ${input}`, 'check the path; inputs are files or folders of code, arXiv sources or web crawls');
     }
     const label = posix.basename(path);
+    // a FIFO or a device (/dev/zero) would be read forever
+    if (!st.isDirectory() && !st.isFile()) throw new UserError(`${input} is not a regular file or folder`, 'give files or folders; a pipe or a device cannot be read to its end');
     if (st.isDirectory()) units.push(...(await planDir(path, label, ctx)));
     else units.push(...(await planFile(path, label, st.size, ctx)));
   }

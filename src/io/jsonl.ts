@@ -154,11 +154,13 @@ export async function listParts(dir: string, prefix = 'part'): Promise<string[]>
   const parts = names.filter((n) => n.startsWith(`${prefix}-`) && n.endsWith('.jsonl.gz')).map((n) => join(dir, n));
   for (const p of parts) {
     // a folder or a dangling link under a part's name
-    const file = await stat(p).then(
-      (s) => s.isFile(),
-      () => false,
+    const size = await stat(p).then(
+      (s) => (s.isFile() ? s.size : -1),
+      () => -1,
     );
-    if (!file) throw new DataError(`${displayPath(p)} is not a file`, 'a stage folder holds part files; move that entry out of it');
+    if (size < 0) throw new DataError(`${displayPath(p)} is not a file`, 'a stage folder holds part files; move that entry out of it');
+    // moe never writes an empty part (a part holds at least one gzip member), so this one was cut short
+    if (size === 0) throw new DataError(`${displayPath(p)} is empty (0 bytes): a part file cut short`, 're-run the stage that wrote this folder');
   }
   return parts;
 }

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { docsOf, FIXTURES, tmpDir } from '../helpers.js';
+import { docsOf, FIXTURES, moe, tmpDir } from '../helpers.js';
 
 const BIN = join(import.meta.dirname, '../../bin/moe');
 
@@ -80,4 +80,33 @@ describe('hostile input: bounded memory', () => {
     expect(JSON.parse(r.stdout).counts['skipped.html_too_large']).toBe(2);
     if (r.rssKb !== undefined) expect(r.rssKb).toBeLessThan(600 * 1024);
   }, 180_000);
+});
+
+describe('hostile input: files that never end or hold nothing', () => {
+  it('a FIFO or /dev/zero as input is refused at once, naming it (it was read forever)', () => {
+    const dir = tmpDir();
+    const fifo = join(dir, 'pipe.jsonl');
+    const made = spawnSync('mkfifo', [fifo]);
+    const inputs = made.status === 0 ? [fifo, '/dev/zero'] : ['/dev/zero'];
+    for (const input of inputs) {
+      const t0 = Date.now();
+      const r = moe(['ingest', input, '--out', join(dir, 'o')]);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`moe: error: ${input} is not a regular file or folder`);
+      expect(r.stderr).toContain('hint:');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('a 0-byte part file is a data error naming it, as a truncated one is', () => {
+    const dir = tmpDir();
+    const stage = join(dir, 'ingest');
+    mkdirSync(stage);
+    writeFileSync(join(stage, 'part-00000.jsonl.gz'), '');
+    const r = moe(['filter', '--in', stage, '--out', join(dir, 'f')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('part-00000.jsonl.gz is empty (0 bytes): a part file cut short');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });
