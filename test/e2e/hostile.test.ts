@@ -110,3 +110,16 @@ describe('hostile input: files that never end or hold nothing', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('hostile input: a manifest naming files outside its run', () => {
+  it('verify refuses a manifest listing an absolute path or a ../ path, and hashes nothing outside the run', () => {
+    for (const file of ['/etc/passwd', '../../etc/passwd', 'ok/../../secret']) {
+      const dir = tmpDir();
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ outputs: [{ file, sha256: '0'.repeat(64) }] }));
+      const r = moe(['verify', dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`manifest.json is not a valid manifest: it lists ${JSON.stringify(file)}, a path outside the run folder`);
+      expect(r.stderr).not.toContain('differs');
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /** `moe verify DIR`: re-hash every output a run's manifest (or a stage's report) lists. */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { sha256File } from '../../io/files.js';
@@ -22,6 +22,9 @@ async function listed(dir: string): Promise<{ kind: string; files: Listed[] }> {
     try {
       const value = JSON.parse(text) as { outputs?: Listed[] };
       if (!Array.isArray(value.outputs)) throw new Error('no "outputs" list');
+      // a listed path is inside the run: an absolute path or a `..` would hash files elsewhere
+      const outside = value.outputs.find((f) => typeof f?.file !== 'string' || isAbsolute(f.file) || f.file.split(/[\\/]/).includes('..'));
+      if (outside) throw new Error(`it lists ${JSON.stringify(outside?.file)}, a path outside the run folder`);
       return { kind, files: value.outputs };
     } catch (e) {
       throw new DataError(`${join(dir, name)} is not a valid ${kind}: ${(e as Error).message}`, 're-run the command that produced it');
