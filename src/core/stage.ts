@@ -4,7 +4,7 @@
  * that looks finished. A re-run whose fingerprint (inputs + resolved config) matches the
  * finished folder's report is skipped; a folder that is not a `moe` stage is never overwritten.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { UserError } from './errors.js';
 import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from '../io/files.js';
@@ -62,6 +62,21 @@ async function removeStaleTemps(out: string): Promise<void> {
 }
 
 /**
+ * Refuses an output path that names a file (or lies under one): the command writes a folder
+ * there, and a user's file is never replaced.
+ */
+export async function checkOutFolder(out: string, flag = '--out'): Promise<void> {
+  let problem: string | undefined;
+  try {
+    if (!(await stat(out)).isDirectory()) problem = 'is a file, not a folder';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') problem = 'lies under a file, not a folder';
+    // missing: it will be made
+  }
+  if (problem) throw new UserError(`${flag} ${out} ${problem}`, `name a new folder for ${flag}; moe never overwrites other files`);
+}
+
+/**
  * Runs `body` in a fresh temporary folder and renames it to `out`; `body` returns the report
  * (without the runner's fields), which is written as `report.json`.
  */
@@ -69,6 +84,7 @@ export async function runStageDir<R extends StageReport>(
   opts: StageDirOptions,
   body: (dir: string) => Promise<Omit<R, keyof StageReport>>,
 ): Promise<StageDirResult<R>> {
+  await checkOutFolder(opts.out);
   const previous = await readReport(opts.out);
   if (previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
   if (!previous && (await exists(opts.out)) && (await readdir(opts.out)).length > 0) {

@@ -123,3 +123,31 @@ describe('hostile input: a manifest naming files outside its run', () => {
     }
   });
 });
+
+describe('user errors: --out naming a file', () => {
+  it('every command that writes a folder refuses a file as --out (or a path under one), leaving the file as it was', async () => {
+    const dir = tmpDir();
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'my notes');
+    const stage = join(dir, 'ingest');
+    expect(moe(['ingest', join(FIXTURES, 'web/docs.jsonl.gz'), '--out', stage, '--quiet']).code).toBe(0);
+    const cases: string[][] = [
+      ['ingest', join(FIXTURES, 'web'), '--out', file],
+      ['ingest', join(FIXTURES, 'web'), '--out', join(file, 'sub')],
+      ['filter', '--in', stage, '--out', file],
+      ['dedup', '--in', stage, '--out', file, '--db', join(dir, 'dedup.sqlite')],
+      ['curate', '--config', join(FIXTURES, '../configs/demo.yaml'), '--out', file],
+      ['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', join(dir, 'shards'), '--out', file],
+    ];
+    for (const args of cases) {
+      const r = moe(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      const out = args[args.indexOf('--out') + 1]!;
+      expect(r.stderr).toContain(`moe: error: --out ${out} ${out === file ? 'is a file, not a folder' : 'lies under a file, not a folder'}`);
+      expect(r.stderr).toContain('hint: name a new folder for --out');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(readFileSync(file, 'utf8')).toBe('my notes');
+    }
+    expect(existsSync(join(dir, 'dedup.sqlite'))).toBe(false);
+  });
+});

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, resolveFromConfig } from '../../config/load.js';
 import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
-import { TOOL_VERSION } from '../../core/stage.js';
+import { TOOL_VERSION, checkOutFolder } from '../../core/stage.js';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import { exists, sha256File, sha256Text, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
@@ -44,6 +44,7 @@ async function filesWithHashes(run: string, files: string[]): Promise<Array<{ fi
 export async function curateCommand(flags: CurateFlags): Promise<number> {
   const { config, hash, file } = await loadConfig(CurateSchema, flags.config, flags.set);
   const run = resolve(flags.out ?? join('runs', config.name));
+  await checkOutFolder(run);
   const inputs = config.inputs.map((p) => resolveFromConfig(file, p));
 
   const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, silent: flags.quiet });

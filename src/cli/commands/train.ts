@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
+import { checkOutFolder } from '../../core/stage.js';
 import { exists } from '../../io/files.js';
 import { readShardsInfo } from '../../io/megatron.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
@@ -16,6 +17,7 @@ import { mulberry32 } from '../../text/hash.js';
 import { printJson } from './shared.js';
 
 export async function trainCommand(flags: { config: string; data: string; out: string; resume?: boolean; backend: BackendName; maxSteps?: number; workers?: number; json?: boolean; quiet?: boolean }): Promise<number> {
+  await checkOutFolder(resolve(flags.out));
   const { model, train: t } = await loadTrainConfig(resolve(flags.config));
   const backend = await selectBackend(flags.backend);
   info(`train: backend ${backend}`);
