@@ -5,7 +5,7 @@
  * finished folder's report is skipped; a folder that is not a `moe` stage is never overwritten.
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from './errors.js';
 import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from '../io/files.js';
 
@@ -23,6 +23,8 @@ export interface StageDirOptions {
   stage: string;
   out: string;
   fingerprint: string;
+  /** The stage folder read (filter, dedup, tokenize): `out` may not be it, nor hold it. */
+  input?: string;
 }
 
 export interface StageDirResult<R extends StageReport> {
@@ -85,6 +87,12 @@ export async function runStageDir<R extends StageReport>(
   body: (dir: string) => Promise<Omit<R, keyof StageReport>>,
 ): Promise<StageDirResult<R>> {
   await checkOutFolder(opts.out);
+  if (opts.input !== undefined) {
+    const rel = relative(resolve(opts.out), resolve(opts.input));
+    if (!rel.startsWith('..') && !isAbsolute(rel)) {
+      throw new UserError(`--out ${opts.out} ${rel ? 'holds' : 'is'} the --in folder ${opts.input}`, 'write the stage into a new folder; moe never replaces its own input');
+    }
+  }
   const previous = await readReport(opts.out);
   if (previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
   if (!previous && (await exists(opts.out)) && (await readdir(opts.out)).length > 0) {

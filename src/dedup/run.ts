@@ -208,7 +208,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
   const evals = run.evals ?? [];
   const evalNgram = run.evalNgram ?? 13;
   const outputFingerprint = sha256Text(JSON.stringify({ fingerprint, evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]), evalNgram, drop: Boolean(run.dropAllCopies) }));
-  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint }, async (dir) => {
+  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint, input: run.input }, async (dir) => {
     if (run.privateIndex) await removeIndex(run.db);
     const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
     try {

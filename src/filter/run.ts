@@ -197,5 +197,5 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
     const rest = await body(undefined);
     return { report: { stage: 'filter', tool_version: TOOL_VERSION, fingerprint, ...rest } as FilterReport, skipped: false };
   }
-  return runStageDir<FilterReport>({ stage: 'filter', out: run.out, fingerprint }, body);
+  return runStageDir<FilterReport>({ stage: 'filter', out: run.out, fingerprint, input: run.input }, body);
 }

@@ -43,7 +43,7 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
   if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/dedup');
   const tokSha = sha256File(run.tokenizer);
   const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, parts: parts.map((p) => sha256File(p)) }));
-  return runStageDir<TokenizeReport>({ stage: 'tokenize', out: run.out, fingerprint }, async (dir) => {
+  return runStageDir<TokenizeReport>({ stage: 'tokenize', out: run.out, fingerprint, input: run.input }, async (dir) => {
     const dtype = dtypeFor(tok.vocabSize);
     const writers = { train: new MegatronWriter(join(dir, 'train_text_document'), dtype), val: new MegatronWriter(join(dir, 'val_text_document'), dtype) };
     const init: TokenizeInit = { tokenizer: run.tokenizer, eot, valFraction: run.valFraction, uint16: dtype === DTYPE_UINT16 };

@@ -4,7 +4,7 @@
  * validation, checkpoints every N steps (the last K kept), and `--resume` from the latest one,
  * which continues the exact same run: same batches, same losses.
  */
-import { appendFile, copyFile, mkdir } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
@@ -56,6 +56,11 @@ export async function train(run: TrainRun): Promise<StepMetrics[]> {
   const shards = readShardsInfo(run.data);
   checkVocab(shards.vocab_size, c.vocab_size, run.data);
   const valPrefix = shards.splits.val.tokens > c.max_seq_len ? join(run.data, shards.splits.val.prefix) : undefined;
+  // a fresh run never writes into a folder that holds files: another run's checkpoints would be
+  // mixed with this one's, its tokenizer replaced and its metrics appended to
+  if (!run.resume && (await exists(run.out)) && (await readdir(run.out)).length > 0) {
+    throw new UserError(`--out ${run.out} already holds files (an earlier training run?)`, 'pass --resume to continue that run, or choose a new --out folder');
+  }
   await mkdir(run.out, { recursive: true });
   if (await exists(join(run.data, 'tokenizer.json'))) await copyFile(join(run.data, 'tokenizer.json'), join(run.out, 'tokenizer.json'));
   const configSha = hashConfig({ model: c, train: t });

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -150,4 +151,63 @@ describe('user errors: --out naming a file', () => {
     }
     expect(existsSync(join(dir, 'dedup.sqlite'))).toBe(false);
   });
+});
+
+/** sha256 of every file under `dir`, by relative path: a folder's exact state. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[p.slice(dir.length + 1)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('never destroy what the user has', () => {
+  it('curate into a folder of the user\'s own report.json, manifest.json, tokenizer.json and dedup.sqlite: exit 1, all four unchanged', () => {
+    const dir = join(tmpDir(), 'mine');
+    mkdirSync(dir);
+    for (const f of ['report.json', 'manifest.json', 'tokenizer.json', 'dedup.sqlite']) writeFileSync(join(dir, f), `my own ${f}`);
+    const before = snapshot(dir);
+    const r = moe(['curate', '--config', join(FIXTURES, '../configs/demo.yaml'), '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--out ${dir} is not a moe curate run: it holds`);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('filter --in X --out X, and --out a folder holding --in: exit 1, the stage folder unchanged, rejected/ included', () => {
+    const dir = tmpDir();
+    const ingest = join(dir, 'ingest');
+    const filter = join(dir, 'filter');
+    expect(moe(['ingest', join(FIXTURES, 'web'), '--out', ingest, '--quiet']).code).toBe(0);
+    expect(moe(['filter', '--in', ingest, '--out', filter, '--keep-rejected', '--quiet']).code).toBe(0);
+    const before = snapshot(filter);
+    expect(Object.keys(before).some((f) => f.startsWith('rejected/'))).toBe(true);
+    for (const out of [filter, dir]) {
+      const r = moe(['filter', '--in', filter, '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`--out ${out} ${out === filter ? 'is' : 'holds'} the --in folder ${filter}`);
+    }
+    expect(snapshot(filter)).toEqual(before);
+  });
+
+  it('train into a folder that already holds files, without --resume: exit 1, the folder unchanged', () => {
+    const dir = tmpDir();
+    const run = join(dir, 'run');
+    expect(moe(['curate', '--config', join(FIXTURES, '../configs/demo.yaml'), '--out', run, '--quiet']).code).toBe(0);
+    const out = join(dir, 'train');
+    mkdirSync(join(out, 'checkpoints'), { recursive: true });
+    writeFileSync(join(out, 'tokenizer.json'), 'the tokenizer of an earlier run');
+    writeFileSync(join(out, 'metrics.jsonl'), '{"step":1}\n');
+    const before = snapshot(out);
+    const r = moe(['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', join(run, 'shards'), '--out', out, '--backend', 'wasm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--out ${out} already holds files (an earlier training run?)`);
+    expect(r.stderr).toContain('hint: pass --resume to continue that run');
+    expect(snapshot(out)).toEqual(before);
+  }, 60_000);
 });

@@ -10,7 +10,7 @@ import { loadConfig, resolveFromConfig } from '../../config/load.js';
 import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
 import { TOOL_VERSION, checkOutFolder } from '../../core/stage.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import { exists, sha256File, sha256Text, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
 import { readTexts } from '../../io/texts.js';
@@ -41,10 +41,45 @@ async function filesWithHashes(run: string, files: string[]): Promise<Array<{ fi
   return out;
 }
 
+/** Parses a JSON file, or undefined when it is missing or not JSON. */
+async function jsonOf(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A run folder is written into only when it is empty or new, or an earlier `moe curate` run:
+ * the user's own `manifest.json`, `report.json`, `tokenizer.json` or `dedup.sqlite` in it are
+ * never replaced. An interrupted run counts as moe's by its stage folders' reports.
+ */
+async function checkRunFolder(run: string): Promise<void> {
+  if (!(await exists(run)) || (await readdir(run)).length === 0) return;
+  const manifest = await jsonOf(join(run, 'manifest.json'));
+  const report = await jsonOf(join(run, 'report.json'));
+  const stage = await jsonOf(join(run, 'ingest', 'report.json'));
+  const moeManifest = manifest !== undefined && typeof manifest.tool_version === 'string' && typeof manifest.config_sha256 === 'string' && Array.isArray(manifest.outputs);
+  const moeReport = report !== undefined && typeof report.config_sha256 === 'string' && typeof report.stages === 'object';
+  const moeStage = stage !== undefined && stage.stage === 'ingest' && typeof stage.tool_version === 'string';
+  const ours = moeManifest || moeReport || moeStage;
+  const foreign = [
+    ...(await exists(join(run, 'manifest.json'))) && !moeManifest ? ['manifest.json'] : [],
+    ...(await exists(join(run, 'report.json'))) && !moeReport ? ['report.json'] : [],
+    ...(!ours ? (await readdir(run)).filter((n) => n !== 'manifest.json' && n !== 'report.json') : []),
+  ];
+  if (foreign.length > 0) {
+    throw new UserError(`--out ${run} is not a moe curate run: it holds ${foreign.slice(0, 4).join(', ')}${foreign.length > 4 ? ', …' : ''}`, 'choose an empty or new --out folder; moe never overwrites files it did not write');
+  }
+}
+
 export async function curateCommand(flags: CurateFlags): Promise<number> {
   const { config, hash, file } = await loadConfig(CurateSchema, flags.config, flags.set);
   const run = resolve(flags.out ?? join('runs', config.name));
   await checkOutFolder(run);
+  await checkRunFolder(run);
   const inputs = config.inputs.map((p) => resolveFromConfig(file, p));
 
   const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, silent: flags.quiet });
