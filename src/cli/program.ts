@@ -13,6 +13,22 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
+}
+
+/** A number parser for `(lo, hi]` (`lo` itself allowed when `closedLow`): NaN, text and infinities are refused. */
+function numberIn(lo: number, hi: number, closedLow = true): (value: string) => number {
+  const range = `${closedLow ? '[' : '('}${lo}, ${hi === Number.POSITIVE_INFINITY ? '∞)' : `${hi}]`}`;
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n > hi || (closedLow ? n < lo : n <= lo)) throw new InvalidArgumentError(`expected a number in ${range}`);
+    return n;
+  };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -75,7 +91,7 @@ export function createProgram(): Command {
     .option('--in <dir>', 'a stage folder of part files (e.g. the output of moe filter) (required)')
     .option('--out <dir>', 'output folder (kept part files, removed/, report.json) (required)')
     .option('--db <file>', 'the SQLite index; reuse it for the next batch to deduplicate across batches (required)')
-    .addOption(new Option('--threshold <j>', 'Jaccard similarity the LSH bands are tuned for (instead of --bands/--rows)').argParser(Number))
+    .addOption(new Option('--threshold <j>', 'Jaccard similarity the LSH bands are tuned for (instead of --bands/--rows)').argParser(numberIn(0, 1, false)).conflicts(['bands', 'rows']))
     .addOption(new Option('--bands <n>', 'LSH bands (default 14)').argParser(positiveInt))
     .addOption(new Option('--rows <n>', 'rows per band (default 8)').argParser(positiveInt))
     .addOption(new Option('--ngram <n>', 'words per shingle (default 5)').argParser(positiveInt))
@@ -153,7 +169,7 @@ export function createProgram(): Command {
     .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe dedup)')
     .requiredOption('--tokenizer <file>', 'a Hugging Face byte-level BPE tokenizer.json (GPT-2, Llama 3, DeepSeek-V3 style)')
     .requiredOption('--out <dir>', 'output folder: train_text_document.bin/.idx, val_text_document.bin/.idx, shards.json')
-    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(Number).default(0.01))
+    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(numberIn(0, 1)).default(0.01))
     .addOption(workersOption())
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
@@ -170,7 +186,7 @@ export function createProgram(): Command {
     .description('print the statistics of a shard folder, and a document\'s tokens and text')
     .argument('<dir>', 'a folder written by moe tokenize')
     .addOption(new Option('--split <name>', 'which split').choices(['train', 'val']).default('train'))
-    .addOption(new Option('--doc <n>', 'print document n (0-based) of the split').argParser(Number))
+    .addOption(new Option('--doc <n>', 'print document n (0-based) of the split').argParser(nonNegativeInt))
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  moe shards inspect runs/demo/shards --doc 0\n')
     .action(async (dir: string, opts) => {
@@ -253,10 +269,10 @@ export function createProgram(): Command {
     .requiredOption('--checkpoint <dir>', 'a checkpoint folder')
     .requiredOption('--prompt <text>', 'the text to continue')
     .addOption(new Option('--max-new-tokens <n>', 'tokens to generate').argParser(positiveInt).default(64))
-    .addOption(new Option('--temperature <t>', '0 = greedy').argParser(Number).default(0))
+    .addOption(new Option('--temperature <t>', '0 = greedy').argParser(numberIn(0, Number.POSITIVE_INFINITY)).default(0))
     .addOption(new Option('--top-k <n>', 'sample among the k most likely').argParser(positiveInt))
-    .addOption(new Option('--top-p <p>', 'sample within this probability mass').argParser(Number))
-    .addOption(new Option('--seed <n>', 'sampling seed').argParser(Number).default(0))
+    .addOption(new Option('--top-p <p>', 'sample within this probability mass').argParser(numberIn(0, 1, false)))
+    .addOption(new Option('--seed <n>', 'sampling seed').argParser(nonNegativeInt).default(0))
     .option('--tokenizer <file>', 'tokenizer.json (default: the one beside the run)')
     .addOption(backendOption())
     .option('--json', 'print the prompt ids, the new ids and their text as JSON instead of streaming')

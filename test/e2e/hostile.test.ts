@@ -211,3 +211,25 @@ describe('never destroy what the user has', () => {
     expect(snapshot(out)).toEqual(before);
   }, 60_000);
 });
+
+describe('user errors: values that were accepted silently', () => {
+  it('refuses out-of-range and non-numeric values, naming the flag (exit 1, one line, no stack)', () => {
+    const cases: Array<[string[], string]> = [
+      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--temperature', 'abc'], "option '--temperature <t>' argument 'abc' is invalid. expected a number in [0, ∞)"],
+      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--temperature', '-1'], "option '--temperature <t>' argument '-1' is invalid"],
+      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--top-p', '2'], "option '--top-p <p>' argument '2' is invalid. expected a number in (0, 1]"],
+      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--seed', '1.5'], "option '--seed <n>' argument '1.5' is invalid"],
+      [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '2'], "option '--threshold <j>' argument '2' is invalid"],
+      [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '0.8', '--bands', '4'], "option '--threshold <j>' cannot be used with option '--bands <n>'"],
+      [['shards', 'inspect', 'x', '--doc', 'abc'], "option '--doc <n>' argument 'abc' is invalid"],
+      [['tokenize', '--in', 'x', '--out', 'y', '--tokenizer', 'z', '--val-fraction', '1.5'], "option '--val-fraction <f>' argument '1.5' is invalid"],
+      [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 300 steps (train.steps)"],
+    ];
+    for (const [args, message] of cases) {
+      const r = moe(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

@@ -19,6 +19,9 @@ import { printJson } from './shared.js';
 export async function trainCommand(flags: { config: string; data: string; out: string; resume?: boolean; backend: BackendName; maxSteps?: number; workers?: number; json?: boolean; quiet?: boolean }): Promise<number> {
   await checkOutFolder(resolve(flags.out));
   const { model, train: t } = await loadTrainConfig(resolve(flags.config));
+  if (flags.maxSteps !== undefined && flags.maxSteps > t.steps) {
+    throw new UserError(`--max-steps ${flags.maxSteps} is beyond the run's ${t.steps} steps (train.steps)`, 'give a step at most train.steps, or raise train.steps in the config');
+  }
   const backend = await selectBackend(flags.backend);
   info(`train: backend ${backend}`);
   const history = await train({ model, train: t, data: resolve(flags.data), out: resolve(flags.out), resume: Boolean(flags.resume), stopAt: flags.maxSteps, workers: flags.workers, backend: flags.backend, silent: flags.quiet });
