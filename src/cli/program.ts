@@ -169,7 +169,7 @@ export function createProgram(): Command {
     .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe dedup)')
     .requiredOption('--tokenizer <file>', 'a Hugging Face byte-level BPE tokenizer.json (GPT-2, Llama 3, DeepSeek-V3 style)')
     .requiredOption('--out <dir>', 'output folder: train_text_document.bin/.idx, val_text_document.bin/.idx, shards.json')
-    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(numberIn(0, 1)).default(0.01))
+    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(Number).default(0.01))
     .addOption(workersOption())
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
