@@ -222,6 +222,7 @@ describe('user errors: values that were accepted silently', () => {
       [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '2'], "option '--threshold <j>' argument '2' is invalid"],
       [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '0.8', '--bands', '4'], "option '--threshold <j>' cannot be used with option '--bands <n>'"],
       [['shards', 'inspect', 'x', '--doc', 'abc'], "option '--doc <n>' argument 'abc' is invalid"],
+      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--tokenizer', '/missing.json'], '--tokenizer /missing.json not found'],
       [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 300 steps (train.steps)"],
     ];
     for (const [args, message] of cases) {

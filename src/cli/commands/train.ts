@@ -84,6 +84,8 @@ export function sample(logits: Float32Array, opts: { temperature: number; topK?:
 }
 
 export async function generateCommand(flags: { checkpoint: string; prompt: string; maxNewTokens: number; temperature: number; topK?: number; topP?: number; seed: number; tokenizer?: string; backend: BackendName; json?: boolean }): Promise<number> {
+  // a tokenizer the user named must be the one used: falling back to the run's would decode with another
+  if (flags.tokenizer !== undefined && !(await exists(flags.tokenizer))) throw new UserError(`--tokenizer ${flags.tokenizer} not found`, 'pass an existing tokenizer.json, or leave --tokenizer out to use the run\'s copy');
   await selectBackend(flags.backend);
   const { model, params } = await loadModel(flags.checkpoint);
   const candidates = [flags.tokenizer, join(flags.checkpoint, 'tokenizer.json'), join(dirname(dirname(resolve(flags.checkpoint))), 'tokenizer.json')].filter((x): x is string => Boolean(x));
