@@ -53,14 +53,14 @@ export { evaluate } from './replica.js';
 
 export async function train(run: TrainRun): Promise<StepMetrics[]> {
   const { model: c, train: t } = run;
-  const shards = readShardsInfo(run.data);
-  checkVocab(shards.vocab_size, c.vocab_size, run.data);
-  const valPrefix = shards.splits.val.tokens > c.max_seq_len ? join(run.data, shards.splits.val.prefix) : undefined;
   // a fresh run never writes into a folder that holds files: another run's checkpoints would be
   // mixed with this one's, its tokenizer replaced and its metrics appended to
   if (!run.resume && (await exists(run.out)) && (await readdir(run.out)).length > 0) {
     throw new UserError(`--out ${run.out} already holds files (an earlier training run?)`, 'pass --resume to continue that run, or choose a new --out folder');
   }
+  const shards = readShardsInfo(run.data);
+  checkVocab(shards.vocab_size, c.vocab_size, run.data);
+  const valPrefix = shards.splits.val.tokens > c.max_seq_len ? join(run.data, shards.splits.val.prefix) : undefined;
   await mkdir(run.out, { recursive: true });
   if (await exists(join(run.data, 'tokenizer.json'))) await copyFile(join(run.data, 'tokenizer.json'), join(run.out, 'tokenizer.json'));
   const configSha = hashConfig({ model: c, train: t });
