@@ -68,6 +68,8 @@ async function removeStaleTemps(out: string): Promise<void> {
  * there, and a user's file is never replaced.
  */
 export async function checkOutFolder(out: string, flag = '--out'): Promise<void> {
+  // `-` is no standard output here: moe writes folders, and would make one named "-"
+  if (basename(out) === '-') throw new UserError(`${flag} - would make a folder named "-"`, `moe writes a folder; name it with ${flag} DIR`);
   let problem: string | undefined;
   try {
     if (!(await stat(out)).isDirectory()) problem = 'is a file, not a folder';

@@ -137,10 +137,10 @@ describe('moe filter on the fixtures', () => {
   });
 
   it('--dry-run measures the same and writes nothing', () => {
-    const out = join(tmpDir(), 'never');
-    const dry = moe(['filter', '--in', ingested, '--out', out, '--dry-run', '--json', '--quiet']);
+    const cwd = tmpDir();
+    const dry = moe(['filter', '--in', ingested, '--dry-run', '--json', '--quiet'], { cwd });
     expect(dry.code).toBe(0);
-    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(cwd)).toEqual([]);
     const real = join(tmpDir(), 'real');
     moe(['filter', '--in', ingested, '--out', real, '--quiet']);
     const summary = JSON.parse(dry.stdout) as Report;

@@ -222,6 +222,8 @@ describe('user errors: values that were accepted silently', () => {
       [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '0.8', '--bands', '4'], "option '--threshold <j>' cannot be used with option '--bands <n>'"],
       [['shards', 'inspect', 'x', '--doc', 'abc'], "option '--doc <n>' argument 'abc' is invalid"],
       [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--tokenizer', '/missing.json'], '--tokenizer /missing.json not found'],
+      [['ingest', join(FIXTURES, 'web/docs.jsonl.gz'), '--out', '-'], '--out - would make a folder named "-"'],
+      [['filter', '--in', 'x', '--out', 'y', '--dry-run'], '--dry-run writes nothing, so --out would be ignored'],
       [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 300 steps (train.steps)"],
     ];
     for (const [args, message] of cases) {
@@ -230,5 +232,15 @@ describe('user errors: values that were accepted silently', () => {
       expect(r.stderr).toContain(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('saying why', () => {
+  it('tokenizer train says when the vocabulary stops short of --vocab-size', () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'tiny.txt'), 'a b c\n\nd e f\n');
+    const r = moe(['tokenizer', 'train', '--in', join(dir, 'tiny.txt'), '--vocab-size', '32000', '--out', join(dir, 'tok.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: the vocabulary stopped at 257 of the 32000 tokens asked for: no pair of tokens occurs 2 times or more');
   });
 });

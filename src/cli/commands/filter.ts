@@ -41,6 +41,7 @@ export function printFilterTable(report: FilterReport): void {
 
 export async function filterCommand(flags: FilterFlags): Promise<number> {
   if (!flags.out && !flags.dryRun) throw new UserError('moe filter needs --out DIR (or --dry-run to only measure)', 'e.g. moe filter --in runs/x/ingest --out runs/x/filter');
+  if (flags.out && flags.dryRun) throw new UserError('--dry-run writes nothing, so --out would be ignored', 'drop --out to measure only, or --dry-run to write the stage');
   const { config, file } = await loadStageConfig(flags.config, flags.set);
   const { report, skipped } = await runFilter({
     input: resolve(flags.in),

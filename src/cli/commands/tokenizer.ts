@@ -1,7 +1,7 @@
 /** `moe tokenizer train`. */
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { info } from '../../core/log.js';
+import { info, warn } from '../../core/log.js';
 import { writeJsonAtomic } from '../../io/files.js';
 import { readTexts } from '../../io/texts.js';
 import { countWords, type PatternName, trainBpe } from '../../tokenizer/train.js';
@@ -29,6 +29,9 @@ export async function tokenizerTrainCommand(flags: TokenizerTrainFlags): Promise
   const size = Object.keys(json.model.vocab).length;
   const seconds = (Date.now() - t0) / 1000;
   info(`tokenizer: ${flags.pattern} byte-level BPE, ${size} tokens (${json.model.merges.length} merges) from ${(bytes / 1e6).toFixed(1)} MB, ${words.size} distinct words → ${flags.out} (${seconds.toFixed(1)} s)`);
+  if (size < flags.vocabSize) {
+    warn(`the vocabulary stopped at ${size} of the ${flags.vocabSize} tokens asked for: no pair of tokens occurs ${flags.minFrequency} times or more in this text (give more text, or a lower --min-frequency or --vocab-size)`);
+  }
   if (flags.json) printJson({ command: 'tokenizer train', out: flags.out, vocab_size: size, merges: json.model.merges.length, bytes, seconds });
   return 0;
 }
