@@ -63,6 +63,15 @@ async function removeStaleTemps(out: string): Promise<void> {
   }
 }
 
+/** Refuses an output path that names a folder when the command writes one file there. */
+export async function checkOutFile(out: string, example: string, flag = '--out'): Promise<void> {
+  const dir = await stat(out).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (dir) throw new UserError(`${flag} ${out} is a folder; this command writes one file`, `name the file, e.g. ${flag} ${join(out, example)}`);
+}
+
 /**
  * Refuses an output path that names a file (or lies under one): the command writes a folder
  * there, and a user's file is never replaced.

@@ -223,6 +223,9 @@ describe('user errors: values that were accepted silently', () => {
       [['shards', 'inspect', 'x', '--doc', 'abc'], "option '--doc <n>' argument 'abc' is invalid"],
       [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--tokenizer', '/missing.json'], '--tokenizer /missing.json not found'],
       [['ingest', join(FIXTURES, 'web/docs.jsonl.gz'), '--out', '-'], '--out - would make a folder named "-"'],
+      [['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', FIXTURES], `--out ${FIXTURES} is a folder; this command writes one file`],
+      [['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', FIXTURES], `--out ${FIXTURES} is a folder; this command writes one file`],
+      [['tokenizer', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--vocab-size', '300', '--out', FIXTURES], `hint: name the file, e.g. --out ${join(FIXTURES, 'tokenizer.json')}`],
       [['filter', '--in', 'x', '--out', 'y', '--dry-run'], '--dry-run writes nothing, so --out would be ignored'],
       [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 300 steps (train.steps)"],
     ];

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
+import { checkOutFile } from '../../core/stage.js';
 import { QualityClassifier } from '../../filter/classifier.js';
 import { NgramLm } from '../../filter/ngram-lm.js';
 import { readTexts } from '../../io/texts.js';
@@ -16,6 +17,7 @@ export interface LmFlags {
 }
 
 export async function lmTrainCommand(flags: LmFlags): Promise<number> {
+  await checkOutFile(resolve(flags.out), 'lm.bin');
   const t0 = Date.now();
   const lm = await NgramLm.train(readTexts(resolve(flags.in), flags.maxDocs), flags.order);
   if (lm.meta.tokens === 0) throw new UserError(`no text found in ${flags.in}`, 'pass part files, JSONL with a "text" field, or .txt files');
@@ -43,6 +45,7 @@ async function collect(path: string, max: number | undefined): Promise<string[]>
 }
 
 export async function classifierTrainCommand(flags: ClassifierFlags): Promise<number> {
+  await checkOutFile(resolve(flags.out), 'clf.bin');
   const t0 = Date.now();
   const pos = await collect(flags.positive, flags.maxDocs);
   const neg = await collect(flags.negative, flags.maxDocs);

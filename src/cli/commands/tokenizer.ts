@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info, warn } from '../../core/log.js';
+import { checkOutFile } from '../../core/stage.js';
 import { writeJsonAtomic } from '../../io/files.js';
 import { readTexts } from '../../io/texts.js';
 import { countWords, type PatternName, trainBpe } from '../../tokenizer/train.js';
@@ -19,6 +20,7 @@ export interface TokenizerTrainFlags {
 }
 
 export async function tokenizerTrainCommand(flags: TokenizerTrainFlags): Promise<number> {
+  await checkOutFile(resolve(flags.out), 'tokenizer.json');
   const t0 = Date.now();
   const specials = flags.special.length ? flags.special : ['<|endoftext|>'];
   if (flags.vocabSize < 256 + specials.length) throw new UserError(`--vocab-size ${flags.vocabSize} is below the 256 byte tokens plus ${specials.length} special tokens`);
