@@ -49,7 +49,7 @@ export function readGroup(text: string, open: number): { body: string; end: numb
 }
 
 /** Reads `[…]` at `open` (braces inside may hold `]`). */
-function readBracket(text: string, open: number): { body: string; end: number } | undefined {
+export function readBracket(text: string, open: number): { body: string; end: number } | undefined {
   if (text[open] !== '[') return undefined;
   let depth = 0;
   for (let i = open + 1; i < text.length; i++) {

@@ -18,7 +18,7 @@
  * 6. commands that are not text go (`\includegraphics`, `\label`, spacing, page breaks);
  *    `\cite…{…}` becomes `[cite]` and `\ref`-like references `[ref]`; `\caption{…}` keeps its text.
  */
-import { collectMacros, expandMacros, readGroup, removeDefinitions } from './latex-macros.js';
+import { collectMacros, expandMacros, readBracket, readGroup, removeDefinitions } from './latex-macros.js';
 
 const VERBATIM_ENV = /\\begin\{(verbatim\*?|lstlisting|minted|Verbatim)\}[\s\S]*?\\end\{\1\}/g;
 
@@ -131,13 +131,7 @@ function rewriteCommands(text: string, names: string, args: number, f?: (arg: st
   for (const m of text.matchAll(re)) {
     if (m.index < last) continue;
     let i = m.index + m[0].length;
-    for (;;) {
-      const j = skipBlank(text, i);
-      if (text[j] !== '[') break;
-      const close = text.indexOf(']', j);
-      if (close < 0) break;
-      i = close + 1;
-    }
+    for (let opt = readBracket(text, skipBlank(text, i)); opt; opt = readBracket(text, skipBlank(text, i))) i = opt.end;
     const bodies: string[] = [];
     for (let k = 0; k < args; k++) {
       const g = readGroup(text, skipBlank(text, i));

@@ -114,23 +114,11 @@ export async function readDecompressedHead(path: string, n: number): Promise<Buf
 /**
  * Splits a byte stream into lines (without the trailing `\n` or `\r\n`), as Buffers. A line
  * spanning many chunks is kept as its pieces and joined once: a long line costs its length, not
- * its length times the number of chunks.
+ * its length times the number of chunks. (`splitBoundedLines` with no limit: it never yields a
+ * `TooLong`.)
  */
-export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-  let pieces: Buffer[] = []; // the current line, before this chunk
-  for await (const c of chunks) {
-    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    let start = 0;
-    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-      let line = pieces.length ? Buffer.concat([...pieces, buf.subarray(start, nl)]) : buf.subarray(start, nl);
-      pieces = [];
-      if (line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
-      yield line;
-      start = nl + 1;
-    }
-    if (start < buf.length) pieces.push(Buffer.from(buf.subarray(start)));
-  }
-  if (pieces.length) yield Buffer.concat(pieces);
+export function splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  return splitBoundedLines(chunks, Number.POSITIVE_INFINITY) as AsyncGenerator<Buffer>;
 }
 
 /** A line longer than the limit of `splitBoundedLines`: only its length is kept. */

@@ -173,9 +173,3 @@ function measure(el: El, inLink: boolean): void {
   el.chars = chars;
   el.linkChars = linkChars;
 }
-
-/** True when `el` lies below an element with one of `tags` (itself excluded). */
-export function hasAncestor(el: El, tags: ReadonlySet<string>): boolean {
-  for (let p = el.parent; p; p = p.parent) if (tags.has(p.tag)) return true;
-  return false;
-}
