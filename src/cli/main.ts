@@ -3,7 +3,7 @@
  * print one line and a hint and exit 1; anything else is a bug: stack, exit 70.
  */
 import { CommanderError } from 'commander';
-import { EXIT, isUserError } from '../core/errors.js';
+import { environmentError, EXIT, isUserError } from '../core/errors.js';
 import { tuneV8 } from '../core/jit.js';
 import { createProgram } from './program.js';
 
@@ -12,7 +12,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
-  } catch (e) {
+  } catch (thrown) {
+    const e = environmentError(thrown) ?? thrown;
     if (e instanceof CommanderError) {
       // commander has printed its message already; help and version exit 0
       return e.exitCode === 0 ? EXIT.ok : EXIT.user;

@@ -9,13 +9,20 @@ import { TOOL_VERSION } from '../core/stage.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** Worker threads: at most 1,024 (a typo such as 1e20 would try to start that many). */
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('expected a whole number from 1 to 1024');
   return n;
 }
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  if (!Number.isSafeInteger(n) || n < 0 || value.trim() === '') throw new InvalidArgumentError('expected a whole number, 0 or more');
   return n;
 }
 
@@ -34,7 +41,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 const workersOption = (): Option =>
-  new Option('--workers <n>', 'worker threads for CPU work (output is identical for any N)').argParser(positiveInt).default(availableParallelism(), 'number of cores');
+  new Option('--workers <n>', 'worker threads for CPU work (output is identical for any N)').argParser(workerCount).default(availableParallelism(), 'number of cores');
 const setOption = (): Option => new Option('--set <key=value>', 'override a config key, e.g. --set ingest.code.maxFileBytes=500000 (repeatable)').argParser(collect).default([]);
 
 export function createProgram(): Command {
@@ -59,7 +66,7 @@ export function createProgram(): Command {
     .option('--strict', 'exit 1 if any input file could not be read')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExamples:\n  moe ingest fixtures/code/tinyrepo --out runs/code --source code\n  moe ingest crawl.warc.gz papers/ --out runs/mixed --shard 0/4 --workers 2\n')
+    .addHelpText('after', '\nExamples:\n  moe ingest fixtures/code/tinyrepo --out runs/code --source code\n  moe ingest fixtures/web/crawl.warc.gz fixtures/arxiv --out runs/mixed --shard 0/4 --workers 2\n')
     .action(async (paths: string[], opts) => {
       const { ingestCommand } = await import('./commands/ingest.js');
       process.exitCode = await ingestCommand(paths, opts);
@@ -105,7 +112,7 @@ export function createProgram(): Command {
     .addOption(workersOption())
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExamples:\n  moe dedup --in runs/demo/filter --out runs/demo/dedup --db runs/dedup.sqlite\n  moe dedup --in batch2/filter --out batch2/dedup --db runs/dedup.sqlite   # against batch 1 too\n')
+    .addHelpText('after', '\nExamples:\n  moe dedup --in runs/demo/filter --out runs/dedup-a --db runs/dedup.sqlite\n  moe dedup --in runs/filtered --out runs/dedup-b --db runs/dedup.sqlite   # a second batch, against the first too\n')
     .action(async (opts) => {
       const { dedupCommand } = await import('./commands/dedup.js');
       process.exitCode = await dedupCommand(opts);
@@ -125,7 +132,7 @@ export function createProgram(): Command {
     .addOption(workersOption())
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample (after moe dedup --in in/ --shard I/4 --out sigs/ on four machines):\n  moe dedup merge --in in/ --signatures sigs/*.bin --db index.sqlite --out dedup/\n')
+    .addHelpText('after', '\nExample (after moe dedup --in runs/demo/filter --shard I/2 --out runs/sigs for I = 0 and 1, on two machines):\n  moe dedup merge --in runs/demo/filter --signatures runs/sigs/*.bin --db runs/merged.sqlite --out runs/merged\n')
     .action(async (opts) => {
       const { dedupMergeCommand } = await import('./commands/dedup.js');
       process.exitCode = await dedupMergeCommand(opts);
@@ -157,7 +164,7 @@ export function createProgram(): Command {
     .addOption(new Option('--max-bytes <n>', 'read at most this many bytes of text').argParser(positiveInt))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample:\n  moe tokenizer train --in runs/demo/dedup --vocab-size 4096 --out tokenizer.json\n')
+    .addHelpText('after', '\nExample:\n  moe tokenizer train --in runs/demo/dedup --vocab-size 4096 --out runs/tokenizer.json\n')
     .action(async (opts) => {
       const { tokenizerTrainCommand } = await import('./commands/tokenizer.js');
       process.exitCode = await tokenizerTrainCommand(opts);
@@ -169,11 +176,11 @@ export function createProgram(): Command {
     .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe dedup)')
     .requiredOption('--tokenizer <file>', 'a Hugging Face byte-level BPE tokenizer.json (GPT-2, Llama 3, DeepSeek-V3 style)')
     .requiredOption('--out <dir>', 'output folder: train_text_document.bin/.idx, val_text_document.bin/.idx, shards.json')
-    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(Number).default(0.01))
+    .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(numberIn(0, 1)).default(0.01))
     .addOption(workersOption())
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample:\n  moe tokenize --in runs/demo/dedup --tokenizer tokenizer.json --out runs/demo/shards --val-fraction 0.05\n')
+    .addHelpText('after', '\nExample:\n  moe tokenize --in runs/demo/dedup --tokenizer runs/tokenizer.json --out runs/shards-4k --val-fraction 0.05\n')
     .action(async (opts) => {
       const { tokenizeCommand } = await import('./commands/tokenize.js');
       process.exitCode = await tokenizeCommand(opts);
@@ -205,7 +212,7 @@ export function createProgram(): Command {
     .addOption(new Option('--max-docs <n>', 'read at most this many documents').argParser(positiveInt))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample:\n  moe lm train --in fixtures/quality/clean --out lm.bin --order 3\n')
+    .addHelpText('after', '\nExample:\n  moe lm train --in fixtures/quality/clean-train.txt --out runs/lm.bin --order 3\n')
     .action(async (opts) => {
       const { lmTrainCommand } = await import('./commands/models.js');
       process.exitCode = await lmTrainCommand(opts);
@@ -224,7 +231,7 @@ export function createProgram(): Command {
     .addOption(new Option('--max-docs <n>', 'read at most this many documents per class').argParser(positiveInt))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample:\n  moe classifier train --positive fixtures/quality/clean --negative fixtures/quality/junk --out clf.bin\n')
+    .addHelpText('after', '\nExample:\n  moe classifier train --positive fixtures/quality/clean-train.txt --negative fixtures/quality/junk-train.txt --out runs/clf.bin\n')
     .action(async (opts) => {
       const { classifierTrainCommand } = await import('./commands/models.js');
       process.exitCode = await classifierTrainCommand(opts);
@@ -240,7 +247,7 @@ export function createProgram(): Command {
     .option('--resume', 'continue from the latest checkpoint in --out')
     .addOption(backendOption())
     .addOption(new Option('--max-steps <n>', 'stop after this step (with a checkpoint), keeping the configured schedule').argParser(positiveInt))
-    .addOption(new Option('--workers <n>', 'data-parallel replicas in worker threads, one micro-batch each (at most train.gradAccum; weights are identical for any N)').argParser(positiveInt).default(availableParallelism(), 'number of cores'))
+    .addOption(new Option('--workers <n>', 'data-parallel replicas in worker threads, one micro-batch each (at most train.gradAccum; weights are identical for any N)').argParser(workerCount).default(availableParallelism(), 'number of cores'))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
     .addHelpText('after', '\nExample:\n  moe train --config configs/train-demo.yaml --data runs/demo/shards --out runs/train-demo\n')

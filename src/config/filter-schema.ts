@@ -20,6 +20,7 @@
  * ```
  */
 import { z } from 'zod';
+import { MAX_DOC_BYTES } from '../io/jsonl.js';
 import { KNOWN_LANGUAGES } from '../ingest/languages.js';
 import { knownLanguages } from '../filter/language.js';
 import { STEPS } from '../filter/registry.js';
@@ -37,6 +38,8 @@ export const FilterSchema = z
   .strictObject({
     /** Also write rejected documents (with `metadata.filter`) under `rejected/`. */
     keepRejected: z.boolean().default(false),
+    /** Longest document line read from --in (bytes): a longer one is skipped while it streams, counted and reported. */
+    maxDocBytes: z.number().int().positive().default(MAX_DOC_BYTES),
     transforms: z.strictObject({ normalize: z.boolean().default(false), pii: z.boolean().default(false) }).prefault({}),
     /** Model files by step name (`perplexity`, `classifier`), relative to the config file. */
     models: z.strictObject({ perplexity: z.string().optional(), classifier: z.string().optional() }).prefault({}),
@@ -77,6 +80,16 @@ export const FilterSchema = z
         }
       };
       checkParams(s.params, [source, 'params']);
+      // a model filter named in a chain or given parameters does nothing without its model
+      for (const model of ['perplexity', 'classifier'] as const) {
+        if (cfg.models[model]) continue;
+        const needs = (path: PropertyKey[]): void =>
+          ctx.addIssue({ code: 'custom', path, message: `"${model}" needs a model: set filter.models.${model} to a file made by moe ${model === 'perplexity' ? 'lm' : 'classifier'} train` });
+        const at = s.chain?.indexOf(model) ?? -1;
+        if (at >= 0) needs([source, 'chain', at]);
+        if (s.params[model]) needs([source, 'params', model]);
+        for (const [lang, params] of Object.entries(s.languages)) if (params[model]) needs([source, 'languages', lang, model]);
+      }
       for (const [lang, params] of Object.entries(s.languages)) {
         const known = source === 'code' ? KNOWN_LANGUAGES.has(lang) : natural.has(lang);
         if (!known) {

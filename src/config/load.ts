@@ -21,7 +21,7 @@ export function applySets(raw: Record<string, unknown>, sets: string[], origin: 
       const child = node[key];
       if (child === undefined) node[key] = {};
       else if (typeof child !== 'object' || child === null || Array.isArray(child)) {
-        throw new ConfigError(`${origin}: --set ${s}: "${key}" is not a section`);
+        throw new ConfigError(`${origin}: --set ${s}: "${key}" is not a section`, `"${key}" holds a value, not keys; --set a key that exists (README, configs/)`);
       }
       node = node[key] as Record<string, unknown>;
     }
@@ -29,6 +29,8 @@ export function applySets(raw: Record<string, unknown>, sets: string[], origin: 
   }
   return out;
 }
+
+const KEYS_HINT = 'every key with its type and default is in src/config/schema.ts (and filter-schema.ts); configs/demo.yaml shows a full config';
 
 function keyPath(path: PropertyKey[]): string {
   return path.map(String).join('.');
@@ -41,10 +43,10 @@ export function validate<S extends z.ZodType>(schema: S, raw: unknown, origin: s
   const issue = parsed.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => keyPath([...issue.path, k]));
-    throw new ConfigError(`${origin}: unknown key ${keys.map((k) => `"${k}"`).join(', ')}`, 'check the spelling against the documented config keys (README, configs/)');
+    throw new ConfigError(`${origin}: unknown key ${keys.map((k) => `"${k}"`).join(', ')}`, `check the spelling; ${KEYS_HINT}`);
   }
   const where = issue.path.length ? `key "${keyPath(issue.path)}"` : 'config';
-  throw new ConfigError(`${origin}: ${where}: ${issue.message}`);
+  throw new ConfigError(`${origin}: ${where}: ${issue.message}`, KEYS_HINT);
 }
 
 /** Reads a YAML file into a plain object. */
@@ -59,10 +61,10 @@ export async function readYaml(file: string): Promise<Record<string, unknown>> {
   try {
     value = YAML.parse(text, { prettyErrors: true });
   } catch (e) {
-    throw new ConfigError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`, 'fix the YAML at that line: indentation, a missing space after ":", or an unclosed quote or bracket are the usual causes');
   }
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${file}: the top level must be a mapping of keys`);
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${file}: the top level must be a mapping of keys`, 'a config maps sections to settings, e.g. "filter:" then indented keys (see configs/demo.yaml)');
   return value as Record<string, unknown>;
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SKIP_DIRS } from '../ingest/code.js';
+import { MAX_DOC_BYTES } from '../io/jsonl.js';
 import { FilterSchema } from './filter-schema.js';
 
 const fraction = z.number().min(0).max(1);
@@ -67,6 +68,8 @@ export const DedupSchema = z.strictObject({
   against: z.array(z.string().min(1)).default([]),
   againstNgram: z.number().int().min(1).default(13),
   dropAllCopies: z.boolean().default(false),
+  /** Longest document line read from --in (bytes): a longer one is skipped while it streams, counted and reported. */
+  maxDocBytes: z.number().int().positive().default(MAX_DOC_BYTES),
 });
 
 export const TokenizeSchema = z.strictObject({
@@ -79,6 +82,8 @@ export const TokenizeSchema = z.strictObject({
   /** Text read to train the tokenizer, in bytes (all of it when absent). */
   maxBytes: z.number().int().positive().optional(),
   valFraction: z.number().min(0).max(1).default(0.01),
+  /** Longest document line read from --in (bytes): a longer one is skipped while it streams, counted and reported. */
+  maxDocBytes: z.number().int().positive().default(MAX_DOC_BYTES),
 });
 
 export const CurateSchema = z.strictObject({

@@ -6,7 +6,7 @@
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { UserError } from './errors.js';
+import { environmentError, UserError } from './errors.js';
 import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from '../io/files.js';
 
 export const TOOL_VERSION = '0.1.0';
@@ -33,9 +33,11 @@ export interface StageDirResult<R extends StageReport> {
   skipped: boolean;
 }
 
+/** The stage report in `dir`; undefined when there is none, or when its report.json is not a moe stage's (someone else's file). */
 async function readReport(dir: string): Promise<StageReport | undefined> {
   try {
-    return JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as StageReport;
+    const r = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Partial<StageReport> | null;
+    return r && typeof r.stage === 'string' && typeof r.fingerprint === 'string' ? (r as StageReport) : undefined;
   } catch {
     return undefined;
   }
@@ -123,7 +125,7 @@ export async function runStageDir<R extends StageReport>(
     return { report, skipped: false };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
-    throw e;
+    throw environmentError(e, `writing ${opts.out}`) ?? e;
   }
 }
 

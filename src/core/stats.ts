@@ -4,6 +4,8 @@
  * result into `report.json`. Keys are lower_snake with dotted reason suffixes
  * (`dropped.gopher_short_doc`).
  */
+import { DataError } from './errors.js';
+import { displayPath } from './stage.js';
 
 /** A summary of observed values: n, sum, min, max (mean is derived). */
 export interface Summary {
@@ -129,4 +131,10 @@ export function statsToReport(data: StatsData): StatsReport {
     Object.entries(sortKeys(data.summaries)).map(([k, s]) => [k, { ...s, mean: s.n ? s.sum / s.n : 0 }]),
   );
   return { counts: sortKeys(data.counts), summaries, histograms: sortKeys(data.histograms), errors: data.errors };
+}
+
+/** `--strict`: the first of `errors` as a DataError naming its path (nothing when there is none). */
+export function failOnFirst(errors: FileError[]): void {
+  const e = errors[0];
+  if (e) throw new DataError(`${displayPath(e.path)}: ${e.reason}`, 'with --strict the run stops at the first input problem; fix or remove that input, or drop --strict to skip it and go on');
 }

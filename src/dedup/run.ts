@@ -19,7 +19,7 @@ import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../cor
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
-import { countLines, type DocChunk, listParts, type PartInfo, PartWriter, readChunks } from '../io/jsonl.js';
+import { countLines, type DocChunk, docBound, listParts, MAX_DOC_BYTES, type PartInfo, PartWriter, quietBound, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
 import { estimateJaccard, type MinHashParams } from './minhash.js';
@@ -53,6 +53,10 @@ export interface DedupRun {
    * the new input against the previous version of itself.
    */
   privateIndex?: boolean;
+  /** Longest document line read from the input (bytes; `dedup.maxDocBytes`): longer ones are skipped and reported. */
+  maxDocBytes?: number;
+  /** `curate --strict`: a skipped document stops the run before the stage is written. */
+  strict?: boolean;
   /**
    * `--verify`: compute the true Jaccard similarity of each candidate pair from its shingles and
    * join only pairs at or above this threshold (pairs with a document of an earlier batch, whose
@@ -100,13 +104,14 @@ export async function fingerprintOf(run: DedupRun): Promise<string> {
   if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) {
     throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/filter');
   }
-  return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, verify: run.verifyThreshold ?? null, parts: parts.map((p) => sha256File(p)) }));
+  const bound = run.maxDocBytes !== undefined && run.maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes: run.maxDocBytes } : {};
+  return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, verify: run.verifyThreshold ?? null, ...bound, parts: parts.map((p) => sha256File(p)) }));
 }
 
 /** Signatures of the input's documents (or of the given part files), computed in parallel, in input order. */
 export async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: string[]): AsyncGenerator<SignedChunk> {
   const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
-  for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input, parts), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
+  for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input, parts, docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict)), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
     if (ev.type === 'batch') yield* ev.items;
     else {
       stats.merge(ev.stats);
@@ -249,7 +254,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       };
       const sent: Verdict[][] = [];
       async function* tasks(): AsyncGenerator<OutputTask> {
-        for await (const chunk of readChunks(run.input)) {
+        for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
           const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
           sent.push(verdicts);
           yield { chunk, verdicts };

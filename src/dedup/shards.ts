@@ -71,7 +71,10 @@ export async function mergeShardSignatures(run: DedupRun, files: string[]): Prom
     if (seen.has(sp.shard.index)) throw new UserError(`shard ${sp.shard.index}/${count} is given twice`, 'pass each signature part once');
     seen.add(sp.shard.index);
   }
-  if (!count || seen.size !== count) throw new UserError(`merge needs all ${count ?? '?'} shards; got ${[...seen].sort().join(', ') || 'none'}`, 'run moe dedup --shard I/N for every I, then merge all parts');
+  if (!count || seen.size !== count) {
+    const missing = Array.from({ length: count ?? 0 }, (_, i) => i).filter((i) => !seen.has(i));
+    throw new UserError(`merge needs the signature parts of all ${count ?? '?'} shards; missing shard ${missing.map((i) => `${i}/${count}`).join(', ') || '?'}`, 'run moe dedup --shard I/N for every I, then merge all parts');
+  }
   // where each input part's documents are: which signature part, and from which offset
   const where = new Map<string, { sp: SignaturePart; start: number; docs: number }>();
   for (const sp of sigParts) {

@@ -5,7 +5,7 @@
  */
 import type { StageStats } from '../core/stats.js';
 import type { DedupDb } from '../io/dedup-db.js';
-import { readDocs } from '../io/jsonl.js';
+import { MAX_DOC_BYTES, quietBound, readDocs } from '../io/jsonl.js';
 import type { Clusters } from './clusters.js';
 import { estimateJaccard, shingles } from './minhash.js';
 import { type DedupRun, sigOf } from './run.js';
@@ -27,7 +27,7 @@ export async function verifiedUnions(run: DedupRun, index: DedupDb, firstSeq: nu
   // the shingles of this batch's candidate documents, from a second read of the input
   const sets = new Map<number, Uint32Array>();
   let seq = firstSeq;
-  for await (const doc of readDocs(run.input)) {
+  for await (const doc of readDocs(run.input, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
     if (needed.has(seq)) sets.set(seq, Uint32Array.from(new Set(shingles(doc.text, run.params.ngram))).sort());
     seq += 1;
   }

@@ -12,7 +12,7 @@ import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../cor
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
 import { UserError } from '../core/errors.js';
-import { listParts, type PartInfo, PartWriter, readChunks, readDocs } from '../io/jsonl.js';
+import { docBound, listParts, type PartInfo, PartWriter, quietBound, readChunks, readDocs } from '../io/jsonl.js';
 import { Chains, chainNames, stepParams } from './chain.js';
 import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
@@ -30,6 +30,8 @@ export interface FilterRun {
   workers: number;
   keepRejected: boolean;
   dryRun: boolean;
+  /** `curate --strict`: a skipped document stops the run (a DataError naming it) before the stage is written. */
+  strict?: boolean;
   silent?: boolean;
 }
 
@@ -78,7 +80,7 @@ export async function learnThresholds(run: FilterRun, models: Record<string, unk
   const scores = new Map<string, number[]>(learners.map((l) => [l.name, []]));
   const limit = Math.max(...learners.map((l) => l.sampleSize));
   let seen = 0;
-  for await (const input of readDocs(run.input)) {
+  for await (const input of readDocs(run.input, quietBound(run.config.maxDocBytes))) {
     if (seen++ >= limit) break;
     const doc = { ...input, metadata: { ...input.metadata } };
     const lang = chains.annotateLanguage(doc);
@@ -162,7 +164,7 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
       keepRejected: run.keepRejected,
       dryRun: !dir,
     };
-    for await (const ev of orderedPool<DocChunk, FilterOutput, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    for await (const ev of orderedPool<DocChunk, FilterOutput, number>({ tasks: readChunks(run.input, undefined, docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict)), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
       if (ev.type === 'batch') {
         for (const out of ev.items) {
           if (out.kept) await kept!.writeEncoded(out.kept);

@@ -80,11 +80,17 @@ type Sources = Map<string, Uint8Array>;
 const keyOf = (name: string): string => name.replace(/^\.\//, '');
 
 /** A gzipped member or file: a tarball's sources, or one `.tex`; undefined when it is not LaTeX. */
-async function sourcesOfGzip(bytes: Uint8Array, name: string, opts: ArxivOptions): Promise<Sources | undefined> {
-  const data = gunzipSync(bytes, { maxOutputLength: opts.maxFileBytes });
+async function sourcesOfGzip(bytes: Uint8Array, name: string, opts: ArxivOptions, tooLarge: (name: string, size: number) => boolean): Promise<Sources | undefined> {
+  let data: Buffer;
+  try {
+    data = gunzipSync(bytes, { maxOutputLength: opts.maxFileBytes });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+    throw new Error(`inflates to more than ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`);
+  }
   const files: Sources = new Map();
   if (isTarHeader(data.subarray(0, 512))) {
-    for await (const f of readTarBytes(data, (n, size) => PAPER_SOURCE.test(n) && size <= opts.maxFileBytes)) files.set(keyOf(f.name), f.data);
+    for await (const f of readTarBytes(data, (n, size) => PAPER_SOURCE.test(n) && !tooLarge(`${name}:${n}`, size))) files.set(keyOf(f.name), f.data);
     return files;
   }
   if (!LATEX.test(data.subarray(0, 200_000).toString('latin1'))) return undefined;
@@ -133,15 +139,22 @@ function bulkMember(name: string): boolean {
 async function* tarDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats): AsyncGenerator<Doc> {
   const sources: Sources = new Map();
   let members = 0;
+  // a member over the limit is skipped as the tar streams, counted and reported with its path
+  const tooLarge = (name: string, size: number): boolean => {
+    if (size <= opts.maxFileBytes) return false;
+    stats.count('skipped.arxiv_file_too_large');
+    stats.error(`${unit.path}:${name}`, `${size} bytes, over ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`);
+    return true;
+  };
   const want = (name: string, size: number): boolean => {
     if (bulkMember(name)) {
       if (/\.pdf$/i.test(name)) {
         stats.count('skipped.arxiv_pdf_only');
         return false;
       }
-      return size <= opts.maxFileBytes;
+      return !tooLarge(name, size);
     }
-    return PAPER_SOURCE.test(name) && size <= opts.maxFileBytes;
+    return PAPER_SOURCE.test(name) && !tooLarge(name, size);
   };
   for await (const f of readTar(unit.path, want)) {
     if (!bulkMember(f.name)) {
@@ -151,7 +164,7 @@ async function* tarDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats):
     members += 1;
     const stem = posix.basename(f.name).replace(/\.gz$/i, '');
     try {
-      const paper = await sourcesOfGzip(f.data, f.name, opts);
+      const paper = await sourcesOfGzip(f.data, f.name, opts, (n, size) => tooLarge(n, size));
       if (!paper) {
         stats.count('skipped.arxiv_not_latex');
         continue;
@@ -195,7 +208,7 @@ export async function* arxivDocs(unit: ArxivUnit, opts: ArxivOptions, stats: Sta
   let size = 0;
   for await (const c of openBytes(unit.path)) {
     size += c.length;
-    if (size > opts.maxFileBytes) throw new Error(`decompressed source exceeds ${opts.maxFileBytes} bytes`);
+    if (size > opts.maxFileBytes) throw new Error(`inflates to more than ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`);
     chunks.push(c);
   }
   const data = Buffer.concat(chunks);

@@ -9,7 +9,7 @@ import { hashConfig } from '../config/load.js';
 import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { type FileError, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
+import { type FileError, failOnFirst, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { type EncodedBatch, type PartInfo, PartWriter } from '../io/jsonl.js';
 import { sha256Text } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
@@ -21,6 +21,8 @@ export interface IngestRun {
   config: IngestConfig;
   shard?: { index: number; count: number };
   workers: number;
+  /** `--strict`: stop at the first input problem (a DataError naming it) before the stage is written. */
+  strict?: boolean;
   /** No progress lines (tests). */
   silent?: boolean;
 }
@@ -86,6 +88,7 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
   const t0 = Date.now();
   const planStats = new StageStats();
   const all = await planInputs(run.inputs, { source: run.config.source, code: run.config.code, exclude: [resolve(run.out).split(sep).join('/')] }, planStats);
+  if (run.strict) failOnFirst(planStats.data.errors);
   const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
   const fingerprint = fingerprintOf(units, run);
   const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint }, async (dir) => {
@@ -105,6 +108,7 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
           progress.add(batch.docs, 0);
         }
       } else {
+        if (run.strict) failOnFirst(ev.stats.errors);
         stats.merge(ev.stats);
         inputs.push(...ev.result.map((r) => ({ ...r, path: displayPath(r.path) })));
         progress.add(0, tasks[ev.index]!.units.reduce((s, u) => s + u.size, 0));

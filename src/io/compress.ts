@@ -34,6 +34,9 @@ export function innerName(name: string): string {
   return name.replace(/\.(gz|zst|zstd)$/i, '');
 }
 
+/** Compressed bytes given to the zstd decoder at a time (it buffers them until a block is whole). */
+const ZSTD_FEED = 1024;
+
 async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uint8Array> {
   const out: Uint8Array[] = [];
   const d = new Decompress((chunk) => {
@@ -42,8 +45,12 @@ async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uint8A
   let sawInput = false;
   for await (const chunk of source) {
     sawInput = true;
-    d.push(chunk);
-    while (out.length) yield out.shift()!;
+    // fzstd inflates all it is given at once, and a 4-byte RLE block holds 128 KiB: fed a 1 MiB
+    // read of a zstd bomb it held 1 GiB; fed ZSTD_FEED bytes at a time it holds at most 32 MiB
+    for (let at = 0; at < chunk.length; at += ZSTD_FEED) {
+      d.push(chunk.subarray(at, at + ZSTD_FEED));
+      while (out.length) yield out.shift()!;
+    }
   }
   if (!sawInput) throw new Error('empty zstd stream');
   try {

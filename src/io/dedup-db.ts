@@ -7,6 +7,7 @@
  * completed is rolled back on the next run, and a completed one is never inserted twice.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 
@@ -41,7 +42,10 @@ CREATE TABLE IF NOT EXISTS lsh (band INTEGER NOT NULL, bucket INTEGER NOT NULL, 
 export class DedupDb {
   readonly db: Database.Database;
 
-  private constructor(readonly path: string, params: IndexParams) {
+  /** This process's claim on the index (`meta.owner`), while it writes; undefined for inspection. */
+  private owner: string | undefined;
+
+  private constructor(readonly path: string, params: IndexParams, claim: boolean) {
     try {
       this.db = new Database(path);
     } catch (e) {
@@ -67,10 +71,36 @@ export class DedupDb {
       this.db.close();
       throw new UserError(`${path} was built with other MinHash parameters (${stored.value}), not ${wanted}`, 'use the same --bands/--rows/--ngram as before, or a new --db');
     }
+    if (claim) this.claim();
+  }
+
+  /**
+   * Claims the index for this process: a second `moe dedup` on the same --db would interleave its
+   * batch with ours (SQLite said only "database is locked", after 5 s, as an internal error). The
+   * claim is a row written in an IMMEDIATE transaction, so two runs starting together cannot both
+   * take it; a claim whose process is gone (killed) is taken over.
+   */
+  private claim(): void {
+    const me = JSON.stringify({ pid: process.pid, host: hostname() });
+    try {
+      this.db.transaction(() => {
+        const row = this.db.prepare("SELECT value FROM meta WHERE key = 'owner'").get() as { value: string } | undefined;
+        if (row && row.value !== me && claimAlive(row.value)) {
+          const o = JSON.parse(row.value) as { pid: number; host: string };
+          throw new UserError(`${this.path} is in use by another moe dedup (process ${o.pid} on ${o.host})`, 'wait for that run to finish, or give this run its own --db');
+        }
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('owner', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(me);
+      }).immediate();
+    } catch (e) {
+      this.db.close();
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${this.path} is in use by another process (${(e as Error).message})`, 'wait for it to finish, or give this run its own --db');
+    }
+    this.owner = me;
   }
 
   static open(path: string, params: IndexParams): DedupDb {
-    return new DedupDb(path, params);
+    return new DedupDb(path, params, true);
   }
 
   /** Opens an index that must already exist, whatever its parameters (for inspection). */
@@ -85,7 +115,7 @@ export class DedupDb {
     } finally {
       probe.close();
     }
-    return new DedupDb(path, params);
+    return new DedupDb(path, params, false);
   }
 
   /** The batch of this input: an existing completed one, or a fresh one after rolling back any incomplete one. */
@@ -117,6 +147,25 @@ export class DedupDb {
   }
 
   close(): void {
+    if (this.owner !== undefined && this.db.open) this.db.prepare("DELETE FROM meta WHERE key = 'owner' AND value = ?").run(this.owner);
+    this.owner = undefined;
     this.db.close();
+  }
+}
+
+/** Whether the process of a claim may still be running: on this host, ask the system; elsewhere, assume so. */
+function claimAlive(value: string): boolean {
+  let o: { pid?: unknown; host?: unknown };
+  try {
+    o = JSON.parse(value) as typeof o;
+  } catch {
+    return false;
+  }
+  if (o.host !== hostname() || typeof o.pid !== 'number') return o.host !== hostname();
+  try {
+    process.kill(o.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -8,10 +8,11 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Doc, checkDoc, docToJson } from '../core/doc.js';
-import { DataError, isUserError } from '../core/errors.js';
-import { decodeUtf8, openBytes, splitLines } from './compress.js';
+import { DataError, isUserError, jsonProblem } from '../core/errors.js';
+import { decodeUtf8, openBytes, splitBoundedLines } from './compress.js';
 import { listDir } from './files.js';
 import { displayPath } from '../core/stage.js';
+import { failOnFirst, type StageStats } from '../core/stats.js';
 
 /** One written part file, as recorded in manifests. */
 export interface PartInfo {
@@ -179,16 +180,20 @@ async function* partBytes(file: string): AsyncGenerator<Uint8Array> {
 }
 
 /** Streams the documents of one part file; a malformed line is a DataError naming file and line. */
-export async function* readPart(file: string): AsyncGenerator<Doc> {
+export async function* readPart(file: string, bound?: DocBound): AsyncGenerator<Doc> {
   let lineNo = 0;
-  for await (const line of splitLines(partBytes(file))) {
+  for await (const line of splitBoundedLines(partBytes(file), bound?.maxBytes ?? Number.POSITIVE_INFINITY)) {
     lineNo += 1;
+    if (!(line instanceof Uint8Array)) {
+      bound!.skip(`${displayPath(file)}:${lineNo}`, line.tooLong);
+      continue;
+    }
     if (line.length === 0) continue;
     let value: unknown;
     try {
       value = JSON.parse(decodeUtf8(line));
     } catch (e) {
-      throw new DataError(`${file}:${lineNo}: not valid JSON (${(e as Error).message})`);
+      throw new DataError(`${displayPath(file)}:${lineNo}: ${jsonProblem(e)}`, 're-run the stage that wrote this folder');
     }
     const doc = checkDoc(value);
     if (typeof doc === 'string') throw new DataError(`${file}:${lineNo}: ${doc}`);
@@ -197,8 +202,8 @@ export async function* readPart(file: string): AsyncGenerator<Doc> {
 }
 
 /** Streams every document of a stage folder, part by part. */
-export async function* readDocs(dir: string): AsyncGenerator<Doc> {
-  for (const file of await listParts(dir)) yield* readPart(file);
+export async function* readDocs(dir: string, bound?: DocBound): AsyncGenerator<Doc> {
+  for (const file of await listParts(dir)) yield* readPart(file, bound);
 }
 
 /** A run of whole JSONL lines from a part file (about 1 MiB), the unit of parallel stage work. */
@@ -211,44 +216,69 @@ export interface DocChunk {
 
 const CHUNK_BYTES = 1 << 20;
 
-/** A stage folder's documents (or those of the given part files) as chunks of whole lines, part by part, in order. */
-export async function* readChunks(dir: string, parts?: string[]): AsyncGenerator<DocChunk> {
+/** Default of the `maxDocBytes` keys: the longest document line a stage reads from its --in folder. */
+export const MAX_DOC_BYTES = 4 * 1024 * 1024;
+
+/** How a stage bounds the documents it reads: longer lines are skipped as they stream, never held. */
+export interface DocBound {
+  maxBytes: number;
+  /** Called for each skipped line: where it is (`file:line`) and its length in bytes. */
+  skip(where: string, bytes: number): void;
+}
+
+/**
+ * A stage folder's documents (or those of the given part files) as chunks of whole lines, part by
+ * part, in order. A chunk is the whole lines that fit in CHUNK_BYTES (or one longer line alone), so
+ * where it is cut depends on the lines alone, not on how the bytes were read. With a `bound`, a line
+ * longer than its `maxBytes` is dropped while it streams (an empty line keeps the numbering).
+ */
+export async function* readChunks(dir: string, parts?: string[], bound?: DocBound): AsyncGenerator<DocChunk> {
   for (const file of parts ?? (await listParts(dir))) {
-    let pending: Buffer[] = [];
+    const shown = displayPath(file);
+    let lines: Buffer[] = [];
     let size = 0;
-    let line = 1;
-    const emit = (buf: Buffer): DocChunk => {
-      const chunk = { file: displayPath(file), firstLine: line, bytes: buf };
-      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) line += 1;
+    let firstLine = 1;
+    let lineNo = 0;
+    const emit = (): DocChunk => {
+      const chunk = { file: shown, firstLine, bytes: Buffer.concat(lines, size) };
+      firstLine += lines.length;
+      lines = [];
+      size = 0;
       return chunk;
     };
-    // a chunk is the whole lines that fit in CHUNK_BYTES (or one longer line, whole), so where it
-    // is cut depends on the lines alone, not on how the bytes were read; pending bytes are joined
-    // only once a cut is possible, so a line longer than a chunk is not copied at every read
-    let hasBreak = false;
-    for await (const c of partBytes(file)) {
-      const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-      pending.push(buf);
-      size += buf.length;
-      hasBreak ||= buf.includes(10);
-      if (size < CHUNK_BYTES || !hasBreak) continue;
-      let rest = Buffer.concat(pending);
-      while (rest.length >= CHUNK_BYTES) {
-        let cut = rest.lastIndexOf(10, CHUNK_BYTES - 1) + 1;
-        if (cut === 0) {
-          const nl = rest.indexOf(10, CHUNK_BYTES);
-          if (nl === -1) break; // the line goes on in the next reads
-          cut = nl + 1;
-        }
-        yield emit(rest.subarray(0, cut));
-        rest = rest.subarray(cut);
+    for await (const line of splitBoundedLines(partBytes(file), bound?.maxBytes ?? Number.POSITIVE_INFINITY)) {
+      lineNo += 1;
+      let bytes: Buffer;
+      if (line instanceof Uint8Array) bytes = Buffer.concat([line, NEWLINE]);
+      else {
+        bound!.skip(`${shown}:${lineNo}`, line.tooLong);
+        bytes = NEWLINE;
       }
-      pending = [rest];
-      size = rest.length;
-      hasBreak = rest.includes(10);
+      if (size > 0 && size + bytes.length > CHUNK_BYTES) yield emit();
+      lines.push(bytes);
+      size += bytes.length;
     }
-    if (size > 0) yield emit(Buffer.concat(pending));
+    if (size > 0) yield emit();
   }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** A bound whose skipped lines are counted (`skipped.doc_too_large`) and listed in `stats` as errors naming the config `key`. */
+export function docBound(maxBytes: number, key: string, stats: StageStats, strict = false): DocBound {
+  return {
+    maxBytes,
+    skip(where, bytes) {
+      stats.count('skipped.doc_too_large');
+      stats.error(where, `a document of ${bytes} bytes, over ${key} (${maxBytes}); skipped`);
+      if (strict) failOnFirst(stats.data.errors.slice(-1));
+    },
+  };
+}
+
+/** A bound that drops long lines without a word (a first pass; the stage's own pass reports them). */
+export function quietBound(maxBytes: number): DocBound {
+  return { maxBytes, skip() {} };
 }
 
 /** The documents in a chunk: its non-empty lines (as `parseChunk` counts them). */

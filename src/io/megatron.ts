@@ -6,9 +6,9 @@
  * (0, 1, …, S: one sequence per document). Written streaming, `.idx` last, both under temporary
  * names renamed at the end; validated on read with the check that failed and what to re-run.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, UserError } from '../core/errors.js';
+import { DataError, jsonProblem, UserError } from '../core/errors.js';
 
 const MAGIC = Buffer.from([0x4d, 0x4d, 0x49, 0x44, 0x49, 0x44, 0x58, 0x00, 0x00]);
 export const DTYPE_UINT16 = 8;
@@ -149,6 +149,29 @@ export function readSequence(prefix: string, index: MegatronIndex, i: number): n
   return out;
 }
 
+/**
+ * The first token id of `prefix.bin` outside [0, vocab), with its position, or undefined: one
+ * streaming pass (16 MiB reads), so a corrupt or foreign shard is refused before training rather
+ * than when a random window happens to reach the bad id.
+ */
+export function findIdOutside(prefix: string, index: MegatronIndex, vocab: number): { id: number; at: number } | undefined {
+  const size = itemSize(index.dtype);
+  if (size === 2 && vocab >= 65536) return undefined;
+  const buf = Buffer.alloc((16 << 20) - ((16 << 20) % size));
+  const fd = openSync(`${prefix}.bin`, 'r');
+  try {
+    let at = 0;
+    for (let n = readSync(fd, buf, 0, buf.length, 0); n > 0; n = readSync(fd, buf, 0, buf.length, at * size)) {
+      const ids = size === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, n >> 1) : new Int32Array(buf.buffer, buf.byteOffset, n >> 2);
+      for (let i = 0; i < ids.length; i++) if (!(ids[i]! >= 0 && ids[i]! < vocab)) return { id: ids[i]!, at: at + i };
+      at += ids.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return undefined;
+}
+
 /** `shards.json`: what `moe tokenize` wrote beside the shards. */
 export interface ShardsInfo {
   tokenizer_sha256: string;
@@ -166,6 +189,7 @@ export function readShardsInfo(dir: string): ShardsInfo {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
+    if (!existsSync(dir)) throw new UserError(`${dir} not found`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
     throw new UserError(`${dir} has no shards.json`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
   }
   const again = 're-run moe tokenize to rewrite the shards';
@@ -173,7 +197,7 @@ export function readShardsInfo(dir: string): ShardsInfo {
   try {
     info = JSON.parse(text) as ShardsInfo;
   } catch (e) {
-    throw new DataError(`${path} is not valid JSON (${(e as Error).message})`, again);
+    throw new DataError(`${path}: ${jsonProblem(e)}`, again);
   }
   const split = (s: unknown): boolean => typeof s === 'object' && s !== null && typeof (s as { prefix?: unknown }).prefix === 'string' && typeof (s as { tokens?: unknown }).tokens === 'number';
   if (typeof info?.vocab_size !== 'number' || !split(info.splits?.train) || !split(info.splits?.val)) {

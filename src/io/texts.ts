@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, UserError } from '../core/errors.js';
-import { decodeUtf8, openBytes, splitLines } from './compress.js';
+import { DataError, isUserError, UserError } from '../core/errors.js';
+import { decodeUtf8, openBytes, splitBoundedLines } from './compress.js';
 import { listParts } from './jsonl.js';
 
 function listFiles(path: string): string[] {
@@ -41,6 +41,32 @@ function textOf(value: Record<string, unknown>, opts: ReadTextsOptions): string 
   return parts.length ? parts.join(' ') : undefined;
 }
 
+/** Longest line, and longest `.txt` block, read as training text (bytes). */
+export const MAX_TEXT_BYTES = 64 * 1024 * 1024;
+
+const TEXT_HINT = 'these commands read UTF-8 text: .txt files (documents separated by blank lines), JSONL(.gz|.zst) with a "text" field, or a stage folder';
+
+/** The lines of a text file, each decoded; a file that cannot be read or decoded is a DataError naming it and the line. */
+async function* textLines(file: string): AsyncGenerator<{ line: string; lineNo: number }> {
+  let lineNo = 0;
+  try {
+    for await (const bytes of splitBoundedLines(openBytes(file), MAX_TEXT_BYTES)) {
+      lineNo += 1;
+      if (!(bytes instanceof Uint8Array)) throw new DataError(`${file}:${lineNo}: a line of ${bytes.tooLong} bytes, over ${MAX_TEXT_BYTES}`, TEXT_HINT);
+      let line: string;
+      try {
+        line = decodeUtf8(bytes);
+      } catch {
+        throw new DataError(`${file}:${lineNo}: not valid UTF-8 (a binary file?)`, TEXT_HINT);
+      }
+      yield { line, lineNo };
+    }
+  } catch (e) {
+    if (isUserError(e)) throw e;
+    throw new DataError(`${file}: ${(e as Error).message}`, TEXT_HINT);
+  }
+}
+
 /** Yields document texts from `path` (file or folder), at most `maxDocs`. */
 export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINITY, opts: ReadTextsOptions = {}): AsyncGenerator<string> {
   let n = 0;
@@ -48,13 +74,11 @@ export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINIT
   const parts = existsSync(path) && statSync(path).isDirectory() ? await listParts(path) : [];
   for (const file of parts.length ? parts : listFiles(path)) {
     if (/\.(jsonl|ndjson)(\.gz|\.zst)?$/i.test(file) || /\.json\.(gz|zst)$/i.test(file)) {
-      let lineNo = 0;
-      for await (const line of splitLines(openBytes(file))) {
-        lineNo += 1;
-        if (!line.length) continue;
+      for await (const { line, lineNo } of textLines(file)) {
+        if (!line) continue;
         let value: Record<string, unknown>;
         try {
-          value = JSON.parse(decodeUtf8(line)) as Record<string, unknown>;
+          value = JSON.parse(line) as Record<string, unknown>;
         } catch {
           throw new DataError(`${file}:${lineNo}: not valid JSON`, 'pass JSONL: one JSON object a line');
         }
@@ -63,12 +87,26 @@ export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINIT
         yield text;
         if (++n >= maxDocs) return;
       }
-    } else if (/\.txt$/i.test(file)) {
-      const chunks: Uint8Array[] = [];
-      for await (const c of openBytes(file)) chunks.push(c);
-      for (const block of decodeUtf8(Buffer.concat(chunks)).split(/\n\s*\n/)) {
-        if (!block.trim()) continue;
-        yield block.trim();
+    } else if (/\.txt(\.gz|\.zst)?$/i.test(file)) {
+      // blocks separated by blank lines, streamed: a block is held, never the whole file
+      let block: string[] = [];
+      let size = 0;
+      for await (const { line, lineNo } of textLines(file)) {
+        if (line.trim()) {
+          size += line.length + 1;
+          if (size > MAX_TEXT_BYTES) throw new DataError(`${file}:${lineNo}: a document (block without a blank line) of more than ${MAX_TEXT_BYTES} bytes`, TEXT_HINT);
+          block.push(line);
+          continue;
+        }
+        if (block.length) {
+          yield block.join('\n').trim();
+          if (++n >= maxDocs) return;
+        }
+        block = [];
+        size = 0;
+      }
+      if (block.length) {
+        yield block.join('\n').trim();
         if (++n >= maxDocs) return;
       }
     }

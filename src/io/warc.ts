@@ -5,6 +5,7 @@
  * resynchronises on the next `WARC/` line, so one bad record does not lose the rest of the file.
  * A record cut short by the end of the file is an error (never a silently truncated document).
  */
+import { printable } from '../core/errors.js';
 
 export interface WarcRecord {
   /** Header names lower-cased. */
@@ -50,7 +51,7 @@ const VERSION_LINE = /^WARC\/\d+\.\d+$/;
 
 function parseHeaders(text: string): Map<string, string> | string {
   const lines = text.split(/\r?\n/);
-  if (!VERSION_LINE.test(lines[0]?.trim() ?? '')) return `bad version line ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`;
+  if (!VERSION_LINE.test(lines[0]?.trim() ?? '')) return `bad version line "${printable(lines[0] ?? '', 40)}"`;
   const headers = new Map<string, string>();
   let lastKey: string | undefined;
   for (const line of lines.slice(1)) {
@@ -59,7 +60,7 @@ function parseHeaders(text: string): Map<string, string> | string {
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) return `bad header line ${JSON.stringify(line.slice(0, 60))}`;
+    if (colon <= 0) return `bad header line "${printable(line)}"`;
     lastKey = line.slice(0, colon).trim().toLowerCase();
     headers.set(lastKey, line.slice(colon + 1).trim());
   }

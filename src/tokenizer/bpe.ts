@@ -13,7 +13,7 @@
  * Text is UTF-8 encoded as JavaScript does it: an unpaired surrogate becomes U+FFFD.
  */
 import { readFileSync } from 'node:fs';
-import { DataError, UserError } from '../core/errors.js';
+import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
 import { BYTE_TO_CHAR, symbolsToBytes } from './byte-level.js';
 
 /** GPT-2's pre-tokenization pattern (also tiktoken's `gpt2` / `r50k_base`). */
@@ -172,7 +172,7 @@ export class BpeTokenizer {
     try {
       json = JSON.parse(readFileSync(path, 'utf8')) as TokenizerJson;
     } catch (e) {
-      throw new DataError(`cannot read tokenizer ${path}: ${(e as Error).message}`, 'pass a Hugging Face tokenizer.json (or train one with moe tokenizer train)');
+      throw new DataError(`cannot read tokenizer ${path}: ${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)}`, 'pass a Hugging Face tokenizer.json (or train one with moe tokenizer train)');
     }
     if (!json?.model?.vocab || !Array.isArray(json.model.merges)) throw new DataError(`${path} is not a BPE tokenizer.json (no model.vocab / model.merges)`, 'pass a Hugging Face byte-level BPE tokenizer.json');
     return new BpeTokenizer(json);

@@ -8,10 +8,11 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
+import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
-import { type DocChunk, listParts, readChunks } from '../io/jsonl.js';
+import { type DocChunk, docBound, listParts, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
 import { DTYPE_UINT16, dtypeFor, MegatronWriter, type ShardsInfo } from '../io/megatron.js';
 import { BpeTokenizer } from './bpe.js';
 import type { TokenizedChunk, TokenizeInit } from './task.js';
@@ -24,6 +25,10 @@ export interface TokenizeRun {
   out: string;
   tokenizer: string;
   valFraction: number;
+  /** Longest document line read from the input (bytes; `tokenize.maxDocBytes`): longer ones are skipped and reported. */
+  maxDocBytes?: number;
+  /** `curate --strict`: a skipped document stops the run before the stage is written. */
+  strict?: boolean;
   workers: number;
   silent?: boolean;
 }
@@ -31,6 +36,10 @@ export interface TokenizeRun {
 export interface TokenizeReport extends StageReport, ShardsInfo {
   input: string;
   bytes_in: number;
+  /** Every file the stage wrote but report.json, with its sha256 (what `moe verify` checks). */
+  outputs: Array<{ file: string; sha256: string }>;
+  /** Documents skipped on the way (`skipped.doc_too_large`), with their `file:line`. */
+  stats: StatsReport;
   seconds: number;
 }
 
@@ -42,14 +51,17 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
   const parts = await listParts(run.input);
   if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/dedup');
   const tokSha = sha256File(run.tokenizer);
-  const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, parts: parts.map((p) => sha256File(p)) }));
+  const maxDocBytes = run.maxDocBytes ?? MAX_DOC_BYTES;
+  const bound = maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes } : {};
+  const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, ...bound, parts: parts.map((p) => sha256File(p)) }));
   return runStageDir<TokenizeReport>({ stage: 'tokenize', out: run.out, fingerprint, input: run.input }, async (dir) => {
     const dtype = dtypeFor(tok.vocabSize);
     const writers = { train: new MegatronWriter(join(dir, 'train_text_document'), dtype), val: new MegatronWriter(join(dir, 'val_text_document'), dtype) };
     const init: TokenizeInit = { tokenizer: run.tokenizer, eot, valFraction: run.valFraction, uint16: dtype === DTYPE_UINT16 };
     const progress = new Progress({ label: 'tokenize', silent: run.silent });
     let bytesIn = 0;
-    for await (const ev of orderedPool<DocChunk, TokenizedChunk, number>({ tasks: readChunks(run.input), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    const stats = new StageStats();
+    for await (const ev of orderedPool<DocChunk, TokenizedChunk, number>({ tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
       if (ev.type === 'batch') {
         for (const c of ev.items) {
           for (const split of ['train', 'val'] as const) {
@@ -79,6 +91,9 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
     await writeJsonAtomic(join(dir, 'shards.json'), info);
     // the shards carry their tokenizer, so they can be decoded (and trained on) on their own
     await copyFile(run.tokenizer, join(dir, 'tokenizer.json'));
-    return { input: displayPath(run.input), ...info, bytes_in: bytesIn, seconds: (Date.now() - t0) / 1000 };
+    // every file of the folder with its hash, so `moe verify` can check shards as it checks parts
+    const files = [...['train', 'val'].flatMap((s) => [`${s}_text_document.bin`, `${s}_text_document.idx`]), 'shards.json', 'tokenizer.json'];
+    const outputs = files.map((file) => ({ file, sha256: sha256File(join(dir, file)) }));
+    return { input: displayPath(run.input), ...info, bytes_in: bytesIn, outputs, stats: statsToReport(stats.data), seconds: (Date.now() - t0) / 1000 };
   });
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError } from '../core/errors.js';
+import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
 import { exists, writeJsonAtomic } from '../io/files.js';
 import { readSafetensors, type Tensor, writeSafetensors } from '../io/safetensors.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
@@ -64,6 +64,7 @@ const remedy = 'pass a checkpoint folder written by moe train (RUN/checkpoints/s
 
 /** A checkpoint's model config and trainer state, without its tensors. */
 export async function readCheckpointInfo(dir: string): Promise<{ model: ModelConfig; state: TrainerState }> {
+  if (!(await exists(dir))) throw new UserError(`${dir} not found`, remedy);
   for (const f of ['config.json', 'model.safetensors', 'trainer_state.json']) {
     if (!(await exists(join(dir, f)))) throw new DataError(`${dir} is not a complete checkpoint: ${f} is missing`, remedy);
   }
@@ -72,7 +73,7 @@ export async function readCheckpointInfo(dir: string): Promise<{ model: ModelCon
     return { model, state: JSON.parse(await readFile(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState };
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`${dir}: unreadable config.json or trainer_state.json (${(e as Error).message})`, remedy);
+    throw new DataError(`${dir}: unreadable config.json or trainer_state.json (${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)})`, remedy);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
-import { DTYPE_UINT16, type MegatronIndex, readMegatronIndex } from '../io/megatron.js';
+import { DTYPE_UINT16, findIdOutside, type MegatronIndex, readMegatronIndex } from '../io/megatron.js';
 import { mulberry32 } from '../text/hash.js';
 
 export interface Batch {
@@ -22,7 +22,11 @@ export class ShardLoader {
   private readonly fd: number;
   private readonly item: number;
 
-  constructor(readonly prefix: string) {
+  /** `vocab`: ids at or above it (a corrupt or foreign shard) are a DataError, not an out-of-range embedding lookup. */
+  constructor(
+    readonly prefix: string,
+    private readonly vocab = Number.POSITIVE_INFINITY,
+  ) {
     this.index = readMegatronIndex(prefix);
     this.item = this.index.dtype === DTYPE_UINT16 ? 2 : 4;
     this.fd = openSync(`${prefix}.bin`, 'r');
@@ -37,7 +41,11 @@ export class ShardLoader {
     const buf = Buffer.alloc(n * this.item);
     readSync(this.fd, buf, 0, buf.length, start * this.item);
     const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.item === 2 ? buf.readUInt16LE(2 * i) : buf.readInt32LE(4 * i);
+    for (let i = 0; i < n; i++) {
+      const id = this.item === 2 ? buf.readUInt16LE(2 * i) : buf.readInt32LE(4 * i);
+      if (!(id >= 0 && id < this.vocab)) throw new DataError(`${this.prefix}.bin holds id ${id} at token ${start + i}, outside the model's vocabulary of ${this.vocab} ids`, 'the shard is corrupt or was made with another tokenizer: tokenize again with the run\'s tokenizer');
+      out[i] = id;
+    }
     return out;
   }
 
@@ -69,6 +77,12 @@ export class ShardLoader {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/** Refuses a shard holding an id outside the model's vocabulary (corrupt, or made with another tokenizer), naming it. */
+export function checkShardIds(prefix: string, vocab: number): void {
+  const bad = findIdOutside(prefix, readMegatronIndex(prefix), vocab);
+  if (bad) throw new DataError(`${prefix}.bin holds id ${bad.id} at token ${bad.at}, outside the model's vocabulary of ${vocab} ids`, 'the shard is corrupt or was made with another tokenizer: tokenize again with the run\'s tokenizer');
 }
 
 /** Refuses shards whose vocabulary does not fit the model. */

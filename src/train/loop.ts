@@ -14,7 +14,7 @@ import { readShardsInfo } from '../io/megatron.js';
 import type { BackendName } from './backend.js';
 import { latestCheckpoint, readCheckpointInfo, type TrainerState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
-import { checkVocab } from './data.js';
+import { checkShardIds, checkVocab } from './data.js';
 import type { ModelConfig } from './model/config.js';
 import { lrAt } from './optim.js';
 import { accumulate, applyAll, evaluateAll, type Replicas, startReplicas, stopReplicas } from './replicas.js';
@@ -60,6 +60,7 @@ export async function train(run: TrainRun): Promise<StepMetrics[]> {
   }
   const shards = readShardsInfo(run.data);
   checkVocab(shards.vocab_size, c.vocab_size, run.data);
+  for (const split of ['train', 'val'] as const) if (shards.splits[split].tokens > 0) checkShardIds(join(run.data, shards.splits[split].prefix), c.vocab_size);
   const valPrefix = shards.splits.val.tokens > c.max_seq_len ? join(run.data, shards.splits.val.prefix) : undefined;
   await mkdir(run.out, { recursive: true });
   if (await exists(join(run.data, 'tokenizer.json'))) await copyFile(join(run.data, 'tokenizer.json'), join(run.out, 'tokenizer.json'));

@@ -107,8 +107,8 @@ export class Replica {
       offset += v.size;
     }
     this.total = offset;
-    this.trainData = new ShardLoader(init.trainPrefix);
-    this.valData = init.valPrefix ? new ShardLoader(init.valPrefix) : undefined;
+    this.trainData = new ShardLoader(init.trainPrefix, init.model.vocab_size);
+    this.valData = init.valPrefix ? new ShardLoader(init.valPrefix, init.model.vocab_size) : undefined;
   }
 
   static async create(init: ReplicaInit): Promise<Replica> {

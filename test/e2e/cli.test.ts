@@ -25,7 +25,7 @@ describe('moe CLI', () => {
     for (const [args, message] of [
       [['ingest', '--out', '/tmp/x'], "missing required argument 'path'"],
       [['ingest', 'nowhere', '--out', join(tmpDir(), 'o')], 'moe: error: input not found: nowhere'],
-      [['ingest', FIXTURES, '--out', '/tmp/x', '--workers', '0'], 'expected a positive integer'],
+      [['ingest', FIXTURES, '--out', '/tmp/x', '--workers', '0'], 'expected a whole number from 1 to 1024'],
       [['ingest', FIXTURES, '--out', '/tmp/x', '--shard', '3/3'], 'moe: error: bad --shard "3/3"'],
       [['frobnicate'], "unknown command 'frobnicate'"],
       [['verify', tmpDir()], 'has no manifest.json or report.json'],
@@ -113,6 +113,7 @@ describe('moe CLI', () => {
       'shards/val_text_document.bin',
       'shards/val_text_document.idx',
       'shards/shards.json',
+      'shards/tokenizer.json',
     ]);
     expect(Object.keys(manifest.stages.filter.learned_thresholds)).toEqual(['perplexity']);
     expect(manifest.inputs.length).toBeGreaterThan(20);
@@ -125,6 +126,6 @@ describe('moe CLI', () => {
     const bad = moe(['verify', run]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ingest/part-00000.jsonl.gz: sha256');
-    expect(bad.stderr).toContain('moe: error: 1 of 11 files in');
+    expect(bad.stderr).toContain('moe: error: 1 of 12 files in');
   });
 });

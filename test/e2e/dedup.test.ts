@@ -238,7 +238,7 @@ describe('moe dedup', () => {
     const sigs = parts.map((p) => join(dir, 'sigs', p));
     const missing = moe(['dedup', 'merge', '--in', input, '--signatures', ...sigs.slice(0, 2), '--db', join(dir, 'm.sqlite'), '--out', join(dir, 'm')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('merge needs all 3 shards; got 0, 1');
+    expect(missing.stderr).toContain('merge needs the signature parts of all 3 shards; missing shard 2/3');
     expect(moe(['dedup', 'merge', '--in', input, '--signatures', ...sigs, '--db', join(dir, 'merged.sqlite'), '--out', join(dir, 'merged'), '--quiet']).code).toBe(0);
     for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz']) expect(readFileSync(join(dir, 'merged', f)).equals(readFileSync(join(dir, 'one', f)))).toBe(true);
   });

@@ -193,10 +193,11 @@ describe('moe ingest: broken inputs', () => {
     expect(docs[3]!.text).toBe(intact.docs[0]!.text);
   });
 
-  it('exits 1 under --strict, still writing the output', async () => {
-    const r = await ingest(['broken/bad-utf8.jsonl'], ['--strict']);
+  it('--strict stops at the first problem, naming it, before the stage is written', async () => {
+    const r = await ingest(['web', 'broken/bad-utf8.jsonl'], ['--strict']);
     expect(r.code).toBe(1);
-    expect(r.docs).toHaveLength(2);
+    expect(r.stderr).toMatch(/^moe: error: \S*fixtures\/broken\/bad-utf8\.jsonl: line 2: invalid UTF-8\nhint: with --strict the run stops at the first input problem/);
+    expect(existsSync(r.out)).toBe(false);
   });
 
   it('with a good input beside the broken ones, the good output is complete', async () => {

@@ -75,6 +75,6 @@ describe('moe tokenize', () => {
     const bad = moe(['tokenize', '--in', ingested, '--tokenizer', join(dir, 'bad.json'), '--out', join(dir, 'x')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not a BPE tokenizer.json');
-    expect(moe(['tokenize', '--in', ingested, '--tokenizer', tokenizer, '--out', join(dir, 'y'), '--val-fraction', '2']).stderr).toContain('--val-fraction 2 is not between 0 and 1');
+    expect(moe(['tokenize', '--in', ingested, '--tokenizer', tokenizer, '--out', join(dir, 'y'), '--val-fraction', '2']).stderr).toContain("option '--val-fraction <f>' argument '2' is invalid. expected a number in [0, 1]");
   });
 });

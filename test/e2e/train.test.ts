@@ -151,8 +151,13 @@ describe('moe train', () => {
     const small = moe(['train', '--config', config({ vocab_size: 100 }), '--data', shards, '--out', join(tmpDir(), 'y'), '--backend', 'wasm']);
     expect(small.code).toBe(1);
     expect(small.stderr).toContain("was tokenized with 400 ids, more than the model's vocab_size 100");
-    const missing = moe(['eval', '--checkpoint', join(tmpDir(), 'none'), '--data', shards, '--backend', 'wasm']);
+    const none = join(tmpDir(), 'none');
+    const missing = moe(['eval', '--checkpoint', none, '--data', shards, '--backend', 'wasm']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('is not a complete checkpoint: config.json is missing');
+    expect(missing.stderr).toContain(`moe: error: ${none} not found`);
+    mkdirSync(none);
+    const empty = moe(['eval', '--checkpoint', none, '--data', shards, '--backend', 'wasm']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('is not a complete checkpoint: config.json is missing');
   });
 });

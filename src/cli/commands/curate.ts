@@ -82,7 +82,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
   await checkRunFolder(run);
   const inputs = config.inputs.map((p) => resolveFromConfig(file, p));
 
-  const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, silent: flags.quiet });
+  const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, strict: flags.strict, silent: flags.quiet });
   const ingestErrors = ingest.report.stats.counts.errors ?? 0;
   info(`curate: ingest ${ingest.skipped ? 'up to date' : 'done'}: ${ingest.report.docs_out} docs`);
 
@@ -94,6 +94,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
     workers: flags.workers,
     keepRejected: config.filter.keepRejected,
     dryRun: false,
+    strict: flags.strict,
     silent: flags.quiet,
   });
   info(`curate: filter ${filter.skipped ? 'up to date' : 'done'}: kept ${filter.report.docs_out} of ${filter.report.docs_in} docs`);
@@ -112,6 +113,8 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
     evalNgram: config.dedup.againstNgram,
     dropAllCopies: config.dedup.dropAllCopies,
     privateIndex: !config.dedup.db,
+    maxDocBytes: config.dedup.maxDocBytes,
+    strict: flags.strict,
     silent: flags.quiet,
   });
   info(`curate: dedup ${dedup.skipped ? 'up to date' : 'done'}: kept ${dedup.report.docs_out} of ${dedup.report.docs_in} docs`);
@@ -134,7 +137,7 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
       info(`curate: trained a ${tk.pattern} byte-level BPE tokenizer → ${join(flags.out ?? join('runs', config.name), 'tokenizer.json')}`);
     }
   }
-  const tokenized = await runTokenize({ input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer: tokenizerPath, valFraction: tk.valFraction, workers: flags.workers, silent: flags.quiet });
+  const tokenized = await runTokenize({ input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer: tokenizerPath, valFraction: tk.valFraction, maxDocBytes: tk.maxDocBytes, strict: flags.strict, workers: flags.workers, silent: flags.quiet });
   info(`curate: tokenize ${tokenized.skipped ? 'up to date' : 'done'}: ${tokenized.report.splits.train.tokens} train and ${tokenized.report.splits.val.tokens} validation tokens`);
 
   const stages = {
@@ -183,12 +186,13 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
       ...outputs('filter', filter.report.rejected_outputs),
       ...outputs('dedup', dedup.report.outputs),
       ...outputs('dedup', dedup.report.removed_outputs),
-      ...(await filesWithHashes(run, ['tokenizer.json', ...['train', 'val'].flatMap((p) => [`shards/${p}_text_document.bin`, `shards/${p}_text_document.idx`]), 'shards/shards.json'])),
+      ...(await filesWithHashes(run, ['tokenizer.json', ...['train', 'val'].flatMap((p) => [`shards/${p}_text_document.bin`, `shards/${p}_text_document.idx`]), 'shards/shards.json', 'shards/tokenizer.json'])),
     ],
   };
   await writeJsonAtomic(join(run, 'manifest.json'), manifest);
   info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json)`);
-  const code = reportFileErrors(ingest.errors, ingestErrors, flags.strict);
+  const later = [filter.report.stats, dedup.report.stats, tokenized.report.stats];
+  const code = reportFileErrors([...ingest.errors, ...later.flatMap((s) => s.errors)], ingestErrors + later.reduce((n, s) => n + (s.counts.errors ?? 0), 0), flags.strict);
   if (flags.json) {
     printJson({
       command: 'curate',

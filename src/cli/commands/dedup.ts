@@ -9,7 +9,7 @@ import { type DedupReport, runDedup } from '../../dedup/run.js';
 import { mergeShardSignatures, writeShardSignatures } from '../../dedup/shards.js';
 import { parseShard } from '../../ingest/plan.js';
 import { DedupDb } from '../../io/dedup-db.js';
-import { loadStageConfig, printJson } from './shared.js';
+import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface DedupFlags {
   in: string;
@@ -66,10 +66,12 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
     evalNgram: ngram,
     dropAllCopies: flags.dropAllCopies ?? config.dedup.dropAllCopies,
     verifyThreshold: flags.verify ? (flags.threshold ?? config.dedup.threshold ?? 0.8) : undefined,
+    maxDocBytes: config.dedup.maxDocBytes,
     silent: flags.quiet,
   });
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
   printDedupSummary(report);
+  reportFileErrors(report.stats.errors, report.stats.counts.errors ?? 0, false);
   if (flags.json) printJson({ command: 'dedup', out: flags.out, skipped, docs_in: report.docs_in, docs_out: report.docs_out, exact_duplicates: report.exact_duplicates, near_duplicates: report.near_duplicates, clusters: report.clusters, bridged_clusters: report.bridged_clusters, decontamination: report.decontamination, dropped_all_copies: report.dropped_all_copies, params: report.params, seconds: report.timing.seconds, index_seconds: report.timing.index_seconds });
   return 0;
 }
@@ -99,7 +101,7 @@ async function shardCommand(flags: DedupFlags): Promise<number> {
   if (!flags.in || !flags.out) throw new UserError('moe dedup --shard needs --in and --out', 'e.g. moe dedup --in in/ --shard 0/4 --out sigs/');
   const { config } = await loadStageConfig(flags.config, flags.set);
   const shard = parseShard(flags.shard)!;
-  const r = await writeShardSignatures({ input: resolve(flags.in), out: resolve(flags.out), db: '', params: minhashParams(config.dedup, flags), workers: flags.workers, silent: flags.quiet }, shard);
+  const r = await writeShardSignatures({ input: resolve(flags.in), out: resolve(flags.out), db: '', params: minhashParams(config.dedup, flags), maxDocBytes: config.dedup.maxDocBytes, workers: flags.workers, silent: flags.quiet }, shard);
   info(`dedup: shard ${shard.index}/${shard.count}: signatures of ${r.docs} docs from ${r.parts} part files → ${r.file}`);
   if (flags.json) printJson({ command: 'dedup', shard: flags.shard, file: r.file, docs: r.docs, parts: r.parts });
   return 0;
@@ -107,7 +109,7 @@ async function shardCommand(flags: DedupFlags): Promise<number> {
 
 export async function dedupMergeCommand(flags: DedupFlags & { signatures: string[] }): Promise<number> {
   const { config } = await loadStageConfig(flags.config, flags.set);
-  const run = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db), params: minhashParams(config.dedup, flags), workers: flags.workers, silent: flags.quiet };
+  const run = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db), params: minhashParams(config.dedup, flags), maxDocBytes: config.dedup.maxDocBytes, workers: flags.workers, silent: flags.quiet };
   const merged = await mergeShardSignatures(run, flags.signatures.map((f) => resolve(f)));
   info(`dedup merge: ${merged.alreadyMerged ? 'index already holds this input' : `indexed ${merged.docs} docs from ${flags.signatures.length} signature parts`}`);
   const { report, skipped } = await runDedup(run);

@@ -5,7 +5,7 @@ import type { FilterConfig } from '../../config/filter-schema.js';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { type FilterReport, runFilter } from '../../filter/run.js';
-import { loadStageConfig, printJson } from './shared.js';
+import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface FilterFlags {
   in: string;
@@ -55,6 +55,7 @@ export async function filterCommand(flags: FilterFlags): Promise<number> {
   });
   if (skipped) info(`filter: ${flags.out} is up to date; nothing to do`);
   printFilterTable(report);
+  reportFileErrors(report.stats.errors, report.stats.counts.errors ?? 0, false);
   if (flags.dryRun) info('filter: dry run, nothing written');
   if (flags.json) {
     printJson({ command: 'filter', out: flags.out ?? null, dry_run: Boolean(flags.dryRun), skipped, docs_in: report.docs_in, docs_out: report.docs_out, bytes_in: report.bytes_in, bytes_out: report.bytes_out, filters: report.filters, learned_thresholds: report.learned_thresholds, seconds: report.timing.seconds });

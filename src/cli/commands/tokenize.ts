@@ -5,7 +5,7 @@ import { info } from '../../core/log.js';
 import { readMegatronIndex, readSequence, readShardsInfo } from '../../io/megatron.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
 import { runTokenize } from '../../tokenizer/run.js';
-import { printJson } from './shared.js';
+import { printJson, reportFileErrors } from './shared.js';
 
 export interface TokenizeFlags {
   in: string;
@@ -22,6 +22,7 @@ export async function tokenizeCommand(flags: TokenizeFlags): Promise<number> {
   const { report, skipped } = await runTokenize({ input: resolve(flags.in), out: resolve(flags.out), tokenizer: resolve(flags.tokenizer), valFraction: flags.valFraction, workers: flags.workers, silent: flags.quiet });
   if (skipped) info(`tokenize: ${flags.out} is up to date; nothing to do`);
   const { train, val } = report.splits;
+  reportFileErrors(report.stats.errors, report.stats.counts.errors ?? 0, false);
   info(`tokenize: ${train.docs} train docs (${train.tokens} tokens), ${val.docs} validation docs (${val.tokens} tokens), ${report.dtype}, vocabulary ${report.vocab_size} → ${flags.out}`);
   if (flags.json) printJson({ command: 'tokenize', out: flags.out, skipped, splits: report.splits, dtype: report.dtype, vocab_size: report.vocab_size, bytes_in: report.bytes_in, seconds: report.seconds });
   return 0;

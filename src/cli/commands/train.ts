@@ -7,6 +7,7 @@ import { checkOutFolder } from '../../core/stage.js';
 import { exists } from '../../io/files.js';
 import { readShardsInfo } from '../../io/megatron.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
+import { EOT_NAMES } from '../../tokenizer/run.js';
 import { type BackendName, selectBackend } from '../../train/backend.js';
 import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
 import { loadTrainConfig } from '../../train/config.js';
@@ -42,7 +43,7 @@ export async function evalCommand(flags: { checkpoint: string; data: string; max
   const { model, params } = await loadModel(flags.checkpoint);
   const shards = readShardsInfo(flags.data);
   checkVocab(shards.vocab_size, model.vocab_size, flags.data);
-  const loader = new ShardLoader(join(flags.data, shards.splits.val.prefix));
+  const loader = new ShardLoader(join(flags.data, shards.splits.val.prefix), model.vocab_size);
   const r = evaluate(params, model, loader, flags.maxTokens ?? Number.POSITIVE_INFINITY);
   loader.close();
   if (!r.tokens) throw new DataError(`the validation split of ${flags.data} holds no window of ${model.max_seq_len + 1} tokens`, 'tokenize with a larger --val-fraction');
@@ -96,10 +97,11 @@ export async function generateCommand(flags: { checkpoint: string; prompt: strin
   }
   if (!tokPath) throw new UserError(`no tokenizer.json for ${flags.checkpoint}`, 'pass --tokenizer FILE (the run folder keeps a copy when trained with moe train)');
   const tok = BpeTokenizer.load(tokPath);
+  if (tok.vocabSize > model.vocab_size) throw new UserError(`${tokPath} has ${tok.vocabSize} ids, more than the model's vocab_size ${model.vocab_size}: it is not the tokenizer the model was trained with`, 'pass the tokenizer.json of the shards the model was trained on (the run folder keeps a copy)');
   const ids = tok.encode(flags.prompt);
   if (!ids.length) throw new UserError('the prompt is empty');
   const rand = mulberry32(flags.seed);
-  const eot = tok.special(['<|endoftext|>', '<|end_of_text|>', '<｜end▁of▁sentence｜>', '</s>']);
+  const eot = tok.special(EOT_NAMES);
   const out: number[] = [];
   let printed = 0;
   for (let i = 0; i < flags.maxNewTokens; i++) {

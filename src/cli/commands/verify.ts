@@ -20,12 +20,14 @@ async function listed(dir: string): Promise<{ kind: string; files: Listed[] }> {
       continue;
     }
     try {
-      const value = JSON.parse(text) as { outputs?: Listed[] };
+      const value = JSON.parse(text) as { outputs?: Listed[]; rejected_outputs?: Listed[]; removed_outputs?: Listed[] };
       if (!Array.isArray(value.outputs)) throw new Error('no "outputs" list');
+      // a stage's set-aside documents are outputs too (filter's rejected/, dedup's removed/)
+      const outputs = [...value.outputs, ...(value.rejected_outputs ?? []), ...(value.removed_outputs ?? [])];
       // a listed path is inside the run: an absolute path or a `..` would hash files elsewhere
-      const outside = value.outputs.find((f) => typeof f?.file !== 'string' || isAbsolute(f.file) || f.file.split(/[\\/]/).includes('..'));
+      const outside = outputs.find((f) => typeof f?.file !== 'string' || isAbsolute(f.file) || f.file.split(/[\\/]/).includes('..'));
       if (outside) throw new Error(`it lists ${JSON.stringify(outside?.file)}, a path outside the run folder`);
-      return { kind, files: value.outputs };
+      return { kind, files: outputs };
     } catch (e) {
       throw new DataError(`${join(dir, name)} is not a valid ${kind}: ${(e as Error).message}`, 're-run the command that produced it');
     }

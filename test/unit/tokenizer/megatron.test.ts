@@ -85,7 +85,7 @@ describe('shards.json', () => {
     writeFileSync(join(dir, 'shards.json'), JSON.stringify(info));
     expect(readShardsInfo(dir)).toEqual(info);
     writeFileSync(join(dir, 'shards.json'), '{');
-    expect(() => readShardsInfo(dir)).toThrow(`${join(dir, 'shards.json')} is not valid JSON`);
+    expect(() => readShardsInfo(dir)).toThrow(`${join(dir, 'shards.json')}: not valid JSON`);
     writeFileSync(join(dir, 'shards.json'), JSON.stringify({ ...info, splits: { train: info.splits.train } }));
     expect(() => readShardsInfo(dir)).toThrow(`${join(dir, 'shards.json')} lacks vocab_size or the train and val splits`);
   });
