@@ -28,8 +28,8 @@ export interface Run {
 }
 
 /** Runs the built CLI (`bin/moe`) as a user would. */
-export function moe(args: string[], opts: { cwd?: string } = {}): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/moe'), ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+export function moe(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/moe'), ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', ...opts.env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

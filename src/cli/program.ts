@@ -247,6 +247,7 @@ export function createProgram(): Command {
     .option('--resume', 'continue from the latest checkpoint in --out')
     .addOption(backendOption())
     .addOption(new Option('--max-steps <n>', 'stop after this step (with a checkpoint), keeping the configured schedule').argParser(positiveInt))
+    .addOption(new Option('--max-restarts <n>', 'restart a crashed or hung worker from the last checkpoint up to N times').argParser(nonNegativeInt).default(0))
     .addOption(new Option('--workers <n>', 'data-parallel replicas in worker threads, one micro-batch each (at most train.gradAccum; weights are identical for any N)').argParser(workerCount).default(availableParallelism(), 'number of cores'))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
@@ -254,6 +255,19 @@ export function createProgram(): Command {
     .action(async (opts) => {
       const { trainCommand } = await import('./commands/train.js');
       process.exitCode = await trainCommand(opts);
+    });
+
+  const exportCmd = program.command('export').description('hand a trained run to other tools');
+  exportCmd
+    .command('megatron')
+    .description('print (and write to a script) the Megatron-LM command line that trains the same MoE model on the same shards with the same schedule')
+    .requiredOption('--run <dir>', 'a run folder written by moe train')
+    .option('--data <dir>', 'the shards (default: the folder the run trained on, from train_config.json)')
+    .option('--out <file>', 'the script to write (default: RUN/megatron.sh)')
+    .addHelpText('after', '\nExample:\n  moe export megatron --run runs/train-demo\n')
+    .action(async (opts) => {
+      const { exportMegatronCommand } = await import('./commands/export.js');
+      process.exitCode = await exportMegatronCommand(opts);
     });
 
   program

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
-import { exists, writeJsonAtomic } from '../io/files.js';
+import { exists, sha256File, writeJsonAtomic } from '../io/files.js';
 import { readSafetensors, type Tensor, writeSafetensors } from '../io/safetensors.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import type { Params } from './model/transformer.js';
@@ -20,8 +20,32 @@ export interface TrainerState {
   seed: number;
   adam_step: number;
   best_val_loss: number | null;
+  /** The step whose validation loss is `best_val_loss`: its checkpoint is never pruned. */
+  best_val_step?: number | null;
   config_sha256: string;
+  /** sha256 of the tokenizer.json the shards were made with: resume, eval and generate refuse others. */
+  tokenizer_sha256?: string | null;
+  /** The learning-rate schedule the run was started with (a resume with another one says so). */
+  schedule?: { steps: number; lr: number; minLr: number; warmupSteps: number };
+  /** Steps (1-based) whose batch is not trained on: skipped for a non-finite loss or gradient, by a rollback, or by train.skipSteps. */
+  skipped_steps?: number[];
+  /** Each rollback: when, to which step, why, and the learning-rate scale after it. */
+  rollbacks?: Rollback[];
+  /** Multiplies the schedule's learning rate (lowered by `train.spike.lrScale` at each spike rollback). */
+  lr_scale?: number;
 }
+
+export interface Rollback {
+  /** The step whose loss (or skips) triggered it. */
+  at_step: number;
+  to_step: number;
+  reason: 'loss_spike' | 'non_finite';
+  skipped: number[];
+  lr_scale: number;
+}
+
+/** The files of a checkpoint, in the order `sha256.json` lists them. */
+const FILES = ['config.json', 'model.safetensors', 'optimizer.safetensors', 'trainer_state.json'];
 
 const f32 = (t: tf.Tensor): Tensor => ({ dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array });
 
@@ -37,19 +61,61 @@ export async function saveCheckpoint(runDir: string, opts: { model: ModelConfig;
   for (const [n, v] of opts.adam.v) moments[`v.${n}`] = f32(v);
   await writeSafetensors(join(tmp, 'optimizer.safetensors'), moments);
   await writeJsonAtomic(join(tmp, 'trainer_state.json'), opts.state);
+  // the hash of every file, so a resume can tell a damaged checkpoint from a good one
+  await writeJsonAtomic(join(tmp, 'sha256.json'), Object.fromEntries(FILES.map((f) => [f, sha256File(join(tmp, f))])));
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
-  const all = (await readdir(join(runDir, 'checkpoints'))).filter((n) => /^step-\d+$/.test(n)).sort();
+  // the last `keep`, and the one with the best validation loss, whatever its age
+  const best = opts.state.best_val_step != null ? stepName(opts.state.best_val_step) : undefined;
+  const all = (await checkpointNames(runDir)).filter((n) => n !== best);
   for (const old of all.slice(0, Math.max(0, all.length - opts.keep))) await rm(join(runDir, 'checkpoints', old), { recursive: true, force: true });
   return dir;
 }
 
-/** The newest complete checkpoint of a run, if any. */
-export async function latestCheckpoint(runDir: string): Promise<string | undefined> {
+const stepName = (step: number): string => `step-${String(step).padStart(6, '0')}`;
+
+async function checkpointNames(runDir: string): Promise<string[]> {
   const dir = join(runDir, 'checkpoints');
-  if (!(await exists(dir))) return undefined;
-  const all = (await readdir(dir)).filter((n) => /^step-\d+$/.test(n)).sort();
-  return all.length ? join(dir, all[all.length - 1]!) : undefined;
+  if (!(await exists(dir))) return [];
+  return (await readdir(dir)).filter((n) => /^step-\d+$/.test(n)).sort();
+}
+
+/** The newest checkpoint of a run, if any (whole or not: see `latestGoodCheckpoint`). */
+export async function latestCheckpoint(runDir: string): Promise<string | undefined> {
+  const all = await checkpointNames(runDir);
+  return all.length ? join(runDir, 'checkpoints', all[all.length - 1]!) : undefined;
+}
+
+/** Why a checkpoint cannot be trusted (a file missing or differing from its `sha256.json`), or undefined when it is whole. */
+export async function checkpointDamage(dir: string): Promise<string | undefined> {
+  let sums: Record<string, string>;
+  try {
+    sums = JSON.parse(await readFile(join(dir, 'sha256.json'), 'utf8')) as Record<string, string>;
+  } catch {
+    // written before checkpoints carried hashes: only completeness can be checked
+    for (const f of ['config.json', 'model.safetensors', 'trainer_state.json']) if (!(await exists(join(dir, f)))) return `${f} is missing`;
+    return undefined;
+  }
+  for (const [f, sum] of Object.entries(sums)) {
+    if (!(await exists(join(dir, f)))) return `${f} is missing`;
+    if (sha256File(join(dir, f)) !== sum) return `${f} differs from its sha256 in sha256.json`;
+  }
+  return undefined;
+}
+
+/**
+ * The newest checkpoint whose files match their hashes; each damaged one passed over is reported
+ * through `onDamaged` (resume then starts from the one before, as a user would by hand).
+ */
+export async function latestGoodCheckpoint(runDir: string, onDamaged: (dir: string, why: string) => void): Promise<string | undefined> {
+  const all = await checkpointNames(runDir);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const dir = join(runDir, 'checkpoints', all[i]!);
+    const why = await checkpointDamage(dir);
+    if (why === undefined) return dir;
+    onDamaged(dir, why);
+  }
+  return undefined;
 }
 
 export interface LoadedCheckpoint {

@@ -24,6 +24,24 @@ export const TrainSchema = z.strictObject({
   evalTokens: z.number().int().min(1).default(65536),
   checkpointEvery: z.number().int().min(1).default(100),
   keep: z.number().int().min(1).default(3),
+  /** Steps (1-based, as logged) whose batch is not trained on, as the non-finite guard and a rollback skip them. */
+  skipSteps: z.array(z.number().int().min(1)).default([]),
+  /** Consecutive steps skipped for a non-finite loss or gradient norm before the run rolls back to its last checkpoint. */
+  maxNonFiniteSkips: z.number().int().min(1).default(5),
+  /**
+   * Loss-spike rollback (off while `factor` is 0): a step whose loss exceeds `factor` × the mean of
+   * the previous `window` losses rolls the run back to its last checkpoint, skips the batches from
+   * there to the spike, and multiplies the learning rate by `lrScale`.
+   */
+  spike: z
+    .strictObject({
+      factor: z.number().min(0).default(0),
+      window: z.number().int().min(1).default(20),
+      lrScale: z.number().gt(0).max(1).default(1),
+    })
+    .prefault({}),
+  /** Seconds a worker may take to answer before it is taken for hung (then restarted under --max-restarts). */
+  workerTimeout: z.number().positive().default(600),
 });
 
 export type TrainConfig = z.infer<typeof TrainSchema>;

@@ -5,10 +5,17 @@
  * after every resume, with no loader state to save beyond the step. Evaluation uses consecutive,
  * non-overlapping windows from the start of the stream (DESIGN §5).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, read, readSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
 import { DTYPE_UINT16, findIdOutside, type MegatronIndex, readMegatronIndex } from '../io/megatron.js';
 import { mulberry32 } from '../text/hash.js';
+
+export interface BatchOptions {
+  step: number;
+  batchSize: number;
+  seqLen: number;
+  seed: number;
+}
 
 export interface Batch {
   /** [B·T] input ids. */
@@ -40,6 +47,12 @@ export class ShardLoader {
   read(start: number, n: number): Int32Array {
     const buf = Buffer.alloc(n * this.item);
     readSync(this.fd, buf, 0, buf.length, start * this.item);
+    return this.decode(buf, start);
+  }
+
+  /** Ids from raw shard bytes, each checked against the vocabulary. */
+  private decode(buf: Buffer, start: number): Int32Array {
+    const n = buf.length / this.item;
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const id = this.item === 2 ? buf.readUInt16LE(2 * i) : buf.readInt32LE(4 * i);
@@ -49,20 +62,43 @@ export class ShardLoader {
     return out;
   }
 
-  /** Batch `step` of B windows of T (+1) tokens; the same for the same (seed, step). */
-  batch(opts: { step: number; batchSize: number; seqLen: number; seed: number }): Batch {
-    const { batchSize: B, seqLen: T } = opts;
+  /** The stream offsets of batch `step`'s B windows: the same for the same (seed, step). */
+  private starts(opts: BatchOptions): number[] {
+    const T = opts.seqLen;
     if (this.tokens < T + 1) throw new DataError(`${this.prefix} has ${this.tokens} tokens, fewer than one window of ${T + 1}`, 'lower max_seq_len or tokenize more text');
     const rand = mulberry32((Math.imul(opts.seed, 0x9e3779b1) ^ opts.step) >>> 0);
-    const x = new Int32Array(B * T);
-    const y = new Int32Array(B * T);
-    for (let b = 0; b < B; b++) {
-      const start = Math.floor(rand() * (this.tokens - T));
-      const w = this.read(start, T + 1);
+    return Array.from({ length: opts.batchSize }, () => Math.floor(rand() * (this.tokens - T)));
+  }
+
+  private assemble(windows: Int32Array[], T: number): Batch {
+    const x = new Int32Array(windows.length * T);
+    const y = new Int32Array(windows.length * T);
+    windows.forEach((w, b) => {
       x.set(w.subarray(0, T), b * T);
       y.set(w.subarray(1), b * T);
-    }
+    });
     return { x, y };
+  }
+
+  /** Batch `step` of B windows of T (+1) tokens; the same for the same (seed, step). */
+  batch(opts: BatchOptions): Batch {
+    return this.assemble(this.starts(opts).map((s) => this.read(s, opts.seqLen + 1)), opts.seqLen);
+  }
+
+  /**
+   * `batch`, read by the thread pool: started before a micro-batch computes, it is ready when the
+   * next one starts (the step does not wait for the disk).
+   */
+  prefetch(opts: BatchOptions): Promise<Batch> {
+    const n = opts.seqLen + 1;
+    const reads = this.starts(opts).map(
+      (start) =>
+        new Promise<Int32Array>((resolve, reject) => {
+          const buf = Buffer.alloc(n * this.item);
+          read(this.fd, buf, 0, buf.length, start * this.item, (e) => (e ? reject(e) : resolve(this.decode(buf, start))));
+        }),
+    );
+    return Promise.all(reads).then((w) => this.assemble(w, opts.seqLen));
   }
 
   /** Consecutive non-overlapping windows of T+1 tokens from the start, up to `maxTokens` tokens. */

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assignParams, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
-import { ShardLoader } from './data.js';
+import { type Batch, ShardLoader } from './data.js';
 import type { ModelConfig } from './model/config.js';
 import { crossEntropy, forward, initParams, loss, type Params, valueAndGrads } from './model/transformer.js';
 import { type AdamState, adamwStep, newAdamState } from './optim.js';
@@ -35,6 +35,14 @@ export interface MicroResult {
   z: number;
   /** Per MoE layer, the share of routing slots per expert. */
   loads: number[][];
+  /** Milliseconds this micro-batch waited for its data (0 when it was prefetched in time). */
+  dataMs: number;
+}
+
+/** A micro-batch of a step, as the driver hands them out. */
+export interface MicroRef {
+  step: number;
+  micro: number;
 }
 
 /** Windows per validation forward pass (one window at a time leaves the matmuls too small to be fast). */
@@ -97,6 +105,8 @@ export class Replica {
   readonly total: number;
   private readonly trainData: ShardLoader;
   private readonly valData: ShardLoader | undefined;
+  /** The next micro-batch's data, being read while the current one computes. */
+  private prefetched: { key: string; batch: Promise<Batch> } | undefined;
 
   private constructor(readonly init: ReplicaInit) {
     this.params = initParams(init.model, init.train.seed);
@@ -122,12 +132,25 @@ export class Replica {
     return r;
   }
 
-  /** Gradient of micro-batch `micro` of `step` (of the loss divided by gradAccum). */
-  grads(step: number, micro: number): MicroResult {
+  /**
+   * Gradient of micro-batch `micro` of `step` (of the loss divided by gradAccum). `next`, the
+   * micro-batch this replica computes after it, is read while this one computes.
+   */
+  async grads(step: number, micro: number, next?: MicroRef): Promise<MicroResult> {
     const { model: c, train: t } = this.init;
     const B = t.batchSize;
     const T = c.max_seq_len;
-    const batch = this.trainData.batch({ step: step * t.gradAccum + micro, batchSize: B, seqLen: T, seed: t.seed });
+    const opts = (r: MicroRef) => ({ step: r.step * t.gradAccum + r.micro, batchSize: B, seqLen: T, seed: t.seed });
+    const waitStart = performance.now();
+    const ahead = this.prefetched?.key === `${step}:${micro}` ? this.prefetched.batch : undefined;
+    this.prefetched = undefined;
+    const batch = ahead ? await ahead : this.trainData.batch(opts({ step, micro }));
+    const dataMs = performance.now() - waitStart;
+    if (next) {
+      const pending = this.trainData.prefetch(opts(next));
+      pending.catch(() => undefined); // a read error surfaces when the batch is used
+      this.prefetched = { key: `${next.step}:${next.micro}`, batch: pending };
+    }
     let parts = { ce: 0, aux: 0, z: 0 };
     let loads: number[][] = [];
     const r = valueAndGrads(this.params, () => {
@@ -146,7 +169,7 @@ export class Replica {
     });
     const value = r.value.dataSync()[0]!;
     tf.dispose([r.value, ...r.grads.values()]);
-    return { micro, flat, present, loss: value, ...parts, loads };
+    return { micro, flat, present, loss: value, ...parts, loads, dataMs };
   }
 
   /**

@@ -9,10 +9,10 @@ import { Worker } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
 import { threadsAvailable } from '../core/pool.js';
 import type { BackendName } from './backend.js';
-import { meanLoss, type MicroResult, Replica, type ReplicaInit } from './replica.js';
+import { meanLoss, type MicroRef, type MicroResult, Replica, type ReplicaInit } from './replica.js';
 
 export interface ReplicaClient {
-  grads(step: number, micro: number): Promise<MicroResult>;
+  grads(step: number, micro: number, next?: MicroRef): Promise<MicroResult>;
   apply(sum: Float32Array, present: Uint8Array, lr: number, biasDelta: number[][] | undefined): Promise<number>;
   evalBatches(maxTokens: number, part: number, of: number): Promise<Array<[number, number, number]>>;
   close(): Promise<void>;
@@ -23,9 +23,9 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
 
 function local(replica: Replica): ReplicaClient {
   return {
-    grads: async (step, micro) => {
+    grads: async (step, micro, next) => {
       await yieldToLoop();
-      return replica.grads(step, micro);
+      return replica.grads(step, micro, next);
     },
     apply: async (sum, present, lr, biasDelta) => {
       await yieldToLoop();
@@ -39,39 +39,67 @@ function local(replica: Replica): ReplicaClient {
   };
 }
 
-function remote(init: ReplicaInit, backend: BackendName): ReplicaClient {
-  const worker = new Worker(new URL('./replica-worker.js', import.meta.url), { workerData: { init, backend } });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+/** A worker thread that died, or did not answer within the timeout: the run can restart it from a checkpoint. */
+export class WorkerFailure extends Error {
+  override readonly name = 'WorkerFailure';
+}
+
+export interface ReplicaOptions {
+  /** A request not answered within this time is a hung worker. */
+  timeoutMs?: number;
+  /** Test-only fault injection (`faults.ts`): worker 1 exits (or hangs) at this step, once. */
+  killAt?: number;
+  hangAt?: number;
+  killMarker?: string;
+}
+
+function remote(init: ReplicaInit, backend: BackendName, index: number, opts: ReplicaOptions): ReplicaClient {
+  const worker = new Worker(new URL('./replica-worker.js', import.meta.url), { workerData: { init, backend, kill: index === 1 && (opts.killAt ?? opts.hangAt) !== undefined ? { step: (opts.killAt ?? opts.hangAt)!, hang: opts.hangAt !== undefined, marker: opts.killMarker } : undefined } });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer?: NodeJS.Timeout }>();
   let nextId = 0;
   let failure: unknown;
+  let closing = false;
   worker.on('message', (msg: { id: number; result?: unknown; error?: string; user?: boolean; hint?: string }) => {
     const p = pending.get(msg.id);
     pending.delete(msg.id);
+    if (p?.timer) clearTimeout(p.timer);
     if (msg.error === undefined) p?.resolve(msg.result);
-    else p?.reject(msg.user ? new DataError(msg.error, msg.hint) : new Error(`in a training worker: ${msg.error}`));
+    else p?.reject(msg.user ? new DataError(msg.error, msg.hint) : new Error(`in training worker ${index}: ${msg.error}`));
   });
   const fail = (e: unknown): void => {
     failure ??= e;
-    for (const p of pending.values()) p.reject(failure);
+    for (const p of pending.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(failure);
+    }
     pending.clear();
   };
-  worker.on('error', fail);
+  worker.on('error', (e) => fail(new WorkerFailure(`worker ${index} failed (${e.message})`)));
   // a thread that dies without an error event (out of memory, killed) must not leave the step waiting
-  worker.on('exit', (code) => fail(new Error(`a training worker thread exited (code ${code})`)));
+  worker.on('exit', (code) => {
+    if (!closing) fail(new WorkerFailure(`worker ${index} exited (code ${code})`));
+  });
   const call = <R>(msg: Record<string, unknown>): Promise<R> => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
     return new Promise<R>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = opts.timeoutMs
+        ? setTimeout(() => {
+            fail(new WorkerFailure(`worker ${index} did not answer within ${opts.timeoutMs! / 1000} s (train.workerTimeout)`));
+            void worker.terminate();
+          }, opts.timeoutMs)
+        : undefined;
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       worker.postMessage({ ...msg, id });
     });
   };
   return {
-    grads: (step, micro) => call<MicroResult>({ op: 'grads', step, micro }),
+    grads: (step, micro, next) => call<MicroResult>({ op: 'grads', step, micro, next }),
     apply: (sum, present, lr, biasDelta) => call<number>({ op: 'apply', sum: sum.buffer, present, lr, biasDelta }),
     evalBatches: (maxTokens, part, of) => call<Array<[number, number, number]>>({ op: 'eval', maxTokens, part, of }),
     close: async () => {
       if (!failure) await call({ op: 'close' }).catch(() => undefined);
+      closing = true;
       await worker.terminate();
     },
   };
@@ -89,10 +117,10 @@ export interface Replicas {
  * Starts `count` replicas; where worker threads cannot run (`threadsAvailable`), the extra
  * replicas run in this thread, in turn, with the same results.
  */
-export async function startReplicas(init: ReplicaInit, count: number, backend: BackendName): Promise<Replicas> {
+export async function startReplicas(init: ReplicaInit, count: number, backend: BackendName, opts: ReplicaOptions = {}): Promise<Replicas> {
   const main = await Replica.create(init);
   const clients = [local(main)];
-  for (let i = 1; i < count; i++) clients.push(threadsAvailable ? remote(init, backend) : local(await Replica.create(init)));
+  for (let i = 1; i < count; i++) clients.push(threadsAvailable ? remote(init, backend, i, opts) : local(await Replica.create(init)));
   return { main, clients, sum: new Float32Array(new SharedArrayBuffer(main.total * 4)) };
 }
 
@@ -121,7 +149,8 @@ export async function accumulate(r: Replicas, step: number, gradAccum: number): 
   };
   await Promise.all(
     r.clients.map(async (client, w) => {
-      for (let m = w; m < gradAccum; m += P) take(await client.grads(step, m));
+      // each replica's next micro-batch: the next of this step, else its first of the next step
+      for (let m = w; m < gradAccum; m += P) take(await client.grads(step, m, m + P < gradAccum ? { step, micro: m + P } : { step: step + 1, micro: w }));
     }),
   );
   return { results, present };
