@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach } from 'vitest';
 import type { Doc } from '../src/core/doc.js';
 import { readDocs } from '../src/io/jsonl.js';
@@ -37,4 +38,24 @@ export async function docsOf(dir: string): Promise<Doc[]> {
   const out: Doc[] = [];
   for await (const d of readDocs(dir)) out.push(d);
   return out;
+}
+
+/**
+ * Shards of the clean paragraphs of fixtures/quality (one document each) with a tokenizer of
+ * `vocab` ids trained on them: `dir/docs`, `dir/<name>.json`, `dir/<name>/`. Returns the shards folder.
+ */
+export function paragraphShards(dir: string, vocab: number, name = 'shards'): string {
+  const docs = join(dir, 'docs');
+  if (!existsSync(docs)) {
+    const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).filter(Boolean);
+    mkdirSync(docs);
+    writeFileSync(join(docs, 'part-00000.jsonl.gz'), gzipSync(paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join('')));
+  }
+  const tok = join(dir, `${name}.json`);
+  const shards = join(dir, name);
+  for (const args of [['tokenizer', 'train', '--in', docs, '--vocab-size', String(vocab), '--out', tok], ['tokenize', '--in', docs, '--tokenizer', tok, '--out', shards, '--val-fraction', '0.2', '--quiet']]) {
+    const r = moe(args);
+    if (r.code !== 0) throw new Error(`moe ${args.join(' ')}: ${r.stderr}`);
+  }
+  return shards;
 }

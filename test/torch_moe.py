@@ -1,6 +1,6 @@
 # An independent implementation of DESIGN §5 in PyTorch, for the parity test of moe train: loads
-# config.json and model.safetensors of a checkpoint (parsed here with json + struct, not with
-# moe's code), then either scores the validation shards as `moe eval` does or continues a prompt
+# config.json and model.safetensors of a checkpoint, or of a Hugging Face-style folder written by
+# moe export hf (float32 or bfloat16), parsed here with json + struct, not with moe's code; then either scores the validation shards as `moe eval` does or continues a prompt
 # greedily as `moe generate --temperature 0` does.
 #   python3 torch_moe.py eval CHECKPOINT SHARDS_PREFIX [MAX_TOKENS]
 #   python3 torch_moe.py generate CHECKPOINT N ID ID ...
@@ -15,8 +15,18 @@ import torch
 torch.set_grad_enabled(False)
 
 
+# the keys of a Hugging Face DeepseekConfig (a folder written by moe export hf), as DESIGN §5 names them
+HF_KEYS = {'hidden_size': 'd_model', 'num_hidden_layers': 'n_layers', 'num_attention_heads': 'n_heads', 'max_position_embeddings': 'max_seq_len',
+           'rope_theta': 'rope_theta', 'rms_norm_eps': 'rms_norm_eps', 'first_k_dense_replace': 'dense_layers', 'intermediate_size': 'd_ff',
+           'n_routed_experts': 'n_routed_experts', 'n_shared_experts': 'n_shared_experts', 'num_experts_per_tok': 'top_k',
+           'moe_intermediate_size': 'd_expert', 'scoring_func': 'router', 'norm_topk_prob': 'norm_topk_prob',
+           'routed_scaling_factor': 'route_scale', 'tie_word_embeddings': 'tie_embeddings', 'vocab_size': 'vocab_size'}
+
+
 def load(ck):
     cfg = json.load(open(ck + '/config.json'))
+    if 'DeepseekForCausalLM' in cfg.get('architectures', []):
+        cfg = {ours: cfg[theirs] for theirs, ours in HF_KEYS.items()}
     data = open(ck + '/model.safetensors', 'rb').read()
     (n,) = struct.unpack('<Q', data[:8])
     header = json.loads(data[8:8 + n])
@@ -25,7 +35,13 @@ def load(ck):
         if name == '__metadata__':
             continue
         s, t = e['data_offsets']
-        w[name] = torch.from_numpy(np.frombuffer(data[8 + n + s:8 + n + t], dtype=np.float32).reshape(e['shape']).copy())
+        raw = data[8 + n + s:8 + n + t]
+        if e['dtype'] == 'BF16':
+            # bfloat16 is the high half of a float32
+            x = np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16
+            w[name] = torch.from_numpy(x.view(np.float32).reshape(e['shape']).copy())
+        else:
+            w[name] = torch.from_numpy(np.frombuffer(raw, dtype=np.float32).reshape(e['shape']).copy())
     return cfg, w
 
 

@@ -270,6 +270,19 @@ export function createProgram(): Command {
       process.exitCode = await exportMegatronCommand(opts);
     });
 
+  exportCmd
+    .command('hf')
+    .description('write a checkpoint as a Hugging Face-style folder: config.json (DeepseekForCausalLM), model.safetensors, tokenizer.json, generation_config.json')
+    .requiredOption('--checkpoint <dir>', 'a checkpoint folder (RUN/checkpoints/step-NNNNNN)')
+    .requiredOption('--out <dir>', 'a new folder for the exported model')
+    .addOption(new Option('--dtype <type>', 'weights in float32 or bfloat16').choices(['fp32', 'bf16']).default('fp32'))
+    .option('--tokenizer <file>', "tokenizer.json (default: the run's)")
+    .addHelpText('after', '\nExample:\n  moe export hf --checkpoint runs/train-demo/checkpoints/step-000300 --out runs/demo-hf\n')
+    .action(async (opts) => {
+      const { exportHfCommand } = await import('./commands/export.js');
+      process.exitCode = await exportHfCommand(opts);
+    });
+
   program
     .command('eval')
     .description('mean next-token cross-entropy and perplexity of a checkpoint on the validation split')
@@ -323,8 +336,9 @@ export function createProgram(): Command {
     .command('verify')
     .description('re-hash the files of a curated run (or stage folder) against its manifest')
     .argument('<dir>', 'run folder holding manifest.json, or a stage folder holding report.json')
+    .option('--against <manifest>', 'also require the same output files, byte for byte (by sha256), as this manifest (a committed one, to reproduce a dataset)')
     .option('--json', 'print a machine-readable summary on stdout')
-    .addHelpText('after', '\nExample:\n  moe verify runs/demo\n')
+    .addHelpText('after', '\nExamples:\n  moe verify runs/demo\n  moe curate --config configs/reproduce.yaml --out runs/reproduce && moe verify runs/reproduce --against configs/reproduce.manifest.json\n')
     .action(async (dir: string, opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
       process.exitCode = await verifyCommand(dir, opts);

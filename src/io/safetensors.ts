@@ -17,10 +17,24 @@ export interface Tensor {
   data: Float32Array | Int32Array;
 }
 
+/** A tensor as written for other tools: also bfloat16 (its bits, as 16-bit integers). */
+export type WritableTensor = Tensor | { dtype: 'BF16'; shape: number[]; data: Uint16Array };
+
 const BYTES: Record<SafeDtype, number> = { F32: 4, I32: 4 };
 
+/** float32 → bfloat16 bits, rounded to nearest even (NaN stays NaN), as PyTorch's `.to(torch.bfloat16)`. */
+export function toBf16(data: Float32Array): Uint16Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < bits.length; i++) {
+    const u = bits[i]!;
+    out[i] = (u & 0x7fffffff) > 0x7f800000 ? (u >>> 16) | 0x40 : (u + 0x7fff + ((u >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}
+
 /** Writes tensors in the given order, with string metadata. */
-export async function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(path: string, tensors: Record<string, WritableTensor>, metadata: Record<string, string> = {}): Promise<void> {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;

@@ -95,6 +95,8 @@ describe('moe CLI', () => {
     const run = join(tmpDir(), 'run');
     const r = moe(['curate', '--config', join(ROOT, 'configs/demo.yaml'), '--out', run, '--quiet', '--json', ...sets]);
     expect(r.code).toBe(0);
+    // the deliberately broken fixtures: one line, not a warning each
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(/^warning: 8 input problems \(the first: \S+broken\/2402\.00002\.tar\.gz: truncated gzip stream \(unexpected end of file\)\); each is listed under stats\.errors in the stage reports \(/)]);
     const summary = JSON.parse(r.stdout) as { stages: { ingest: { docs_out: number; errors: number }; filter: { docs_in: number; docs_out: number } } };
     expect(summary.stages.ingest).toMatchObject({ docs_out: 29, errors: 8 });
     expect(summary.stages.filter.docs_in).toBe(29);

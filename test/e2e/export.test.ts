@@ -3,13 +3,14 @@
  * installed here (it needs CUDA), so the command is checked against the argument names it
  * documents, kept below: every flag the script uses must be one of them, with a value where
  * Megatron's parser takes one, and the values must be the run's.
+ * `moe export hf`: the independent PyTorch implementation (test/torch_moe.py) loads the exported
+ * folder and gives the loss of `moe eval` and the same greedy continuation.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, moe, tmpDir } from '../helpers.js';
+import { moe, paragraphShards, ROOT, tmpDir } from '../helpers.js';
 
 /**
  * The Megatron-LM arguments moe relies on, as defined at NVIDIA/Megatron-LM commit d98e8a64
@@ -56,11 +57,7 @@ function parseScript(script: string): Map<string, string | true> {
 describe('moe export megatron', () => {
   it('prints and writes the Megatron-LM command line of a run: its model, MoE router, shards and schedule, in Megatron\'s argument names', () => {
     const dir = tmpDir();
-    const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).filter(Boolean);
-    mkdirSync(join(dir, 'docs'));
-    writeFileSync(join(dir, 'docs/part-00000.jsonl.gz'), gzipSync(paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join('')));
-    expect(moe(['tokenizer', 'train', '--in', join(dir, 'docs'), '--vocab-size', '300', '--out', join(dir, 'tok.json')]).code).toBe(0);
-    expect(moe(['tokenize', '--in', join(dir, 'docs'), '--tokenizer', join(dir, 'tok.json'), '--out', join(dir, 'shards'), '--val-fraction', '0.2', '--quiet']).code).toBe(0);
+    paragraphShards(dir, 300);
     const cfg = join(dir, 'c.yaml');
     writeFileSync(cfg, 'model: { vocab_size: 300, d_model: 16, n_layers: 3, n_heads: 2, max_seq_len: 16, dense_layers: 1, d_ff: 32, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8, router: sigmoid, route_scale: 2.5, bias_update_rate: 0.001 }\ntrain: { steps: 2, batchSize: 2, gradAccum: 3, lr: 0.002, minLr: 0.0002, warmupSteps: 1, evalEvery: 2, evalTokens: 204, checkpointEvery: 2 }\n');
     const run = join(dir, 'run');
@@ -90,4 +87,49 @@ describe('moe export megatron', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`moe: error: ${dir} has no train_config.json`);
   }, 120_000);
+});
+
+const TORCH_PY = '/usr/bin/python3';
+const hasTorch = spawnSync(TORCH_PY, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+
+describe('moe export hf', () => {
+  it.skipIf(!hasTorch)('a Hugging Face-style folder that PyTorch loads: the loss of moe eval (relative difference < 1e-4) and the same greedy continuation; bf16 close', () => {
+    const dir = tmpDir();
+    const shards = paragraphShards(dir, 300);
+    const cfg = join(dir, 'c.yaml');
+    writeFileSync(cfg, 'model: { vocab_size: 300, d_model: 16, n_layers: 2, n_heads: 2, max_seq_len: 16, dense_layers: 1, d_ff: 32, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 16 }\ntrain: { steps: 8, batchSize: 4, warmupSteps: 2, evalEvery: 8, evalTokens: 256, checkpointEvery: 8 }\n');
+    const run = join(dir, 'run');
+    expect(moe(['train', '--config', cfg, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm', '--workers', '1']).code).toBe(0);
+    const ck = join(run, 'checkpoints/step-000008');
+    const hf = join(dir, 'hf');
+    const r = moe(['export', 'hf', '--checkpoint', ck, '--out', hf]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(hf).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json']);
+    const config = JSON.parse(readFileSync(join(hf, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ architectures: ['DeepseekForCausalLM'], model_type: 'deepseek', hidden_size: 16, num_hidden_layers: 2, n_routed_experts: 4, num_experts_per_tok: 2, first_k_dense_replace: 1, moe_intermediate_size: 16, torch_dtype: 'float32' });
+    expect(readFileSync(join(hf, 'tokenizer.json'))).toEqual(readFileSync(join(run, 'tokenizer.json')));
+    const ours = JSON.parse(moe(['eval', '--checkpoint', ck, '--data', shards, '--json', '--backend', 'wasm']).stdout.trim().split('\n').pop()!) as { loss: number; tokens: number };
+    const py = (folder: string, ...args: string[]): { loss?: number; tokens?: number; ids?: number[] } => {
+      const p = spawnSync(TORCH_PY, [join(ROOT, 'test/torch_moe.py'), ...args.slice(0, 1), folder, ...args.slice(1)], { encoding: 'utf8' });
+      expect(p.stderr).toBe('');
+      return JSON.parse(p.stdout);
+    };
+    const theirs = py(hf, 'eval', join(shards, 'val_text_document'));
+    expect(theirs.tokens).toBe(ours.tokens);
+    expect(Math.abs(theirs.loss! - ours.loss) / ours.loss).toBeLessThan(1e-4);
+    const gen = JSON.parse(moe(['generate', '--checkpoint', ck, '--prompt', 'The river', '--max-new-tokens', '10', '--temperature', '0', '--json', '--backend', 'wasm']).stdout) as { prompt_ids: number[]; ids: number[] };
+    // moe stops at the end-of-text token; the PyTorch loop does not: its first tokens are moe's
+    expect(gen.ids.length).toBeGreaterThan(0);
+    expect(py(hf, 'generate', '10', ...gen.prompt_ids.map(String)).ids!.slice(0, gen.ids.length)).toEqual(gen.ids);
+    // bfloat16: half the bytes, a loss within 1 % (the weights are rounded to 8 bits of mantissa)
+    const bf = join(dir, 'hf-bf16');
+    expect(moe(['export', 'hf', '--checkpoint', ck, '--out', bf, '--dtype', 'bf16']).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(bf, 'config.json'), 'utf8')).torch_dtype).toBe('bfloat16');
+    expect(readFileSync(join(bf, 'model.safetensors')).length).toBeLessThan(readFileSync(join(hf, 'model.safetensors')).length * 0.55);
+    expect(Math.abs(py(bf, 'eval', join(shards, 'val_text_document')).loss! - ours.loss) / ours.loss).toBeLessThan(0.01);
+    // an existing folder is never written into
+    const again = moe(['export', 'hf', '--checkpoint', ck, '--out', hf]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`--out ${hf} already holds files`);
+  }, 180_000);
 });

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { DedupDb } from '../../src/io/dedup-db.js';
 import { mulberry32 } from '../../src/text/hash.js';
-import { docsOf, FIXTURES, moe, ROOT, tmpDir } from '../helpers.js';
+import { docsOf, FIXTURES, moe, paragraphShards, ROOT, tmpDir } from '../helpers.js';
 
 const BIN = join(ROOT, 'bin/moe');
 const GiB = 1 << 30;
@@ -147,12 +147,7 @@ let shards: string;
 let checkpoint: string;
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'moe-hostile-'));
-  const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).filter(Boolean);
-  mkdirSync(join(base, 'docs'));
-  writeFileSync(join(base, 'docs/part-00000.jsonl.gz'), gzipSync(paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join('')));
-  expect(moe(['tokenizer', 'train', '--in', join(base, 'docs'), '--vocab-size', '300', '--out', join(base, 'tok.json')]).code).toBe(0);
-  shards = join(base, 'shards');
-  expect(moe(['tokenize', '--in', join(base, 'docs'), '--tokenizer', join(base, 'tok.json'), '--out', shards, '--val-fraction', '0.2', '--quiet']).code).toBe(0);
+  shards = paragraphShards(base, 300);
   writeFileSync(join(base, 'tiny.yaml'), 'model: { vocab_size: 300, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 8, dense_layers: 1, d_ff: 16, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8 }\ntrain: { steps: 2, batchSize: 2, logEvery: 1, evalEvery: 2, evalTokens: 64, checkpointEvery: 2 }\n');
   expect(moe(['train', '--config', join(base, 'tiny.yaml'), '--data', shards, '--out', join(base, 'run'), '--quiet', '--backend', 'wasm', '--workers', '1']).code).toBe(0);
   checkpoint = join(base, 'run/checkpoints/step-000002');
@@ -337,7 +332,11 @@ describe('property: every numeric flag refuses invalid values, naming the flag',
         tried += 1;
         let error: unknown;
         const program = createProgram();
-        program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+        const silence = (c: Command): void => {
+          c.configureOutput({ writeErr: () => undefined, writeOut: () => undefined, outputError: () => undefined });
+          c.commands.forEach(silence);
+        };
+        silence(program);
         try {
           await program.parseAsync([...path, `${option.long}=${value}`], { from: 'user' });
         } catch (e) {

@@ -5,27 +5,19 @@
  * MOE_TEST_FAULTS (src/train/faults.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, moe, ROOT, tmpDir } from '../helpers.js';
+import { moe, paragraphShards, ROOT, tmpDir } from '../helpers.js';
 
 let base: string;
 let shards: string;
 let otherShards: string;
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'moe-resilience-'));
-  const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).filter(Boolean);
-  mkdirSync(join(base, 'docs'));
-  writeFileSync(join(base, 'docs/part-00000.jsonl.gz'), gzipSync(paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join('')));
-  for (const [name, vocab] of [['shards', 300], ['other', 290]] as const) {
-    expect(moe(['tokenizer', 'train', '--in', join(base, 'docs'), '--vocab-size', String(vocab), '--out', join(base, `${name}.json`)]).code).toBe(0);
-    expect(moe(['tokenize', '--in', join(base, 'docs'), '--tokenizer', join(base, `${name}.json`), '--out', join(base, name), '--val-fraction', '0.2', '--quiet']).code).toBe(0);
-  }
-  shards = join(base, 'shards');
-  otherShards = join(base, 'other');
+  shards = paragraphShards(base, 300);
+  otherShards = paragraphShards(base, 290, 'other');
 }, 60_000);
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

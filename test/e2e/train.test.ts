@@ -2,20 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, moe, ROOT, tmpDir } from '../helpers.js';
+import { moe, paragraphShards, ROOT, tmpDir } from '../helpers.js';
 
 let base: string;
 let shards: string;
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'moe-train-'));
-  const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).filter(Boolean);
-  mkdirSync(join(base, 'docs'));
-  writeFileSync(join(base, 'docs', 'part-00000.jsonl.gz'), gzipSync(paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join('')));
-  expect(moe(['tokenizer', 'train', '--in', join(base, 'docs'), '--vocab-size', '400', '--out', join(base, 'tok.json')]).code).toBe(0);
-  shards = join(base, 'shards');
-  expect(moe(['tokenize', '--in', join(base, 'docs'), '--tokenizer', join(base, 'tok.json'), '--out', shards, '--val-fraction', '0.2', '--quiet']).code).toBe(0);
+  shards = paragraphShards(base, 400);
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

@@ -22,7 +22,7 @@ import { runFilter } from '../../filter/run.js';
 import { runIngest } from '../../ingest/ingest.js';
 import { minhashParams, printDedupSummary } from './dedup.js';
 import { modelPaths, printFilterTable } from './filter.js';
-import { printJson, reportFileErrors } from './shared.js';
+import { printJson, summarizeFileErrors } from './shared.js';
 
 export interface CurateFlags {
   config: string;
@@ -192,7 +192,8 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
   await writeJsonAtomic(join(run, 'manifest.json'), manifest);
   info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json)`);
   const later = [filter.report.stats, dedup.report.stats, tokenized.report.stats];
-  const code = reportFileErrors([...ingest.errors, ...later.flatMap((s) => s.errors)], ingestErrors + later.reduce((n, s) => n + (s.counts.errors ?? 0), 0), flags.strict);
+  // under --strict a problem has already stopped the run; otherwise one line says how many there were
+  const code = summarizeFileErrors([...ingest.errors, ...later.flatMap((s) => s.errors)], ingestErrors + later.reduce((n, s) => n + (s.counts.errors ?? 0), 0), `the stage reports (${join(flags.out ?? join('runs', config.name), '*', 'report.json')})`, flags.strict);
   if (flags.json) {
     printJson({
       command: 'curate',

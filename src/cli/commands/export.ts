@@ -1,9 +1,15 @@
-/** `moe export megatron`: a training run as the Megatron-LM command line that trains the same model. */
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+/** `moe export megatron` and `moe export hf`: a trained run handed to Megatron-LM and to Hugging Face–style tools. */
+import { copyFile, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { exists, writeFileAtomic } from '../../io/files.js';
+import { checkOutFolder } from '../../core/stage.js';
+import { commitDir, exists, freshDir, sha256File, tempDirFor, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
+import { toBf16, type WritableTensor, writeSafetensors } from '../../io/safetensors.js';
+import { BpeTokenizer } from '../../tokenizer/bpe.js';
+import { EOT_NAMES } from '../../tokenizer/run.js';
+import { loadCheckpoint } from '../../train/checkpoint.js';
+import { hfConfig } from '../../train/export-hf.js';
 import { TrainSchema } from '../../train/config.js';
 import { megatronArgs, megatronScript } from '../../train/export-megatron.js';
 import { parseModelConfig } from '../../train/model/config.js';
@@ -28,5 +34,43 @@ export async function exportMegatronCommand(flags: { run: string; data?: string;
   await writeFileAtomic(out, script);
   process.stdout.write(script);
   info(`export: the Megatron-LM command line for ${flags.run} → ${out} (run it from a Megatron-LM checkout)`);
+  return 0;
+}
+
+/** `moe export hf`: a checkpoint as a Hugging Face–style folder another implementation loads. */
+export async function exportHfCommand(flags: { checkpoint: string; out: string; dtype: 'fp32' | 'bf16'; tokenizer?: string }): Promise<number> {
+  const out = resolve(flags.out);
+  await checkOutFolder(out);
+  if ((await exists(out)) && (await readdir(out)).length > 0) throw new UserError(`--out ${flags.out} already holds files`, 'name a new folder for the exported model');
+  const ck = resolve(flags.checkpoint);
+  const loaded = await loadCheckpoint(ck);
+  const candidates = [flags.tokenizer && resolve(flags.tokenizer), join(ck, 'tokenizer.json'), join(dirname(dirname(ck)), 'tokenizer.json')].filter((x): x is string => Boolean(x));
+  let tokPath: string | undefined;
+  for (const c of candidates) if (await exists(c)) {
+    tokPath = c;
+    break;
+  }
+  if (!tokPath) throw new UserError(`no tokenizer.json for ${flags.checkpoint}`, 'pass --tokenizer FILE, the tokenizer of the shards the model was trained on');
+  const tokSha = sha256File(tokPath);
+  if (loaded.state.tokenizer_sha256 && tokSha !== loaded.state.tokenizer_sha256) {
+    throw new UserError(`${tokPath} (sha256 ${tokSha.slice(0, 16)}…) is not the tokenizer ${flags.checkpoint} was trained with (${loaded.state.tokenizer_sha256.slice(0, 16)}…)`, 'pass --tokenizer with the tokenizer.json of the shards the model was trained on');
+  }
+  const eot = BpeTokenizer.load(tokPath).special(EOT_NAMES);
+  const dtype = flags.dtype === 'bf16' ? 'bfloat16' : 'float32';
+  const tmp = tempDirFor(out);
+  await freshDir(tmp);
+  try {
+    await writeJsonAtomic(join(tmp, 'config.json'), hfConfig(loaded.model, { dtype, eotId: eot }));
+    const tensors: Record<string, WritableTensor> = {};
+    for (const [name, t] of loaded.tensors) tensors[name] = flags.dtype === 'bf16' && t.dtype === 'F32' ? { dtype: 'BF16', shape: t.shape, data: toBf16(t.data as Float32Array) } : t;
+    await writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+    await copyFile(tokPath, join(tmp, 'tokenizer.json'));
+    await writeJsonAtomic(join(tmp, 'generation_config.json'), { ...(eot !== undefined ? { eos_token_id: eot } : {}), do_sample: false, max_length: loaded.model.max_seq_len });
+    await commitDir(tmp, out);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  info(`export: ${flags.checkpoint} → ${flags.out} (config.json, model.safetensors in ${dtype}, tokenizer.json, generation_config.json)`);
   return 0;
 }
