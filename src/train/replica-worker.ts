@@ -23,7 +23,7 @@ port.on('message', (msg: Request) => {
   ready
     .then(() => {
       if (msg.op === 'grads') {
-        // test-only fault injection (faults.ts): die at a step, once
+        // test-only fault injection (faults.ts): die, or stop answering, at a step, once
         if (kill && msg.step + 1 === kill.step && kill.marker && !existsSync(kill.marker)) {
           writeFileSync(kill.marker, `${kill.hang ? 'hung' : 'killed'} at step ${kill.step}\n`);
           if (kill.hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
