@@ -323,10 +323,13 @@ export function createProgram(): Command {
     .option('--out <dir>', 'run folder (default: runs/<config name>)')
     .addOption(workersOption())
     .addOption(setOption())
-    .option('--strict', 'exit 1 if any input file could not be read')
+    .option('--strict', 'stop at the first input file that cannot be read (exit 1, naming it)')
+    .addOption(new Option('--until <stage>', 'stop after this stage (no manifest until a run goes through tokenize)').choices(['ingest', 'filter', 'dedup', 'tokenize']))
+    .addOption(new Option('--from <stage>', 'run this stage and the ones after it even when they are up to date').choices(['ingest', 'filter', 'dedup', 'tokenize']))
+    .option('--plan', 'say which stages would run and why (no output yet, inputs or settings changed, --from), and write nothing')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample:\n  moe curate --config configs/demo.yaml --out runs/demo\n')
+    .addHelpText('after', '\nExamples:\n  moe curate --config configs/demo.yaml --out runs/demo\n  moe curate --config configs/demo.yaml --out runs/demo --until filter\n  moe curate --config configs/demo.yaml --out runs/demo --from dedup\n  moe curate --config configs/demo.yaml --out runs/demo --plan --set filter.web.params.c4.minSentences=3\n')
     .action(async (opts) => {
       const { curateCommand } = await import('./commands/curate.js');
       process.exitCode = await curateCommand(opts);

@@ -25,6 +25,18 @@ export interface StageDirOptions {
   fingerprint: string;
   /** The stage folder read (filter, dedup, tokenize): `out` may not be it, nor hold it. */
   input?: string;
+  /** Run the stage even when its folder is complete for this fingerprint (`curate --from`). */
+  force?: boolean;
+  /** `curate --plan`: write nothing; a stage that would run throws a `StagePlan` saying why. */
+  plan?: boolean;
+}
+
+/** What `curate --plan` learns of a stage that would run (thrown before anything is written). */
+export class StagePlan {
+  constructor(
+    readonly stage: string,
+    readonly why: string,
+  ) {}
 }
 
 export interface StageDirResult<R extends StageReport> {
@@ -107,13 +119,14 @@ export async function runStageDir<R extends StageReport>(
     }
   }
   const previous = await readReport(opts.out);
-  if (previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
+  if (!opts.force && previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
   if (!previous && (await exists(opts.out)) && (await readdir(opts.out)).length > 0) {
     throw new UserError(`${opts.out} exists and is not a moe ${opts.stage} folder`, 'choose an empty or new --out folder; moe never overwrites other files');
   }
   if (previous && previous.stage !== opts.stage) {
     throw new UserError(`${opts.out} holds a "${previous.stage}" stage, not "${opts.stage}"`, 'choose another --out folder');
   }
+  if (opts.plan) throw new StagePlan(opts.stage, !previous ? 'no output yet' : opts.force ? '--from' : 'its input or settings changed');
   await removeStaleTemps(opts.out);
   const tmp = tempDirFor(opts.out);
   await freshDir(tmp);

@@ -57,6 +57,10 @@ export interface DedupRun {
   maxDocBytes?: number;
   /** `curate --strict`: a skipped document stops the run before the stage is written. */
   strict?: boolean;
+  /** `curate --from`: run even when the output is complete for these inputs and settings. */
+  force?: boolean;
+  /** `curate --plan`: only say whether the stage would run (a `StagePlan` is thrown when it would). */
+  plan?: boolean;
   /**
    * `--verify`: compute the true Jaccard similarity of each candidate pair from its shingles and
    * join only pairs at or above this threshold (pairs with a document of an earlier batch, whose
@@ -213,7 +217,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
   const evals = run.evals ?? [];
   const evalNgram = run.evalNgram ?? 13;
   const outputFingerprint = sha256Text(JSON.stringify({ fingerprint, evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]), evalNgram, drop: Boolean(run.dropAllCopies) }));
-  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint, input: run.input }, async (dir) => {
+  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint, input: run.input, force: run.force, plan: run.plan }, async (dir) => {
     if (run.privateIndex) await removeIndex(run.db);
     const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
     try {

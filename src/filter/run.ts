@@ -32,6 +32,10 @@ export interface FilterRun {
   dryRun: boolean;
   /** `curate --strict`: a skipped document stops the run (a DataError naming it) before the stage is written. */
   strict?: boolean;
+  /** `curate --from`: run even when the output is complete for these inputs and settings. */
+  force?: boolean;
+  /** `curate --plan`: only say whether the stage would run (a `StagePlan` is thrown when it would). */
+  plan?: boolean;
   silent?: boolean;
 }
 
@@ -199,5 +203,5 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
     const rest = await body(undefined);
     return { report: { stage: 'filter', tool_version: TOOL_VERSION, fingerprint, ...rest } as FilterReport, skipped: false };
   }
-  return runStageDir<FilterReport>({ stage: 'filter', out: run.out, fingerprint, input: run.input }, body);
+  return runStageDir<FilterReport>({ stage: 'filter', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan }, body);
 }

@@ -23,6 +23,10 @@ export interface IngestRun {
   workers: number;
   /** `--strict`: stop at the first input problem (a DataError naming it) before the stage is written. */
   strict?: boolean;
+  /** `curate --from`: run even when the output is complete for these inputs and settings. */
+  force?: boolean;
+  /** `curate --plan`: only say whether the stage would run (a `StagePlan` is thrown when it would). */
+  plan?: boolean;
   /** No progress lines (tests). */
   silent?: boolean;
 }
@@ -91,7 +95,7 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
   if (run.strict) failOnFirst(planStats.data.errors);
   const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
   const fingerprint = fingerprintOf(units, run);
-  const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint }, async (dir) => {
+  const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint, force: run.force, plan: run.plan }, async (dir) => {
     const stats = new StageStats();
     stats.merge(planStats.data);
     const writer = new PartWriter({ dir, maxPartBytes: run.config.partMaxBytes });

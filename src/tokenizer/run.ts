@@ -29,6 +29,10 @@ export interface TokenizeRun {
   maxDocBytes?: number;
   /** `curate --strict`: a skipped document stops the run before the stage is written. */
   strict?: boolean;
+  /** `curate --from`: run even when the output is complete for these inputs and settings. */
+  force?: boolean;
+  /** `curate --plan`: only say whether the stage would run (a `StagePlan` is thrown when it would). */
+  plan?: boolean;
   workers: number;
   silent?: boolean;
 }
@@ -54,7 +58,7 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
   const maxDocBytes = run.maxDocBytes ?? MAX_DOC_BYTES;
   const bound = maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes } : {};
   const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, ...bound, parts: parts.map((p) => sha256File(p)) }));
-  return runStageDir<TokenizeReport>({ stage: 'tokenize', out: run.out, fingerprint, input: run.input }, async (dir) => {
+  return runStageDir<TokenizeReport>({ stage: 'tokenize', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan }, async (dir) => {
     const dtype = dtypeFor(tok.vocabSize);
     const writers = { train: new MegatronWriter(join(dir, 'train_text_document'), dtype), val: new MegatronWriter(join(dir, 'val_text_document'), dtype) };
     const init: TokenizeInit = { tokenizer: run.tokenizer, eot, valFraction: run.valFraction, uint16: dtype === DTYPE_UINT16 };

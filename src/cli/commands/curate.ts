@@ -9,9 +9,10 @@ import { join, resolve } from 'node:path';
 import { loadConfig, resolveFromConfig } from '../../config/load.js';
 import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
-import { TOOL_VERSION, checkOutFolder } from '../../core/stage.js';
-import { readFile, readdir } from 'node:fs/promises';
+import { StagePlan, TOOL_VERSION, checkOutFolder } from '../../core/stage.js';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
+import type { FileError } from '../../core/stats.js';
 import { exists, sha256File, sha256Text, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
 import { readTexts } from '../../io/texts.js';
 import { runTokenize } from '../../tokenizer/run.js';
@@ -24,9 +25,17 @@ import { minhashParams, printDedupSummary } from './dedup.js';
 import { modelPaths, printFilterTable } from './filter.js';
 import { printJson, summarizeFileErrors } from './shared.js';
 
+/** The stages of a curate run, in order (`--from`, `--until`). */
+export const STAGES = ['ingest', 'filter', 'dedup', 'tokenize'] as const;
+export type CurateStage = (typeof STAGES)[number];
+
 export interface CurateFlags {
   config: string;
   out?: string;
+  from?: CurateStage;
+  until?: CurateStage;
+  /** Say which stages would run and why; write nothing. */
+  plan?: boolean;
   workers: number;
   set: string[];
   strict?: boolean;
@@ -76,15 +85,50 @@ async function checkRunFolder(run: string): Promise<void> {
 }
 
 export async function curateCommand(flags: CurateFlags): Promise<number> {
+  try {
+    return await runCurate(flags);
+  } catch (e) {
+    // --plan: the first stage that would run, and what follows it; nothing was written
+    if (!(e instanceof StagePlan)) throw e;
+    const order = ['ingest', 'filter', 'dedup', 'tokenizer training', 'tokenize'];
+    const after = order.slice(order.indexOf(e.stage) + 1);
+    info(`curate: ${e.stage} would run (${e.why})${after.length ? `, then ${after.join(', ')}` : ''}; --plan wrote nothing`);
+    return 0;
+  }
+}
+
+async function runCurate(flags: CurateFlags): Promise<number> {
   const { config, hash, file } = await loadConfig(CurateSchema, flags.config, flags.set);
+  if (flags.plan && flags.until) throw new UserError('--plan writes nothing, so --until would change nothing', 'drop one of them');
+  if (flags.from && flags.until && STAGES.indexOf(flags.from) > STAGES.indexOf(flags.until)) {
+    throw new UserError(`--from ${flags.from} comes after --until ${flags.until}`, `the stages run in the order ${STAGES.join(', ')}`);
+  }
   const run = resolve(flags.out ?? join('runs', config.name));
   await checkOutFolder(run);
   await checkRunFolder(run);
   const inputs = config.inputs.map((p) => resolveFromConfig(file, p));
+  // --from S: S and the stages after it run even when up to date; --until S: the run stops after S
+  const force = (s: CurateStage): boolean => flags.from !== undefined && STAGES.indexOf(s) >= STAGES.indexOf(flags.from);
+  const stages: Record<string, unknown> = {};
+  const problems: FileError[] = [];
+  let problemCount = 0;
+  const stopsAfter = async (s: CurateStage): Promise<boolean> => {
+    if (flags.until !== s) return false;
+    // a manifest of an earlier complete run would no longer describe the folder
+    await rm(join(run, 'manifest.json'), { force: true });
+    await writeJsonAtomic(join(run, 'report.json'), { name: config.name, config_sha256: hash, until: s, stages });
+    info(`curate: stopped after ${s} (--until ${s}); manifest.json is written when a run goes through tokenize`);
+    return true;
+  };
+  const done = (): number => summarizeFileErrors(problems, problemCount, `the stage reports (${join(flags.out ?? join('runs', config.name), '*', 'report.json')})`, flags.strict);
 
-  const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, strict: flags.strict, silent: flags.quiet });
+  const ingest = await runIngest({ inputs, out: join(run, 'ingest'), config: config.ingest, workers: flags.workers, strict: flags.strict, force: force('ingest'), plan: flags.plan, silent: flags.quiet });
   const ingestErrors = ingest.report.stats.counts.errors ?? 0;
+  problems.push(...ingest.errors);
+  problemCount += ingestErrors;
   info(`curate: ingest ${ingest.skipped ? 'up to date' : 'done'}: ${ingest.report.docs_out} docs`);
+  stages.ingest = { skipped: ingest.skipped, counts: ingest.report.stats.counts, errors: ingest.report.stats.errors, seconds: ingest.report.timing.seconds };
+  if (await stopsAfter('ingest')) return done();
 
   const filter = await runFilter({
     input: join(run, 'ingest'),
@@ -95,10 +139,24 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
     keepRejected: config.filter.keepRejected,
     dryRun: false,
     strict: flags.strict,
+    force: force('filter'), plan: flags.plan,
     silent: flags.quiet,
   });
   info(`curate: filter ${filter.skipped ? 'up to date' : 'done'}: kept ${filter.report.docs_out} of ${filter.report.docs_in} docs`);
   if (!flags.quiet) printFilterTable(filter.report);
+  problems.push(...filter.report.stats.errors);
+  problemCount += filter.report.stats.counts.errors ?? 0;
+  stages.filter = {
+    skipped: filter.skipped,
+    docs_in: filter.report.docs_in,
+    docs_out: filter.report.docs_out,
+    bytes_in: filter.report.bytes_in,
+    bytes_out: filter.report.bytes_out,
+    filters: filter.report.filters,
+    learned_thresholds: filter.report.learned_thresholds,
+    seconds: filter.report.timing.seconds,
+  };
+  if (await stopsAfter('filter')) return done();
 
   const dedupDb = config.dedup.db ? resolveFromConfig(file, config.dedup.db) : join(run, 'dedup.sqlite');
   const evals = [];
@@ -115,10 +173,24 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
     privateIndex: !config.dedup.db,
     maxDocBytes: config.dedup.maxDocBytes,
     strict: flags.strict,
+    force: force('dedup'), plan: flags.plan,
     silent: flags.quiet,
   });
   info(`curate: dedup ${dedup.skipped ? 'up to date' : 'done'}: kept ${dedup.report.docs_out} of ${dedup.report.docs_in} docs`);
   if (!flags.quiet) printDedupSummary(dedup.report);
+  problems.push(...dedup.report.stats.errors);
+  problemCount += dedup.report.stats.counts.errors ?? 0;
+  stages.dedup = {
+    skipped: dedup.skipped,
+    docs_in: dedup.report.docs_in,
+    docs_out: dedup.report.docs_out,
+    exact_duplicates: dedup.report.exact_duplicates,
+    near_duplicates: dedup.report.near_duplicates,
+    clusters: dedup.report.clusters,
+    decontamination: dedup.report.decontamination,
+    seconds: dedup.report.timing.seconds,
+  };
+  if (await stopsAfter('dedup')) return done();
 
   // the tokenizer: the configured one, or one trained on the deduplicated text (kept when its inputs did not change)
   const tk = config.tokenize;
@@ -129,7 +201,8 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
     const trainKey = sha256Text(JSON.stringify({ dedup: dedup.report.fingerprint, tk: { ...tk, valFraction: undefined } }));
     const keyFile = join(run, 'tokenizer.key');
     const previous = await readFile(keyFile, 'utf8').catch(() => '');
-    if (previous !== trainKey || !(await exists(tokenizerPath))) {
+    if (previous !== trainKey || !(await exists(tokenizerPath)) || force('tokenize')) {
+      if (flags.plan) throw new StagePlan('tokenizer training', !previous ? 'no tokenizer yet' : force('tokenize') ? '--from' : 'the deduplicated text or the tokenize settings changed');
       const { words } = await countWords(readTexts(join(run, 'dedup')), tk.pattern, tk.maxBytes);
       if (words.size === 0) throw new UserError('no text left after dedup to train a tokenizer on', 'check the filter settings, or set tokenize.tokenizer to an existing tokenizer.json');
       await writeJsonAtomic(tokenizerPath, trainBpe(words, { vocabSize: tk.vocabSize, pattern: tk.pattern, specialTokens: tk.specialTokens, minFrequency: tk.minFrequency }));
@@ -137,33 +210,16 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
       info(`curate: trained a ${tk.pattern} byte-level BPE tokenizer → ${join(flags.out ?? join('runs', config.name), 'tokenizer.json')}`);
     }
   }
-  const tokenized = await runTokenize({ input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer: tokenizerPath, valFraction: tk.valFraction, maxDocBytes: tk.maxDocBytes, strict: flags.strict, workers: flags.workers, silent: flags.quiet });
+  const tokenized = await runTokenize({ input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer: tokenizerPath, valFraction: tk.valFraction, maxDocBytes: tk.maxDocBytes, strict: flags.strict, force: force('tokenize'), plan: flags.plan, workers: flags.workers, silent: flags.quiet });
   info(`curate: tokenize ${tokenized.skipped ? 'up to date' : 'done'}: ${tokenized.report.splits.train.tokens} train and ${tokenized.report.splits.val.tokens} validation tokens`);
+  problems.push(...tokenized.report.stats.errors);
+  problemCount += tokenized.report.stats.counts.errors ?? 0;
+  stages.tokenize = { skipped: tokenized.skipped, splits: tokenized.report.splits, vocab_size: tokenized.report.vocab_size, dtype: tokenized.report.dtype, seconds: tokenized.report.seconds };
+  if (flags.plan) {
+    info('curate: every stage is up to date; --plan wrote nothing');
+    return 0;
+  }
 
-  const stages = {
-    ingest: { skipped: ingest.skipped, counts: ingest.report.stats.counts, errors: ingest.report.stats.errors, seconds: ingest.report.timing.seconds },
-    filter: {
-      skipped: filter.skipped,
-      docs_in: filter.report.docs_in,
-      docs_out: filter.report.docs_out,
-      bytes_in: filter.report.bytes_in,
-      bytes_out: filter.report.bytes_out,
-      filters: filter.report.filters,
-      learned_thresholds: filter.report.learned_thresholds,
-      seconds: filter.report.timing.seconds,
-    },
-    dedup: {
-      skipped: dedup.skipped,
-      docs_in: dedup.report.docs_in,
-      docs_out: dedup.report.docs_out,
-      exact_duplicates: dedup.report.exact_duplicates,
-      near_duplicates: dedup.report.near_duplicates,
-      clusters: dedup.report.clusters,
-      decontamination: dedup.report.decontamination,
-      seconds: dedup.report.timing.seconds,
-    },
-    tokenize: { skipped: tokenized.skipped, splits: tokenized.report.splits, vocab_size: tokenized.report.vocab_size, dtype: tokenized.report.dtype, seconds: tokenized.report.seconds },
-  };
   await writeJsonAtomic(join(run, 'report.json'), { name: config.name, config_sha256: hash, stages });
   const outputs = (stage: string, parts: Array<{ file: string; docs: number; sha256: string }>) => parts.map((o) => ({ file: `${stage}/${o.file}`, docs: o.docs, sha256: o.sha256 }));
   const manifest = {
@@ -191,9 +247,8 @@ export async function curateCommand(flags: CurateFlags): Promise<number> {
   };
   await writeJsonAtomic(join(run, 'manifest.json'), manifest);
   info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json)`);
-  const later = [filter.report.stats, dedup.report.stats, tokenized.report.stats];
   // under --strict a problem has already stopped the run; otherwise one line says how many there were
-  const code = summarizeFileErrors([...ingest.errors, ...later.flatMap((s) => s.errors)], ingestErrors + later.reduce((n, s) => n + (s.counts.errors ?? 0), 0), `the stage reports (${join(flags.out ?? join('runs', config.name), '*', 'report.json')})`, flags.strict);
+  const code = done();
   if (flags.json) {
     printJson({
       command: 'curate',
