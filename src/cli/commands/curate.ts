@@ -112,6 +112,10 @@ async function runCurate(flags: CurateFlags): Promise<number> {
   const stages: Record<string, unknown> = {};
   const problems: FileError[] = [];
   let problemCount = 0;
+  const noteProblems = (stats: { errors: FileError[]; counts: Record<string, number> }): void => {
+    problems.push(...stats.errors);
+    problemCount += stats.counts.errors ?? 0;
+  };
   const stopsAfter = async (s: CurateStage): Promise<boolean> => {
     if (flags.until !== s) return false;
     // a manifest of an earlier complete run would no longer describe the folder
@@ -139,13 +143,13 @@ async function runCurate(flags: CurateFlags): Promise<number> {
     keepRejected: config.filter.keepRejected,
     dryRun: false,
     strict: flags.strict,
-    force: force('filter'), plan: flags.plan,
+    force: force('filter'),
+    plan: flags.plan,
     silent: flags.quiet,
   });
   info(`curate: filter ${filter.skipped ? 'up to date' : 'done'}: kept ${filter.report.docs_out} of ${filter.report.docs_in} docs`);
   if (!flags.quiet) printFilterTable(filter.report);
-  problems.push(...filter.report.stats.errors);
-  problemCount += filter.report.stats.counts.errors ?? 0;
+  noteProblems(filter.report.stats);
   stages.filter = {
     skipped: filter.skipped,
     docs_in: filter.report.docs_in,
@@ -173,13 +177,13 @@ async function runCurate(flags: CurateFlags): Promise<number> {
     privateIndex: !config.dedup.db,
     maxDocBytes: config.dedup.maxDocBytes,
     strict: flags.strict,
-    force: force('dedup'), plan: flags.plan,
+    force: force('dedup'),
+    plan: flags.plan,
     silent: flags.quiet,
   });
   info(`curate: dedup ${dedup.skipped ? 'up to date' : 'done'}: kept ${dedup.report.docs_out} of ${dedup.report.docs_in} docs`);
   if (!flags.quiet) printDedupSummary(dedup.report);
-  problems.push(...dedup.report.stats.errors);
-  problemCount += dedup.report.stats.counts.errors ?? 0;
+  noteProblems(dedup.report.stats);
   stages.dedup = {
     skipped: dedup.skipped,
     docs_in: dedup.report.docs_in,
@@ -212,8 +216,7 @@ async function runCurate(flags: CurateFlags): Promise<number> {
   }
   const tokenized = await runTokenize({ input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer: tokenizerPath, valFraction: tk.valFraction, maxDocBytes: tk.maxDocBytes, strict: flags.strict, force: force('tokenize'), plan: flags.plan, workers: flags.workers, silent: flags.quiet });
   info(`curate: tokenize ${tokenized.skipped ? 'up to date' : 'done'}: ${tokenized.report.splits.train.tokens} train and ${tokenized.report.splits.val.tokens} validation tokens`);
-  problems.push(...tokenized.report.stats.errors);
-  problemCount += tokenized.report.stats.counts.errors ?? 0;
+  noteProblems(tokenized.report.stats);
   stages.tokenize = { skipped: tokenized.skipped, splits: tokenized.report.splits, vocab_size: tokenized.report.vocab_size, dtype: tokenized.report.dtype, seconds: tokenized.report.seconds };
   if (flags.plan) {
     info('curate: every stage is up to date; --plan wrote nothing');
