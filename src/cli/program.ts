@@ -251,7 +251,7 @@ export function createProgram(): Command {
     .addOption(new Option('--workers <n>', 'data-parallel replicas in worker threads, one micro-batch each (at most train.gradAccum; weights are identical for any N)').argParser(workerCount).default(availableParallelism(), 'number of cores'))
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample:\n  moe train --config configs/train-demo.yaml --data runs/demo/shards --out runs/train-demo\n')
+    .addHelpText('after', '\nExample:\n  moe train --config configs/train-demo.yaml --data runs/demo/shards --out runs/train-demo --max-steps 50\n')
     .action(async (opts) => {
       const { trainCommand } = await import('./commands/train.js');
       process.exitCode = await trainCommand(opts);
@@ -277,7 +277,7 @@ export function createProgram(): Command {
     .requiredOption('--out <dir>', 'a new folder for the exported model')
     .addOption(new Option('--dtype <type>', 'weights in float32 or bfloat16').choices(['fp32', 'bf16']).default('fp32'))
     .option('--tokenizer <file>', "tokenizer.json (default: the run's)")
-    .addHelpText('after', '\nExample:\n  moe export hf --checkpoint runs/train-demo/checkpoints/step-000300 --out runs/demo-hf\n')
+    .addHelpText('after', '\nExample:\n  moe export hf --checkpoint runs/demo/train/checkpoints/step-000400 --out runs/demo-hf\n')
     .action(async (opts) => {
       const { exportHfCommand } = await import('./commands/export.js');
       process.exitCode = await exportHfCommand(opts);
@@ -291,7 +291,7 @@ export function createProgram(): Command {
     .addOption(new Option('--max-tokens <n>', 'evaluate at most this many tokens').argParser(positiveInt))
     .addOption(backendOption())
     .option('--json', 'print a machine-readable summary on stdout')
-    .addHelpText('after', '\nExample:\n  moe eval --checkpoint runs/train-demo/checkpoints/step-000300 --data runs/demo/shards\n')
+    .addHelpText('after', '\nExample:\n  moe eval --checkpoint runs/demo/train/checkpoints/step-000400 --data runs/demo/shards\n')
     .action(async (opts) => {
       const { evalCommand } = await import('./commands/train.js');
       process.exitCode = await evalCommand(opts);
@@ -310,7 +310,7 @@ export function createProgram(): Command {
     .option('--tokenizer <file>', 'tokenizer.json (default: the one beside the run)')
     .addOption(backendOption())
     .option('--json', 'print the prompt ids, the new ids and their text as JSON instead of streaming')
-    .addHelpText('after', '\nExample:\n  moe generate --checkpoint runs/train-demo/checkpoints/step-000300 --prompt "The river" --temperature 0\n')
+    .addHelpText('after', '\nExample:\n  moe generate --checkpoint runs/demo/train/checkpoints/step-000400 --prompt "The river" --temperature 0\n')
     .action(async (opts) => {
       const { generateCommand } = await import('./commands/train.js');
       process.exitCode = await generateCommand(opts);
@@ -345,6 +345,30 @@ export function createProgram(): Command {
     .action(async (dir: string, opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
       process.exitCode = await verifyCommand(dir, opts);
+    });
+
+  program
+    .command('demo')
+    .description('the whole pipeline on the bundled inputs: curate configs/demo.yaml, train the demo MoE on it, print a sample, write the report')
+    .option('--out <dir>', 'run folder (the filter models go beside it, in <dir>-models)', 'runs/demo')
+    .addOption(workersOption())
+    .addOption(backendOption())
+    .addHelpText('after', '\nExample:\n  moe demo\n')
+    .action(async (opts) => {
+      const { demoCommand } = await import('./commands/demo.js');
+      process.exitCode = await demoCommand(opts);
+    });
+
+  program
+    .command('report')
+    .description('write one self-contained HTML page of charts for curation and/or training runs (opens offline)')
+    .argument('<run...>', 'run folders: the --out of moe curate and/or of moe train')
+    .option('--out <file>', 'the HTML file to write (default: report.html in the first run folder)')
+    .option('--json', 'print a machine-readable summary on stdout')
+    .addHelpText('after', '\nExamples:\n  moe report runs/demo\n  moe report runs/demo runs/demo/train --out runs/demo/report.html\n')
+    .action(async (runs: string[], opts) => {
+      const { reportCommand } = await import('./commands/report.js');
+      process.exitCode = await reportCommand(runs, opts);
     });
 
   return program;

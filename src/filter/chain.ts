@@ -98,6 +98,10 @@ export class Chains {
     stats.count('docs_in');
     stats.count('bytes_in', bytes);
     stats.count(`docs_in.${doc.source}`);
+    // the source and language mix before and after (moe report charts it)
+    const mix = `${doc.source}.${lang}`;
+    stats.count(`mix.docs_in.${mix}`);
+    stats.count(`mix.bytes_in.${mix}`, bytes);
     let text = doc.text;
     let view = new TextView(text, lang);
     const fired: Array<{ name: string; prefix: string } & Drop> = [];
@@ -138,6 +142,8 @@ export class Chains {
     stats.count('bytes_out', Buffer.byteLength(text));
     stats.count(`docs_out.${doc.source}`);
     stats.count(`language.${lang}`);
+    stats.count(`mix.docs_out.${mix}`);
+    stats.count(`mix.bytes_out.${mix}`, Buffer.byteLength(text));
     return { doc: kept };
   }
 }

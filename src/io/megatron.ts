@@ -149,27 +149,49 @@ export function readSequence(prefix: string, index: MegatronIndex, i: number): n
   return out;
 }
 
-/**
- * The first token id of `prefix.bin` outside [0, vocab), with its position, or undefined: one
- * streaming pass (16 MiB reads), so a corrupt or foreign shard is refused before training rather
- * than when a random window happens to reach the bad id.
- */
-export function findIdOutside(prefix: string, index: MegatronIndex, vocab: number): { id: number; at: number } | undefined {
+/** `prefix.bin`'s ids in order, a 16 MiB read at a time, with the position of each chunk's first id; stops when `visit` returns true. */
+function scanIds(prefix: string, index: MegatronIndex, visit: (ids: Uint16Array | Int32Array, at: number) => boolean | void): void {
   const size = itemSize(index.dtype);
-  if (size === 2 && vocab >= 65536) return undefined;
   const buf = Buffer.alloc((16 << 20) - ((16 << 20) % size));
   const fd = openSync(`${prefix}.bin`, 'r');
   try {
     let at = 0;
     for (let n = readSync(fd, buf, 0, buf.length, 0); n > 0; n = readSync(fd, buf, 0, buf.length, at * size)) {
       const ids = size === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, n >> 1) : new Int32Array(buf.buffer, buf.byteOffset, n >> 2);
-      for (let i = 0; i < ids.length; i++) if (!(ids[i]! >= 0 && ids[i]! < vocab)) return { id: ids[i]!, at: at + i };
+      if (visit(ids, at)) return;
       at += ids.length;
     }
   } finally {
     closeSync(fd);
   }
-  return undefined;
+}
+
+/**
+ * The first token id of `prefix.bin` outside [0, vocab), with its position, or undefined: one
+ * streaming pass, so a corrupt or foreign shard is refused before training rather than when a
+ * random window happens to reach the bad id.
+ */
+export function findIdOutside(prefix: string, index: MegatronIndex, vocab: number): { id: number; at: number } | undefined {
+  if (itemSize(index.dtype) === 2 && vocab >= 65536) return undefined;
+  let bad: { id: number; at: number } | undefined;
+  scanIds(prefix, index, (ids, at) => {
+    for (let i = 0; i < ids.length; i++) {
+      if (!(ids[i]! >= 0 && ids[i]! < vocab)) {
+        bad = { id: ids[i]!, at: at + i };
+        return true;
+      }
+    }
+  });
+  return bad;
+}
+
+/** How often each id occurs in `prefix.bin` (ids at or beyond `vocab` are not counted): one streaming pass. */
+export function tokenCounts(prefix: string, index: MegatronIndex, vocab: number): Float64Array {
+  const counts = new Float64Array(vocab);
+  scanIds(prefix, index, (ids) => {
+    for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0 && ids[i]! < vocab) counts[ids[i]!]! += 1;
+  });
+  return counts;
 }
 
 /** `shards.json`: what `moe tokenize` wrote beside the shards. */

@@ -11,6 +11,17 @@ export function hash32(s: string): number {
 }
 
 /**
+ * murmur3's 32-bit finalizer: every input bit reaches every output bit. FNV-1a alone leaves
+ * its high bits nearly unchanged between strings that differ only at the end (`page#41`,
+ * `page#42`), so a threshold on it does not sample such ids at random.
+ */
+export function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
  * A 53-bit key (exact in a double) for the `n` hashes starting at `i`: two independent 32-bit
  * mixes, the second seeded with `n`, so n-grams of different lengths get different keys.
  */

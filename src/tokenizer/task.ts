@@ -4,7 +4,7 @@
  */
 import type { StageStats } from '../core/stats.js';
 import { type DocChunk, parseChunk } from '../io/jsonl.js';
-import { hash32 } from '../text/hash.js';
+import { hash32, mix32 } from '../text/hash.js';
 import { BpeTokenizer } from './bpe.js';
 
 export interface TokenizeInit {
@@ -28,7 +28,7 @@ export interface TokenizedChunk {
 
 /** Deterministic split by document id: validation when hash(id)/2^32 < fraction. */
 export function isValidation(id: string, fraction: number): boolean {
-  return fraction > 0 && hash32(`split:${id}`) / 4294967296 < fraction;
+  return fraction > 0 && mix32(hash32(`split:${id}`)) / 4294967296 < fraction;
 }
 
 let loaded: { path: string; tok: BpeTokenizer } | undefined;
@@ -42,8 +42,10 @@ export async function* runTask(chunk: DocChunk, initData: unknown, stats: StageS
   for (const doc of docs) {
     const ids = tok.encode(doc.text);
     ids.push(init.eot);
-    const split = isValidation(doc.id, init.valFraction) ? parts.val : parts.train;
+    const val = isValidation(doc.id, init.valFraction);
+    const split = val ? parts.val : parts.train;
     split.lengths.push(ids.length);
+    stats.count(`tokens.${val ? 'val' : 'train'}.${doc.source}`, ids.length);
     for (const id of ids) split.ids.push(id);
     stats.count('bytes_in', Buffer.byteLength(doc.text));
   }

@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, read, readSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
-import { DTYPE_UINT16, findIdOutside, type MegatronIndex, readMegatronIndex } from '../io/megatron.js';
+import { DTYPE_UINT16, findIdOutside, type MegatronIndex, readMegatronIndex, tokenCounts } from '../io/megatron.js';
 import { mulberry32 } from '../text/hash.js';
 
 export interface BatchOptions {
@@ -126,4 +126,18 @@ export function checkVocab(shardsVocab: number, modelVocab: number, where: strin
   if (shardsVocab > modelVocab) {
     throw new DataError(`${where} was tokenized with ${shardsVocab} ids, more than the model's vocab_size ${modelVocab}`, `set vocab_size to at least ${shardsVocab} in the model config`);
   }
+}
+
+/**
+ * The entropy, in nats per token, of the unigram distribution of `prefix`'s own tokens: the loss
+ * of the best model that ignores context, fitted on that very split. A language model that learned
+ * anything from context ends below it on the same split.
+ */
+export function unigramEntropy(prefix: string, vocab: number): number {
+  const counts = tokenCounts(prefix, readMegatronIndex(prefix), vocab);
+  let total = 0;
+  for (const c of counts) total += c;
+  let h = 0;
+  for (const c of counts) if (c > 0) h -= (c / total) * Math.log(c / total);
+  return h;
 }

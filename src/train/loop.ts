@@ -111,6 +111,10 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       info(`train: ${run.out} is finished (step ${state.step} of ${t.steps}); nothing to train (raise train.steps in the config to train further)`);
       return { history: [], finished: true, checkpoint: latest, restarts: 0, rollbacks: 0 };
     }
+    if (run.stopAt !== undefined && state.step >= run.stopAt) {
+      info(`train: ${run.out} is already at step ${state.step} (--max-steps ${run.stopAt}); nothing to train (give a larger --max-steps, or leave it out to train to step ${t.steps})`);
+      return { history: [], finished: true, checkpoint: latest, restarts: 0, rollbacks: 0 };
+    }
     const before = ck.state.schedule;
     const now = scheduleOf(t);
     if (before && JSON.stringify(before) !== JSON.stringify(now)) {

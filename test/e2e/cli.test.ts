@@ -98,8 +98,8 @@ describe('moe CLI', () => {
     // the deliberately broken fixtures: one line, not a warning each
     expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(/^warning: 8 input problems \(the first: \S+broken\/2402\.00002\.tar\.gz: truncated gzip stream \(unexpected end of file\)\); each is listed under stats\.errors in the stage reports \(/)]);
     const summary = JSON.parse(r.stdout) as { stages: { ingest: { docs_out: number; errors: number }; filter: { docs_in: number; docs_out: number } } };
-    expect(summary.stages.ingest).toMatchObject({ docs_out: 29, errors: 8 });
-    expect(summary.stages.filter.docs_in).toBe(29);
+    expect(summary.stages.ingest).toMatchObject({ docs_out: 174, errors: 8 });
+    expect(summary.stages.filter.docs_in).toBe(174);
     expect(summary.stages.filter.docs_out).toBeGreaterThan(10);
     const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { config_sha256: string; outputs: Array<{ file: string }>; inputs: unknown[]; seed: number; stages: { filter: { learned_thresholds: Record<string, unknown> } } };
     expect(manifest.seed).toBe(1234);

@@ -227,7 +227,7 @@ describe('user errors: values that were accepted silently', () => {
       [['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', FIXTURES], `--out ${FIXTURES} is a folder; this command writes one file`],
       [['tokenizer', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--vocab-size', '300', '--out', FIXTURES], `hint: name the file, e.g. --out ${join(FIXTURES, 'tokenizer.json')}`],
       [['filter', '--in', 'x', '--out', 'y', '--dry-run'], '--dry-run writes nothing, so --out would be ignored'],
-      [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 300 steps (train.steps)"],
+      [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 400 steps (train.steps)"],
     ];
     for (const [args, message] of cases) {
       const r = moe(args);

@@ -221,6 +221,14 @@ describe('checkpoints you can trust', () => {
     const r = train(config({ steps: 12 }), out, ['--resume', '--max-steps', '6']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: train: the schedule changed since step 4 \(steps 8 → 12\): the learning rate of step 5 is \S+, not \S+/);
+    // the run's charts are written at the end, and said
+    expect(r.stderr).toContain(`train: charts: ${join(out, 'report.html')}`);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<meta name="generator" content="moe report">');
+    // at the step --max-steps names already: nothing to train, said plainly
+    const again = train(config({ steps: 12 }), out, ['--resume', '--max-steps', '6']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`train: ${out} is already at step 6 (--max-steps 6); nothing to train`);
+    expect(again.stderr).not.toContain('step ?');
   }, 60_000);
 });
 

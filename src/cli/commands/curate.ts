@@ -23,6 +23,7 @@ import { runFilter } from '../../filter/run.js';
 import { runIngest } from '../../ingest/ingest.js';
 import { minhashParams, printDedupSummary } from './dedup.js';
 import { modelPaths, printFilterTable } from './filter.js';
+import { writeReport } from '../../report/html.js';
 import { printJson, summarizeFileErrors } from './shared.js';
 
 /** The stages of a curate run, in order (`--from`, `--until`). */
@@ -249,7 +250,8 @@ async function runCurate(flags: CurateFlags): Promise<number> {
     ],
   };
   await writeJsonAtomic(join(run, 'manifest.json'), manifest);
-  info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json)`);
+  await writeReport([run], join(run, 'report.html'));
+  info(`curate: run folder ${flags.out ?? join('runs', config.name)} (manifest.json, report.json); charts: ${join(flags.out ?? join('runs', config.name), 'report.html')}`);
   // under --strict a problem has already stopped the run; otherwise one line says how many there were
   const code = done();
   if (flags.json) {

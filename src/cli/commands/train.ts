@@ -1,11 +1,11 @@
 /** `moe train`, `moe eval`, `moe generate`. */
 import { dirname, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { checkOutFolder } from '../../core/stage.js';
 import { exists, sha256File } from '../../io/files.js';
 import { readShardsInfo } from '../../io/megatron.js';
+import { writeReport } from '../../report/html.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
 import { EOT_NAMES } from '../../tokenizer/run.js';
 import { type BackendName, selectBackend } from '../../train/backend.js';
@@ -13,8 +13,8 @@ import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
 import { loadTrainConfig } from '../../train/config.js';
 import { checkVocab, ShardLoader } from '../../train/data.js';
 import { checkTokenizer, evaluate, train } from '../../train/loop.js';
-import { forward, initParams } from '../../train/model/transformer.js';
-import { mulberry32 } from '../../text/hash.js';
+import { initParams } from '../../train/model/transformer.js';
+import { generate } from '../../train/generate.js';
 import { printJson } from './shared.js';
 
 export async function trainCommand(flags: { config: string; data: string; out: string; resume?: boolean; backend: BackendName; maxSteps?: number; maxRestarts?: number; workers?: number; json?: boolean; quiet?: boolean }): Promise<number> {
@@ -40,6 +40,11 @@ export async function trainCommand(flags: { config: string; data: string; out: s
     const lastVal = vals.at(-1);
     info(`train: done: step ${last?.step ?? '?'} of ${t.steps} in ${((Date.now() - started) / 1000).toFixed(0)} s; loss ${last?.loss.toFixed(4) ?? '-'}${lastVal ? `, validation ${lastVal.val_loss!.toFixed(4)}${best && best !== lastVal ? ` (best ${best.val_loss!.toFixed(4)} at step ${best.step})` : ''}` : ''}`);
     info(`train: last checkpoint ${result.checkpoint}${result.best && result.best !== result.checkpoint ? `; best (validation loss) ${result.best}` : ''}`);
+  }
+  // the charts of the run, also after a signal stopped it (not when nothing was trained)
+  if (!result.finished && history.length) {
+    await writeReport([resolve(flags.out)], join(resolve(flags.out), 'report.html'));
+    info(`train: charts: ${join(flags.out, 'report.html')}`);
   }
   if (flags.json) printJson({ command: 'train', backend, out: flags.out, steps: last?.step ?? 0, loss: last?.loss ?? null, val_loss: [...history].reverse().find((m) => m.val_loss !== undefined)?.val_loss ?? null, stopped: result.stopped ?? null, finished: Boolean(result.finished), checkpoint: result.checkpoint ?? null, best: result.best ?? null, restarts: result.restarts, rollbacks: result.rollbacks, history });
   return 0;
@@ -67,38 +72,6 @@ export async function evalCommand(flags: { checkpoint: string; data: string; max
   return 0;
 }
 
-/** Picks the next id from logits: greedy at temperature 0, else sampled (top-k, top-p). */
-export function sample(logits: Float32Array, opts: { temperature: number; topK?: number; topP?: number; rand: () => number }): number {
-  if (opts.temperature <= 0) return logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
-  let ids = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
-  if (opts.topK) ids = ids.slice(0, opts.topK);
-  const max = logits[ids[0]!]!;
-  let probs = ids.map((i) => Math.exp((logits[i]! - max) / opts.temperature));
-  const total = probs.reduce((a, b) => a + b, 0);
-  probs = probs.map((p) => p / total);
-  if (opts.topP !== undefined && opts.topP < 1) {
-    let acc = 0;
-    let cut = probs.length;
-    for (let i = 0; i < probs.length; i++) {
-      acc += probs[i]!;
-      if (acc >= opts.topP) {
-        cut = i + 1;
-        break;
-      }
-    }
-    ids = ids.slice(0, cut);
-    const kept = probs.slice(0, cut);
-    const s = kept.reduce((a, b) => a + b, 0);
-    probs = kept.map((p) => p / s);
-  }
-  let r = opts.rand();
-  for (let i = 0; i < ids.length; i++) {
-    r -= probs[i]!;
-    if (r <= 0) return ids[i]!;
-  }
-  return ids[ids.length - 1]!;
-}
-
 export async function generateCommand(flags: { checkpoint: string; prompt: string; maxNewTokens: number; temperature: number; topK?: number; topP?: number; seed: number; tokenizer?: string; backend: BackendName; json?: boolean }): Promise<number> {
   // a tokenizer the user named must be the one used: falling back to the run's would decode with another
   if (flags.tokenizer !== undefined && !(await exists(flags.tokenizer))) throw new UserError(`--tokenizer ${flags.tokenizer} not found`, 'pass an existing tokenizer.json, or leave --tokenizer out to use the run\'s copy');
@@ -119,27 +92,17 @@ export async function generateCommand(flags: { checkpoint: string; prompt: strin
   }
   const ids = tok.encode(flags.prompt);
   if (!ids.length) throw new UserError('the prompt is empty');
-  const rand = mulberry32(flags.seed);
   const eot = tok.special(EOT_NAMES);
-  const out: number[] = [];
   let printed = 0;
-  for (let i = 0; i < flags.maxNewTokens; i++) {
-    const ctx = [...ids, ...out].slice(-model.max_seq_len);
-    const logits = tf.tidy(() => {
-      const f = forward(params, Int32Array.from(ctx), 1, ctx.length, model);
-      return f.logits.slice([ctx.length - 1, 0], [1, model.vocab_size]).dataSync() as Float32Array;
-    });
-    const next = sample(logits, { temperature: flags.temperature, topK: flags.topK, topP: flags.topP, rand });
-    if (next === eot) break;
-    out.push(next);
+  const out = generate(params, model, ids, { maxNewTokens: flags.maxNewTokens, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, seed: flags.seed, stop: eot }, (so) => {
     // stream whole characters only: a token may end in the middle of a UTF-8 sequence
-    if (flags.json) continue;
-    const text = tok.decode(out);
+    if (flags.json) return;
+    const text = tok.decode(so);
     if (!text.endsWith('\ufffd')) {
       process.stdout.write(text.slice(printed));
       printed = text.length;
     }
-  }
+  });
   if (flags.json) printJson({ command: 'generate', prompt_ids: ids, ids: out, text: tok.decode(out) });
   else process.stdout.write(`${tok.decode(out).slice(printed)}\n`);
   return 0;
