@@ -475,7 +475,14 @@ benches.tokenize_encode = async () => {
   for (const t of texts) peerTokens += enc.encode_ordinary(t).length;
   const peerS = (performance.now() - t0) / 1000;
   enc.free();
-  emit({ bench: 'tokenize_encode', vocabulary: 'gpt2', input_mb: +mb.toFixed(1), tokens, same_tokens_as_peer: tokens === peerTokens, mb_per_s_per_thread: +(mb / oursS).toFixed(2), peer: { name: 'tiktoken (npm, Rust core in WASM)', mb_per_s_per_thread: +(mb / peerS).toFixed(2) } });
+  // the Rust tokenizers library through its Node binding (one document at a time, as moe encodes)
+  const { Tokenizer } = await import('tokenizers');
+  const rust = Tokenizer.fromFile(tokFile);
+  t0 = performance.now();
+  let rustTokens = 0;
+  for (const t of texts) rustTokens += (await rust.encode(t, null, { addSpecialTokens: false })).getIds().length;
+  const rustS = (performance.now() - t0) / 1000;
+  emit({ bench: 'tokenize_encode', vocabulary: 'gpt2', input_mb: +mb.toFixed(1), tokens, same_tokens_as_peer: tokens === peerTokens, mb_per_s_per_thread: +(mb / oursS).toFixed(2), peer: { name: 'tiktoken (npm, Rust core in WASM)', mb_per_s_per_thread: +(mb / peerS).toFixed(2) }, rust_tokenizers: { name: 'tokenizers (npm, the Rust library through Node)', same_tokens: rustTokens === tokens, mb_per_s: +(mb / rustS).toFixed(2) } });
   for (const workers of [1, 2]) {
     const out = join(work, `shards-${workers}`);
     const r = moe(['tokenize', '--in', input, '--tokenizer', tokFile, '--out', out, '--workers', String(workers)]);

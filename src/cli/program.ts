@@ -172,9 +172,9 @@ export function createProgram(): Command {
 
   program
     .command('tokenize')
-    .description('encode documents with a byte-level BPE tokenizer.json into Megatron .bin/.idx shards (train and validation)')
+    .description('encode documents with a Hugging Face BPE tokenizer.json into Megatron .bin/.idx shards (train and validation)')
     .requiredOption('--in <dir>', 'a stage folder of part files (e.g. the output of moe dedup)')
-    .requiredOption('--tokenizer <file>', 'a Hugging Face byte-level BPE tokenizer.json (GPT-2, Llama 3, DeepSeek-V3 style)')
+    .requiredOption('--tokenizer <file>', 'a Hugging Face BPE tokenizer.json: byte-level (GPT-2, Llama 3, Qwen, DeepSeek-V3) or SentencePiece-style (Llama 2, Mistral, Gemma)')
     .requiredOption('--out <dir>', 'output folder: train_text_document.bin/.idx, val_text_document.bin/.idx, shards.json')
     .addOption(new Option('--val-fraction <f>', 'share of documents (by a hash of their id) in the validation split').argParser(numberIn(0, 1)).default(0.01))
     .addOption(workersOption())

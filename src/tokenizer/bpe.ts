@@ -1,140 +1,99 @@
 /**
- * Byte-level BPE from a Hugging Face `tokenizer.json` (GPT-2, Llama 3, DeepSeek-V3 families):
+ * Byte-level BPE from a Hugging Face `tokenizer.json`, encoding as the Rust `tokenizers` crate does:
  *
- * - pre-tokenization: `ByteLevel` (GPT-2's regex when `use_regex`), `Split` (a regex or string,
- *   `Isolated` or `Removed`, optionally inverted), `Digits`, and `Sequence`s of these. Rust regex
- *   syntax is translated to JavaScript (`(?i:…)` groups, which JavaScript lacks, are expanded);
+ * - non-special added tokens are found first (on the raw text, then, for `normalized` ones, on the
+ *   normalized text), leftmost-longest, with their `lstrip`, `rstrip` and `single_word` rules;
+ * - the normalizer and pre-tokenizer (`components.ts`) run on the text between them;
  * - the model: byte-level symbols merged by rank, the lowest-ranked adjacent pair first, every
  *   occurrence in a word, until no merge applies (Sennrich et al. 2016, as the Rust crate does);
- * - a cache of frequent words, so most pieces cost one Map lookup.
+ *   with `ignore_merges`, a piece that is a vocabulary entry is that token;
+ * - a cache of frequent pieces, so most pieces cost one Map lookup.
  *
  * Special tokens in the text are not interpreted: a document that contains "<|endoftext|>" is
  * encoded as that text, as tiktoken's `encode_ordinary`, so data can never inject a control id.
- * Text is UTF-8 encoded as JavaScript does it: an unpaired surrogate becomes U+FFFD.
+ * Unpaired surrogates become U+FFFD before anything else, as they do when a JavaScript string
+ * reaches the Rust library.
  */
 import { readFileSync } from 'node:fs';
 import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
 import { BYTE_TO_CHAR, symbolsToBytes } from './byte-level.js';
+import { CharBpe, decodeTokens, type DecoderJson } from './char-bpe.js';
+import { escapeRegex, GPT2_PATTERN, type Normalizer, type NormalizerJson, normalizerOf, type PreTokenizerJson, type Splitter, splitterOf, toSymbols, translateRegex } from './components.js';
 
-/** GPT-2's pre-tokenization pattern (also tiktoken's `gpt2` / `r50k_base`). */
-export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+export { GPT2_PATTERN, translateRegex };
 
-/**
- * Unicode White_Space, what `\s` means in Rust's regex crate. JavaScript's `\s` differs: it
- * includes U+FEFF (the byte-order mark) and leaves out U+0085 (next line).
- */
-const WHITE_SPACE = '\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-
-/**
- * Rust regex → JavaScript (under the `u` flag): expands `(?i:…)` groups, which JavaScript lacks
- * (letters become `[xX]`), and spells `\s`/`\S` out as Rust's Unicode White_Space.
- */
-export function translateRegex(pattern: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < pattern.length; ) {
-    if (pattern[i] === '\\' && (pattern[i + 1] === 's' || pattern[i + 1] === 'S')) {
-      const negated = pattern[i + 1] === 'S';
-      if (inClass && negated) throw new UserError('tokenizer.json: \\S inside a character class is not supported');
-      out += inClass ? WHITE_SPACE : negated ? `[^${WHITE_SPACE}]` : `[${WHITE_SPACE}]`;
-      i += 2;
-      continue;
-    }
-    if (!inClass && pattern[i] === '[') inClass = true;
-    else if (inClass && pattern[i] === ']') inClass = false;
-    if (pattern.startsWith('(?i:', i)) {
-      let depth = 1;
-      let j = i + 4;
-      let inner = '';
-      for (; j < pattern.length && depth > 0; j++) {
-        const c = pattern[j]!;
-        if (c === '\\') {
-          inner += c + pattern[j + 1]!;
-          j++;
-          continue;
-        }
-        if (c === '(') depth++;
-        if (c === ')') depth--;
-        if (depth > 0) inner += c;
-      }
-      out += `(?:${inner.replace(/\\.|[A-Za-z]/g, (m) => (m.length === 1 ? `[${m.toLowerCase()}${m.toUpperCase()}]` : m))})`;
-      i = j;
-      continue;
-    }
-    if (pattern[i] === '\\') {
-      out += pattern.slice(i, i + 2);
-      i += 2;
-      continue;
-    }
-    out += pattern[i];
-    i++;
-  }
-  return out;
-}
-
-type Splitter = (pieces: string[]) => string[];
-
-function regexSplitter(pattern: string, behavior: string, invert: boolean): Splitter {
-  const re = new RegExp(translateRegex(pattern), 'gu');
-  if (!['Isolated', 'Removed'].includes(behavior)) throw new UserError(`unsupported Split behavior "${behavior}" in tokenizer.json`, 'supported: Isolated, Removed');
-  return (pieces) => {
-    const out: string[] = [];
-    for (const p of pieces) {
-      let last = 0;
-      for (const m of p.matchAll(re)) {
-        if (m[0].length === 0) continue;
-        const gap = p.slice(last, m.index);
-        last = m.index + m[0].length;
-        // Isolated: matches and gaps are pieces; Removed drops the matches (or, inverted, the gaps)
-        if (gap && !(behavior === 'Removed' && invert)) out.push(gap);
-        if (!(behavior === 'Removed' && !invert)) out.push(m[0]);
-      }
-      const tail = p.slice(last);
-      if (tail && !(behavior === 'Removed' && invert)) out.push(tail);
-    }
-    return out;
-  };
-}
-
-const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-interface PreTokenizerJson {
-  type: string;
-  pretokenizers?: PreTokenizerJson[];
-  pattern?: { Regex?: string; String?: string };
-  behavior?: string;
-  invert?: boolean;
-  use_regex?: boolean;
-  add_prefix_space?: boolean;
-  individual_digits?: boolean;
-}
-
-function splitterOf(pt: PreTokenizerJson | null | undefined): { split: Splitter; prefixSpace: boolean } {
-  if (!pt) return { split: (p) => p, prefixSpace: false };
-  switch (pt.type) {
-    case 'Sequence': {
-      const parts = (pt.pretokenizers ?? []).map(splitterOf);
-      return { split: (p) => parts.reduce((acc, s) => s.split(acc), p), prefixSpace: parts.some((s) => s.prefixSpace) };
-    }
-    case 'ByteLevel':
-      return { split: pt.use_regex === false ? (p) => p : regexSplitter(GPT2_PATTERN, 'Isolated', false), prefixSpace: Boolean(pt.add_prefix_space) };
-    case 'Split': {
-      const pattern = pt.pattern?.Regex ?? (pt.pattern?.String !== undefined ? escapeRegex(pt.pattern.String) : undefined);
-      if (pattern === undefined) throw new UserError('tokenizer.json: a Split pre-tokenizer has no pattern');
-      return { split: regexSplitter(pattern, pt.behavior ?? 'Isolated', Boolean(pt.invert)), prefixSpace: false };
-    }
-    case 'Digits':
-      return { split: regexSplitter(pt.individual_digits ? '\\p{N}' : '\\p{N}+', 'Isolated', false), prefixSpace: false };
-    default:
-      throw new UserError(`unsupported pre-tokenizer "${pt.type}" in tokenizer.json`, 'moe reads byte-level BPE tokenizers (GPT-2, Llama 3, DeepSeek-V3 style)');
-  }
+export interface AddedTokenJson {
+  id: number;
+  content: string;
+  special?: boolean;
+  single_word?: boolean;
+  lstrip?: boolean;
+  rstrip?: boolean;
+  normalized?: boolean;
 }
 
 export interface TokenizerJson {
-  added_tokens?: Array<{ id: number; content: string; special?: boolean }>;
-  normalizer?: { type: string } | null;
+  added_tokens?: AddedTokenJson[];
+  normalizer?: NormalizerJson | null;
   pre_tokenizer?: PreTokenizerJson | null;
-  model: { type?: string; vocab: Record<string, number>; merges: Array<string | [string, string]>; byte_fallback?: boolean };
+  decoder?: DecoderJson | null;
+  model: { type?: string; vocab: Record<string, number>; merges: Array<string | [string, string]>; byte_fallback?: boolean; ignore_merges?: boolean; continuing_subword_prefix?: string | null; end_of_word_suffix?: string | null; unk_token?: string | null; fuse_unk?: boolean };
+}
+
+/** ES2024's String methods (Node 20 has them; the ES2023 library this project compiles against does not). */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/** Bytes UTF-8 never uses (0xC0, 0xC1, 0xF5–0xFF): a vocabulary may leave them out. */
+const NEVER_IN_UTF8 = new Set([0xc0, 0xc1, ...Array.from({ length: 11 }, (_, i) => 0xf5 + i)]);
+/** Rust's `char::is_whitespace`, for an added token's lstrip/rstrip. */
+const SPACE = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+const WORD_CHAR = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]/u;
+
+/**
+ * The non-special added tokens of one kind (matched on the raw text, or on the normalized text):
+ * found leftmost-longest, as the Rust crate's Aho-Corasick automaton finds them, with their
+ * `single_word`, `lstrip` and `rstrip` rules.
+ */
+class AddedMatcher {
+  private readonly re: RegExp;
+  private readonly byContent: Map<string, AddedTokenJson>;
+
+  constructor(tokens: AddedTokenJson[]) {
+    this.byContent = new Map(tokens.map((t) => [t.content, t]));
+    // an alternation tried longest first finds, at the leftmost position, the longest token
+    this.re = new RegExp([...this.byContent.keys()].sort((x, y) => y.length - x.length || (x < y ? -1 : 1)).map(escapeRegex).join('|'), 'gu');
+  }
+
+  /** `text` as pieces: strings to encode, and the ids of added tokens. */
+  split(text: string): Array<string | number> {
+    const out: Array<string | number> = [];
+    let last = 0;
+    this.re.lastIndex = 0;
+    for (let m = this.re.exec(text); m !== null; m = this.re.exec(text)) {
+      const t = this.byContent.get(m[0])!;
+      let start = m.index;
+      let end = start + m[0].length;
+      if (t.single_word) {
+        const before = start > 0 ? String.fromCodePoint(text.codePointAt(start - 1)!) : '';
+        const after = end < text.length ? String.fromCodePoint(text.codePointAt(end)!) : '';
+        if ((before && WORD_CHAR.test(before)) || (after && WORD_CHAR.test(after))) {
+          this.re.lastIndex = start + 1;
+          continue;
+        }
+      }
+      if (t.lstrip) while (start > last && SPACE.test(text[start - 1]!)) start--;
+      if (t.rstrip) while (end < text.length && SPACE.test(text[end]!)) end++;
+      if (start > last) out.push(text.slice(last, start));
+      out.push(t.id);
+      last = end;
+      this.re.lastIndex = end;
+    }
+    if (last < text.length) out.push(text.slice(last));
+    return out;
+  }
 }
 
 const utf8 = new TextEncoder();
@@ -145,26 +104,61 @@ export class BpeTokenizer {
   private readonly ranks: Map<string, number>;
   private readonly idToToken: string[];
   private readonly split: Splitter;
-  private readonly prefixSpace: boolean;
+  /** The pre-tokenizer's pieces are byte-level symbols already. */
+  private readonly mapped: boolean;
+  private readonly normalize: Normalizer | undefined;
+  private readonly ignoreMerges: boolean;
+  private readonly rawAdded: AddedMatcher | undefined;
+  private readonly normalizedAdded: AddedMatcher | undefined;
+  private readonly addedContent: Set<string>;
+  /** No normalizer and no non-special added tokens: text goes straight to the pre-tokenizer. */
+  private readonly plain: boolean;
   private readonly cache = new Map<string, number[]>();
+  /** The model of SentencePiece-style files (characters, byte fallback); undefined for byte-level BPE. */
+  private readonly chars: CharBpe | undefined;
+  private readonly decoder: DecoderJson | null;
   readonly specialTokens: Map<string, number>;
   /** Number of ids (vocabulary plus added tokens). */
   readonly vocabSize: number;
 
   constructor(json: TokenizerJson) {
-    if (json.model?.type !== undefined && json.model.type !== 'BPE') throw new UserError(`tokenizer.json has a ${json.model.type} model, not BPE`, 'moe reads byte-level BPE tokenizers');
-    if (json.normalizer) throw new UserError(`unsupported normalizer "${json.normalizer.type}" in tokenizer.json`, 'byte-level BPE tokenizers (GPT-2, Llama 3, DeepSeek-V3) have none');
-    this.vocab = new Map(Object.entries(json.model.vocab));
-    this.ranks = new Map(json.model.merges.map((m, i) => [Array.isArray(m) ? `${m[0]} ${m[1]}` : m, i]));
-    this.specialTokens = new Map((json.added_tokens ?? []).map((t) => [t.content, t.id]));
+    // what the file asks for that moe does not run is named first, before any side symptom
+    const model = json.model;
+    if (model?.type !== undefined && model.type !== 'BPE') throw new UserError(`tokenizer.json has a ${model.type} model, not BPE`, 'moe reads BPE tokenizers (byte-level or SentencePiece-style)');
+    if (model.continuing_subword_prefix || model.end_of_word_suffix) throw new UserError('tokenizer.json: continuing_subword_prefix / end_of_word_suffix (word-piece style BPE) is not supported', 'moe reads byte-level BPE tokenizers');
+    this.normalize = normalizerOf(json.normalizer);
+    const pre = splitterOf(json.pre_tokenizer);
+    if (pre.byteLevel && model.byte_fallback) throw new UserError('tokenizer.json: byte_fallback with a ByteLevel pre-tokenizer', 'a byte-level vocabulary needs no byte fallback; the file mixes two kinds of BPE');
+    this.split = pre.split;
+    this.mapped = pre.mapped;
+    this.ignoreMerges = model.ignore_merges === true;
+    this.vocab = new Map(Object.entries(model.vocab));
+    this.ranks = new Map(model.merges.map((m, i) => [Array.isArray(m) ? `${m[0]} ${m[1]}` : m, i]));
+    const added = json.added_tokens ?? [];
+    this.specialTokens = new Map(added.filter((t) => t.special !== false).map((t) => [t.content, t.id]));
+    // non-special added tokens are tokens of the text: matched before pre-tokenization
+    // a token whose text is a vocabulary entry has that entry's id, as in the Rust crate
+    const plain = added.filter((t) => t.special === false && t.content.length > 0).map((t) => ({ ...t, id: this.vocab.get(t.content) ?? t.id }));
+    const raw = plain.filter((t) => t.normalized === false || !this.normalize);
+    const normalized = plain.filter((t) => t.normalized !== false && this.normalize);
+    this.rawAdded = raw.length ? new AddedMatcher(raw) : undefined;
+    this.normalizedAdded = normalized.length ? new AddedMatcher(normalized) : undefined;
+    this.addedContent = new Set(plain.map((t) => t.content));
+    this.plain = !this.normalize && !this.rawAdded && !this.normalizedAdded;
     this.idToToken = [];
     for (const [tok, id] of this.vocab) this.idToToken[id] = tok;
-    for (const [tok, id] of this.specialTokens) this.idToToken[id] ??= tok;
+    for (const t of added) this.idToToken[t.id] ??= t.content;
     this.vocabSize = this.idToToken.length;
-    for (const c of BYTE_TO_CHAR) if (!this.vocab.has(c)) throw new UserError(`tokenizer.json lacks the byte-level symbol ${JSON.stringify(c)}`, 'moe reads byte-level BPE tokenizers, whose vocabulary holds all 256 bytes');
-    const s = splitterOf(json.pre_tokenizer);
-    this.split = s.split;
-    this.prefixSpace = s.prefixSpace;
+    this.decoder = json.decoder ?? null;
+    // without a ByteLevel pre-tokenizer the symbols are characters: SentencePiece-style BPE
+    if (!pre.byteLevel) {
+      this.chars = new CharBpe({ vocab: this.vocab, merges: model.merges, byteFallback: Boolean(model.byte_fallback), unkToken: model.unk_token, fuseUnk: Boolean(model.fuse_unk) });
+      decodeTokens([], this.decoder); // a decoder moe cannot run is named now, not at the first decode
+      return;
+    }
+    BYTE_TO_CHAR.forEach((c, b) => {
+      if (!NEVER_IN_UTF8.has(b) && !this.vocab.has(c)) throw new UserError(`tokenizer.json lacks the byte-level symbol ${JSON.stringify(c)} (byte 0x${b.toString(16).padStart(2, '0')})`, 'moe reads byte-level BPE tokenizers, whose vocabulary holds every byte UTF-8 uses');
+    });
   }
 
   static load(path: string): BpeTokenizer {
@@ -174,36 +168,74 @@ export class BpeTokenizer {
     } catch (e) {
       throw new DataError(`cannot read tokenizer ${path}: ${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)}`, 'pass a Hugging Face tokenizer.json (or train one with moe tokenizer train)');
     }
-    if (!json?.model?.vocab || !Array.isArray(json.model.merges)) throw new DataError(`${path} is not a BPE tokenizer.json (no model.vocab / model.merges)`, 'pass a Hugging Face byte-level BPE tokenizer.json');
+    const type = json?.model?.type;
+    if (type !== undefined && type !== 'BPE') throw new UserError(`${path} has a ${String(type)} model, not BPE`, 'moe reads BPE tokenizers (byte-level or SentencePiece-style)');
+    if (!json?.model?.vocab || !Array.isArray(json.model.merges)) throw new DataError(`${path} is not a BPE tokenizer.json (no model.vocab / model.merges)`, 'pass a Hugging Face BPE tokenizer.json');
     return new BpeTokenizer(json);
   }
 
-  /** The pre-tokenized pieces of a text. */
+  /** The pre-tokenized pieces of a text, as byte-level symbols for byte-level BPE (normalized; without its non-special added tokens). */
   pieces(text: string): string[] {
-    return this.split([this.prefixSpace && !text.startsWith(' ') ? ` ${text}` : text]);
+    const out: string[] = [];
+    this.walk(text, (piece) => out.push(this.mapped || this.chars ? piece : toSymbols(piece)));
+    return out;
   }
 
-  /** Token ids of a text (special-token strings are ordinary text). */
+  /**
+   * The Rust pipeline on `text`: non-special added tokens matched on the raw text, the rest
+   * normalized, added tokens matched again on that, then pre-tokenized. `onPiece` gets each piece
+   * to encode with BPE, `onId` each added token's id, in order.
+   */
+  private walk(text: string, onPiece: (piece: string) => void, onId?: (id: number) => void): void {
+    // JavaScript strings may hold lone surrogates; Rust strings cannot, and the binding replaces them first
+    const w = text as unknown as WellFormed;
+    if (!w.isWellFormed()) text = w.toWellFormed();
+    const normalizedPart = (part: string, atStart: boolean): void => {
+      const normal = this.normalize ? this.normalize(part) : part;
+      let first = atStart;
+      for (const p of this.normalizedAdded ? this.normalizedAdded.split(normal) : [normal]) {
+        if (typeof p === 'number') onId?.(p);
+        else for (const piece of this.split([p], first)) onPiece(piece);
+        first = false;
+      }
+    };
+    if (!this.rawAdded) return normalizedPart(text, true);
+    this.rawAdded.split(text).forEach((p, i) => {
+      if (typeof p === 'number') onId?.(p);
+      else normalizedPart(p, i === 0);
+    });
+  }
+
+  /** Token ids of a text (special-token strings are ordinary text; non-special added tokens are theirs). */
   encode(text: string): number[] {
     const out: number[] = [];
-    for (const piece of this.pieces(text)) {
-      let ids = this.cache.get(piece);
+    const piece = (p: string): void => {
+      let ids = this.cache.get(p);
       if (!ids) {
-        ids = this.bpe(piece);
-        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-        this.cache.set(piece, ids);
+        ids = this.chars ? this.chars.encode(p) : this.bpe(p);
+        // short pieces repeat; a SentencePiece-style piece can be a whole document
+        if (p.length <= 256) {
+          if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+          this.cache.set(p, ids);
+        }
       }
       for (const id of ids) out.push(id);
-    }
+    };
+    // the common file (no normalizer, no added tokens of the text): pre-tokenize and encode
+    if (this.plain) {
+      const w = text as unknown as WellFormed;
+      for (const p of this.split([w.isWellFormed() ? text : w.toWellFormed()], true)) piece(p);
+    } else this.walk(text, piece, (id) => out.push(id));
     return out;
   }
 
   private bpe(piece: string): number[] {
-    const bytes = utf8.encode(piece);
-    let word = '';
-    for (const b of bytes) word += BYTE_TO_CHAR[b];
-    const whole = this.vocab.get(word);
-    if (whole !== undefined) return [whole];
+    const word = this.mapped ? piece : toSymbols(piece);
+    // ignore_merges (Llama 3's setting): a piece that is a vocabulary entry is that token
+    if (this.ignoreMerges) {
+      const whole = this.vocab.get(word);
+      if (whole !== undefined) return [whole];
+    }
     let parts = Array.from(word);
     for (;;) {
       let best = Number.POSITIVE_INFINITY;
@@ -237,12 +269,14 @@ export class BpeTokenizer {
 
   /** The text of some ids (invalid UTF-8 from a partial sequence becomes U+FFFD). */
   decode(ids: ArrayLike<number>): string {
-    const chunks: Uint8Array[] = [];
+    const tokens: string[] = [];
     for (let i = 0; i < ids.length; i++) {
       const tok = this.idToToken[ids[i]!];
       if (tok === undefined) throw new DataError(`token id ${ids[i]} is not in the vocabulary`);
-      chunks.push(this.specialTokens.has(tok) && !this.vocab.has(tok) ? utf8.encode(tok) : symbolsToBytes(tok));
+      tokens.push(tok);
     }
+    if (this.chars) return decodeTokens(tokens, this.decoder);
+    const chunks: Uint8Array[] = tokens.map((tok, i) => ((this.specialTokens.has(tok) || this.addedContent.has(tok)) && this.vocab.get(tok) !== ids[i] ? utf8.encode(tok) : symbolsToBytes(tok)));
     return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(chunks));
   }
 

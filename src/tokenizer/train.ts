@@ -88,14 +88,9 @@ const pairKey = (a: number, b: number): number => a * KEY + b;
 export async function countWords(texts: AsyncIterable<string>, pattern: PatternName, maxBytes = Number.POSITIVE_INFINITY): Promise<{ words: Map<string, number>; bytes: number }> {
   const splitter = new BpeTokenizer({ model: { vocab: Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i])), merges: [] }, pre_tokenizer: preTokenizerJson(pattern) });
   const words = new Map<string, number>();
-  const utf8 = new TextEncoder();
   let bytes = 0;
   for await (const text of texts) {
-    for (const piece of splitter.pieces(text)) {
-      let w = '';
-      for (const b of utf8.encode(piece)) w += BYTE_TO_CHAR[b];
-      words.set(w, (words.get(w) ?? 0) + 1);
-    }
+    for (const w of splitter.pieces(text)) words.set(w, (words.get(w) ?? 0) + 1);
     bytes += Buffer.byteLength(text);
     if (bytes >= maxBytes) break;
   }

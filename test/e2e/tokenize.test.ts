@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get_encoding } from 'tiktoken';
@@ -74,7 +74,30 @@ describe('moe tokenize', () => {
     writeFileSync(join(dir, 'bad.json'), '{"model": {"type": "Unigram"}}');
     const bad = moe(['tokenize', '--in', ingested, '--tokenizer', join(dir, 'bad.json'), '--out', join(dir, 'x')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('is not a BPE tokenizer.json');
+    // the model type is named (it used to be "not a BPE tokenizer.json (no model.vocab / model.merges)")
+    expect(bad.stderr).toContain(`${join(dir, 'bad.json')} has a Unigram model, not BPE`);
+    writeFileSync(join(dir, 'bad2.json'), '{"model": {"type": "BPE"}}');
+    expect(moe(['tokenize', '--in', ingested, '--tokenizer', join(dir, 'bad2.json'), '--out', join(dir, 'x')]).stderr).toContain('is not a BPE tokenizer.json (no model.vocab / model.merges)');
     expect(moe(['tokenize', '--in', ingested, '--tokenizer', tokenizer, '--out', join(dir, 'y'), '--val-fraction', '2']).stderr).toContain("option '--val-fraction <f>' argument '2' is invalid. expected a number in [0, 1]");
+  });
+
+  it('a tokenizer.json with a component moe does not run: exit 1 naming it, nothing written', () => {
+    const gpt2 = JSON.parse(readFileSync(tokenizer, 'utf8'));
+    const cases: Array<[object, string]> = [
+      [{ ...gpt2, model: { ...gpt2.model, type: 'WordPiece' } }, 'tokenizer.json has a WordPiece model, not BPE'],
+      [{ ...gpt2, model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0]] } }, 'tokenizer.json has a Unigram model, not BPE'],
+      [{ ...gpt2, pre_tokenizer: { type: 'CharDelimiterSplit', delimiter: ' ' } }, 'unsupported pre-tokenizer "CharDelimiterSplit" in tokenizer.json'],
+      [{ ...gpt2, model: { ...gpt2.model, byte_fallback: true } }, 'tokenizer.json: byte_fallback with a ByteLevel pre-tokenizer'],
+      [{ ...gpt2, normalizer: { type: 'Precompiled', precompiled_charsmap: '' } }, 'unsupported normalizer "Precompiled" in tokenizer.json'],
+    ];
+    for (const [json, message] of cases) {
+      const dir = tmpDir();
+      writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+      const r = moe(['tokenize', '--in', ingested, '--tokenizer', join(dir, 'tokenizer.json'), '--out', join(dir, 'shards'), '--quiet']);
+      expect(r.code, message).toBe(1);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(existsSync(join(dir, 'shards'))).toBe(false);
+    }
   });
 });

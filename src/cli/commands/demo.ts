@@ -54,7 +54,7 @@ export async function demoCommand(flags: { out: string; workers: number; backend
   await classifierTrainCommand({ positive: join(quality, 'clean-train.txt'), negative: join(quality, 'junk-train.txt'), out: join(models, 'clf.bin'), epochs: 8, seed: 1 });
   const code = await curateCommand({
     config: join(ROOT, 'configs', 'demo.yaml'),
-    out,
+    out: flags.out,
     workers: flags.workers,
     set: [`filter.models.perplexity=${join(models, 'lm.bin')}`, `filter.models.classifier=${join(models, 'clf.bin')}`],
   });
