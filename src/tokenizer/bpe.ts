@@ -219,7 +219,7 @@ export class BpeTokenizer {
           this.cache.set(p, ids);
         }
       }
-      for (const id of ids) out.push(id);
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
     };
     // the common file (no normalizer, no added tokens of the text): pre-tokenize and encode
     if (this.plain) {
