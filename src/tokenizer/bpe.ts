@@ -101,7 +101,6 @@ const CACHE_LIMIT = 200_000;
 
 export class BpeTokenizer {
   private readonly vocab: Map<string, number>;
-  private readonly ranks: Map<string, number>;
   private readonly idToToken: string[];
   private readonly split: Splitter;
   /** The pre-tokenizer's pieces are byte-level symbols already. */
@@ -116,6 +115,8 @@ export class BpeTokenizer {
   private readonly cache = new Map<string, number[]>();
   /** The model of SentencePiece-style files (characters, byte fallback); undefined for byte-level BPE. */
   private readonly chars: CharBpe | undefined;
+  /** Byte-level BPE's merges (by rank, with a priority queue, as for characters). */
+  private readonly merger!: CharBpe;
   private readonly decoder: DecoderJson | null;
   readonly specialTokens: Map<string, number>;
   /** Number of ids (vocabulary plus added tokens). */
@@ -133,7 +134,6 @@ export class BpeTokenizer {
     this.mapped = pre.mapped;
     this.ignoreMerges = model.ignore_merges === true;
     this.vocab = new Map(Object.entries(model.vocab));
-    this.ranks = new Map(model.merges.map((m, i) => [Array.isArray(m) ? `${m[0]} ${m[1]}` : m, i]));
     const added = json.added_tokens ?? [];
     this.specialTokens = new Map(added.filter((t) => t.special !== false).map((t) => [t.content, t.id]));
     // non-special added tokens are tokens of the text: matched before pre-tokenization
@@ -159,6 +159,8 @@ export class BpeTokenizer {
     BYTE_TO_CHAR.forEach((c, b) => {
       if (!NEVER_IN_UTF8.has(b) && !this.vocab.has(c)) throw new UserError(`tokenizer.json lacks the byte-level symbol ${JSON.stringify(c)} (byte 0x${b.toString(16).padStart(2, '0')})`, 'moe reads byte-level BPE tokenizers, whose vocabulary holds every byte UTF-8 uses');
     });
+    // the same merge procedure, over byte-level symbols (every one is in the vocabulary)
+    this.merger = new CharBpe({ vocab: this.vocab, merges: model.merges, byteFallback: false, fuseUnk: false });
   }
 
   static load(path: string): BpeTokenizer {
@@ -236,35 +238,7 @@ export class BpeTokenizer {
       const whole = this.vocab.get(word);
       if (whole !== undefined) return [whole];
     }
-    let parts = Array.from(word);
-    for (;;) {
-      let best = Number.POSITIVE_INFINITY;
-      let pair = '';
-      for (let i = 0; i + 1 < parts.length; i++) {
-        const key = `${parts[i]} ${parts[i + 1]}`;
-        const r = this.ranks.get(key);
-        if (r !== undefined && r < best) {
-          best = r;
-          pair = key;
-        }
-      }
-      if (best === Number.POSITIVE_INFINITY) break;
-      const [a, b] = [pair.slice(0, pair.indexOf(' ')), pair.slice(pair.indexOf(' ') + 1)];
-      const merged: string[] = [];
-      for (let i = 0; i < parts.length; i++) {
-        if (i + 1 < parts.length && parts[i] === a && parts[i + 1] === b) {
-          merged.push(a + b);
-          i++;
-        } else merged.push(parts[i]!);
-      }
-      parts = merged;
-      if (parts.length === 1) break;
-    }
-    return parts.map((p) => {
-      const id = this.vocab.get(p);
-      if (id === undefined) throw new DataError(`tokenizer.json: the merged symbol ${JSON.stringify(p)} is not in the vocabulary`, 'the tokenizer file is inconsistent');
-      return id;
-    });
+    return this.merger.encode(word);
   }
 
   /** The text of some ids (invalid UTF-8 from a partial sequence becomes U+FFFD). */
