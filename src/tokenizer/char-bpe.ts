@@ -6,6 +6,7 @@
  * with a priority queue, since a piece here can be a whole document (no pre-tokenizer splits it).
  */
 import { DataError, UserError } from '../core/errors.js';
+import { Heap } from './heap.js';
 
 export interface CharBpeModel {
   vocab: Map<string, number>;
@@ -17,43 +18,6 @@ export interface CharBpeModel {
 
 const utf8 = new TextEncoder();
 const hex = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
-
-/** A binary min-heap of [rank, position] pairs packed as rank * 2^26 + position. */
-class Heap {
-  private readonly items: number[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(v: number): void {
-    const a = this.items;
-    a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (a[p]! <= a[i]!) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]! < a[m]!) m = l;
-        if (r < a.length && a[r]! < a[m]!) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
 
 const POS = 2 ** 26;
 
@@ -119,7 +83,8 @@ export class CharBpe {
       prev[i] = i - 1;
     }
     const alive = new Uint8Array(n).fill(1);
-    const heap = new Heap();
+    // [rank, position] packed as rank * 2^26 + position: lowest rank first, then leftmost
+    const heap = new Heap<number>((a, b) => a < b);
     const consider = (i: number): void => {
       const j = next[i]!;
       if (j < 0) return;
@@ -128,7 +93,7 @@ export class CharBpe {
     };
     for (let i = 0; i + 1 < n; i++) consider(i);
     while (heap.size) {
-      const top = heap.pop();
+      const top = heap.pop()!;
       const i = top % POS;
       const rank = (top - i) / POS;
       const j = next[i]!;

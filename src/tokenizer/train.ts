@@ -10,6 +10,7 @@
  * groups of up to three, runs of CJK, then a Llama-style split).
  */
 import { BYTE_TO_CHAR } from './byte-level.js';
+import { Heap } from './heap.js';
 import { BpeTokenizer, GPT2_PATTERN, type TokenizerJson } from './bpe.js';
 
 export type PatternName = 'gpt2' | 'llama3' | 'deepseek';
@@ -37,49 +38,9 @@ export interface TrainOptions {
 }
 
 /** Max-heap of [count, a, b] by count, then smaller a, then smaller b. */
-class PairHeap {
-  private readonly items: Array<[number, number, number]> = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  private better(x: [number, number, number], y: [number, number, number]): boolean {
-    return x[0] !== y[0] ? x[0] > y[0] : x[1] !== y[1] ? x[1] < y[1] : x[2] < y[2];
-  }
-
-  push(item: [number, number, number]): void {
-    const h = this.items;
-    h.push(item);
-    for (let i = h.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!this.better(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  pop(): [number, number, number] | undefined {
-    const h = this.items;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.better(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.better(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
+type PairItem = [number, number, number];
+/** The most frequent pair first; ties by the smaller ids. */
+const pairBefore = (x: PairItem, y: PairItem): boolean => (x[0] !== y[0] ? x[0] > y[0] : x[1] !== y[1] ? x[1] < y[1] : x[2] < y[2]);
 
 const KEY = 1 << 21; // ids stay below 2^21, so a pair is one exact number
 const pairKey = (a: number, b: number): number => a * KEY + b;
@@ -122,7 +83,7 @@ export function trainBpe(wordCounts: Map<string, number>, opts: TrainOptions): T
     }
   };
   words.forEach((_, wi) => addPairs(wi, 1));
-  const heap = new PairHeap();
+  const heap = new Heap<PairItem>(pairBefore);
   for (const [k, c] of pairCount) heap.push([c, Math.floor(k / KEY), k % KEY]);
   const merges: Array<[string, string]> = [];
   while (vocab.length < opts.vocabSize) {
