@@ -214,7 +214,7 @@ export class BpeTokenizer {
     const piece = (p: string): void => {
       let ids = this.cache.get(p);
       if (!ids) {
-        ids = this.chars ? this.chars.encode(p) : this.bpe(p);
+        ids = this.chars ? this.charPiece(p) : this.bpe(p);
         // short pieces repeat; a SentencePiece-style piece can be a whole document
         if (p.length <= 256) {
           if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
@@ -229,6 +229,12 @@ export class BpeTokenizer {
       for (const p of this.split([w.isWellFormed() ? text : w.toWellFormed()], true)) piece(p);
     } else this.walk(text, piece, (id) => out.push(id));
     return out;
+  }
+
+  /** A SentencePiece-style piece; with ignore_merges, a vocabulary entry is that token. */
+  private charPiece(piece: string): number[] {
+    const whole = this.ignoreMerges ? this.vocab.get(piece) : undefined;
+    return whole !== undefined ? [whole] : this.chars!.encode(piece);
   }
 
   private bpe(piece: string): number[] {

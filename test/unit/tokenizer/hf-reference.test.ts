@@ -185,6 +185,8 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
     for (const [scheme, split] of [['first', false], ['always', true], ['first', true]] as const) {
       const json: TokenizerJson = { ...llama2, normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split }, decoder: { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split }, { type: 'ByteFallback' }, { type: 'Fuse' }] } } as TokenizerJson;
       expect(await mismatches(json, sample), `${scheme} ${split}`).toEqual([]);
+      // ignore_merges: a word that is a vocabulary entry is that token (Rust checks before merging)
+      if (split) expect(await mismatches({ ...json, model: { ...json.model, ignore_merges: true } }, sample), `${scheme} ignore_merges`).toEqual([]);
     }
   }, 120_000);
 
