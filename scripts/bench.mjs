@@ -36,7 +36,12 @@ function moeTimed(args) {
   return nodeTimed([join(root, 'bin/moe'), ...args, '--json', '--quiet']);
 }
 
+/** MB/s per worker of the filter and tokenize stages, by worker count, for the line that sets them side by side. */
+const perWorker = { filter: {}, tokenize: {} };
+
 function emit(record) {
+  if (record.bench === 'filter_web') perWorker.filter[record.workers] = record.mb_per_s_per_worker;
+  if (record.bench === 'tokenize_shards') perWorker.tokenize[record.workers] = record.mb_per_s_per_worker;
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
@@ -622,4 +627,9 @@ for (const [name, fn] of Object.entries(benches)) {
   if (wanted.length && !wanted.includes(name)) continue;
   process.stderr.write(`bench: ${name}\n`);
   await fn();
+}
+// the two stages on the same text corpus, per worker: is tokenizing still the slowest stage?
+for (const workers of Object.keys(perWorker.tokenize)) {
+  const filter = perWorker.filter[workers];
+  if (filter !== undefined) emit({ bench: 'tokenize_vs_filter', workers: Number(workers), tokenize_mb_per_s_per_worker: perWorker.tokenize[workers], filter_mb_per_s_per_worker: filter, tokenize_at_least_as_fast: perWorker.tokenize[workers] >= filter });
 }
