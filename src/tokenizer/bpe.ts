@@ -46,6 +46,12 @@ interface WellFormed {
   toWellFormed(): string;
 }
 
+/** JavaScript strings may hold lone surrogates; Rust strings cannot, and the binding replaces them (U+FFFD) first. */
+function wellFormed(text: string): string {
+  const w = text as unknown as WellFormed;
+  return w.isWellFormed() ? text : w.toWellFormed();
+}
+
 /** Bytes UTF-8 never uses (0xC0, 0xC1, 0xF5–0xFF): a vocabulary may leave them out. */
 const NEVER_IN_UTF8 = new Set([0xc0, 0xc1, ...Array.from({ length: 11 }, (_, i) => 0xf5 + i)]);
 /** Rust's `char::is_whitespace`, for an added token's lstrip/rstrip. */
@@ -189,9 +195,7 @@ export class BpeTokenizer {
    * to encode with BPE, `onId` each added token's id, in order.
    */
   private walk(text: string, onPiece: (piece: string) => void, onId?: (id: number) => void): void {
-    // JavaScript strings may hold lone surrogates; Rust strings cannot, and the binding replaces them first
-    const w = text as unknown as WellFormed;
-    if (!w.isWellFormed()) text = w.toWellFormed();
+    text = wellFormed(text);
     const normalizedPart = (part: string, atStart: boolean): void => {
       const normal = this.normalize ? this.normalize(part) : part;
       let first = atStart;
@@ -224,10 +228,8 @@ export class BpeTokenizer {
       for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
     };
     // the common file (no normalizer, no added tokens of the text): pre-tokenize and encode
-    if (this.plain) {
-      const w = text as unknown as WellFormed;
-      for (const p of this.split([w.isWellFormed() ? text : w.toWellFormed()], true)) piece(p);
-    } else this.walk(text, piece, (id) => out.push(id));
+    if (this.plain) for (const p of this.split([wellFormed(text)], true)) piece(p);
+    else this.walk(text, piece, (id) => out.push(id));
     return out;
   }
 
