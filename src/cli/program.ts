@@ -80,11 +80,12 @@ export function createProgram(): Command {
     .option('--config <file>', 'YAML config; its `filter` section is used')
     .addOption(setOption())
     .option('--keep-rejected', 'also write every rejected document, with metadata.filter = {name, reason, value}')
+    .option('--annotate', 'write every filter\'s verdict and measured values on each output document (metadata.filters)')
     .option('--dry-run', 'measure every filter and print the report; write nothing')
     .addOption(workersOption())
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExamples:\n  moe filter --in runs/demo/ingest --out runs/filtered --keep-rejected\n  moe filter --in runs/demo/ingest --dry-run --set filter.web.params.gopher-quality.minWords=30\n')
+    .addHelpText('after', '\nExamples:\n  moe filter --in runs/demo/ingest --out runs/filtered --keep-rejected\n  moe filter --in runs/demo/ingest --dry-run --set filter.web.params.gopher-quality.minWords=30\n  moe filter --in runs/demo/ingest --out runs/fineweb-like --annotate --set filter.compat=datatrove\n')
     .action(async (opts) => {
       const { filterCommand } = await import('./commands/filter.js');
       process.exitCode = await filterCommand(opts);

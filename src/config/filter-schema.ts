@@ -38,6 +38,14 @@ export const FilterSchema = z
   .strictObject({
     /** Also write rejected documents (with `metadata.filter`) under `rejected/`. */
     keepRejected: z.boolean().default(false),
+    /**
+     * `moe`: the rules with the departures that avoid over-filtering clean text (whitespace words,
+     * a top n-gram seen once counts 0, per-language stop words; README "Two settings").
+     * `datatrove`: every rule computes what datatrove computes (spaCy's English words).
+     */
+    compat: z.enum(['moe', 'datatrove']).default('moe'),
+    /** Write each filter's verdict and measured values on every output document (`metadata.filters`). */
+    annotate: z.boolean().default(false),
     /** Longest document line read from --in (bytes): a longer one is skipped while it streams, counted and reported. */
     maxDocBytes: z.number().int().positive().default(MAX_DOC_BYTES),
     transforms: z.strictObject({ normalize: z.boolean().default(false), pii: z.boolean().default(false) }).prefault({}),

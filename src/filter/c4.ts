@@ -1,28 +1,34 @@
 /**
- * C4 rules (Raffel et al. 2020, §2.2; datatrove `C4QualityFilter`), split as HOUSE_STYLE asks:
+ * C4 rules (Raffel et al. 2020, §2.2) as datatrove's `C4QualityFilter` runs them, split as
+ * HOUSE_STYLE asks into a transform that rewrites the text and a filter that judges it.
  *
- * `c4-lines` (a transform: it rewrites text) removes citation markers (`[1]`, `[edit]`,
- * `[citation needed]`) and drops lines that
- * - contain a word over 1000 characters (`line_long_word`),
- * - have fewer than 3 words (`line_too_few_words`),
- * - mention javascript (`line_javascript`) or a cookie/privacy/terms policy (`line_policy`),
- * - do not end in terminal punctuation (`line_no_terminal_punct`), off by default as in FineWeb.
+ * `c4-lines` (a transform) takes each line stripped and drops it when it
+ * - holds a whitespace word over 1000 characters (`line_long_word`),
+ * - does not end in `. ? ! " '` or ends in `...`, after citation markers (`[1]`, `[]`, `[edit]`,
+ *   `[citation needed]`) are cut (`line_no_terminal_punct`; off by default, as in FineWeb),
+ * - has fewer than 3 whitespace words, counted before the cut (`line_too_few_words`; blank lines
+ *   go this way, uncounted; in space-less scripts moe's language defaults count characters),
+ * - mentions javascript (`line_javascript`) or a cookie, privacy or terms policy (`line_policy`).
+ * The kept lines, citations cut, are joined with `\n`. On the way it notes what the `c4` filter
+ * needs, in datatrove's order: the first kept-so-far line with "lorem ipsum" (checked before the
+ * javascript rule) or with `{` (after it), and the sentences of the kept lines (spaCy's
+ * sentencizer, as datatrove counts them for English; every kept line is at least one).
  *
- * `c4` (a filter) drops documents that contain "lorem ipsum" (`lorem_ipsum`), a curly brace
- * (`curly_bracket`), or fewer than 5 sentences (`too_few_sentences`).
+ * `c4` (a filter) drops a document for the first of those lines (`lorem_ipsum`, `curly_bracket`)
+ * or for fewer than 5 sentences (`too_few_sentences`). Both settings of `filter.compat` run these
+ * rules the same way.
  */
 import { z } from 'zod';
-import { countWords, endsWithTerminalPunct, hashRange, hasWords, isBlank, isSpaceAt, type Layout, LayoutBuilder, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './text.js';
-import { judge } from './rules.js';
-import { SENTENCE_END as SENTENCE_END_CLASS, SENTENCE_LETTER, SENTENCE_OTHER, sentenceCounter } from './scan.js';
-import { COUNT, FRACTION, type StepDefinition, type Transform } from './types.js';
+import { judge, type Rule } from './rules.js';
+import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './text.js';
+import { COUNT, FRACTION, type StepContext, type StepDefinition, type Transform } from './types.js';
+import { hasPyWordLongerThan, hasPyWords, pyStrip, splitLines } from './words/python.js';
+import { spacySentenceCount } from './words/spacy-en.js';
 
-const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/i;
-/** Every POLICY phrase contains one of these; single-phrase searches run ~5× faster than the alternation. */
-const POLICY_WORDS = [/policy/i, /cookie/i, /terms of use/i];
-const JAVASCRIPT = /javascript/i;
-const LOREM = /lorem ipsum/i;
-const CITATION = /\[\d+\]|\[edit\]|\[citation needed\]/gi;
+const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/;
+const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
+/** C4's terminal punctuation of a line (datatrove's `END_PUNCTUATION`). */
+const END_PUNCTUATION = ['.', '?', '!', '"', "'"];
 
 const lineParams = z.strictObject({
   removeCitations: z.boolean().default(true),
@@ -33,179 +39,90 @@ const lineParams = z.strictObject({
   dropNoTerminalPunct: z.boolean().default(false),
 });
 
-/**
- * The layout of c4-lines' output, built from the kept lines as they are joined (positions in the
- * joined text), then moved to the output: runs of three or more line breaks become two and the
- * ends are trimmed, which only shifts positions (no line holds a line break or starts with white
- * space).
- */
-class KeptLayout extends LayoutBuilder {
-  /** A line changed by the step (citations removed), joined at `at`. */
-  keep(line: string, at: number, blank: boolean): void {
-    if (blank) return this.blank();
-    let a = 0;
-    let b = line.length;
-    while (isSpaceAt(line, a)) a++;
-    while (isSpaceAt(line, b - 1)) b--;
-    this.line(at + a, at + b, hashRange(line, a, b));
-  }
-
-  /** The layout of `out`: `joined` with line-break runs collapsed, then `lead` characters trimmed from its start. */
-  output(joined: string, lead: number, out: string): Layout {
-    let breaks = 0;
-    for (let i = out.indexOf('\n'); i !== -1; i = out.indexOf('\n', i + 1)) breaks++;
-    const layout = this.finish(breaks);
-    // each run of k ≥ 3 line breaks at p loses k − 2 of them: positions after it move back
-    const cuts: Array<[number, number]> = [];
-    if (joined.includes('\n\n\n')) for (const m of joined.matchAll(/\n{3,}/g)) cuts.push([m.index!, m[0].length - 2]);
-    for (const spans of [layout.lines, layout.paragraphs]) {
-      let c = 0;
-      let shift = lead;
-      for (let i = 0; i < spans.n; i++) {
-        while (c < cuts.length && cuts[c]![0] < spans.starts[i]!) shift += cuts[c++]![1];
-        spans.starts[i]! -= shift;
-        spans.ends[i]! -= shift;
-      }
-    }
-    return layout;
-  }
-}
-
 type LineParams = z.infer<typeof lineParams>;
 
 /**
- * c4-lines for one chain. A class, so the chains of every language run one compiled `apply`:
- * closures made per chain were each optimised (and re-optimised) by V8 on their own.
+ * In a space-less script (Chinese, Japanese, Thai…) a line's words are its characters, as the
+ * other filters count them, and each 。！？ inside it ends a sentence: moe's built-in language
+ * defaults (datatrove counts whitespace words, so no such line has three, and its English
+ * sentencizer finds one sentence in a line without spaces).
  */
-class C4Lines implements Transform {
+function unspacedWords(ctx: StepContext): boolean {
+  return ctx.dialect.languageDefaults && UNSPACED_LANGUAGES.has(ctx.language);
+}
+
+/** A full stop of a space-less script followed by more of the line: a sentence ends there. */
+const UNSPACED_END = /[\u3002\uff01\uff1f\uff61](?=[^\u3002\uff01\uff1f\uff61])/gu;
+
+/** Sentences of a line in a space-less script: each 。！？ inside it ends one (spaCy's English rules see one). */
+function unspacedSentences(line: string): number {
+  return 1 + (line.match(UNSPACED_END)?.length ?? 0);
+}
+
+/**
+ * datatrove's line loop over `text`: the kept lines, the dropped ones by reason, and the facts
+ * the `c4` filter judges. `count` receives dropped lines by reason.
+ */
+export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boolean; count?: (key: string, n?: number) => void } = {}): { kept: string[]; facts: C4Facts } {
+  const { unspaced = false, count = () => {} } = opts;
+  const kept: string[] = [];
+  const facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
+  const dropped = new Map<string, number>();
+  const drop = (reason: string): void => void dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
+  const lines = splitLines(text);
+  // most documents mention none of these: then no line is lower-cased (case folding finds
+  // whatever lower-casing would, and more)
+  const lorem = /lorem ipsum/iu.test(text);
+  const javascript = p.dropJavascript && /javascript/iu.test(text);
+  const policy = p.dropPolicy && /polic|cookie|terms of use/iu.test(text);
+  const curly = text.includes('{');
+  for (let i = 0; i < lines.length; i++) {
+    let line = pyStrip(lines[i]!);
+    if (line === '') continue;
+    if (hasPyWordLongerThan(line, p.maxWordLength)) {
+      drop('line_long_word');
+      continue;
+    }
+    const enoughWords = unspaced ? hasWords(line, p.minWordsPerLine, true) : hasPyWords(line, p.minWordsPerLine);
+    if (p.removeCitations && line.includes('[')) line = line.replace(CITATION, '');
+    if (p.dropNoTerminalPunct && (!END_PUNCTUATION.some((c) => line.endsWith(c)) || line.endsWith('...'))) {
+      drop('line_no_terminal_punct');
+      continue;
+    }
+    if (!enoughWords) {
+      drop('line_too_few_words');
+      continue;
+    }
+    const lower = lorem || javascript || policy ? line.toLowerCase() : '';
+    if (lorem && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = i;
+    if (javascript && lower.includes('javascript')) {
+      drop('line_javascript');
+      continue;
+    }
+    if (curly && facts.curlyLine < 0 && line.includes('{')) facts.curlyLine = i;
+    if (policy && POLICY.test(lower)) {
+      drop('line_policy');
+      continue;
+    }
+    facts.sentences += unspaced ? unspacedSentences(line) : spacySentenceCount(line);
+    kept.push(line);
+  }
+  for (const [reason, n] of dropped) count(reason, n);
+  return { kept, facts };
+}
+
+class C4LinesTransform implements Transform {
   readonly kind = 'transform';
   readonly name = 'c4-lines';
-  /** The words of the line last judged (-1 when counted without the view's tokens). */
-  private words = 0;
 
   constructor(
     private readonly p: LineParams,
     private readonly unspaced: boolean,
   ) {}
 
-  /**
-   * Why the line text[from, e) (or `line`, when citations were cut from it) is dropped, if it is.
-   * `words`: its words from the view's tokens, -2 to count them here (citations cut), -1 when the
-   * tokens are not used. Apart from `apply`'s loop: V8 re-optimises a function when one of its
-   * branches is first taken, and these rules' rare branches made it recompile that whole loop.
-   */
-  private judgeLine(text: string, from: number, e: number, line: string | undefined, words: number, javascript: boolean, policy: boolean): string | undefined {
-    const { p, unspaced } = this;
-    if (words === -2) words = countWords(line!, unspaced);
-    this.words = words;
-    const str = (): string => (line ??= text.slice(from, e));
-    const length = line !== undefined ? line.length : e - from;
-    if (length > p.maxWordLength && str().split(/\s+/).some((w) => w.length > p.maxWordLength)) return 'line_long_word';
-    if (words >= 0 ? words < p.minWordsPerLine : !hasWords(str(), p.minWordsPerLine, unspaced)) return 'line_too_few_words';
-    if (javascript && JAVASCRIPT.test(str())) return 'line_javascript';
-    if (policy && POLICY.test(str())) return 'line_policy';
-    if (p.dropNoTerminalPunct && !endsWithTerminalPunct(str())) return 'line_no_terminal_punct';
-    return undefined;
-  }
-
-  apply(text: string, count: (key: string, n?: number) => void, view?: TextView): string | Rewritten {
-    const { p, unspaced } = this;
-    // whole-text checks first: most documents mention neither, and then no line needs the regex
-    const javascript = p.dropJavascript && JAVASCRIPT.test(text);
-    const policy = p.dropPolicy && POLICY_WORDS.some((w) => w.test(text)) && POLICY.test(text);
-    const citations = p.removeCitations && text.includes('[');
-    // words per line from the view's tokens (no token spans a line break), when they were
-    // counted the way this step counts (a known language decides space-less splitting)
-    const tokens = view && view.language !== 'und' && view.unspaced === unspaced ? view.tokensIfComputed : undefined;
-    let k = 0;
-    /** Words in text[from, to) from the view's tokens. */
-    const tokensIn = (from: number, to: number): number => {
-      while (k < tokens!.n && tokens!.starts[k]! < from) k++;
-      let n = 0;
-      for (; k < tokens!.n && tokens!.starts[k]! < to; k++) n++;
-      return n;
-    };
-    // the kept lines, as runs of unchanged lines (slices of the text) and lines without their citations
-    const pieces: string[] = [];
-    let run = -1;
-    let runEnd = 0;
-    const flush = (): void => {
-      if (run >= 0) {
-        joinedLength = nextAt() + runEnd - run;
-        pieces.push(text.slice(run, runEnd));
-      }
-      run = -1;
-    };
-    // lines dropped by reason, counted once per document (a million lines make a million keys otherwise)
-    const dropped = new Map<string, number>();
-    let bracket = citations ? text.indexOf('[') : -1;
-    let keptWords = 0;
-    let changed = false;
-    // the kept lines' layout, from the view's (positions in the joined pieces until the end)
-    const before = view?.layoutIfComputed;
-    const after = before ? new KeptLayout(text.length) : undefined;
-    let li = 0; // the next line of `before`
-    let joinedLength = 0;
-    let runAt = 0; // where the current run starts in the joined text
-    const nextAt = (): number => joinedLength + (pieces.length > 0 ? 1 : 0);
-    // each line of text.split('\n'), as text[s, e); made a string only when a rule needs it
-    for (let s = 0; s <= text.length; ) {
-      let e = text.indexOf('\n', s);
-      if (e === -1) e = text.length;
-      const from = s;
-      s = e + 1;
-      let line: string | undefined;
-      if (bracket !== -1 && bracket < from) bracket = text.indexOf('[', from);
-      if (bracket !== -1 && bracket < e) {
-        const raw = text.slice(from, e);
-        const cut = raw.replace(CITATION, '');
-        if (cut !== raw) {
-          line = cut;
-          changed = true;
-        }
-      }
-      const modified = line !== undefined;
-      // this line's trimmed range and hash in `before`, if it has one
-      const span = before && li < before.lines.n && before.lines.starts[li]! < e ? li++ : -1;
-      const blank = modified ? line!.trim() === '' : before ? span < 0 : isBlank(text, from, e);
-      if (!blank) {
-        const reason = this.judgeLine(text, from, e, line, tokens ? (modified ? -2 : tokensIn(from, e)) : -1, javascript, policy);
-        if (reason) {
-          dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-          changed = true;
-          flush();
-          continue;
-        }
-        keptWords += this.words;
-      }
-      if (modified) {
-        flush();
-        after?.keep(line!, nextAt(), blank);
-        joinedLength = nextAt() + line!.length;
-        pieces.push(line!);
-      } else {
-        if (run < 0) {
-          run = from;
-          runAt = nextAt();
-        }
-        runEnd = e;
-        if (after) {
-          const at = runAt - run; // text position → joined position, for this run
-          if (blank) after.blank();
-          else after.line(before!.lines.starts[span]! + at, before!.lines.ends[span]! + at, before!.lines.hashes[span]!);
-        }
-      }
-    }
-    flush();
-    for (const [reason, n] of dropped) count(reason, n);
-    // nothing removed: the text itself (then the chain keeps its analysis of it)
-    const joined = changed ? pieces.join('\n') : text;
-    const collapsed = joined.includes('\n\n\n') ? joined.replace(/\n{3,}/g, '\n\n') : joined;
-    const out = collapsed.trim();
-    // the rewritten text's words are those of the kept lines, and its layout theirs
-    const layout = after?.output(joined, collapsed.length - collapsed.trimStart().length, out);
-    if (!tokens && !layout) return out;
-    return { text: out, ...(tokens ? { wordCount: keptWords } : {}), ...(layout ? { layout } : {}) };
+  apply(text: string, count: (key: string, n?: number) => void): Rewritten {
+    const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count });
+    return { text: pyStrip(kept.join('\n')), c4: facts };
   }
 }
 
@@ -215,7 +132,7 @@ export const c4Lines: StepDefinition<typeof lineParams> = {
   params: lineParams,
   metrics: {},
   create(p, ctx) {
-    return new C4Lines(p, UNSPACED_LANGUAGES.has(ctx.language));
+    return new C4LinesTransform(p, unspacedWords(ctx));
   },
 };
 
@@ -225,47 +142,30 @@ const docParams = z.strictObject({
   minSentences: z.number().int().min(0).default(5),
 });
 
-const SENTENCE_END = new Uint8Array(65536);
-for (const c of ['.', '!', '?', '。', '！', '？', '｡', '।', '؟']) SENTENCE_END[c.charCodeAt(0)] = 1;
-
-const sentenceScan = sentenceCounter((c) => (SENTENCE_END[c] ? SENTENCE_END_CLASS : (c | 0x20) >= 97 && (c | 0x20) <= 122 ? SENTENCE_LETTER : c > 127 && /\p{L}/u.test(String.fromCharCode(c)) ? SENTENCE_LETTER : SENTENCE_OTHER));
-
-/**
- * Sentences: runs of text ending in terminal punctuation (or the end), with a letter in them.
- * Counted in WebAssembly (`scan.ts`) unless `wasm: false`; a code unit's class is the same either way.
- */
-export function countSentences(text: string, options: { wasm?: boolean } = {}): number {
-  if (sentenceScan && options.wasm !== false) return sentenceScan.count(text);
-  let sentences = 0;
-  let letter = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (SENTENCE_END[c]) {
-      if (letter) sentences++;
-      letter = false;
-    } else if (!letter && ((c | 0x20) >= 97 && (c | 0x20) <= 122 ? true : c > 127 && /\p{L}/u.test(text[i]!))) letter = true;
-  }
-  return letter ? sentences + 1 : sentences;
-}
-
 export const c4: StepDefinition<typeof docParams> = {
   name: 'c4',
   kind: 'filter',
   params: docParams,
   metrics: { lorem_ipsum: FRACTION, curly_bracket: FRACTION, sentences: COUNT },
-  create(p) {
+  create(p, ctx) {
+    const defaults = lineParams.parse({});
+    const unspaced = unspacedWords(ctx);
     return {
       kind: 'filter',
       name: 'c4',
-      keep(_doc, view, measure) {
-        const lorem = LOREM.test(view.text) ? 1 : 0;
-        const curly = view.text.includes('{') ? 1 : 0;
-        const sentences = countSentences(view.text);
+      keep(_doc, view: TextView, measure) {
+        // what c4-lines noted on its way; without c4-lines before it, the same pass over this text
+        const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced }).facts;
+        const lorem = facts.loremLine >= 0 ? 1 : 0;
+        const curly = facts.curlyLine >= 0 ? 1 : 0;
+        const loremRule: Rule = { metric: 'lorem_ipsum', value: lorem, fails: p.dropLoremIpsum && lorem === 1, reason: 'lorem_ipsum' };
+        const curlyRule: Rule = { metric: 'curly_bracket', value: curly, fails: p.dropCurlyBracket && curly === 1, reason: 'curly_bracket' };
+        // datatrove stops at the first such line: when both rules fail, the earlier line decides
+        const curlyFirst = curly === 1 && (lorem === 0 || !p.dropLoremIpsum || facts.curlyLine < facts.loremLine);
         return judge(
           [
-            { metric: 'lorem_ipsum', value: lorem, fails: p.dropLoremIpsum && lorem === 1, reason: 'lorem_ipsum' },
-            { metric: 'curly_bracket', value: curly, fails: p.dropCurlyBracket && curly === 1, reason: 'curly_bracket' },
-            { metric: 'sentences', value: sentences, fails: sentences < p.minSentences, reason: 'too_few_sentences' },
+            ...(curlyFirst ? [curlyRule, loremRule] : [loremRule, curlyRule]),
+            { metric: 'sentences', value: facts.sentences, fails: facts.sentences < p.minSentences, reason: 'too_few_sentences' },
           ],
           measure,
         );

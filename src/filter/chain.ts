@@ -14,7 +14,7 @@ import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { identify, type LanguageParams } from './language.js';
 import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
 import { TextView } from './text.js';
-import { type Drop, type Step, type StepContext, textOf } from './types.js';
+import { type Dialect, dialectOf, type Drop, type Step, type StepContext, textOf } from './types.js';
 
 export interface Verdict {
   /** The document as kept (transformed text, language in metadata) or as rejected (original text). */
@@ -27,6 +27,8 @@ export interface ChainOptions {
   config: FilterConfig;
   models: Record<string, unknown>;
   learned: Record<string, number>;
+  /** The departures to apply, when not those of `config.compat` (scripts measure them one by one). */
+  dialect?: Dialect;
 }
 
 /** The step names of a source's chain, with configured transforms and model filters added. */
@@ -40,9 +42,11 @@ export function chainNames(config: FilterConfig, source: Source): string[] {
 }
 
 /** Resolved parameters of one step for a source and language. */
-export function stepParams(config: FilterConfig, source: Source, lang: string, name: string): unknown {
+export function stepParams(config: FilterConfig, source: Source, lang: string, name: string, dialect: Dialect = dialectOf(config.compat)): unknown {
   const s = config[source];
-  return STEPS[name]!.params.parse({ ...languageDefaults(lang)[name], ...s.params[name], ...s.languages[lang]?.[name] });
+  // built-in language defaults are moe's (datatrove judges every language with English settings)
+  const builtIn = dialect.languageDefaults ? languageDefaults(lang)[name] : undefined;
+  return STEPS[name]!.params.parse({ ...builtIn, ...s.params[name], ...s.languages[lang]?.[name] });
 }
 
 /** A step with the stats keys it counts under, made once (not per document). */
@@ -68,10 +72,11 @@ export class Chains {
     const key = `${source}\u0000${lang}`;
     let steps = this.cache.get(key);
     if (!steps) {
-      const ctx: StepContext = { language: lang, models: this.opts.models, learned: this.opts.learned };
+      const dialect = this.opts.dialect ?? dialectOf(this.opts.config.compat);
+      const ctx: StepContext = { language: lang, models: this.opts.models, learned: this.opts.learned, dialect };
       steps = chainNames(this.opts.config, source).map((name) => {
         const def = STEPS[name]!;
-        const step = def.create(stepParams(this.opts.config, source, lang, name), ctx);
+        const step = def.create(stepParams(this.opts.config, source, lang, name, dialect), ctx);
         const histograms = new Map(Object.entries(def.metrics).map(([metric, spec]) => [metric, { key: `${name}.${metric}`, spec }]));
         return { step, name, prefix: `${step.kind}.${name}.`, histograms };
       });
@@ -105,6 +110,8 @@ export class Chains {
     let text = doc.text;
     let view = new TextView(text, lang);
     const fired: Array<{ name: string; prefix: string } & Drop> = [];
+    // with filter.annotate: each filter's verdict and the values it measured (Dolma's attributes)
+    const annotations: Record<string, Record<string, number | string | null>> | undefined = this.opts.config.annotate ? {} : undefined;
     for (const { step, name, prefix, histograms } of this.chain(doc.source, lang)) {
       if (step.kind === 'transform') {
         const r = step.apply(text, (k, n) => stats.count(prefix + k, n), view);
@@ -112,16 +119,23 @@ export class Chains {
         if (next !== text) view = new TextView((text = next), lang, typeof r === 'string' ? {} : r);
         continue;
       }
+      const values: Record<string, number | string | null> | undefined = annotations ? { reason: null } : undefined;
       const r = step.keep({ ...doc, text }, view, (metric, value) => {
         const h = histograms.get(metric);
         if (h) stats.histogram(h.key, value, h.spec);
+        if (values) values[metric] = value;
       });
+      if (annotations) {
+        if (r !== true) values!.reason = r.reason;
+        annotations[name] = values!;
+      }
       if (r !== true) {
         fired.push({ name, prefix, ...r });
         stats.count(`${prefix}would_drop`);
         stats.count(`${prefix}reason.${r.reason}.would_drop`);
       }
     }
+    if (annotations) doc.metadata.filters = annotations;
     const first = fired[0];
     if (fired.length === 1) {
       stats.count(`${first!.prefix}alone`);

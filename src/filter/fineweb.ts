@@ -1,15 +1,19 @@
 /**
- * FineWeb rules (Penedo et al. 2024; datatrove `FineWebQualityFilter` defaults):
- * - lines ending in terminal punctuation ≥ 0.12 of non-empty lines (`line_punct_ratio`)
+ * FineWeb rules (Penedo et al. 2024; datatrove `FineWebQualityFilter` defaults), over the lines
+ * that are not blank, as they are (`empty` when there is none):
+ * - lines ending in one of datatrove's 159 terminal punctuation marks (`. ! ?` and their kin in
+ *   other scripts; not quotes or brackets) ≥ 0.12 of lines (`line_punct_ratio`)
  * - lines of ≤ 30 characters ≤ 0.67 of lines (`short_line_ratio`); for scripts without spaces
  *   the built-in language defaults use 10 characters
  * - characters in duplicated lines ≤ 0.01 of the characters outside newlines (`char_dup_ratio`)
- * - newlines per word ≤ 0.3 (`list_ratio`)
+ * - line breaks per word ≤ 0.3 (`list_ratio`): whitespace words (`filter.compat: moe`) or
+ *   datatrove's spaCy words, punctuation tokens included (`datatrove`)
+ * Lengths are in code points, as Python counts them.
  */
 import { z } from 'zod';
-import { isTerminalPunct } from './text.js';
-import { judge, ratio } from './rules.js';
-import { FRACTION, type StepDefinition } from './types.js';
+import { judge, occurrences, ratio } from './rules.js';
+import { COUNT, FRACTION, type StepDefinition } from './types.js';
+import { cpLength, endsWithOneOf, findDuplicates, pyStrip, TERMINAL_PUNCTUATION } from './words/python.js';
 
 const params = z.strictObject({
   minLinePunctRatio: z.number().min(0).max(1).default(0.12),
@@ -23,27 +27,31 @@ export const fineweb: StepDefinition<typeof params> = {
   name: 'fineweb',
   kind: 'filter',
   params,
-  metrics: { line_punct_ratio: FRACTION, short_line_ratio: FRACTION, char_dup_ratio: FRACTION, list_ratio: FRACTION },
-  create(p) {
+  metrics: { lines: COUNT, line_punct_ratio: FRACTION, short_line_ratio: FRACTION, char_dup_ratio: FRACTION, list_ratio: FRACTION },
+  create(p, ctx) {
+    const { whitespaceWords } = ctx.dialect;
     return {
       kind: 'filter',
       name: 'fineweb',
       keep(_doc, view, measure) {
         const { text } = view;
-        const lines = view.layout.lines;
+        // the lines with something on them, as they are (not trimmed)
+        const lines = text.split('\n').filter((line) => pyStrip(line) !== '');
         let punctLines = 0;
         let shortLines = 0;
-        for (let i = 0; i < lines.n; i++) {
-          // lines are trimmed: the last code unit is the line's end
-          if (isTerminalPunct(text.charCodeAt(lines.ends[i]! - 1))) punctLines += 1;
-          if (lines.ends[i]! - lines.starts[i]! <= p.shortLineLength) shortLines += 1;
+        for (const line of lines) {
+          if (endsWithOneOf(line, TERMINAL_PUNCTUATION)) punctLines += 1;
+          // a line of at most L code units has at most L code points; one of over 2L, over L
+          if (line.length <= p.shortLineLength || (line.length <= 2 * p.shortLineLength && cpLength(line) <= p.shortLineLength)) shortLines += 1;
         }
-        const punct = ratio(punctLines, lines.n);
-        const short = ratio(shortLines, lines.n);
-        const dup = ratio(view.duplicateLines.chars, text.length - view.lineBreaks);
-        const newlines = ratio(view.lineBreaks, view.wordCount);
+        const punct = ratio(punctLines, lines.length);
+        const short = ratio(shortLines, lines.length);
+        const dup = ratio(findDuplicates(lines).chars, cpLength(text) - occurrences(text, '\n'));
+        const words = whitespaceWords ? view.tokens.count : view.spacyWords.length;
+        const newlines = ratio(occurrences(text, '\n'), words);
         return judge(
           [
+            { metric: 'lines', value: lines.length, fails: lines.length === 0, reason: 'empty' },
             { metric: 'line_punct_ratio', value: punct, fails: punct < p.minLinePunctRatio, reason: 'line_punct_ratio' },
             { metric: 'short_line_ratio', value: short, fails: short > p.maxShortLineRatio, reason: 'short_line_ratio' },
             { metric: 'char_dup_ratio', value: dup, fails: dup > p.maxCharDupRatio, reason: 'char_dup_ratio' },

@@ -4,17 +4,31 @@
  * - 50 ≤ words ≤ 100,000 (`gopher_short_doc`, `gopher_long_doc`)
  * - 3 ≤ mean word length ≤ 10 (`gopher_below_avg_threshold`, `gopher_above_avg_threshold`)
  * - `#` per word ≤ 0.1 (`gopher_too_many_hashes`); `...`/`…` per word ≤ 0.1 (`gopher_too_many_ellipsis`)
- * - lines starting with a bullet ≤ 0.9 (`gopher_too_many_bullets`)
- * - lines ending with an ellipsis ≤ 0.3 (`gopher_too_many_end_ellipsis`)
+ * - lines (Python's `splitlines()`, blank ones included) starting with `•` or `-` ≤ 0.9
+ *   (`gopher_too_many_bullets`); ending with an ellipsis ≤ 0.3 (`gopher_too_many_end_ellipsis`)
  * - words with a letter ≥ 0.8 (`gopher_below_alpha_threshold`)
- * - ≥ 2 occurrences of the language's eight most common words (`gopher_enough_stop_words`);
- *   English: the, be, to, of, and, that, have, with. Languages without a list skip this rule.
- * Words are counted per language (`text.ts`): characters in Chinese, Japanese and Thai.
+ * - ≥ 2 stop words (`gopher_enough_stop_words`): the, be, to, of, and, that, have, with.
+ * How words are counted is the dialect's (`types.ts`):
+ * - `filter.compat: moe`: whitespace tokens; the length and count rules take the tokens with a
+ *   letter or digit, edge punctuation stripped (characters in Chinese, Japanese and Thai); stop
+ *   words are the document language's eight most common words, counted as lower-cased
+ *   occurrences; languages without a list skip that rule.
+ * - `datatrove`: spaCy's English tokens, punctuation split off; the length and count rules take
+ *   those not made only of punctuation; at least two distinct English stop words, as written.
  */
 import { z } from 'zod';
 import { hash32 } from '../text/hash.js';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
+import { cpLength, PUNCTUATION_SET, pyStripEnd, pyStripStart, splitLines } from './words/python.js';
+
+const HAS_LETTER = /\p{L}/u;
+
+/** A word made only of datatrove's punctuation characters. */
+function isSymbol(w: string): boolean {
+  for (const ch of w) if (!PUNCTUATION_SET.has(ch.codePointAt(0)!)) return false;
+  return true;
+}
 
 /** The eight most frequent words per language, as Gopher's English list. */
 export const GOPHER_STOP_WORDS: Record<string, readonly string[]> = {
@@ -91,32 +105,70 @@ export const gopherQuality: StepDefinition<typeof params> = {
     for (const h of stopHashes) maybeStop[h & 1023] = 1;
     const isStopHash = (h: number): boolean => maybeStop[h & 1023] === 1 && stopHashes.has(h);
     const maxStopLength = list ? Math.max(...list.map((w) => w.length)) : 0;
+    const { whitespaceWords, languageStopWords } = ctx.dialect;
+    const englishStop = new Set(p.stopWords ?? GOPHER_STOP_WORDS.eng!);
     return {
       kind: 'filter',
       name: 'gopher-quality',
       keep(_doc, view, measure) {
-        const { count: tokens, alphaCount, n, starts, ends, hashes: wordHashes } = view.tokens;
         const text = view.text;
-        let letters = 0;
-        for (let i = 0; i < n; i++) letters += ends[i]! - starts[i]!;
-        const avg = ratio(letters, n);
-        const hashes = ratio(occurrences(text, '#'), tokens);
-        const ellipses = ratio(occurrences(text, '...') + occurrences(text, '…'), tokens);
-        const lines = view.layout.lines;
+        // lines as Python's splitlines() gives them, blank ones included
+        const lines = splitLines(text);
         let bulletLines = 0;
         let ellipsisLines = 0;
-        for (let i = 0; i < lines.n; i++) {
-          const c = text.charCodeAt(lines.starts[i]!);
-          if (c === 0x2022 || c === 0x2d || c === 0x2a) bulletLines += 1; // • - *
-          const end = lines.ends[i]!;
-          if (text.charCodeAt(end - 1) === 0x2026 || (end - lines.starts[i]! >= 3 && text.startsWith('...', end - 3))) ellipsisLines += 1; // … or ...
+        for (const line of lines) {
+          const start = pyStripStart(line);
+          if (start.startsWith('\u2022') || start.startsWith('-')) bulletLines += 1; // • -
+          const end = pyStripEnd(line);
+          if (end.endsWith('...') || end.endsWith('\u2026')) ellipsisLines += 1;
         }
-        const bullets = ratio(bulletLines, lines.n);
-        const endEllipsis = ratio(ellipsisLines, lines.n);
-        const alpha = ratio(alphaCount, tokens);
+        const bullets = ratio(bulletLines, lines.length);
+        const endEllipsis = ratio(ellipsisLines, lines.length);
+        const ellipsisCount = occurrences(text, '...') + occurrences(text, '\u2026');
+        let n: number;
+        let avg: number;
+        let tokens: number;
+        let alpha: number;
+        let words: readonly string[];
+        if (whitespaceWords) {
+          // whitespace tokens; a word is a token with a letter or digit, its edge punctuation stripped
+          const t = view.tokens;
+          n = t.n;
+          tokens = t.count;
+          let letters = 0;
+          for (let i = 0; i < n; i++) letters += t.ends[i]! - t.starts[i]!;
+          avg = ratio(letters, n);
+          alpha = ratio(t.alphaCount, tokens);
+          words = languageStopWords ? [] : t.words;
+        } else {
+          // datatrove: spaCy's words; a word of punctuation only is a symbol
+          words = view.spacyWords;
+          let symbolFree = 0;
+          let length = 0;
+          let alphaWords = 0;
+          for (const w of words) {
+            if (!isSymbol(w)) {
+              symbolFree += 1;
+              length += cpLength(w);
+            }
+            if (HAS_LETTER.test(w)) alphaWords += 1;
+          }
+          n = symbolFree;
+          avg = symbolFree > 0 ? length / symbolFree : Number.NaN;
+          tokens = words.length;
+          alpha = ratio(alphaWords, tokens);
+        }
         let stopCount = 0;
-        if (stop) {
-          for (let i = 0; i < n; i++) {
+        if (!languageStopWords) {
+          // datatrove: English stop words, distinct, as written
+          const present = new Set<string>();
+          for (const w of words) if (englishStop.has(w)) present.add(w);
+          stopCount = present.size;
+        } else if (stop && !whitespaceWords) {
+          for (const w of words) if (w.length <= maxStopLength && stop.has(w.toLowerCase())) stopCount += 1;
+        } else if (stop) {
+          const { n: count, starts, ends, hashes: wordHashes } = view.tokens;
+          for (let i = 0; i < count; i++) {
             const from = starts[i]!;
             const to = ends[i]!;
             if (to - from > maxStopLength) continue;
@@ -130,6 +182,9 @@ export const gopherQuality: StepDefinition<typeof params> = {
             if ((lower === OTHER || isStopHash(lower)) && stop.has(text.slice(from, to).toLowerCase())) stopCount += 1;
           }
         }
+        const hashes = ratio(occurrences(text, '#'), tokens);
+        const ellipses = ratio(ellipsisCount, tokens);
+        const checksStop = !languageStopWords || stop !== undefined;
         return judge(
           [
             { metric: 'word_count', value: n, fails: n < p.minWords, reason: 'gopher_short_doc' },
@@ -141,7 +196,7 @@ export const gopherQuality: StepDefinition<typeof params> = {
             { metric: 'bullet_lines_ratio', value: bullets, fails: bullets > p.maxBulletLinesRatio, reason: 'gopher_too_many_bullets' },
             { metric: 'end_ellipsis_lines_ratio', value: endEllipsis, fails: endEllipsis > p.maxEndEllipsisLinesRatio, reason: 'gopher_too_many_end_ellipsis' },
             { metric: 'alpha_words_ratio', value: alpha, fails: alpha < p.minAlphaWordsRatio, reason: 'gopher_below_alpha_threshold' },
-            { metric: 'stop_words', value: stopCount, fails: stop !== undefined && stopCount < p.minStopWords, reason: 'gopher_enough_stop_words' },
+            { metric: 'stop_words', value: stopCount, fails: checksStop && stopCount < p.minStopWords, reason: 'gopher_enough_stop_words' },
           ],
           measure,
         );

@@ -5,7 +5,9 @@
  * - the most frequent 2/3/4-gram, if it repeats, covers ≤ 0.20/0.18/0.16 of characters (`top_n_gram`)
  * - characters in duplicated 5…10-grams ≤ 0.15, 0.14, 0.13, 0.12, 0.11, 0.10 (`duplicated_n_n_grams`);
  *   the scan skips past a duplicate so characters are not counted twice, as datatrove does.
- * Character fractions are over the whole text's length.
+ * Character fractions are over the whole text's length (code points). Lines and paragraphs are
+ * compared as they are, not trimmed. Words: whitespace words (`filter.compat: moe`, where an
+ * n-gram seen once is no repetition and counts 0) or datatrove's spaCy words (`datatrove`).
  */
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
@@ -13,6 +15,7 @@ import { ngramKernel } from './ngram-kernel.js';
 import type { Tokens } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
+import { cpLength, findDuplicates, pyStrip } from './words/python.js';
 
 const TOP_N = [2, 3, 4] as const;
 const DUP_N = [5, 6, 7, 8, 9, 10] as const;
@@ -170,6 +173,47 @@ export function ngramMeasures(tokens: Tokens, wasm = true): { top: number[]; dup
   return { top, duplicated };
 }
 
+/**
+ * datatrove's n-gram measures on its word list (`filter.compat: datatrove`): the top n-gram as
+ * words joined by a space, charged even when it occurs once; duplicated n-grams as words joined
+ * with nothing, as datatrove keys them; lengths in code points.
+ */
+export function ngramMeasuresOfWords(words: readonly string[], singletonsZero = false): { top: number[]; duplicated: number[] } {
+  const top = TOP_N.map((n) => {
+    if (words.length < n) return 0;
+    const counts = new Map<string, number>();
+    for (let i = 0; i + n <= words.length; i++) {
+      const key = words.slice(i, i + n).join(' ');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    let best = '';
+    let bestCount = 0;
+    for (const [key, c] of counts) {
+      if (c > bestCount) {
+        best = key;
+        bestCount = c;
+      }
+    }
+    return singletonsZero && bestCount < 2 ? 0 : cpLength(best) * bestCount;
+  });
+  const duplicated = DUP_N.map((n) => {
+    const seen = new Set<string>();
+    let chars = 0;
+    for (let i = 0; i < words.length - n + 1; ) {
+      const key = words.slice(i, i + n).join('');
+      if (seen.has(key)) {
+        chars += cpLength(key);
+        i += n;
+      } else {
+        seen.add(key);
+        i += 1;
+      }
+    }
+    return chars;
+  });
+  return { top, duplicated };
+}
+
 export const gopherRepetition: StepDefinition<typeof params> = {
   name: 'gopher-repetition',
   kind: 'filter',
@@ -177,22 +221,29 @@ export const gopherRepetition: StepDefinition<typeof params> = {
   metrics: Object.fromEntries(
     ['dup_line_frac', 'dup_para_frac', 'dup_line_char_frac', 'dup_para_char_frac', ...TOP_N.map((n) => `top_${n}_gram`), ...DUP_N.map((n) => `duplicated_${n}_n_grams`)].map((m) => [m, FRACTION]),
   ),
-  create(p) {
+  create(p, ctx) {
+    const { whitespaceWords, singletonNgramsZero } = ctx.dialect;
     return {
       kind: 'filter',
       name: 'gopher-repetition',
       keep(_doc, view, measure) {
-        const len = view.text.length;
-        const { lines, paragraphs: paras } = view.layout;
-        const dl = view.duplicateLines;
-        const dp = view.duplicateParagraphs;
+        const { text } = view;
+        const len = cpLength(text);
+        // paragraphs are split at two or more line breaks of the stripped text, lines at one or more
+        // of the text itself; neither is trimmed before comparing (as datatrove)
+        const paras = pyStrip(text).split(/\n{2,}/);
+        const dp = findDuplicates(paras);
+        const lines = text.split(/\n+/);
+        const dl = findDuplicates(lines);
         const rules: Rule[] = [
-          { metric: 'dup_para_frac', value: ratio(dp.count, paras.n), fails: ratio(dp.count, paras.n) > p.maxDupParaFrac, reason: 'dup_para_frac' },
+          { metric: 'dup_para_frac', value: ratio(dp.count, paras.length), fails: ratio(dp.count, paras.length) > p.maxDupParaFrac, reason: 'dup_para_frac' },
           { metric: 'dup_para_char_frac', value: ratio(dp.chars, len), fails: ratio(dp.chars, len) > p.maxDupParaCharFrac, reason: 'dup_para_char_frac' },
-          { metric: 'dup_line_frac', value: ratio(dl.count, lines.n), fails: ratio(dl.count, lines.n) > p.maxDupLineFrac, reason: 'dup_line_frac' },
+          { metric: 'dup_line_frac', value: ratio(dl.count, lines.length), fails: ratio(dl.count, lines.length) > p.maxDupLineFrac, reason: 'dup_line_frac' },
           { metric: 'dup_line_char_frac', value: ratio(dl.chars, len), fails: ratio(dl.chars, len) > p.maxDupLineCharFrac, reason: 'dup_line_char_frac' },
         ];
-        const { top, duplicated } = ngramMeasures(view.tokens);
+        // the WebAssembly kernel counts whitespace words' n-grams by hash, singletons as 0
+        const { top, duplicated } =
+          whitespaceWords && singletonNgramsZero ? ngramMeasures(view.tokens) : ngramMeasuresOfWords(whitespaceWords ? view.tokens.words : view.spacyWords, singletonNgramsZero);
         TOP_N.forEach((n, i) => {
           const v = ratio(top[i]!, len);
           rules.push({ metric: `top_${n}_gram`, value: v, fails: v > p.maxTopNGramCharFrac[i]!, reason: `top_${n}_gram` });

@@ -19,7 +19,7 @@ import { STEPS } from './registry.js';
 import type { DocChunk } from '../io/jsonl.js';
 import { type FilterInit, type FilterOutput, loadModels } from './task.js';
 import { TextView } from './text.js';
-import { textOf, type Transform } from './types.js';
+import { dialectOf, textOf, type Transform } from './types.js';
 
 export interface FilterRun {
   input: string;
@@ -68,7 +68,7 @@ export interface FilterReport extends StageReport {
 /** Learns the thresholds of model filters set by `dropWorstFraction`, on the input's first documents. */
 export async function learnThresholds(run: FilterRun, models: Record<string, unknown>): Promise<Record<string, { value: number; sample_docs: number }>> {
   const learners: Array<{ source: string; name: string; sampleSize: number; learn: Learnable }> = [];
-  const ctx = { language: 'und', models, learned: {} };
+  const ctx = { language: 'und', models, learned: {}, dialect: dialectOf(run.config.compat) };
   for (const source of ['web', 'arxiv', 'code'] as const) {
     for (const name of chainNames(run.config, source)) {
       const def = STEPS[name] as { learnable?: (p: unknown, c: typeof ctx) => Learnable | undefined };

@@ -7,6 +7,7 @@
  */
 import { IntCounter } from '../text/int-counter.js';
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from './scan.js';
+import { spacyWords } from './words/spacy-en.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
 export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'mya', 'bod', 'yue', 'wuu', 'nan', 'hak']);
@@ -260,8 +261,20 @@ export function hasWords(text: string, k: number, unspaced: boolean): boolean {
  * of its kept lines), so the steps after it need not measure the text again. Values must equal what the
  * view would compute.
  */
+/** What `c4-lines` notes for the `c4` filter (line indices in the text it read; -1: none). */
+export interface C4Facts {
+  /** The first line, kept so far, mentioning "lorem ipsum". */
+  loremLine: number;
+  /** The first line, kept so far and not about javascript, holding `{`. */
+  curlyLine: number;
+  /** Sentences of the kept lines. */
+  sentences: number;
+}
+
 export interface Rewritten {
   text: string;
+  /** Noted by `c4-lines`. */
+  c4?: C4Facts;
   /** `TextView.wordCount`. */
   wordCount?: number;
   /** `TextView.layout`. */
@@ -416,7 +429,10 @@ export class TextView {
   private _wordCount?: number;
   private _dupLines?: { count: number; chars: number };
   private _dupParagraphs?: { count: number; chars: number };
+  private _spacyWords?: string[];
   readonly unspaced: boolean;
+  /** What `c4-lines` noted, when it made this text. */
+  readonly c4?: C4Facts;
 
   constructor(
     readonly text: string,
@@ -427,6 +443,7 @@ export class TextView {
     this.unspaced = UNSPACED_LANGUAGES.has(language) || (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
     this._wordCount = known.wordCount;
     this._layout = known.layout;
+    this.c4 = known.c4;
   }
 
   get tokens(): Tokens {
@@ -456,6 +473,11 @@ export class TextView {
   /** Number of `\n` in the text. */
   get lineBreaks(): number {
     return this.layout.lineBreaks;
+  }
+
+  /** datatrove's English words (spaCy's tokens, whitespace dropped): `filter.compat: datatrove`. */
+  get spacyWords(): string[] {
+    return (this._spacyWords ??= spacyWords(this.text));
   }
 
   /** Repeats of earlier lines: how many, and their characters. */

@@ -60,6 +60,30 @@ export interface StepContext {
   models: Record<string, unknown>;
   /** Thresholds learned on a sample before the run (by step name). */
   learned: Record<string, number>;
+  /** How the rules count: datatrove's way, or with moe's departures (`filter.compat`). */
+  dialect: Dialect;
+}
+
+/**
+ * moe's departures from datatrove, one switch each (README "Two settings"); `filter.compat`
+ * turns all of them on (`moe`) or off (`datatrove`). Nothing else differs between the two.
+ */
+export interface Dialect {
+  /** Words are whitespace-separated (the Gopher paper), not spaCy's tokens with punctuation split off. */
+  whitespaceWords: boolean;
+  /** A top n-gram that occurs once is no repetition: it counts 0 (datatrove charges it). */
+  singletonNgramsZero: boolean;
+  /** Stop words from the document language's list, counted as lower-cased occurrences (datatrove: English, distinct, as written). */
+  languageStopWords: boolean;
+  /** Built-in per-language parameters (space-less scripts: a word is a character). */
+  languageDefaults: boolean;
+}
+
+export const MOE_DIALECT: Dialect = { whitespaceWords: true, singletonNgramsZero: true, languageStopWords: true, languageDefaults: true };
+export const DATATROVE_DIALECT: Dialect = { whitespaceWords: false, singletonNgramsZero: false, languageStopWords: false, languageDefaults: false };
+
+export function dialectOf(compat: 'moe' | 'datatrove'): Dialect {
+  return compat === 'datatrove' ? DATATROVE_DIALECT : MOE_DIALECT;
 }
 
 export const FRACTION: HistogramSpec = { kind: 'linear', lo: 0, hi: 1, bins: 20 };

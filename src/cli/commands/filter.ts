@@ -13,6 +13,7 @@ export interface FilterFlags {
   config?: string;
   set: string[];
   keepRejected?: boolean;
+  annotate?: boolean;
   dryRun?: boolean;
   workers: number;
   json?: boolean;
@@ -46,7 +47,7 @@ export async function filterCommand(flags: FilterFlags): Promise<number> {
   const { report, skipped } = await runFilter({
     input: resolve(flags.in),
     out: flags.out ? resolve(flags.out) : undefined,
-    config: config.filter,
+    config: flags.annotate ? { ...config.filter, annotate: true } : config.filter,
     modelPaths: modelPaths(config.filter, file),
     workers: flags.workers,
     keepRejected: Boolean(flags.keepRejected) || config.filter.keepRejected,

@@ -1,6 +1,6 @@
 import type { Doc } from '../../../src/core/doc.js';
 import { TextView } from '../../../src/filter/text.js';
-import type { Drop, Filter, StepDefinition } from '../../../src/filter/types.js';
+import { type Dialect, type Drop, type Filter, MOE_DIALECT, type StepDefinition } from '../../../src/filter/types.js';
 
 export interface Judged {
   result: true | Drop;
@@ -8,9 +8,9 @@ export interface Judged {
 }
 
 /** Runs one filter definition on a text with default (or given) parameters. */
-export function judge(def: StepDefinition, text: string, opts: { params?: Record<string, unknown>; lang?: string; metadata?: Doc['metadata']; source?: Doc['source'] } = {}): Judged {
+export function judge(def: StepDefinition, text: string, opts: { params?: Record<string, unknown>; lang?: string; metadata?: Doc['metadata']; source?: Doc['source']; dialect?: Dialect } = {}): Judged {
   const lang = opts.lang ?? 'eng';
-  const step = def.create(def.params.parse(opts.params ?? {}), { language: lang, models: {}, learned: {} }) as Filter;
+  const step = def.create(def.params.parse(opts.params ?? {}), { language: lang, models: {}, learned: {}, dialect: opts.dialect ?? MOE_DIALECT }) as Filter;
   const measures: Record<string, number> = {};
   const doc: Doc = { id: 't', text, source: opts.source ?? 'web', metadata: { language: lang, ...opts.metadata } };
   const result = step.keep(doc, new TextView(text, lang), (m, v) => (measures[m] = v));

@@ -1,9 +1,10 @@
+import { MOE_DIALECT } from '../../../src/filter/types.js';
 import { describe, expect, it } from 'vitest';
 import { isNonPublicIp, normalize, pii } from '../../../src/filter/transforms.js';
 import type { Transform } from '../../../src/filter/types.js';
 
 const apply = (def: typeof pii | typeof normalize, text: string): { text: string; counts: Record<string, number> } => {
-  const t = def.create(def.params.parse({}) as never, { language: 'eng', models: {}, learned: {} }) as Transform;
+  const t = def.create(def.params.parse({}) as never, { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT }) as Transform;
   const counts: Record<string, number> = {};
   return { text: t.apply(text, (k, n = 1) => (counts[k] = (counts[k] ?? 0) + n)), counts };
 };

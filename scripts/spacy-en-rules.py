@@ -1,0 +1,130 @@
+"""Writes src/filter/words/spacy-en-rules.ts: spaCy's English tokenizer rules (prefix, suffix and
+infix patterns, the URL pattern, the special cases) and the sentencizer's punctuation, as data,
+with the Python regular expressions rewritten for JavaScript (`u` flag).
+
+Run with a Python that has spaCy (scripts/datatrove-reference.sh makes one):
+    python scripts/spacy-en-rules.py > src/filter/words/spacy-en-rules.ts
+spaCy is MIT-licensed (Copyright (C) 2016-2024 ExplosionAI GmbH, 2016 spaCy GmbH, 2015 Matthew Honnibal).
+"""
+import json
+import re
+import sys
+
+import spacy
+from spacy.pipeline.sentencizer import Sentencizer
+
+nlp = spacy.blank("en")
+tok = nlp.tokenizer
+
+# Python's \w, \d, \s and \S under re.UNICODE, as JavaScript (u flag) classes
+PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+CLASS_IN = {"w": "\\p{L}\\p{N}_", "d": "\\p{Nd}", "s": PY_SPACE}
+CLASS_OUT = {"w": "[\\p{L}\\p{N}_]", "W": "[^\\p{L}\\p{N}_]", "d": "\\p{Nd}", "D": "\\P{Nd}", "s": "[" + PY_SPACE + "]", "S": "[^" + PY_SPACE + "]"}
+# characters JavaScript's u flag allows after a backslash
+SYNTAX = set("^$\\.*+?()[]{}|/-")
+
+
+def to_js(pattern: str) -> str:
+    if pattern.startswith("(?u)"):
+        pattern = pattern[4:]
+    out = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            n = pattern[i + 1]
+            if n == "U":
+                out.append("\\u{%x}" % int(pattern[i + 2 : i + 10], 16))
+                i += 10
+                continue
+            if n == "u":
+                out.append(pattern[i : i + 6])
+                i += 6
+                continue
+            if n == "x":
+                out.append(pattern[i : i + 4])
+                i += 4
+                continue
+            if n in "wWdDsS":
+                if in_class:
+                    if n not in CLASS_IN:
+                        raise SystemExit(f"negated class escape inside a class: {pattern[i-10:i+10]}")
+                    out.append(CLASS_IN[n])
+                else:
+                    out.append(CLASS_OUT[n])
+                i += 2
+                continue
+            if n in "ntrfvb":
+                out.append("\\" + n)
+                i += 2
+                continue
+            if n.isdigit():
+                raise SystemExit("backreference in pattern")
+            # an identity escape: keep it only where JavaScript allows one
+            out.append("\\" + n if n in SYNTAX else n)
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            if pattern[i + 1] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i + 1] == "]":
+                out.append("\\]")
+                i += 1
+            i += 1
+            continue
+        if c == "]" and in_class:
+            in_class = False
+        elif in_class and c in "[{}()|/":
+            out.append("\\" + c)
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+from spacy.attrs import ORTH
+specials = {k: [t.get("ORTH", t.get(ORTH)) for t in v] for k, v in sorted(tok.rules.items())}
+# the special cases the tokenizer also matches across tokens (spaCy's faster_heuristics: those
+# containing an affix or a space), with the tokens each is made of when tokenized without them
+matched = {}
+for k in sorted(tok.rules):
+    if tok.find_prefix(k) or tok.find_infix(k) or tok.find_suffix(k) or " " in k:
+        matched[k] = [t.text for t in tok._tokenize_affixes(k, False)] if hasattr(tok, "_tokenize_affixes") else None
+if any(v is None for v in matched.values()):
+    # _tokenize_affixes is a cdef method: rebuild a tokenizer without rules and tokenize with it
+    from spacy.tokenizer import Tokenizer
+
+    bare = Tokenizer(nlp.vocab, rules={}, prefix_search=tok.prefix_search, suffix_search=tok.suffix_search,
+                     infix_finditer=tok.infix_finditer, token_match=tok.token_match, url_match=tok.url_match)
+    matched = {k: [t.text for t in bare(k)] for k in matched}
+
+data = {
+    "spacy": spacy.__version__,
+    "prefix": to_js(tok.prefix_search.__self__.pattern),
+    "suffix": to_js(tok.suffix_search.__self__.pattern),
+    "infix": to_js(tok.infix_finditer.__self__.pattern),
+    "url": to_js(tok.url_match.__self__.pattern),
+    "tokenMatch": tok.token_match.__self__.pattern if tok.token_match else None,
+    "specials": specials,
+    "matched": matched,
+    "sentenceEnds": sorted(Sentencizer.default_punct_chars),
+}
+if data["tokenMatch"] is not None:
+    raise SystemExit("the English tokenizer has a token_match pattern now: support it")
+del data["tokenMatch"]
+
+w = sys.stdout.write
+w("/**\n * spaCy's English tokenizer rules and sentencizer punctuation, as data (spaCy %s, MIT license:\n" % spacy.__version__)
+w(" * Copyright (C) 2016-2024 ExplosionAI GmbH, 2016 spaCy GmbH, 2015 Matthew Honnibal).\n")
+w(" * Generated by scripts/spacy-en-rules.py; do not edit. Patterns are rewritten for JavaScript's `u` flag.\n */\n")
+w("/* eslint-disable */\n")
+for key in ("spacy", "prefix", "suffix", "infix", "url"):
+    w(f"export const {key.upper() if key != 'spacy' else 'SPACY_VERSION'} = {json.dumps(data[key], ensure_ascii=True)};\n")
+w(f"export const SPECIALS: Record<string, string[]> = {json.dumps(data['specials'], ensure_ascii=True)};\n")
+w(f"export const MATCHED: Record<string, string[]> = {json.dumps(data['matched'], ensure_ascii=True)};\n")
+w(f"export const SENTENCE_ENDS: string[] = {json.dumps(data['sentenceEnds'], ensure_ascii=True)};\n")

@@ -1,0 +1,104 @@
+/**
+ * Python's string semantics where datatrove's rules depend on them: `len` counts code points,
+ * `splitlines`, `split()` and `strip()` know Python's whitespace, and the punctuation sets of
+ * datatrove's `utils/text.py` (Apache-2.0) that its rules test characters against.
+ */
+import { isPySpace, pyStrip } from './spacy-en.js';
+
+export { isPySpace, pyStrip };
+
+const PAIRS = /[\ud800-\udbff][\udc00-\udfff]/g;
+const SURROGATES = /[\ud800-\udfff]/;
+
+/** `len(s)` in Python: code points, not UTF-16 code units. */
+export function cpLength(s: string): number {
+  return SURROGATES.test(s) ? s.length - (s.match(PAIRS)?.length ?? 0) : s.length;
+}
+
+/** `str.lstrip()`. */
+export function pyStripStart(s: string): string {
+  let a = 0;
+  while (a < s.length && isPySpace(s.charCodeAt(a))) a++;
+  return a === 0 ? s : s.slice(a);
+}
+
+/** `str.rstrip()`. */
+export function pyStripEnd(s: string): string {
+  let b = s.length;
+  while (b > 0 && isPySpace(s.charCodeAt(b - 1))) b--;
+  return b === s.length ? s : s.slice(0, b);
+}
+
+/** `str.splitlines()`'s line boundaries. */
+const LINE_BREAKS = /\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/;
+
+/** `str.splitlines()`: no empty last line for a text ending in a line break. */
+export function splitLines(text: string): string[] {
+  if (text.length === 0) return [];
+  const lines = text.split(LINE_BREAKS);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** True when `str.split()` (no argument) gives at least `min` items. */
+export function hasPyWords(s: string, min: number): boolean {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const space = isPySpace(s.charCodeAt(i));
+    if (!space && !inWord && ++n >= min) return true;
+    inWord = !space;
+  }
+  return n >= min;
+}
+
+/** True when some item of `str.split()` is longer than `max` code points. */
+export function hasPyWordLongerThan(s: string, max: number): boolean {
+  if (s.length <= max) return false;
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isPySpace(c)) run = 0;
+    else if (!(c >= 0xdc00 && c <= 0xdfff) && ++run > max) return true;
+  }
+  return false;
+}
+
+const set = (chars: string): Set<number> => new Set(Array.from(chars, (c) => c.codePointAt(0)!));
+
+/** datatrove's `TERMINAL_PUNCTUATION` (159 characters): what FineWeb's `line_punct_ratio` counts as a line end. */
+export const TERMINAL_PUNCTUATION = set(
+  '!.?\u0589\u061d\u061e\u061f\u06d4\u0700\u0701\u0702\u07f9\u0837\u0839\u083d\u083e\u0964\u0965\u104a\u104b\u1362\u1367\u1368\u166e\u1735\u1736\u17d4\u17d5\u17d6\u17d9\u17da\u1803\u1809\u1944\u1945\u1aa8\u1aa9\u1aaa\u1aab\u1b5a\u1b5b\u1b5e\u1b5f\u1b7d\u1b7e\u1c3b\u1c3c\u1c7e\u1c7f\u203c\u203d\u2047\u2048\u2049\u2e2e\u2e3c\u2e53\u2e54\u3002\ua4ff\ua60e\ua60f\ua6f3\ua6f7\ua876\ua877\ua8ce\ua8cf\ua92f\ua9c8\ua9c9\uaa5d\uaa5e\uaa5f\uaaf0\uaaf1\uabeb\ufe52\ufe56\ufe57\uff01\uff0e\uff1f\uff61' +
+    '\u{10a56}\u{10a57}\u{10f55}\u{10f56}\u{10f57}\u{10f58}\u{10f59}\u{10f86}\u{10f87}\u{10f88}\u{10f89}\u{11047}\u{11048}\u{110be}\u{110bf}\u{110c0}\u{110c1}\u{11141}\u{11142}\u{11143}\u{111c5}\u{111c6}\u{111cd}\u{111de}\u{111df}\u{11238}\u{11239}\u{1123b}\u{1123c}\u{112a9}\u{1144b}\u{1144c}\u{115c2}\u{115c3}\u{115c9}\u{115ca}\u{115cb}\u{115cc}\u{115cd}\u{115ce}\u{115cf}\u{115d0}\u{115d1}\u{115d2}\u{115d3}\u{115d4}\u{115d5}\u{115d6}\u{115d7}\u{11641}\u{11642}\u{1173c}\u{1173d}\u{1173e}\u{11944}\u{11946}\u{11a42}\u{11a43}\u{11a9b}\u{11a9c}\u{11c41}\u{11c42}\u{11ef7}\u{11ef8}\u{11f43}\u{11f44}\u{16a6e}\u{16a6f}\u{16af5}\u{16b37}\u{16b38}\u{16b44}\u{16e98}\u{1bc9f}\u{1da88}',
+);
+
+/** datatrove's `PUNCTUATION_SET`: a word made only of these is a symbol, not a word (Gopher quality). */
+export const PUNCTUATION_SET = new Set([
+  ...set(
+    '!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„\';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_."}►»' +
+      String.fromCharCode(...[...Array(160).keys()].filter((x) => x < 9 || (x >= 11 && x < 32) || (x >= 127 && x < 160))),
+  ),
+  ...TERMINAL_PUNCTUATION,
+]);
+
+/** True when the string ends with a character of the set. */
+export function endsWithOneOf(s: string, chars: Set<number>): boolean {
+  if (s.length === 0) return false;
+  return chars.has(s.codePointAt(s.length - 1 - (s.length > 1 && s.charCodeAt(s.length - 1) >= 0xdc00 && s.charCodeAt(s.length - 1) <= 0xdfff ? 1 : 0))!);
+}
+
+/**
+ * datatrove's `find_duplicates`: items equal to an earlier item, and their length in code points.
+ */
+export function findDuplicates(items: readonly string[]): { count: number; chars: number } {
+  const seen = new Set<string>();
+  let count = 0;
+  let chars = 0;
+  for (const item of items) {
+    if (seen.has(item)) {
+      count++;
+      chars += cpLength(item);
+    } else seen.add(item);
+  }
+  return { count, chars };
+}
