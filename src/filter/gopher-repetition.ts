@@ -173,39 +173,103 @@ export function ngramMeasures(tokens: Tokens, wasm = true): { top: number[]; dup
   return { top, duplicated };
 }
 
+/** Groups of equal n-grams by a hash, checked equal by `same` (a hash is no proof). */
+class NgramGroups {
+  private readonly byHash = new Map<number, number[]>();
+  /** Position of each group's first n-gram, and its count, in order of first occurrence. */
+  readonly first: number[] = [];
+  readonly counts: number[] = [];
+
+  constructor(private readonly same: (i: number, j: number) => boolean) {}
+
+  /** The group of the n-gram at `i` (-1 when it has none and `add` is false). */
+  find(hash: number, i: number, add: boolean): number {
+    const groups = this.byHash.get(hash);
+    if (groups) for (const g of groups) if (this.same(this.first[g]!, i)) return g;
+    if (!add) return -1;
+    const g = this.first.length;
+    this.first.push(i);
+    this.counts.push(0);
+    if (groups) groups.push(g);
+    else this.byHash.set(hash, [g]);
+    return g;
+  }
+}
+
 /**
- * datatrove's n-gram measures on its word list (`filter.compat: datatrove`): the top n-gram as
- * words joined by a space, charged even when it occurs once; duplicated n-grams as words joined
- * with nothing, as datatrove keys them; lengths in code points.
+ * datatrove's n-gram measures on a word list (spaCy's words for `filter.compat: datatrove`): the
+ * top n-gram is the words joined by a space, the most frequent, the first seen on a tie, charged
+ * even when it occurs once (unless `singletonsZero`); a duplicated n-gram is keyed by its words
+ * joined with nothing (so `ab c` repeats `a bc`, as in datatrove), the scan jumping past each
+ * duplicate. Lengths in code points. N-grams are hashed from their words' hashes (a polynomial
+ * hash of the joined characters, whatever the split) and compared before they are counted equal.
  */
 export function ngramMeasuresOfWords(words: readonly string[], singletonsZero = false): { top: number[]; duplicated: number[] } {
-  const top = TOP_N.map((n) => {
-    if (words.length < n) return 0;
-    const counts = new Map<string, number>();
-    for (let i = 0; i + n <= words.length; i++) {
-      const key = words.slice(i, i + n).join(' ');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+  const W = words.length;
+  const ids = new Int32Array(W);
+  const lengths = new Float64Array(W); // code points
+  const charHash = new Int32Array(W); // polynomial hash of the word's code units
+  const shift = new Int32Array(W); // B^(code units) mod 2^32
+  const idOf = new Map<string, number>();
+  for (let i = 0; i < W; i++) {
+    const w = words[i]!;
+    let id = idOf.get(w);
+    if (id === undefined) idOf.set(w, (id = idOf.size));
+    ids[i] = id;
+    lengths[i] = cpLength(w);
+    let h = 0;
+    let p = 1;
+    for (let k = 0; k < w.length; k++) {
+      h = (Math.imul(h, 0x01000193) + w.charCodeAt(k)) | 0;
+      p = Math.imul(p, 0x01000193);
     }
-    let best = '';
-    let bestCount = 0;
-    for (const [key, c] of counts) {
-      if (c > bestCount) {
-        best = key;
-        bestCount = c;
+    charHash[i] = h;
+    shift[i] = p;
+  }
+  // tupleHash[i], joinedHash[i]: of the n-gram at i for the current order
+  const tupleHash = Int32Array.from(ids, (id) => Math.imul(id + 1, 0x9e3779b1));
+  const joinedHash = charHash.slice();
+  let order = 1;
+  const grow = (n: number): void => {
+    for (; order < n; order++) {
+      for (let i = 0; i + order < W; i++) {
+        const w = i + order;
+        tupleHash[i] = Math.imul(tupleHash[i]! ^ Math.imul(ids[w]! + 1, 0x85ebca6b), 0x01000193) + order;
+        joinedHash[i] = (Math.imul(joinedHash[i]!, shift[w]!) + charHash[w]!) | 0;
       }
     }
-    return singletonsZero && bestCount < 2 ? 0 : cpLength(best) * bestCount;
+  };
+  const charsAt = (i: number, n: number): number => {
+    let c = 0;
+    for (let k = i; k < i + n; k++) c += lengths[k]!;
+    return c;
+  };
+  const top = TOP_N.map((n) => {
+    if (W < n) return 0;
+    grow(n);
+    const groups = new NgramGroups((a, b) => {
+      for (let k = 0; k < n; k++) if (ids[a + k] !== ids[b + k]) return false;
+      return true;
+    });
+    for (let i = 0; i + n <= W; i++) groups.counts[groups.find(tupleHash[i]!, i, true)]! += 1;
+    let best = 0;
+    for (let g = 1; g < groups.counts.length; g++) if (groups.counts[g]! > groups.counts[best]!) best = g;
+    const count = groups.counts[best]!;
+    if (singletonsZero && count < 2) return 0;
+    return (charsAt(groups.first[best]!, n) + n - 1) * count; // the words and the spaces between them
   });
   const duplicated = DUP_N.map((n) => {
-    const seen = new Set<string>();
+    if (W < n) return 0;
+    grow(n);
+    const joined = (i: number): string => words.slice(i, i + n).join('');
+    const groups = new NgramGroups((a, b) => joined(a) === joined(b));
     let chars = 0;
-    for (let i = 0; i < words.length - n + 1; ) {
-      const key = words.slice(i, i + n).join('');
-      if (seen.has(key)) {
-        chars += cpLength(key);
+    for (let i = 0; i < W - n + 1; ) {
+      if (groups.find(joinedHash[i]!, i, false) >= 0) {
+        chars += charsAt(i, n);
         i += n;
       } else {
-        seen.add(key);
+        groups.find(joinedHash[i]!, i, true);
         i += 1;
       }
     }

@@ -1,11 +1,11 @@
 /**
- * Scans of a text's code units in WebAssembly: `tokenize`'s (for text in scripts with spaces)
- * and C4's sentence count. The text's UTF-16 code units are copied into the module's memory
+ * The scan of a text's code units in WebAssembly that `tokenize` runs (for text in scripts with
+ * spaces). The text's UTF-16 code units are copied into the module's memory
  * (Buffer.write, native), so offsets and hashes are those of the JavaScript string; each unit's
  * class comes from a 64 Ki-entry table that a JavaScript callback fills on first sight (for
- * tokens, surrogates are asked for every time, since a pair's class is its code point's). Each
- * loop is the JavaScript one's, state for state; on the 50 MB bench corpus tokens take 210 ms
- * instead of 330, sentences 145 instead of 200.
+ * tokens, surrogates are asked for every time, since a pair's class is its code point's).
+ * The loop is the JavaScript one's, state for state; on the 50 MB bench corpus tokens take 210 ms
+ * instead of 330.
  */
 import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from '../core/wasm.js';
 
@@ -118,52 +118,6 @@ export function tokenScanner(classify: (c: number) => number, classAt: (text: st
       const spans = new Int32Array(3 * n);
       for (let k = 0; k < 3; k++) spans.set(new Int32Array(memory.buffer, out + 4 * k * cap, n), k * n);
       return { count: counts[0]!, alphaCount: counts[1]!, n, spans };
-    },
-  };
-}
-
-/** Classes of the sentence scan's table (0: not yet classified). */
-export const SENTENCE_END = 1;
-export const SENTENCE_LETTER = 2;
-export const SENTENCE_OTHER = 3;
-
-// sentences(src, len) -> count; locals i=2 c=3 k=4 letter=5 n=6
-const [SS, SLEN, SI, SC, SK, SLETTER, SN] = [0, 1, 2, 3, 4, 5, 6];
-
-function sentenceBody(): number[] {
-  return code(
-    BLOCK, LOOP,
-      get(SI), get(SLEN), OP.geU, brIf(1),
-      get(SS), get(SI), i32c(1), OP.shl, OP.add, OP.load16u, memarg(1, 0), set(SC),
-      get(SC), OP.load8u, memarg(0, TABLE), set(SK),
-      get(SK), OP.eqz, IF, get(SC), get(SI), call(0), set(SK), END,
-      get(SK), i32c(SENTENCE_END), OP.eq, IF,
-        get(SN), get(SLETTER), OP.add, set(SN), i32c(0), set(SLETTER),
-      ELSE, get(SK), i32c(SENTENCE_LETTER), OP.eq, IF,
-        i32c(1), set(SLETTER),
-      END, END,
-      get(SI), i32c(1), OP.add, set(SI),
-      br(0),
-    END, END,
-    get(SN), get(SLETTER), OP.add,
-  );
-}
-
-/** `countSentences` in WebAssembly, `classify(c)` giving a code unit's class; undefined where WebAssembly is missing. */
-export function sentenceCounter(classify: (c: number) => number): { count(text: string): number } | undefined {
-  const kernel = tableKernel(
-    { name: 'sentences', params: [I32, I32], results: [I32], locals: [[5, I32]], body: sentenceBody(), pages: 2, imports: [{ name: 'classify', params: [I32, I32], results: [I32] }] },
-    { at: TABLE, type: Uint8Array, empty: 0 },
-    classify,
-  );
-  if (!kernel) return undefined;
-  const { memory } = kernel;
-  const run = kernel.exports.sentences as (src: number, len: number) => number;
-  return {
-    count(text) {
-      ensureMemory(memory, SRC + 2 * text.length);
-      writeUtf16(memory, SRC, text);
-      return run(SRC, text.length);
     },
   };
 }

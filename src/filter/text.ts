@@ -5,7 +5,6 @@
  * Thai, Lao, Khmer, Burmese) each character of that script counts as a word, so word-based rules
  * measure such text instead of seeing one giant "word".
  */
-import { IntCounter } from '../text/int-counter.js';
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from './scan.js';
 import { spacyWords } from './words/spacy-en.js';
 
@@ -14,14 +13,6 @@ export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'm
 
 const UNSPACED_CHAR = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 const UNSPACED_RUN = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu;
-
-/** Terminal punctuation of a line or sentence, across scripts (Latin, CJK, Devanagari, Arabic…): code units. */
-const TERMINAL_PUNCT = new Set(['.', '!', '?', '"', "'", '…', '。', '！', '？', '｡', '।', '॥', '؟', '۔', '」', '』', '”', '’', '»', ')'].map((c) => c.charCodeAt(0)));
-
-/** True when the code unit is terminal punctuation. */
-export function isTerminalPunct(c: number): boolean {
-  return TERMINAL_PUNCT.has(c);
-}
 
 export interface Tokens {
   /** Whitespace-separated tokens, symbols included. */
@@ -79,6 +70,12 @@ export function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** JavaScript's `\s` at text[i] (ASCII answered inline). */
+export function isSpaceAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
 }
 
 /** FNV-1a of text[from, to): `hash32` of that slice, without making it. */
@@ -256,11 +253,6 @@ export function hasWords(text: string, k: number, unspaced: boolean): boolean {
   return countWords(text, unspaced, k) >= k;
 }
 
-/**
- * What a transform already knows about the text it wrote (c4-lines: the words and the layout
- * of its kept lines), so the steps after it need not measure the text again. Values must equal what the
- * view would compute.
- */
 /** What `c4-lines` notes for the `c4` filter (line indices in the text it read; -1: none). */
 export interface C4Facts {
   /** The first line, kept so far, mentioning "lorem ipsum". */
@@ -271,17 +263,14 @@ export interface C4Facts {
   sentences: number;
 }
 
+/** A transform's text with what it noted on the way, for the steps after it. */
 export interface Rewritten {
   text: string;
   /** Noted by `c4-lines`. */
   c4?: C4Facts;
-  /** `TextView.wordCount`. */
-  wordCount?: number;
-  /** `TextView.layout`. */
-  layout?: Layout;
 }
 
-/** Ranges of the text (trimmed, non-empty) with the `hash32` of each one's characters. */
+/** Ranges of the text with the `hash32` of each one's characters. */
 export interface Spans {
   n: number;
   starts: Int32Array;
@@ -289,146 +278,9 @@ export interface Spans {
   hashes: Int32Array;
 }
 
-/** Lines and paragraphs of a text, found in one pass over its characters. */
-export interface Layout {
-  /** Non-empty lines, trimmed: as `text.split('\n').map((l) => l.trim()).filter(Boolean)`. */
-  lines: Spans;
-  /** Blocks separated by blank lines, trimmed: as `text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)`. */
-  paragraphs: Spans;
-  /** Number of `\n`. */
-  lineBreaks: number;
-}
-
-/**
- * Lines and paragraphs in one scan. A paragraph break is a run of white space holding two or
- * more `\n` (what `/\n\s*\n/` splits at, once the pieces are trimmed): between two non-empty
- * lines, a blank line. A paragraph's hash mixes its lines' hashes (white space between lines
- * left out): `duplicateSpans` compares the characters whenever hashes match.
- */
-export function layoutOf(text: string): Layout {
-  const len = text.length;
-  const out = new LayoutBuilder(len);
-  let breaks = 0;
-  for (let from = 0; from <= len; ) {
-    let to = text.indexOf('\n', from);
-    if (to === -1) to = len;
-    else breaks++;
-    let a = from;
-    let e = to;
-    while (a < e && isSpaceAt(text, a)) a++;
-    if (a < e) {
-      while (isSpaceAt(text, e - 1)) e--;
-      out.line(a, e, hashRange(text, a, e));
-    } else out.blank();
-    from = to + 1;
-  }
-  return out.finish(breaks);
-}
-
-/**
- * Builds a layout from its lines in order: non-empty ones (trimmed range and hash) and blank
- * ones, which end the paragraph before them. Used by `layoutOf` and by c4-lines for its output.
- */
-export class LayoutBuilder {
-  readonly lines: SpanList;
-  readonly paragraphs: SpanList;
-  private blankSeen = false;
-  private paraFrom = -1;
-  private ph = 0;
-
-  constructor(length: number) {
-    // prose lines run to tens of characters; the lists grow when they do not
-    this.lines = new SpanList((length >> 5) + 16);
-    this.paragraphs = new SpanList((length >> 8) + 8);
-  }
-
-  blank(): void {
-    this.blankSeen = true;
-  }
-
-  line(from: number, to: number, hash: number): void {
-    const { lines } = this;
-    if (this.blankSeen && this.paraFrom >= 0) {
-      this.paragraphs.push(this.paraFrom, lines.ends[lines.n - 1]!, this.ph | 0);
-      this.paraFrom = -1;
-    }
-    if (this.paraFrom < 0) {
-      this.paraFrom = from;
-      this.ph = 0x811c9dc5;
-    }
-    this.ph = Math.imul(this.ph ^ hash, 0x01000193);
-    lines.push(from, to, hash);
-    this.blankSeen = false;
-  }
-
-  /** Closes the last paragraph. */
-  finish(lineBreaks: number): Layout {
-    if (this.paraFrom >= 0) this.paragraphs.push(this.paraFrom, this.lines.ends[this.lines.n - 1]!, this.ph | 0);
-    this.paraFrom = -1;
-    return { lines: this.lines, paragraphs: this.paragraphs, lineBreaks };
-  }
-}
-
-/** True when text[from, to) is only white space (what `trim()` removes). */
-export function isBlank(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isSpaceAt(text, i)) return false;
-  return true;
-}
-
-/** JavaScript's `\s` at text[i] (ASCII answered inline). */
-export function isSpaceAt(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
-}
-
-const firstSeen = new IntCounter();
-
-/**
- * Repeats of earlier spans (equal strings), how many and their characters, found by hash: a span whose hash was seen is compared with
- * the first span of that hash; strings that share a hash without being equal (about one pair in
- * 2^32, so a few in a document of a million lines) are kept by hash in `others` and compared there.
- */
-export function duplicateSpans(text: string, s: Spans): { count: number; chars: number } {
-  firstSeen.reset(s.n);
-  let others: Map<number, string[]> | undefined;
-  let count = 0;
-  let chars = 0;
-  for (let i = 0; i < s.n; i++) {
-    const h = s.hashes[i]!;
-    if (firstSeen.add(h, i) === 1) continue;
-    const j = firstSeen.firstAt(firstSeen.lastSlot);
-    const from = s.starts[i]!;
-    const size = s.ends[i]! - from;
-    if (s.ends[j]! - s.starts[j]! !== size || !sameChars(text, from, s.starts[j]!, size)) {
-      const str = text.slice(from, from + size);
-      const seen = (others ??= new Map()).get(h);
-      if (!seen) {
-        others.set(h, [str]);
-        continue;
-      }
-      if (!seen.includes(str)) {
-        seen.push(str);
-        continue;
-      }
-    }
-    count += 1;
-    chars += size;
-  }
-  return { count, chars };
-}
-
-function sameChars(text: string, a: number, b: number, size: number): boolean {
-  for (let k = 0; k < size; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
-  return true;
-}
-
 /** Lazily computed views of one document's text, shared by every filter in a chain. */
 export class TextView {
   private _tokens?: Tokens;
-  private _layout?: Layout;
-  private _wordCount?: number;
-  private _dupLines?: { count: number; chars: number };
-  private _dupParagraphs?: { count: number; chars: number };
   private _spacyWords?: string[];
   readonly unspaced: boolean;
   /** What `c4-lines` noted, when it made this text. */
@@ -441,57 +293,16 @@ export class TextView {
     known: Omit<Rewritten, 'text'> = {},
   ) {
     this.unspaced = UNSPACED_LANGUAGES.has(language) || (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
-    this._wordCount = known.wordCount;
-    this._layout = known.layout;
     this.c4 = known.c4;
   }
 
+  /** Whitespace tokens and words (`filter.compat: moe`). */
   get tokens(): Tokens {
     return (this._tokens ??= tokenize(this.text, this.unspaced));
-  }
-
-  /** The tokens if a step has asked for them already (nothing is computed). */
-  get tokensIfComputed(): Tokens | undefined {
-    return this._tokens;
-  }
-
-  /** The number of words, without building the word list when no one needs it. */
-  get wordCount(): number {
-    return (this._wordCount ??= this._tokens ? this._tokens.n : countWords(this.text, this.unspaced));
-  }
-
-  /** Lines (non-empty, trimmed) and paragraphs as ranges of the text. */
-  get layout(): Layout {
-    return (this._layout ??= layoutOf(this.text));
-  }
-
-  /** The layout if a step has asked for it already (nothing is computed). */
-  get layoutIfComputed(): Layout | undefined {
-    return this._layout;
-  }
-
-  /** Number of `\n` in the text. */
-  get lineBreaks(): number {
-    return this.layout.lineBreaks;
   }
 
   /** datatrove's English words (spaCy's tokens, whitespace dropped): `filter.compat: datatrove`. */
   get spacyWords(): string[] {
     return (this._spacyWords ??= spacyWords(this.text));
   }
-
-  /** Repeats of earlier lines: how many, and their characters. */
-  get duplicateLines(): { count: number; chars: number } {
-    return (this._dupLines ??= duplicateSpans(this.text, this.layout.lines));
-  }
-
-  /** Repeats of earlier paragraphs: how many, and their characters. */
-  get duplicateParagraphs(): { count: number; chars: number } {
-    return (this._dupParagraphs ??= duplicateSpans(this.text, this.layout.paragraphs));
-  }
-}
-
-export function endsWithTerminalPunct(line: string): boolean {
-  const t = line.trimEnd();
-  return t.length > 0 && TERMINAL_PUNCT.has(t.charCodeAt(t.length - 1));
 }

@@ -48,11 +48,6 @@ describe('c4-lines (transform)', () => {
   });
 });
 
-const flatLayout = (l: Layout) => ({
-  lineBreaks: l.lineBreaks,
-  ...Object.fromEntries((['lines', 'paragraphs'] as const).map((k) => [k, [0, 1, 2].map((f) => [...[l[k].starts, l[k].ends, l[k].hashes][f]!.subarray(0, l[k].n)])])),
-});
-
 describe('c4 (document filter)', () => {
   const five = 'One is here. Two is here. Three is here. Four is here. Five is here.';
   it('5 sentences keep, 4 drop (too_few_sentences)', () => {
