@@ -10,7 +10,8 @@ own, as `moe filter` does, with FineWeb's settings:
   i.e. after `C4QualityFilter` with the same settings and its three whole-document rules off, as
   moe's `c4-lines` step gives it to `fineweb`.
 The first output line records the datatrove commit and spaCy version; each next line is
-`{"id", "<filter>": reason or null, ...}`. The last line to stderr is the speed: documents, bytes
+`{"id", "<filter>": reason or null, ..., "word_count", "sentences"}`: with each filter's decision,
+two values it measured (Gopher quality's words, C4's sentences of the kept lines). The last line to stderr is the speed: documents, bytes
 and seconds of the four filters (one core). `--words` also writes spaCy's words per document
 (what datatrove's `split_into_words` returns), for checking moe's tokenizer.
 
@@ -28,7 +29,7 @@ from copy import copy
 import spacy
 from datatrove.data import Document
 from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
-from datatrove.utils.text import split_into_words
+from datatrove.utils.text import PUNCTUATION_SET, split_into_sentences, split_into_words
 
 
 def docs(folder):
@@ -77,6 +78,11 @@ def main():
             c4_lines.filter(lined)
             row["fineweb"] = verdict(fineweb.filter(lined))
             seconds += time.process_time() - t0
+            # two measured values to check moe's against: Gopher quality's word count (words not
+            # made only of punctuation) and C4's sentences of the kept lines
+            words = split_into_words(text)
+            row["word_count"] = sum(1 for w in words if any(ch not in PUNCTUATION_SET for ch in w))
+            row["sentences"] = sum(len(split_into_sentences(line)) for line in lined.text.split("\n") if line.strip())
             n += 1
             nbytes += len(text.encode("utf-8"))
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

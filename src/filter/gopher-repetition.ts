@@ -295,8 +295,8 @@ export const gopherRepetition: StepDefinition<typeof params> = {
         const len = cpLength(text);
         // paragraphs are split at two or more line breaks of the stripped text, lines at one or more
         // of the text itself; neither is trimmed before comparing (as datatrove)
-        const paras = pyStrip(text).split(/\n{2,}/);
-        const dp = findDuplicates(paras);
+        const paras = text.includes('\n\n') ? pyStrip(text).split(/\n{2,}/) : [text];
+        const dp = paras.length > 1 ? findDuplicates(paras) : { count: 0, chars: 0 };
         const lines = text.split(/\n+/);
         const dl = findDuplicates(lines);
         const rules: Rule[] = [

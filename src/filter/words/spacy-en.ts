@@ -269,10 +269,14 @@ function endsInLoneEnd(text: string, from: number, to: number): boolean {
   // the run of letters and digits before the end, and the chunk with and without its end, are no special case
   let a = to - 1;
   while (a > from && isAlnum(text.charCodeAt(a - 1))) a--;
-  if (a < to - 1 && specials.has(text.slice(a, to))) return false;
-  if (a === to - 1 && specials.has(text.slice(to - 2, to))) return false;
-  return !specials.has(text.slice(from, to)) && !specials.has(text.slice(from, to - 1));
+  const isSpecial = (x: number, y: number): boolean => y - x <= SPECIAL_MAX && specials.has(text.slice(x, y));
+  if (a < to - 1 && isSpecial(a, to)) return false;
+  if (a === to - 1 && isSpecial(to - 2, to)) return false;
+  return !isSpecial(from, to) && !isSpecial(from, to - 1);
 }
+
+/** The longest special case, in code units: a longer string is none. */
+const SPECIAL_MAX = Math.max(...Object.keys(SPECIALS).map((k) => k.length));
 
 /**
  * True when no token of the ASCII chunk text[from, to) is a sentence end: it has no `!` or `?`,
