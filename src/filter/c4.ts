@@ -63,13 +63,13 @@ function unspacedSentences(line: string): number {
  * datatrove's line loop over `text`: the kept lines, the dropped ones by reason, and the facts
  * the `c4` filter judges. `count` receives dropped lines by reason.
  */
-export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boolean; count?: (key: string, n?: number) => void } = {}): { kept: string[]; facts: C4Facts } {
+export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; lines?: readonly string[] } = {}): { kept: string[]; facts: C4Facts } {
   const { unspaced = false, count = () => {} } = opts;
   const kept: string[] = [];
   const facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
   const dropped = new Map<string, number>();
   const drop = (reason: string): void => void dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-  const lines = splitLines(text);
+  const lines = opts.lines ?? splitLines(text);
   // most documents mention none of these: then no line is lower-cased (case folding finds
   // whatever lower-casing would, and more)
   const lorem = /lorem ipsum/iu.test(text);
@@ -120,8 +120,8 @@ class C4LinesTransform implements Transform {
     private readonly unspaced: boolean,
   ) {}
 
-  apply(text: string, count: (key: string, n?: number) => void): Rewritten {
-    const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count });
+  apply(text: string, count: (key: string, n?: number) => void, view?: TextView): Rewritten {
+    const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count, lines: view?.text === text ? view.lines : undefined });
     return { text: pyStrip(kept.join('\n')), c4: facts };
   }
 }

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { hash32 } from '../text/hash.js';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
-import { cpLength, PUNCTUATION_SET, pyStripEnd, pyStripStart, splitLines } from './words/python.js';
+import { cpLength, PUNCTUATION_SET, pyStripEnd, pyStripStart } from './words/python.js';
 
 const HAS_LETTER = /\p{L}/u;
 
@@ -113,7 +113,7 @@ export const gopherQuality: StepDefinition<typeof params> = {
       keep(_doc, view, measure) {
         const text = view.text;
         // lines as Python's splitlines() gives them, blank ones included
-        const lines = splitLines(text);
+        const lines = view.lines;
         let bulletLines = 0;
         let ellipsisLines = 0;
         for (const line of lines) {

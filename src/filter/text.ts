@@ -6,6 +6,7 @@
  * measure such text instead of seeing one giant "word".
  */
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from './scan.js';
+import { splitLines } from './words/python.js';
 import { spacyWords } from './words/spacy-en.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
@@ -282,6 +283,7 @@ export interface Spans {
 export class TextView {
   private _tokens?: Tokens;
   private _spacyWords?: string[];
+  private _lines?: string[];
   readonly unspaced: boolean;
   /** What `c4-lines` noted, when it made this text. */
   readonly c4?: C4Facts;
@@ -304,5 +306,10 @@ export class TextView {
   /** datatrove's English words (spaCy's tokens, whitespace dropped): `filter.compat: datatrove`. */
   get spacyWords(): string[] {
     return (this._spacyWords ??= spacyWords(this.text));
+  }
+
+  /** The lines of Python's `splitlines()` (Gopher quality and C4 read the same text's). */
+  get lines(): readonly string[] {
+    return (this._lines ??= splitLines(this.text));
   }
 }
