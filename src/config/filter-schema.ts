@@ -40,7 +40,8 @@ export const FilterSchema = z
     keepRejected: z.boolean().default(false),
     /**
      * `moe`: the rules with the departures that avoid over-filtering clean text (whitespace words,
-     * a top n-gram seen once counts 0, per-language stop words; README "Two settings").
+     * a top n-gram seen once counts 0, per-language stop words, space-less scripts counted by
+     * character; README "Two settings").
      * `datatrove`: every rule computes what datatrove computes (spaCy's English words).
      */
     compat: z.enum(['moe', 'datatrove']).default('moe'),

@@ -117,6 +117,7 @@ export class Chains {
         const r = step.apply(text, (k, n) => stats.count(prefix + k, n), view);
         const next = textOf(r);
         if (next !== text) view = new TextView((text = next), lang, typeof r === 'string' ? {} : r);
+        else if (typeof r !== 'string' && r.c4) view.c4 = r.c4; // the same text: keep what is known of it
         continue;
       }
       const values: Record<string, number | string | null> | undefined = annotations ? { reason: null } : undefined;

@@ -285,8 +285,8 @@ export class TextView {
   private _spacyWords?: string[];
   private _lines?: string[];
   readonly unspaced: boolean;
-  /** What `c4-lines` noted, when it made this text. */
-  readonly c4?: C4Facts;
+  /** What `c4-lines` noted, when it made (or kept) this text. */
+  c4?: C4Facts;
 
   constructor(
     readonly text: string,
