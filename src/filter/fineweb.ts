@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
-import { cpLength, endsWithOneOf, findDuplicates, pyStrip, TERMINAL_PUNCTUATION } from './words/python.js';
+import { cpLength, endsWithOneOf, findDuplicates, isPyBlank, TERMINAL_PUNCTUATION } from './words/python.js';
 
 const params = z.strictObject({
   minLinePunctRatio: z.number().min(0).max(1).default(0.12),
@@ -36,7 +36,7 @@ export const fineweb: StepDefinition<typeof params> = {
       keep(_doc, view, measure) {
         const { text } = view;
         // the lines with something on them, as they are (not trimmed)
-        const lines = text.split('\n').filter((line) => pyStrip(line) !== '');
+        const lines = text.split('\n').filter((line) => !isPyBlank(line));
         let punctLines = 0;
         let shortLines = 0;
         for (const line of lines) {

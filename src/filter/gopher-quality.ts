@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { hash32 } from '../text/hash.js';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
-import { cpLength, PUNCTUATION_SET, pyStripEnd, pyStripStart } from './words/python.js';
+import { cpLength, isPySpace, PUNCTUATION_SET } from './words/python.js';
 
 const HAS_LETTER = /\p{L}/u;
 
@@ -117,10 +117,16 @@ export const gopherQuality: StepDefinition<typeof params> = {
         let bulletLines = 0;
         let ellipsisLines = 0;
         for (const line of lines) {
-          const start = pyStripStart(line);
-          if (start.startsWith('\u2022') || start.startsWith('-')) bulletLines += 1; // • -
-          const end = pyStripEnd(line);
-          if (end.endsWith('...') || end.endsWith('\u2026')) ellipsisLines += 1;
+          // the line's first and last characters that are not white space (lstrip, rstrip)
+          let a = 0;
+          while (a < line.length && isPySpace(line.charCodeAt(a))) a++;
+          if (a === line.length) continue;
+          const first = line.charCodeAt(a);
+          if (first === 0x2022 || first === 0x2d) bulletLines += 1; // • -
+          let b = line.length;
+          while (isPySpace(line.charCodeAt(b - 1))) b--;
+          const last = line.charCodeAt(b - 1);
+          if (last === 0x2026 || (last === 0x2e && b - a >= 3 && line.charCodeAt(b - 2) === 0x2e && line.charCodeAt(b - 3) === 0x2e)) ellipsisLines += 1; // … ...
         }
         const bullets = ratio(bulletLines, lines.length);
         const endEllipsis = ratio(ellipsisLines, lines.length);

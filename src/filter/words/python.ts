@@ -15,18 +15,10 @@ export function cpLength(s: string): number {
   return SURROGATES.test(s) ? s.length - (s.match(PAIRS)?.length ?? 0) : s.length;
 }
 
-/** `str.lstrip()`. */
-export function pyStripStart(s: string): string {
-  let a = 0;
-  while (a < s.length && isPySpace(s.charCodeAt(a))) a++;
-  return a === 0 ? s : s.slice(a);
-}
-
-/** `str.rstrip()`. */
-export function pyStripEnd(s: string): string {
-  let b = s.length;
-  while (b > 0 && isPySpace(s.charCodeAt(b - 1))) b--;
-  return b === s.length ? s : s.slice(0, b);
+/** `s.strip() == ''`: empty or Python white space only. */
+export function isPyBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isPySpace(s.charCodeAt(i))) return false;
+  return true;
 }
 
 /** `str.splitlines()`'s line boundaries. */
