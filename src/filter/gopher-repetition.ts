@@ -175,7 +175,9 @@ export function ngramMeasures(tokens: Tokens, wasm = true): { top: number[]; dup
 
 /** Groups of equal n-grams by a hash, checked equal by `same` (a hash is no proof). */
 class NgramGroups {
-  private readonly byHash = new Map<number, number[]>();
+  /** The newest group of each hash; `next` chains the older groups of the same hash. */
+  private readonly byHash = new Map<number, number>();
+  private readonly next: number[] = [];
   /** Position of each group's first n-gram, and its count, in order of first occurrence. */
   readonly first: number[] = [];
   readonly counts: number[] = [];
@@ -184,14 +186,14 @@ class NgramGroups {
 
   /** The group of the n-gram at `i` (-1 when it has none and `add` is false). */
   find(hash: number, i: number, add: boolean): number {
-    const groups = this.byHash.get(hash);
-    if (groups) for (const g of groups) if (this.same(this.first[g]!, i)) return g;
+    const head = this.byHash.get(hash);
+    for (let g = head ?? -1; g >= 0; g = this.next[g]!) if (this.same(this.first[g]!, i)) return g;
     if (!add) return -1;
     const g = this.first.length;
     this.first.push(i);
     this.counts.push(0);
-    if (groups) groups.push(g);
-    else this.byHash.set(hash, [g]);
+    this.next.push(head ?? -1);
+    this.byHash.set(hash, g);
     return g;
   }
 }

@@ -7,7 +7,7 @@
  */
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from './scan.js';
 import { splitLines } from './words/python.js';
-import { spacyWords } from './words/spacy-en.js';
+import { spacyWordCount, spacyWords } from './words/spacy-en.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
 export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'mya', 'bod', 'yue', 'wuu', 'nan', 'hak']);
@@ -306,6 +306,11 @@ export class TextView {
   /** datatrove's English words (spaCy's tokens, whitespace dropped): `filter.compat: datatrove`. */
   get spacyWords(): string[] {
     return (this._spacyWords ??= spacyWords(this.text));
+  }
+
+  /** `spacyWords.length`, without the list when no step needs it. */
+  get spacyWordCount(): number {
+    return this._spacyWords?.length ?? spacyWordCount(this.text);
   }
 
   /** The lines of Python's `splitlines()` (Gopher quality and C4 read the same text's). */

@@ -213,6 +213,20 @@ function applyMatched(tokens: string[]): void {
   }
 }
 
+/** `spacyWords(text).length`, without making the list (a chunk's tokens hold no white space). */
+export function spacyWordCount(text: string): number {
+  let n = 0;
+  const len = text.length;
+  for (let i = 0; i < len; ) {
+    const ws = isPySpace(text.charCodeAt(i));
+    let j = i + 1;
+    while (j < len && isPySpace(text.charCodeAt(j)) === ws) j++;
+    if (!ws) n += chunkTokens(text.slice(i, j)).length;
+    i = j;
+  }
+  return n;
+}
+
 /** datatrove's `split_into_words` for English: the tokens, whitespace tokens dropped, each stripped. */
 export function spacyWords(text: string): string[] {
   const words: string[] = [];
