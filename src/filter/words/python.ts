@@ -3,9 +3,22 @@
  * `splitlines`, `split()` and `strip()` know Python's whitespace, and the punctuation sets of
  * datatrove's `utils/text.py` (Apache-2.0) that its rules test characters against.
  */
-import { isPySpace, pyStrip } from './spacy-en.js';
 
-export { isPySpace, pyStrip };
+/** Python's `str.isspace()`: the code points Python splits on. */
+export function isPySpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/** Python's `str.strip()`. */
+export function pyStrip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isPySpace(s.charCodeAt(a))) a++;
+  while (b > a && isPySpace(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
 
 const PAIRS = /[\ud800-\udbff][\udc00-\udfff]/g;
 const SURROGATES = /[\ud800-\udfff]/;

@@ -17,6 +17,7 @@
  * The sentencizer starts a sentence at the first token that is not punctuation after a token
  * that is one of `SENTENCE_ENDS`.
  */
+import { isPySpace, pyStrip } from './python.js';
 import { MATCHED, PREFIX, SENTENCE_ENDS, SPECIALS, SUFFIX, INFIX, URL } from './spacy-en-rules.js';
 
 const prefixRe = new RegExp(PREFIX, 'uy');
@@ -35,12 +36,6 @@ for (const tokens of Object.values(MATCHED)) {
   matchedByFirst.set(tokens[0]!, list);
 }
 
-/** Python's `str.isspace()`: the code points Python splits on. */
-export function isPySpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
-  if (c < 0x85) return false;
-  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
-}
 
 /** Letters only, or digits only: no prefix, suffix or infix rule splits such a chunk. */
 const PLAIN = /^(?:\p{L}+|\p{Nd}+)$/u;
@@ -378,13 +373,4 @@ export function spacySentenceCount(text: string): number {
   }
   if (seenPeriod && gapHasWord(text, pos, n)) sentences += 1;
   return sentences;
-}
-
-/** Python's `str.strip()`. */
-export function pyStrip(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isPySpace(s.charCodeAt(a))) a++;
-  while (b > a && isPySpace(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
