@@ -22,7 +22,8 @@ import { z } from 'zod';
 import { judge, type Rule } from './rules.js';
 import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './text.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition, type Transform } from './types.js';
-import { hasPyWordLongerThan, hasPyWords, pyStrip, splitLines } from './words/python.js';
+import { isPySpace, pyStrip } from './words/python.js';
+import { SENTENCE_ENDS } from './words/spacy-en-rules.js';
 import { spacySentenceCount } from './words/spacy-en.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/;
@@ -59,32 +60,92 @@ function unspacedSentences(line: string): number {
   return 1 + (line.match(UNSPACED_END)?.length ?? 0);
 }
 
+/** Per UTF-16 code unit, what the line pass notes: */
+const BREAK = 1; // a line boundary of `str.splitlines()`
+const PY_SPACE = 2; // Python white space (`str.split()`, `str.strip()`)
+const JS_SPACE = 4; // JavaScript's `\s` (the whitespace tokens `filter.compat: moe` counts)
+const ODD_SPACE = 8; // white space to one of the two only, within a line (U+001F, U+FEFF)
+const MAY_END = 16; // a sentence end, or half of a character beyond the BMP (which may be one)
+const LOW = 32; // the second half of a character beyond the BMP
+const BRACKET = 64; // `[`, where a citation may start
+const LINE_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const py = isPySpace(c);
+  const js = /\s/.test(String.fromCharCode(c));
+  LINE_CLASS[c] = (py ? PY_SPACE : 0) | (js ? JS_SPACE : 0) | (py !== js ? ODD_SPACE : 0) | (c >= 0xd800 && c <= 0xdfff ? MAY_END : 0) | (c >= 0xdc00 && c <= 0xdfff ? LOW : 0);
+}
+for (const c of [10, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]) LINE_CLASS[c] = BREAK;
+for (const e of SENTENCE_ENDS) if (e.length === 1) LINE_CLASS[e.charCodeAt(0)]! |= MAY_END;
+LINE_CLASS[91]! |= BRACKET;
+
 /**
  * datatrove's line loop over `text`: the kept lines, the dropped ones by reason, and the facts
- * the `c4` filter judges. `count` receives dropped lines by reason.
+ * the `c4` filter judges. `count` receives dropped lines by reason. One pass over each line's code
+ * units finds its stripped bounds, its Python words and longest word, and whether it may hold a
+ * sentence end or a citation; a line is copied only when it is kept (or its ends are checked).
  */
-export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; lines?: readonly string[] } = {}): { kept: string[]; facts: C4Facts } {
+export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boolean; count?: (key: string, n?: number) => void } = {}): { kept: string[]; facts: C4Facts } {
   const { unspaced = false, count = () => {} } = opts;
   const kept: string[] = [];
   const facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
+  let tokenCount = 0;
+  let tokensKnown = true;
   const dropped = new Map<string, number>();
   const drop = (reason: string): void => void dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-  const lines = opts.lines ?? splitLines(text);
   // most documents mention none of these: then no line is lower-cased (case folding finds
   // whatever lower-casing would, and more)
   const lorem = /lorem ipsum/iu.test(text);
   const javascript = p.dropJavascript && /javascript/iu.test(text);
   const policy = p.dropPolicy && /polic|cookie|terms of use/iu.test(text);
   const curly = text.includes('{');
-  for (let i = 0; i < lines.length; i++) {
-    let line = pyStrip(lines[i]!);
-    if (line === '') continue;
-    if (hasPyWordLongerThan(line, p.maxWordLength)) {
+  const n = text.length;
+  for (let start = 0, lineNo = 0; start < n; lineNo++) {
+    let first = -1;
+    let last = -1;
+    let words = 0;
+    let jsWords = 0;
+    let run = 0;
+    let longest = 0;
+    let flags = 0;
+    let inWord = false;
+    let inJsWord = false;
+    let end = start;
+    for (; end < n; end++) {
+      const k = LINE_CLASS[text.charCodeAt(end)]!;
+      if (k & BREAK) break;
+      flags |= k;
+      if (k & PY_SPACE) {
+        inWord = false;
+        run = 0;
+      } else {
+        if (!inWord) {
+          inWord = true;
+          words++;
+        }
+        if (first < 0) first = end;
+        last = end;
+        if ((k & LOW) === 0 && ++run > longest) longest = run;
+      }
+      if (k & JS_SPACE) inJsWord = false;
+      else if (!inJsWord) {
+        inJsWord = true;
+        jsWords++;
+      }
+    }
+    start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+    if (first < 0) continue; // blank
+    if (longest > p.maxWordLength) {
       drop('line_long_word');
       continue;
     }
-    const enoughWords = unspaced ? hasWords(line, p.minWordsPerLine, true) : hasPyWords(line, p.minWordsPerLine);
-    if (p.removeCitations && line.includes('[')) line = line.replace(CITATION, '');
+    const enoughWords = unspaced ? hasWords(text.slice(first, last + 1), p.minWordsPerLine, true) : words >= p.minWordsPerLine;
+    if (!enoughWords && !p.dropNoTerminalPunct) {
+      drop('line_too_few_words');
+      continue;
+    }
+    let line = text.slice(first, last + 1);
+    const whole = line;
+    if (p.removeCitations && flags & BRACKET) line = line.replace(CITATION, '');
     if (p.dropNoTerminalPunct && (!END_PUNCTUATION.some((c) => line.endsWith(c)) || line.endsWith('...'))) {
       drop('line_no_terminal_punct');
       continue;
@@ -94,19 +155,27 @@ export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boole
       continue;
     }
     const lower = lorem || javascript || policy ? line.toLowerCase() : '';
-    if (lorem && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = i;
+    if (lorem && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = lineNo;
     if (javascript && lower.includes('javascript')) {
       drop('line_javascript');
       continue;
     }
-    if (curly && facts.curlyLine < 0 && line.includes('{')) facts.curlyLine = i;
+    if (curly && facts.curlyLine < 0 && line.includes('{')) facts.curlyLine = lineNo;
     if (policy && POLICY.test(lower)) {
       drop('line_policy');
       continue;
     }
-    facts.sentences += unspaced ? unspacedSentences(line) : spacySentenceCount(line);
+    const cut = line !== whole;
+    if (unspaced) facts.sentences += unspacedSentences(line);
+    // a line without a sentence end is one sentence
+    else facts.sentences += !cut && (flags & MAY_END) === 0 ? 1 : spacySentenceCount(line);
+    // the whitespace tokens of the kept text, unless a cut or white space only one side knows
+    // moves them (the text is then tokenized again)
+    if (cut || flags & ODD_SPACE) tokensKnown = false;
+    tokenCount += jsWords;
     kept.push(line);
   }
+  facts.tokenCount = tokensKnown ? tokenCount : undefined;
   for (const [reason, n] of dropped) count(reason, n);
   return { kept, facts };
 }
@@ -121,7 +190,7 @@ class C4LinesTransform implements Transform {
   ) {}
 
   apply(text: string, count: (key: string, n?: number) => void, view?: TextView): Rewritten {
-    const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count, lines: view?.text === text ? view.lines : undefined });
+    const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count });
     return { text: pyStrip(kept.join('\n')), c4: facts };
   }
 }

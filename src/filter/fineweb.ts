@@ -47,7 +47,7 @@ export const fineweb: StepDefinition<typeof params> = {
         const punct = ratio(punctLines, lines.length);
         const short = ratio(shortLines, lines.length);
         const dup = ratio(findDuplicates(lines).chars, cpLength(text) - occurrences(text, '\n'));
-        const words = whitespaceWords ? view.tokens.count : view.spacyWordCount;
+        const words = whitespaceWords ? view.tokenCount : view.spacyWordCount;
         const newlines = ratio(occurrences(text, '\n'), words);
         return judge(
           [

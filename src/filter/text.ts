@@ -262,6 +262,8 @@ export interface C4Facts {
   curlyLine: number;
   /** Sentences of the kept lines. */
   sentences: number;
+  /** Whitespace tokens of the text it made (`tokenize`'s count), when the pass could tell. */
+  tokenCount?: number;
 }
 
 /** A transform's text with what it noted on the way, for the steps after it. */
@@ -301,6 +303,11 @@ export class TextView {
   /** Whitespace tokens and words (`filter.compat: moe`). */
   get tokens(): Tokens {
     return (this._tokens ??= tokenize(this.text, this.unspaced));
+  }
+
+  /** `tokens.count`, from what `c4-lines` counted when it made this text. */
+  get tokenCount(): number {
+    return this.c4?.tokenCount ?? this.tokens.count;
   }
 
   /** datatrove's English words (spaCy's tokens, whitespace dropped): `filter.compat: datatrove`. */

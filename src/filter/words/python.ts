@@ -45,30 +45,6 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-/** True when `str.split()` (no argument) gives at least `min` items. */
-export function hasPyWords(s: string, min: number): boolean {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < s.length; i++) {
-    const space = isPySpace(s.charCodeAt(i));
-    if (!space && !inWord && ++n >= min) return true;
-    inWord = !space;
-  }
-  return n >= min;
-}
-
-/** True when some item of `str.split()` is longer than `max` code points. */
-export function hasPyWordLongerThan(s: string, max: number): boolean {
-  if (s.length <= max) return false;
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (isPySpace(c)) run = 0;
-    else if (!(c >= 0xdc00 && c <= 0xdfff) && ++run > max) return true;
-  }
-  return false;
-}
-
 const set = (chars: string): Set<number> => new Set(Array.from(chars, (c) => c.codePointAt(0)!));
 
 /** datatrove's `TERMINAL_PUNCTUATION` (159 characters): what FineWeb's `line_punct_ratio` counts as a line end. */

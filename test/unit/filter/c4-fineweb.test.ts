@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { c4, c4Lines } from '../../../src/filter/c4.js';
+import { c4, c4LinePass, c4Lines } from '../../../src/filter/c4.js';
 import { fineweb } from '../../../src/filter/fineweb.js';
 import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
 import { gopherQuality } from '../../../src/filter/gopher-quality.js';
 import { DATATROVE_DIALECT, MOE_DIALECT, textOf, type Transform } from '../../../src/filter/types.js';
 import { spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
-import { TextView } from '../../../src/filter/text.js';
+import { TextView, tokenize } from '../../../src/filter/text.js';
 import { filler, judge } from './judge.js';
 
 function lines(text: string, params: Record<string, unknown> = {}, lang = 'eng'): { text: string; counts: Record<string, number> } {
@@ -45,6 +45,30 @@ describe('c4-lines (transform)', () => {
   });
   it('counts Chinese words by character, so a short Chinese line is not dropped as "two words"', () => {
     expect(lines('专家混合模型很好。', {}, 'cmn').text).toBe('专家混合模型很好。');
+  });
+});
+
+describe('c4-lines: the one pass over each line', () => {
+  const p = c4Lines.params.parse({});
+  it("splits lines as Python's splitlines() does, strips them, and keeps what datatrove keeps", () => {
+    const text = ' First kept line here. \r\nsecond line kept too\rthird, with a\u2028break\x1cfourth line is here\x85\n\nlast line has words\n';
+    expect(c4LinePass(text, p).kept).toEqual(['First kept line here.', 'second line kept too', 'third, with a', 'fourth line is here', 'last line has words']);
+  });
+  it('counts the kept text\'s whitespace tokens as tokenize does, and leaves it to tokenize when a cut or one-sided white space moves them', () => {
+    for (const text of ['One two three.\n\n  Four five  six seven\tend.\n', 'Wörter mit\u00a0Umlaut hier. Und mehr\u3000Text.', 'A\u200bzero width space is no space at all.']) {
+      const { kept, facts } = c4LinePass(text, p);
+      expect(facts.tokenCount).toBe(tokenize(kept.join('\n'), false).count);
+    }
+    expect(c4LinePass('the river floods [1] each spring', p).facts.tokenCount).toBeUndefined();
+    expect(c4LinePass('a \u001f b c d', p).facts.tokenCount).toBeUndefined(); // Python white space, not JavaScript's
+    expect(c4LinePass('a\ufeffb c d', p).facts.tokenCount).toBeUndefined(); // the other way round
+    expect(c4LinePass('a \u001f b c d', p).kept).toEqual(['a \u001f b c d']);
+  });
+  it('counts a line without a sentence end as one sentence, and the others as spaCy does', () => {
+    const text = ['no end on this line', 'One. Two! Three? four', 'Emoji 😀 line without an end', 'e.g. this is one sentence'].join('\n');
+    const { kept, facts } = c4LinePass(text, p);
+    expect(kept.map((l) => spacySentenceCount(l))).toEqual([1, 4, 1, 1]);
+    expect(facts.sentences).toBe(7);
   });
 });
 
