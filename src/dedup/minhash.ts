@@ -10,8 +10,8 @@
  * xxhash-wasm's 64-bit hash of the normalised text. All seeds derive from one recorded seed.
  */
 import { mulberry32 } from '../text/hash.js';
-import { type SimdMinHash, simdMinHash } from './simd.js';
-import { SEPARATOR, UNKNOWN, unitScanner } from './units.js';
+import { type SimdMinHash, simdMinHash } from '../kernels/minhash-simd.js';
+import { SEPARATOR, UNKNOWN, unitScanner } from '../kernels/units.js';
 
 const PUNCT = /[\p{P}\p{S}]+/gu;
 

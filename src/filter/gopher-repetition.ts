@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
-import { ngramKernel } from './ngram-kernel.js';
+import { ngramKernel } from '../kernels/ngrams.js';
 import type { Tokens } from './text.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';

@@ -5,7 +5,7 @@
  * here is absolute: 1 − distance / (300 × trigrams), the share of the text's trigram profile
  * that the best language's model accounts for (1 = identical ranks, 0 = no trigram in common).
  * An inverted index (trigram → languages) makes scoring one pass over the text's trigrams; that
- * pass runs in WebAssembly (`lid-kernel.ts`), in JavaScript where WebAssembly is missing.
+ * pass runs in WebAssembly (`kernels/lid.ts`), in JavaScript where WebAssembly is missing.
  *
  * Text shorter than `minLength` characters, or with no letters, is `und` (unknown), not guessed.
  */
@@ -14,7 +14,7 @@ import { expressions } from 'franc/expressions.js';
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
 import { isSpaceAt } from './text.js';
-import { type LidKernel, lidKernel, type TrigramModel } from './lid-kernel.js';
+import { type LidKernel, lidKernel, type TrigramModel } from '../kernels/lid.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
 const MAX_DIFFERENCE = 300;

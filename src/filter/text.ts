@@ -5,7 +5,7 @@
  * Thai, Lao, Khmer, Burmese) each character of that script counts as a word, so word-based rules
  * measure such text instead of seeing one giant "word".
  */
-import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from './scan.js';
+import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from '../kernels/token-scan.js';
 import { splitLines } from './words/python.js';
 import { spacyWordCount, spacyWords } from './words/spacy-en.js';
 
@@ -31,7 +31,7 @@ export interface Tokens {
   readonly words: string[];
 }
 
-// character classes (scan.ts), computed once per UTF-16 code unit
+// character classes (kernels/token-scan.ts), computed once per UTF-16 code unit
 const classes = new Uint8Array(65536);
 
 function classOf(c: number): number {

@@ -8,7 +8,7 @@
  * by datatrove's left-to-right scan (n = 5–10). Once an order finds no repetition, the higher
  * orders are 0 without being computed, as in JavaScript.
  */
-import { assemble, BLOCK, br, brIf, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, MEMORY_FILL, OP, set, type WasmMemory } from '../core/wasm.js';
+import { assemble, BLOCK, br, brIf, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, MEMORY_FILL, OP, set, type WasmMemory } from './assembler.js';
 
 export const MAX_ORDER = 10;
 const FIRST_DUP_ORDER = 5;

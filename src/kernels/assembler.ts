@@ -1,6 +1,5 @@
 /**
- * A small WebAssembly assembler: the kernels (dedup/simd.ts, dedup/units.ts, filter/scan.ts,
- * filter/ngram-kernel.ts, filter/lid-kernel.ts) are written as instruction lists and assembled
+ * A small WebAssembly assembler: the kernels of this folder (README.md lists them) are written as instruction lists and assembled
  * at load time, so the repository holds their source, not an opaque binary. Encodings from the WebAssembly core specification §5 (binary format).
  */
 

@@ -2,12 +2,11 @@
  * The MinHash inner loop in WebAssembly SIMD: for each permutation k, min over shingles x of
  * (a_k·x + b_k) mod 2^32, four permutations per i32x4 lane group and four groups per pass over
  * the shingles (13 live v128 values: they stay in registers). Same results as the scalar loop in
- * minhash.ts, 27× faster on the bench corpus (JS has no SIMD; V8 compiles this to SSE4.1
- * `pmulld`/`pminud`).
+ * `dedup/minhash.ts` (JavaScript has no SIMD; V8 compiles this to SSE4.1 `pmulld`/`pminud`).
  *
- * Assembled at load time by wasm.ts from the instruction list below.
+ * Assembled at load time by `assembler.ts` from the instruction list below.
  */
-import { assemble, BLOCK, br, brIf, code, END, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, OP, set, simd, V128, type WasmMemory } from '../core/wasm.js';
+import { assemble, BLOCK, br, brIf, code, END, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, OP, set, simd, V128, type WasmMemory } from './assembler.js';
 
 // minhash(sh, n, a, b, out, groups): params 0..5; locals g=6 p=7 end=8 base=9, v128 10..22
 const [SH, N, A, B, OUT, GROUPS, G, P, E, BASE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];

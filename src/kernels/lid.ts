@@ -5,7 +5,7 @@
  * distance, as `language.ts` computes it in JavaScript). Credits are integer sums, so the
  * result does not depend on the order of the additions: it equals the JavaScript loop's.
  */
-import { assemble, BLOCK, br, brIf, code, END, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, OP, set, type WasmMemory } from '../core/wasm.js';
+import { assemble, BLOCK, br, brIf, code, END, ensureMemory, get, I32, i32c, instantiate, LOOP, memarg, OP, set, type WasmMemory } from './assembler.js';
 
 // credit(input, n, table, mask, credit, nlang); locals j=6 key1=7 c=8 slot=9 addr=10 k=11 p=12 end=13 d=14
 const [IN, N, TABLE, MASK, CREDIT, NLANG, J, KEY1, C, SLOT, ADDR, K, P, END_, D] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];

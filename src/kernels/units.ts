@@ -3,10 +3,10 @@
  * memory (Buffer.write, native) and each is looked up in a 64 Ki-entry table (separator, '0'
  * for digits, else its lower case) filled lazily by a JavaScript callback, then hashed (FNV-1a
  * per word, or per unit for space-less scripts). Same results as the JavaScript loop, lone
- * surrogates included. The first version copied UTF-8 (TextEncoder.encodeInto) and decoded it
- * here: reading code units directly is ~40% faster and needs no well-formedness check.
+ * surrogates included. It reads UTF-16 code units rather than UTF-8 bytes: no decoding and no
+ * well-formedness check.
  */
-import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from '../core/wasm.js';
+import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from './assembler.js';
 
 export const SEPARATOR = -1;
 export const UNKNOWN = -2;
