@@ -13,8 +13,8 @@
  */
 import { z } from 'zod';
 import type { Doc } from '../core/doc.js';
-import type { QualityClassifier } from './classifier.js';
-import type { NgramLm } from './ngram-lm.js';
+import type { QualityClassifier } from './models/classifier.js';
+import type { NgramLm } from './models/ngram-lm.js';
 import type { TextView } from './text.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition } from './types.js';
 

@@ -8,8 +8,8 @@ import type { Doc } from '../core/doc.js';
 import type { StageStats } from '../core/stats.js';
 import { type DocChunk, type EncodedBatch, encodeBatch, parseChunk } from '../io/jsonl.js';
 import { Chains } from './chain.js';
-import { QualityClassifier } from './classifier.js';
-import { NgramLm } from './ngram-lm.js';
+import { QualityClassifier } from './models/classifier.js';
+import { NgramLm } from './models/ngram-lm.js';
 
 export interface FilterInit {
   config: FilterConfig;

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { checkOutFile } from '../../core/stage.js';
-import { QualityClassifier } from '../../filter/classifier.js';
-import { NgramLm } from '../../filter/ngram-lm.js';
+import { QualityClassifier } from '../../filter/models/classifier.js';
+import { NgramLm } from '../../filter/models/ngram-lm.js';
 import { readTexts } from '../../io/texts.js';
 import { printJson } from './shared.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { QualityClassifier } from '../../../src/filter/classifier.js';
+import { QualityClassifier } from '../../../src/filter/models/classifier.js';
 import { quantile } from '../../../src/filter/model-filters.js';
-import { lmSentences, NgramLm } from '../../../src/filter/ngram-lm.js';
+import { lmSentences, NgramLm } from '../../../src/filter/models/ngram-lm.js';
 import { readTexts } from '../../../src/io/texts.js';
 import { FIXTURES, tmpDir } from '../../helpers.js';
 

@@ -13,9 +13,9 @@
  * with a = count at the highest order and the continuation count N₁₊(·hw) below it, b(h) = Σ_w a(hw),
  * n(h) = |{w : a(hw) > 0}|, Dₖ = n₁/(n₁ + 2n₂) from the counts of counts at order k.
  */
-import { readModelFile, writeModelFile } from '../io/model-file.js';
-import { gramKey, hash32 } from '../text/hash.js';
-import { tokenize } from './text.js';
+import { readModelFile, writeModelFile } from '../../io/model-file.js';
+import { gramKey, hash32 } from '../../text/hash.js';
+import { tokenize } from '../text.js';
 
 const BOS = hash32('<s>');
 const EOS = hash32('</s>');

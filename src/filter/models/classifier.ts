@@ -8,10 +8,10 @@
  * regression trained with AdaGrad, classes weighted to balance, a fixed number of epochs over a
  * seeded shuffle, so training is deterministic. The score is P(positive) ∈ [0, 1].
  */
-import { DataError } from '../core/errors.js';
-import { readModelFile, writeModelFile } from '../io/model-file.js';
-import { hash32, mulberry32 } from '../text/hash.js';
-import { tokenize } from './text.js';
+import { DataError } from '../../core/errors.js';
+import { readModelFile, writeModelFile } from '../../io/model-file.js';
+import { hash32, mulberry32 } from '../../text/hash.js';
+import { tokenize } from '../text.js';
 
 const BITS = 18;
 const SIZE = 1 << BITS;
