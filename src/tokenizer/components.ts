@@ -147,6 +147,8 @@ export interface PreTokenizerJson {
   invert?: boolean;
   use_regex?: boolean;
   add_prefix_space?: boolean;
+  /** ByteLevel: offsets only, which moe does not report (no effect on the ids). */
+  trim_offsets?: boolean;
   individual_digits?: boolean;
   replacement?: string;
   prepend_scheme?: string;

@@ -107,7 +107,7 @@ describe('filter.compat: moe differs from datatrove only through its departures'
     let unexplained = 0;
     for (const { doc, filter } of differing) {
       const original = input.get(doc.id)!;
-      const judged = (c: Chains): string | null => filtersOf(c.run(original, new StageStats()).doc)[filter]!.reason;
+      const judged = (c: Chains): string | null => filtersOf(c.run(original, new StageStats()).doc)[filter]!.reason as string | null;
       if (judged(plain) !== reference.get(doc.id)![filter] || judged(moeChains) !== filtersOf(doc)[filter]!.reason) unexplained++;
     }
     expect(unexplained).toBe(0);

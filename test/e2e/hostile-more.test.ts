@@ -386,10 +386,10 @@ describe('moe verify catches a flipped byte in every file a run lists', () => {
         const path = join(folder, file);
         const bytes = readFileSync(path);
         const at = Math.floor(bytes.length / 2);
-        bytes[at] ^= 0x01;
+        bytes[at] = bytes[at]! ^ 0x01;
         writeFileSync(path, bytes);
         const r = moe(['verify', folder]);
-        bytes[at] ^= 0x01;
+        bytes[at] = bytes[at]! ^ 0x01;
         writeFileSync(path, bytes);
         expect(r.code, `${folder} ${file}`).toBe(1);
         expect(r.stderr).toContain(`  ${file}: sha256`);

@@ -1,4 +1,4 @@
-import { MOE_DIALECT } from '../../../src/filter/types.js';
+import { MOE_DIALECT, textOf } from '../../../src/filter/types.js';
 import { describe, expect, it } from 'vitest';
 import { isNonPublicIp, normalize, pii } from '../../../src/filter/transforms.js';
 import type { Transform } from '../../../src/filter/types.js';
@@ -6,7 +6,7 @@ import type { Transform } from '../../../src/filter/types.js';
 const apply = (def: typeof pii | typeof normalize, text: string): { text: string; counts: Record<string, number> } => {
   const t = def.create(def.params.parse({}) as never, { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT }) as Transform;
   const counts: Record<string, number> = {};
-  return { text: t.apply(text, (k, n = 1) => (counts[k] = (counts[k] ?? 0) + n)), counts };
+  return { text: textOf(t.apply(text, (k, n = 1) => (counts[k] = (counts[k] ?? 0) + n))), counts };
 };
 
 describe('pii', () => {
