@@ -9,6 +9,7 @@
  * §6 as accurate as 64-bit Mersenne-prime permutations and 40× faster. Exact-duplicate keys use
  * xxhash-wasm's 64-bit hash of the normalised text. All seeds derive from one recorded seed.
  */
+import type { MinHashParams } from '../io/signatures.js';
 import { mulberry32 } from '../text/hash.js';
 import { type SimdMinHash, simdMinHash } from '../kernels/minhash-simd.js';
 import { SEPARATOR, UNKNOWN, unitScanner } from '../kernels/units.js';
@@ -92,13 +93,6 @@ export function shinglesOf(h: Uint32Array, n: number): Uint32Array {
     out[i] = a >>> 0;
   }
   return out;
-}
-
-export interface MinHashParams {
-  bands: number;
-  rows: number;
-  ngram: number;
-  seed: number;
 }
 
 export class MinHasher {

@@ -17,12 +17,13 @@ import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, runStageDir, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { DedupDb } from '../io/dedup-db.js';
+import { DedupDb, sigOf } from '../io/dedup-db.js';
 import { exists, sha256File, sha256Text } from '../io/files.js';
 import { countLines, type DocChunk, docBound, listParts, MAX_DOC_BYTES, type PartInfo, PartWriter, quietBound, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
-import { estimateJaccard, type MinHashParams } from './minhash.js';
+import type { MinHashParams } from '../io/signatures.js';
+import { estimateJaccard } from './minhash.js';
 import { verifiedUnions } from './verify.js';
 import type { CheckedChunk, OutputInit, OutputTask, Verdict } from './output-task.js';
 import type { SignedChunk } from './task.js';
@@ -97,10 +98,6 @@ export interface DedupReport extends StageReport {
 
 async function removeIndex(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) await rm(`${path}${suffix}`, { force: true });
-}
-
-export function sigOf(blob: Buffer): Uint32Array {
-  return new Uint32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
 }
 
 export async function fingerprintOf(run: DedupRun): Promise<string> {

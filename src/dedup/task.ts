@@ -5,7 +5,8 @@
 import xxhash from 'xxhash-wasm';
 import type { StageStats } from '../core/stats.js';
 import { type DocChunk, parseChunk } from '../io/jsonl.js';
-import { MinHasher, type MinHashParams, shinglesOf, unitHashes } from './minhash.js';
+import type { MinHashParams } from '../io/signatures.js';
+import { MinHasher, shinglesOf, unitHashes } from './minhash.js';
 
 export interface SignedChunk {
   /** The part file the chunk came from (as displayed). */

@@ -5,16 +5,24 @@
  */
 import type { StageStats } from '../core/stats.js';
 import type { DedupDb } from '../io/dedup-db.js';
+import type { MinHashParams } from '../io/signatures.js';
 import { MAX_DOC_BYTES, quietBound, readDocs } from '../io/jsonl.js';
 import type { Clusters } from './clusters.js';
 import { estimateJaccard, shingles } from './minhash.js';
-import { type DedupRun, sigOf } from './run.js';
 
 /** Members of a bucket compared pairwise when verifying (larger buckets: each against these). */
 const VERIFY_PAIRS_PER_BUCKET = 50;
 
+/** What verifying reads of the dedup run. */
+export interface VerifyRun {
+  input: string;
+  maxDocBytes?: number;
+  params: MinHashParams;
+  verifyThreshold?: number;
+}
+
 /** `--verify`: joins only candidate pairs whose true Jaccard similarity reaches the threshold. */
-export async function verifiedUnions(run: DedupRun, index: DedupDb, firstSeq: number, groups: Iterable<{ seqs: string }>, clusters: Clusters, stats: StageStats): Promise<void> {
+export async function verifiedUnions(run: VerifyRun, index: DedupDb, firstSeq: number, groups: Iterable<{ seqs: string }>, clusters: Clusters, stats: StageStats): Promise<void> {
   const pairs = new Set<string>();
   for (const row of groups) {
     const seqs = row.seqs.split(',').map(Number).sort((a, b) => a - b);
@@ -31,13 +39,12 @@ export async function verifiedUnions(run: DedupRun, index: DedupDb, firstSeq: nu
     if (needed.has(seq)) sets.set(seq, Uint32Array.from(new Set(shingles(doc.text, run.params.ngram))).sort());
     seq += 1;
   }
-  const sigRow = index.db.prepare('SELECT sig FROM docs WHERE seq = ?');
   const threshold = run.verifyThreshold!;
   for (const p of [...pairs].sort()) {
     const [a, b] = p.split(',').map(Number) as [number, number];
     const sa = sets.get(a);
     const sb = sets.get(b);
-    const j = sa && sb ? exactJaccard(sa, sb) : estimateJaccard(sigOf((sigRow.get(a) as { sig: Buffer }).sig), sigOf((sigRow.get(b) as { sig: Buffer }).sig));
+    const j = sa && sb ? exactJaccard(sa, sb) : estimateJaccard(index.signature(a), index.signature(b));
     stats.count('verify.pairs');
     if (j >= threshold) clusters.union(a, b);
     else stats.count('verify.false_positives');

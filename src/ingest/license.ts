@@ -6,7 +6,7 @@
  * them joined by OR, sorted (`MIT OR Unlicense`). Unknown text gives no license, not a guess.
  */
 import { readFile } from 'node:fs/promises';
-import type { TreeFile } from './code.js';
+import type { TreeFile } from '../io/tree.js';
 
 const LICENSE_FILE = /^(licen[cs]e|copying|unlicen[cs]e)([-_.][\w.-]+)?$/i;
 /** Files that list the licenses of dependencies, not the project's own. */

@@ -11,7 +11,8 @@ import type { StageStats } from '../core/stats.js';
 import { readDecompressedHead } from '../io/compress.js';
 import { isTarHeader } from '../io/tar.js';
 import { arxivIdOf, type ArxivUnit } from './arxiv.js';
-import { type CodeOptions, type CodeUnit, type TreeFile, planCode, walkTree } from './code.js';
+import { type TreeFile, walkTree } from '../io/tree.js';
+import { type CodeOptions, type CodeUnit, planCode } from './code.js';
 import { languageOf } from './languages.js';
 import type { WebFormat, WebUnit } from './web.js';
 

@@ -39,6 +39,11 @@ CREATE TABLE IF NOT EXISTS lsh (band INTEGER NOT NULL, bucket INTEGER NOT NULL, 
 // The LSH table is its own index on (band, bucket, seq): one B-tree to update per row instead of
 // a table and an index. Indexes made by earlier versions (a rowid table + lsh_bucket) still work.
 
+/** A signature as the index stores it (the `sig` blob of `docs`), as 32-bit values. */
+export function sigOf(blob: Buffer): Uint32Array {
+  return new Uint32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
+}
+
 export class DedupDb {
   readonly db: Database.Database;
 
@@ -141,6 +146,14 @@ export class DedupDb {
       this.db.prepare('DELETE FROM batches WHERE batch = ?').run(b.batch);
     }
   }
+
+  /** The MinHash signature stored for document `seq`. */
+  signature(seq: number): Uint32Array {
+    const row = (this.sigRow ??= this.db.prepare('SELECT sig FROM docs WHERE seq = ?')).get(seq) as { sig: Buffer };
+    return sigOf(row.sig);
+  }
+
+  private sigRow: Database.Statement | undefined;
 
   markCompleted(batch: number): void {
     this.db.prepare('UPDATE batches SET completed = 1 WHERE batch = ?').run(batch);

@@ -4,8 +4,15 @@
  * exact key, MinHash signature and band keys, in input order. Stored in the model-file container
  * (`io/model-file.ts`), validated on read.
  */
-import type { MinHashParams } from '../dedup/minhash.js';
 import { readModelFile, writeModelFile } from './model-file.js';
+
+/** The MinHash settings signatures are made with (`dedup.minhash` in the config). */
+export interface MinHashParams {
+  bands: number;
+  rows: number;
+  ngram: number;
+  seed: number;
+}
 
 export interface SignaturePart {
   params: MinHashParams;
