@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { checkOutFolder } from '../../core/stage.js';
+import { checkOutFolder } from '../../io/stage-dir.js';
 import { exists, writeJsonAtomic } from '../../io/files.js';
 import { readShardsInfo } from '../../io/megatron.js';
 import { writeReport } from '../../report/html.js';

@@ -3,7 +3,7 @@ import { copyFile, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { checkOutFolder } from '../../core/stage.js';
+import { checkOutFolder } from '../../io/stage-dir.js';
 import { commitDir, exists, freshDir, sha256File, tempDirFor, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
 import { toBf16, type WritableTensor, writeSafetensors } from '../../io/safetensors.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { checkOutFile } from '../../core/stage.js';
+import { checkOutFile } from '../../io/stage-dir.js';
 import { QualityClassifier } from '../../filter/models/classifier.js';
 import { NgramLm } from '../../filter/models/ngram-lm.js';
 import { readTexts } from '../../io/texts.js';

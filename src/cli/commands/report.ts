@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { checkOutFile } from '../../core/stage.js';
+import { checkOutFile } from '../../io/stage-dir.js';
 import { exists } from '../../io/files.js';
 import { writeReport } from '../../report/html.js';
 import { printJson } from './shared.js';

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info, warn } from '../../core/log.js';
-import { checkOutFile } from '../../core/stage.js';
+import { checkOutFile } from '../../io/stage-dir.js';
 import { writeJsonAtomic } from '../../io/files.js';
 import { readTexts } from '../../io/texts.js';
 import { countWords, type PatternName, trainBpe } from '../../tokenizer/train.js';

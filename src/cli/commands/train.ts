@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { checkOutFolder } from '../../core/stage.js';
+import { checkOutFolder } from '../../io/stage-dir.js';
 import { exists, sha256File } from '../../io/files.js';
 import { readShardsInfo } from '../../io/megatron.js';
 import { writeReport } from '../../report/html.js';

@@ -1,0 +1,127 @@
+/**
+ * Running a stage into its output folder: the stage writes into a temporary folder that is
+ * renamed into place only when complete, so a crash never leaves a half-written stage that looks
+ * finished. A re-run whose fingerprint (inputs + resolved config) matches the finished folder's
+ * report is skipped; a folder that is not a `moe` stage is never overwritten.
+ */
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { environmentError, UserError } from '../core/errors.js';
+import { StagePlan, type StageReport, TOOL_VERSION } from '../core/stage.js';
+import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from './files.js';
+
+export interface StageDirOptions {
+  stage: string;
+  out: string;
+  fingerprint: string;
+  /** The stage folder read (filter, dedup, tokenize): `out` may not be it, nor hold it. */
+  input?: string;
+  /** Run the stage even when its folder is complete for this fingerprint (`curate --from`). */
+  force?: boolean;
+  /** `curate --plan`: write nothing; a stage that would run throws a `StagePlan` saying why. */
+  plan?: boolean;
+}
+
+export interface StageDirResult<R extends StageReport> {
+  report: R;
+  /** True when the folder was already complete for this fingerprint. */
+  skipped: boolean;
+}
+
+/** The stage report in `dir`; undefined when there is none, or when its report.json is not a moe stage's (someone else's file). */
+async function readReport(dir: string): Promise<StageReport | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Partial<StageReport> | null;
+    return r && typeof r.stage === 'string' && typeof r.fingerprint === 'string' ? (r as StageReport) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes temporary folders left by runs that died (their process is gone). */
+async function removeStaleTemps(out: string): Promise<void> {
+  const prefix = `${basename(out)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(out));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    let alive = false;
+    try {
+      alive = Number.isInteger(pid) && pid !== process.pid && process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) await rm(join(dirname(out), name), { recursive: true, force: true });
+  }
+}
+
+/** Refuses an output path that names a folder when the command writes one file there. */
+export async function checkOutFile(out: string, example: string, flag = '--out'): Promise<void> {
+  const dir = await stat(out).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (dir) throw new UserError(`${flag} ${out} is a folder; this command writes one file`, `name the file, e.g. ${flag} ${join(out, example)}`);
+}
+
+/**
+ * Refuses an output path that names a file (or lies under one): the command writes a folder
+ * there, and a user's file is never replaced.
+ */
+export async function checkOutFolder(out: string, flag = '--out'): Promise<void> {
+  // `-` is no standard output here: moe writes folders, and would make one named "-"
+  if (basename(out) === '-') throw new UserError(`${flag} - would make a folder named "-"`, `moe writes a folder; name it with ${flag} DIR`);
+  let problem: string | undefined;
+  try {
+    if (!(await stat(out)).isDirectory()) problem = 'is a file, not a folder';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') problem = 'lies under a file, not a folder';
+    // missing: it will be made
+  }
+  if (problem) throw new UserError(`${flag} ${out} ${problem}`, `name a new folder for ${flag}; moe never overwrites other files`);
+}
+
+/**
+ * Runs `body` in a fresh temporary folder and renames it to `out`; `body` returns the report
+ * (without the runner's fields), which is written as `report.json`.
+ */
+export async function runStageDir<R extends StageReport>(
+  opts: StageDirOptions,
+  body: (dir: string) => Promise<Omit<R, keyof StageReport>>,
+): Promise<StageDirResult<R>> {
+  await checkOutFolder(opts.out);
+  if (opts.input !== undefined) {
+    const rel = relative(resolve(opts.out), resolve(opts.input));
+    if (!rel.startsWith('..') && !isAbsolute(rel)) {
+      throw new UserError(`--out ${opts.out} ${rel ? 'holds' : 'is'} the --in folder ${opts.input}`, 'write the stage into a new folder; moe never replaces its own input');
+    }
+  }
+  const previous = await readReport(opts.out);
+  if (!opts.force && previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
+  if (!previous && (await exists(opts.out)) && (await readdir(opts.out)).length > 0) {
+    throw new UserError(`${opts.out} exists and is not a moe ${opts.stage} folder`, 'choose an empty or new --out folder; moe never overwrites other files');
+  }
+  if (previous && previous.stage !== opts.stage) {
+    throw new UserError(`${opts.out} holds a "${previous.stage}" stage, not "${opts.stage}"`, 'choose another --out folder');
+  }
+  if (opts.plan) throw new StagePlan(opts.stage, !previous ? 'no output yet' : opts.force ? '--from' : 'its input or settings changed');
+  await removeStaleTemps(opts.out);
+  const tmp = tempDirFor(opts.out);
+  await freshDir(tmp);
+  try {
+    const rest = await body(tmp);
+    const report = { stage: opts.stage, tool_version: TOOL_VERSION, fingerprint: opts.fingerprint, ...rest } as R;
+    await writeJsonAtomic(join(tmp, 'report.json'), report);
+    await commitDir(tmp, opts.out);
+    return { report, skipped: false };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw environmentError(e, `writing ${opts.out}`) ?? e;
+  }
+}
+
