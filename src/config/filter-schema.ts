@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import { MAX_DOC_BYTES } from '../io/jsonl.js';
 import { KNOWN_LANGUAGES } from '../ingest/languages.js';
-import { knownLanguages } from '../filter/language.js';
+import { knownLanguages } from '../text/language-id.js';
 import { STEPS } from '../filter/registry.js';
 
 const StepParams = z.record(z.string(), z.record(z.string(), z.unknown()));

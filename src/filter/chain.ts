@@ -11,7 +11,8 @@
 import type { FilterConfig } from '../config/filter-schema.js';
 import type { Doc, Source } from '../core/doc.js';
 import type { HistogramSpec, StageStats } from '../core/stats.js';
-import { identify, type LanguageParams } from './language.js';
+import { identify } from '../text/language-id.js';
+import type { LanguageParams } from './language.js';
 import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
 import { TextView } from './text.js';
 import { type Dialect, dialectOf, type Drop, type Step, type StepContext, textOf } from './types.js';

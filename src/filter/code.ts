@@ -13,7 +13,7 @@
  * Every threshold can be set per language (`languages: { Python: { code: {...} } }`).
  */
 import { z } from 'zod';
-import { htmlBlocks } from '../ingest/html.js';
+import { htmlBlocks } from '../text/html/blocks.js';
 import { judge, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 

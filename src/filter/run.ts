@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { FilterConfig } from '../config/filter-schema.js';
-import { hashConfig } from '../config/load.js';
+import { hashConfig } from '../io/config-file.js';
 import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';

@@ -6,6 +6,7 @@
  * measure such text instead of seeing one giant "word".
  */
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from '../kernels/token-scan.js';
+import { isSpace } from '../text/spaces.js';
 import { splitLines } from './words/python.js';
 import { spacyWordCount, spacyWords } from './words/spacy-en.js';
 
@@ -65,19 +66,6 @@ function classAt(text: string, i: number): number {
 const ASCII = new Uint8Array(128).map((_, c) =>
   c === 32 || (c >= 9 && c <= 13) ? SPACE : (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? LETTER : c >= 48 && c <= 57 ? NUMBER : OTHER,
 );
-
-/** JavaScript's `\s`: the whitespace that separates tokens. */
-export function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
-/** JavaScript's `\s` at text[i] (ASCII answered inline). */
-export function isSpaceAt(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c);
-}
 
 /** FNV-1a of text[from, to): `hash32` of that slice, without making it. */
 export function hashRange(text: string, from: number, to: number): number {

@@ -4,8 +4,8 @@
  * cells), without navigation, headers, footers, share bars, comments, related posts or cookie
  * banners. `html/main-content.ts` says how the article is found; `html/dom.ts` what is parsed.
  */
-import { type Block, type JusTextOptions, segment } from './html/blocks.js';
-import { parsePage } from './html/dom.js';
+import { type Block, type JusTextOptions, segment } from '../text/html/blocks.js';
+import { parsePage } from '../text/html/dom.js';
 import { mainContent } from './html/main-content.js';
 
 export type HtmlOptions = JusTextOptions;
@@ -18,12 +18,6 @@ export const DEFAULT_HTML_OPTIONS: HtmlOptions = {
   maxLinkDensity: 0.2,
   maxHeadingDistance: 200,
 };
-
-/** Every visible text block of an HTML page, in reading order, and its `<title>`. */
-export function htmlBlocks(html: string): { blocks: Block[]; title: string } {
-  const page = parsePage(html);
-  return { blocks: segment(page.body), title: page.title };
-}
 
 /**
  * The main-content text of an HTML page, one block per line, its `<title>`, its language, and

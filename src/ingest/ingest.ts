@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { IngestConfig } from '../config/schema.js';
-import { hashConfig } from '../config/load.js';
+import { hashConfig } from '../io/config-file.js';
 import { Progress } from '../core/log.js';
 import { orderedPool } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';

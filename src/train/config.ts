@@ -3,7 +3,7 @@
  * (camelCase, as every other config section).
  */
 import { z } from 'zod';
-import { readYaml, validate } from '../config/load.js';
+import { readYaml, validate } from '../io/config-file.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 
 export const TrainSchema = z.strictObject({

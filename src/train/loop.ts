@@ -6,7 +6,7 @@
  */
 import { appendFile, copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashConfig } from '../config/load.js';
+import { hashConfig } from '../io/config-file.js';
 import { DataError, UserError } from '../core/errors.js';
 import { info, warn } from '../core/log.js';
 import { exists, writeFileAtomic, writeJsonAtomic } from '../io/files.js';

@@ -6,7 +6,7 @@
  * runs of the same config produce the same manifest byte for byte.
  */
 import { join, resolve } from 'node:path';
-import { loadConfig, resolveFromConfig } from '../../config/load.js';
+import { loadConfig, resolveFromConfig } from '../../io/config-file.js';
 import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
 import { StagePlan, TOOL_VERSION } from '../../core/stage.js';

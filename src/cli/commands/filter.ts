@@ -1,6 +1,6 @@
 /** `moe filter --in DIR --out DIR`, and the filter table shared with `curate`. */
 import { resolve } from 'node:path';
-import { resolveFromConfig } from '../../config/load.js';
+import { resolveFromConfig } from '../../io/config-file.js';
 import type { FilterConfig } from '../../config/filter-schema.js';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';

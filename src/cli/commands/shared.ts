@@ -3,7 +3,7 @@
  * errors (a warning each, a count, and exit 1 under `--strict`).
  */
 import { z } from 'zod';
-import { loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../io/config-file.js';
 import { CurateSchema } from '../../config/schema.js';
 import { EXIT } from '../../core/errors.js';
 import { warn } from '../../core/log.js';

@@ -4,7 +4,7 @@
  * than substrings, so `masthead-content` or `contentinfo` do not both match and miss), and the
  * class weight Readability gives candidate containers.
  */
-import type { El } from './dom.js';
+import type { El } from '../../text/html/dom.js';
 
 /** Tags that hold navigation, side matter or captions (a `header` only outside the article). */
 const FURNITURE_TAGS = new Set(['nav', 'footer', 'aside', 'menu', 'dialog', 'form', 'fieldset', 'figcaption']);

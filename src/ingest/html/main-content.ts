@@ -25,9 +25,9 @@
  *
  * Measured by `npm run bench` (`extract_quality`, scripts/extract-quality.mjs).
  */
-import { type Block, type JusTextOptions, classify, segment, stopDensity } from './blocks.js';
+import { type Block, type JusTextOptions, classify, segment, stopDensity } from '../../text/html/blocks.js';
 import { classWeight, furnitureMark } from './boilerplate.js';
-import type { El, Page } from './dom.js';
+import type { El, Page } from '../../text/html/dom.js';
 import { pageLanguage, stopList } from './stoplists.js';
 
 export interface MainContent {

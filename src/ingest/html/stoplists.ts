@@ -6,8 +6,8 @@
  * list: the classifier then uses its language-independent thresholds.
  */
 import { createRequire } from 'node:module';
-import { identify } from '../../filter/language.js';
-import { stopDensity } from './blocks.js';
+import { identify } from '../../text/language-id.js';
+import { stopDensity } from '../../text/html/blocks.js';
 
 const lists = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { arxiv, markupFraction } from '../../../src/filter/arxiv.js';
 import { code } from '../../../src/filter/code.js';
 import { expressions } from 'franc/expressions.js';
-import { collapsedLength, identify, language, topScript, trigramProfile } from '../../../src/filter/language.js';
+import { language } from '../../../src/filter/language.js';
+import { collapsedLength, identify, topScript, trigramProfile } from '../../../src/text/language-id.js';
 import { judge } from './judge.js';
 
 const py = (lang = 'Python') => ({ source: 'code' as const, metadata: { language: lang } });

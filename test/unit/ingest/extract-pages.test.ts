@@ -2,9 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractMainText } from '../../../src/ingest/html.js';
-import { segment } from '../../../src/ingest/html/blocks.js';
+import { segment } from '../../../src/text/html/blocks.js';
 import { furnitureMark } from '../../../src/ingest/html/boilerplate.js';
-import { type El, parsePage } from '../../../src/ingest/html/dom.js';
+import { type El, parsePage } from '../../../src/text/html/dom.js';
 import { STOP_LIST_LANGUAGES, pageLanguage, stopList } from '../../../src/ingest/html/stoplists.js';
 
 const dir = join(import.meta.dirname, '../../../fixtures/extract');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractMainText, htmlBlocks } from '../../../src/ingest/html.js';
+import { extractMainText } from '../../../src/ingest/html.js';
+import { htmlBlocks } from '../../../src/text/html/blocks.js';
 
 const para = (s: string): string => `<p>${s}</p>`;
 const LONG_EN =

@@ -6,7 +6,7 @@
  * A block is the text between two block-level boundaries (headings, paragraphs, list items,
  * table rows with ` | ` between cells, `pre` verbatim, `br`), with the element that holds it.
  */
-import type { El } from './dom.js';
+import { type El, parsePage } from './dom.js';
 
 export type Cls = 'good' | 'bad' | 'short' | 'near-good';
 
@@ -181,4 +181,10 @@ function revise(blocks: Block[], o: JusTextOptions): void {
     return neighbour(blocks, i, -1, NEAR_OR_SHORT) === 'good' || neighbour(blocks, i, 1, NEAR_OR_SHORT) === 'good' ? 'good' : 'bad';
   });
   blocks.forEach((b, i) => (b.cls = final[i]!));
+}
+
+/** Every visible text block of an HTML page, in reading order, and its `<title>`. */
+export function htmlBlocks(html: string): { blocks: Block[]; title: string } {
+  const page = parsePage(html);
+  return { blocks: segment(page.body), title: page.title };
 }

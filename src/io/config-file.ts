@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { sha256Text } from '../io/files.js';
+import { sha256Text } from './files.js';
 
 /** `--set a.b=v` pairs applied on top of the file; values are parsed as YAML scalars. */
 export function applySets(raw: Record<string, unknown>, sets: string[], origin: string): Record<string, unknown> {

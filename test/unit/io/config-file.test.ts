@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applySets, canonicalJson, loadConfig } from '../../../src/config/load.js';
+import { applySets, canonicalJson, loadConfig } from '../../../src/io/config-file.js';
 import { CurateSchema } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { tmpDir } from '../../helpers.js';
