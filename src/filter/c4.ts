@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import { judge, type Rule } from './rules.js';
-import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './text.js';
+import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './view.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition, type Transform } from './types.js';
 import { isPySpace, pyStrip } from './words/python.js';
 import { SENTENCE_ENDS } from './words/spacy-en-rules.js';

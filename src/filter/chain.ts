@@ -14,7 +14,7 @@ import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { identify } from '../text/language-id.js';
 import type { LanguageParams } from './language.js';
 import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
-import { TextView } from './text.js';
+import { TextView } from './view.js';
 import { type Dialect, dialectOf, type Drop, type Step, type StepContext, textOf } from './types.js';
 
 export interface Verdict {

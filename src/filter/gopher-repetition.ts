@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { IntCounter } from '../text/int-counter.js';
 import { ngramKernel } from '../kernels/ngrams.js';
-import type { Tokens } from './text.js';
+import type { Tokens } from './view.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 import { cpLength, findDuplicates, pyStrip } from './words/python.js';

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { Doc } from '../core/doc.js';
 import type { QualityClassifier } from './models/classifier.js';
 import type { NgramLm } from './models/ngram-lm.js';
-import type { TextView } from './text.js';
+import type { TextView } from './view.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition } from './types.js';
 
 /** A step whose threshold can be learned from sample scores before the run. */

@@ -11,7 +11,7 @@ import { gopherQuality } from './gopher-quality.js';
 import { gopherRepetition } from './gopher-repetition.js';
 import { language } from './language.js';
 import { classifier, perplexity } from './model-filters.js';
-import { UNSPACED_LANGUAGES } from './text.js';
+import { UNSPACED_LANGUAGES } from './view.js';
 import { normalize, pii } from './transforms.js';
 import type { StepDefinition } from './types.js';
 

@@ -19,7 +19,7 @@ import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
 import type { DocChunk } from '../io/jsonl.js';
 import { type FilterInit, type FilterOutput, loadModels } from './task.js';
-import { TextView } from './text.js';
+import { TextView } from './view.js';
 import { dialectOf, textOf, type Transform } from './types.js';
 
 export interface FilterRun {

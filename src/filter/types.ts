@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Doc } from '../core/doc.js';
 import type { HistogramSpec } from '../core/stats.js';
-import type { Rewritten, TextView } from './text.js';
+import type { Rewritten, TextView } from './view.js';
 
 export interface Drop {
   /** lower_snake reason code, e.g. `gopher_short_doc`. */

@@ -4,11 +4,11 @@
  * (Buffer.write, native), so offsets and hashes are those of the JavaScript string; each unit's
  * class comes from a 64 Ki-entry table that a JavaScript callback fills on first sight (for
  * tokens, surrogates are asked for every time, since a pair's class is its code point's).
- * The loop is the JavaScript one's (`tokenize` in `filter/text.ts`), state for state.
+ * The loop is the JavaScript one's (`tokenize` in `filter/view.ts`), state for state.
  */
 import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from './assembler.js';
 
-/** Character classes, shared with `text.ts`: 0 = not yet classified. */
+/** Character classes, shared with `filter/view.ts`: 0 = not yet classified. */
 export const LETTER = 1;
 export const NUMBER = 2;
 export const OTHER = 3;

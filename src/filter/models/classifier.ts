@@ -11,7 +11,7 @@
 import { DataError } from '../../core/errors.js';
 import { readModelFile, writeModelFile } from '../../io/model-file.js';
 import { hash32, mulberry32 } from '../../text/hash.js';
-import { tokenize } from '../text.js';
+import { tokenize } from '../view.js';
 
 const BITS = 18;
 const SIZE = 1 << BITS;

@@ -15,7 +15,7 @@
  */
 import { readModelFile, writeModelFile } from '../../io/model-file.js';
 import { gramKey, hash32 } from '../../text/hash.js';
-import { tokenize } from '../text.js';
+import { tokenize } from '../view.js';
 
 const BOS = hash32('<s>');
 const EOS = hash32('</s>');

@@ -5,7 +5,7 @@ import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
 import { gopherQuality } from '../../../src/filter/gopher-quality.js';
 import { DATATROVE_DIALECT, MOE_DIALECT, textOf, type Transform } from '../../../src/filter/types.js';
 import { spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
-import { TextView, tokenize } from '../../../src/filter/text.js';
+import { TextView, tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
 
 function lines(text: string, params: Record<string, unknown> = {}, lang = 'eng'): { text: string; counts: Record<string, number> } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gopherRepetition, ngramMeasures } from '../../../src/filter/gopher-repetition.js';
-import { tokenize } from '../../../src/filter/text.js';
+import { tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
 
 let next = 0;

@@ -1,5 +1,5 @@
 import type { Doc } from '../../../src/core/doc.js';
-import { TextView } from '../../../src/filter/text.js';
+import { TextView } from '../../../src/filter/view.js';
 import { type Dialect, type Drop, type Filter, MOE_DIALECT, type StepDefinition } from '../../../src/filter/types.js';
 
 export interface Judged {

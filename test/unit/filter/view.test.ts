@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countWords, tokenize } from '../../../src/filter/text.js';
+import { countWords, tokenize } from '../../../src/filter/view.js';
 import { hash32 } from '../../../src/text/hash.js';
 
 describe('tokenize', () => {
