@@ -1,0 +1,161 @@
+/**
+ * The layers of ARCHITECTURE.md, checked on the imports of every file in src/: which folder may
+ * import which, no circles, and where the file system, SQL and TensorFlow.js may be used. The
+ * files that still break a rule are listed by name (each must still break it, so a fixed one is
+ * taken off the list): the list can only shrink.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import fg from 'fast-glob';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** Folder of src/ → layer; a folder may import its own layer's folders only where `PEERS` says so. */
+const LAYER: Record<string, number> = {
+  core: 0,
+  io: 1,
+  kernels: 1,
+  text: 2,
+  ingest: 3,
+  filter: 3,
+  dedup: 3,
+  tokenizer: 3,
+  train: 3,
+  report: 3,
+  config: 4,
+  pipeline: 5,
+  cli: 6,
+};
+
+/** Files that still use the file system outside io/ (to be moved behind io/ functions). */
+const FS_OUTSIDE_IO = [
+  'cli/commands/curate.ts',
+  'cli/commands/demo.ts',
+  'cli/commands/export.ts',
+  'cli/commands/verify.ts',
+  'dedup/run.ts',
+  'ingest/arxiv.ts',
+  'ingest/ingest.ts',
+  'ingest/license.ts',
+  'ingest/plan.ts',
+  'ingest/task.ts',
+  'report/collect.ts',
+  'report/html.ts',
+  'tokenizer/bpe.ts',
+  'tokenizer/run.ts',
+  'train/checkpoint.ts',
+  'train/data.ts',
+  'train/loop.ts',
+  'train/replica-worker.ts',
+];
+
+/** Files that still hold SQL outside io/dedup-db.ts. */
+const SQL_OUTSIDE_DB = ['cli/commands/dedup.ts', 'dedup/run.ts'];
+
+interface Import {
+  /** A file of src/ (relative to it), or a package / node: module. */
+  target: string;
+  local: boolean;
+  typeOnly: boolean;
+}
+
+function importsOf(file: string, text: string): Import[] {
+  const out: Import[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'([^']+)'/gm)) {
+    const spec = m[2]!;
+    const local = spec.startsWith('.');
+    out.push({ target: local ? relative('src', join(dirname(join('src', file)), spec)).replace(/\.js$/, '.ts') : spec, local, typeOnly: Boolean(m[1]) });
+  }
+  return out;
+}
+
+const files = fg.sync('**/*.ts', { cwd: join(ROOT, 'src') }).sort();
+const sources = new Map(files.map((f) => [f, readFileSync(join(ROOT, 'src', f), 'utf8')]));
+const graph = new Map(files.map((f) => [f, importsOf(f, sources.get(f)!)]));
+const folder = (f: string): string => f.split('/')[0]!;
+
+describe('the layers of ARCHITECTURE.md', () => {
+  it('finds the source files and their imports, every local import naming a file that exists', () => {
+    expect(files.length).toBeGreaterThan(100);
+    const missing = [...graph].flatMap(([f, imps]) => imps.filter((i) => i.local && !sources.has(i.target)).map((i) => `${f} → ${i.target}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('every folder of src/ has a layer', () => {
+    expect([...new Set(files.map(folder))].filter((d) => !(d in LAYER)).sort()).toEqual([]);
+  });
+
+  it('no file imports a higher layer or a stage beside it (stages import only types from config/)', () => {
+    const wrong: string[] = [];
+    for (const [f, imps] of graph) {
+      for (const i of imps) {
+        if (!i.local) continue;
+        const [from, to] = [folder(f), folder(i.target)];
+        if (from === to) continue;
+        const [lf, lt] = [LAYER[from]!, LAYER[to]!];
+        const upwardTypeFromConfig = to === 'config' && lf === 3 && i.typeOnly;
+        if (lt > lf && !upwardTypeFromConfig) wrong.push(`${f} → ${i.target} (layer ${lf} imports layer ${lt})`);
+        // stages are peers, as io and kernels are: what two of them share sits in a lower layer
+        else if (lt === lf && lf >= 1 && lf <= 3) wrong.push(`${f} → ${i.target} (imports a peer)`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('kernels import only their assembler', () => {
+    const wrong = [...graph].filter(([f]) => folder(f) === 'kernels').flatMap(([f, imps]) => imps.filter((i) => i.target !== 'kernels/assembler.ts').map((i) => `${f} → ${i.target}`));
+    expect(wrong).toEqual([]);
+  });
+
+  it('no import circle, types included', () => {
+    // Tarjan's strongly connected components over the file graph
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const circles: string[][] = [];
+    const visit = (v: string): void => {
+      index.set(v, index.size);
+      low.set(v, index.get(v)!);
+      stack.push(v);
+      onStack.add(v);
+      for (const { target: w, local } of graph.get(v)!) {
+        if (!local || !graph.has(w)) continue;
+        if (!index.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        if (scc.length > 1) circles.push(scc.sort());
+      }
+    };
+    for (const f of files) if (!index.has(f)) visit(f);
+    expect(circles).toEqual([]);
+  });
+
+  it('the file system is used in io/ only, but for the files still listed', () => {
+    const users = files.filter((f) => graph.get(f)!.some((i) => /^(node:)?fs(\/promises)?$/.test(i.target)));
+    expect(users.filter((f) => folder(f) !== 'io')).toEqual(FS_OUTSIDE_IO);
+  });
+
+  it('SQL lives in io/dedup-db.ts, but for the files still listed; better-sqlite3 is imported there alone', () => {
+    const sql = files.filter((f) => f !== 'io/dedup-db.ts' && /\.prepare\(|\.pragma\(|\b(SELECT|INSERT|DELETE|UPDATE)\s+\S+\s+(FROM|INTO|SET)\b/.test(sources.get(f)!));
+    expect(sql).toEqual(SQL_OUTSIDE_DB);
+    expect(files.filter((f) => graph.get(f)!.some((i) => i.target === 'better-sqlite3'))).toEqual(['io/dedup-db.ts']);
+  });
+
+  it('TensorFlow.js is imported in train/ only', () => {
+    // static imports, and dynamic ones (the optional native backends) by their package name
+    expect(files.filter((f) => folder(f) !== 'train' && (graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/')) || sources.get(f)!.includes("'@tensorflow/")))).toEqual([]);
+    expect(files.filter((f) => graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/'))).length).toBeGreaterThan(0);
+  });
+});
