@@ -1,5 +1,5 @@
 /**
- * The one error boundary and the only `process.exit` (HOUSE_STYLE 4, DESIGN §1): user errors
+ * The one error boundary and the only `process.exit` (docs/DESIGN.md §1): user errors
  * print one line and a hint and exit 1; anything else is a bug: stack, exit 70.
  */
 import { CommanderError } from 'commander';

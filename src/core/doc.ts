@@ -1,5 +1,5 @@
 /**
- * The document record of DESIGN §3: one JSON object per line of a gzip JSONL part file, the
+ * The document record of docs/DESIGN.md §3: one JSON object per line of a gzip JSONL part file, the
  * shape datatrove and Dolma use.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Typed errors and the exit codes of DESIGN §1. Domain code throws `UserError` (bad flag, bad
+ * Typed errors and the exit codes of docs/DESIGN.md §1. Domain code throws `UserError` (bad flag, bad
  * config, unreadable input) or `DataError` (input that cannot be processed); `cli/main.ts` is the
  * one place that turns them into a one-line message + hint and exit code 1. Anything else is a
  * bug and exits 70 with its stack.

@@ -1,5 +1,5 @@
 /**
- * Per-stage statistics (HOUSE_STYLE 2): stages call `count` and `observe`; the runner owns the
+ * Per-stage statistics: stages call `count` and `observe`; the runner owns the
  * object, merges per-worker and per-shard copies with the pure `mergeStats`, and writes the
  * result into `report.json`. Keys are lower_snake with dotted reason suffixes
  * (`dropped.gopher_short_doc`).

@@ -5,8 +5,8 @@
  * permutations (default 14 × 8 = 112: P(candidate) = 1 − (1 − J^8)^14, about 0.92 at J = 0.8).
  *
  * Shingles are hashed to 32 bits by combining per-word hashes, and each permutation is the
- * universal hash (a·x + b) mod 2^32 with seeded odd a: measured in research/stack-feasibility.md
- * §6 as accurate as 64-bit Mersenne-prime permutations and 40× faster. Exact-duplicate keys use
+ * universal hash (a·x + b) mod 2^32 with seeded odd a, as accurate as 64-bit Mersenne-prime
+ * permutations for Jaccard estimates and much cheaper in 32-bit arithmetic. Exact-duplicate keys use
  * xxhash-wasm's 64-bit hash of the normalised text. All seeds derive from one recorded seed.
  */
 import type { MinHashParams } from '../io/signatures.js';

@@ -1,6 +1,6 @@
 /**
- * C4 rules (Raffel et al. 2020, §2.2) as datatrove's `C4QualityFilter` runs them, split as
- * HOUSE_STYLE asks into a transform that rewrites the text and a filter that judges it.
+ * C4 rules (Raffel et al. 2020, §2.2) as datatrove's `C4QualityFilter` runs them, split into
+ * a transform that rewrites the text and a filter that judges it (a filter never rewrites).
  *
  * `c4-lines` (a transform) takes each line stripped and drops it when it
  * - holds a whitespace word over 1000 characters (`line_long_word`),

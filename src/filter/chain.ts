@@ -1,5 +1,5 @@
 /**
- * Runs a document through its chain (HOUSE_STYLE 1–2): language identification first (web and
+ * Runs a document through its chain: language identification first (web and
  * arXiv), then the chain for its source and language, built once per pair from
  * defaults < built-in language defaults < config `params` < config `languages.<lang>`.
  *

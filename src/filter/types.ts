@@ -1,5 +1,5 @@
 /**
- * The filter contract (HOUSE_STYLE 1): a filter answers keep, or drop with a reason code and the
+ * The filter contract: a filter answers keep, or drop with a reason code and the
  * measured value; it never rewrites text. It reports every value it measures through `measure`,
  * so the runner can histogram each rule over all documents (kept ones too) for threshold tuning.
  * A transform rewrites text and is its own kind of step.

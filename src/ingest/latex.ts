@@ -1,7 +1,7 @@
 /**
  * LaTeX cleaning for arXiv sources, after RedPajama v1's `arxiv_cleaner.py` (also copied into
  * NeMo Curator and Data-Juicer), keeping the whole paper where RedPajama lost parts of it
- * (research/curation-anchors.md §3.7; the departures are listed in the README):
+ * (the departures are listed in the README):
  *
  * 1. comments: `%` to end of line is removed, unless escaped (`\%`, but `\\%` is a line break
  *    followed by a comment); the character before `%` is kept (RedPajama ate it); whole-line

@@ -1,5 +1,5 @@
 /**
- * The one config funnel (HOUSE_STYLE 3): schema defaults < YAML file < `--set a.b=v` < explicit
+ * The one config funnel: schema defaults < YAML file < `--set a.b=v` < explicit
  * flags. YAML and schema problems become `ConfigError`s naming the key and the file.
  */
 import { readFile } from 'node:fs/promises';

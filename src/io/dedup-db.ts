@@ -1,7 +1,6 @@
 /**
- * The persistent dedup index (DESIGN §3): SQLite through better-sqlite3, WAL journal, prepared
- * statements, batched transactions, a covering index on the LSH buckets (research/
- * stack-feasibility.md §7). It holds every document seen (sequence number, id, batch, exact key,
+ * The persistent dedup index (docs/DESIGN.md §3): SQLite through better-sqlite3, WAL journal, prepared
+ * statements, batched transactions, a covering index on the LSH buckets. It holds every document seen (sequence number, id, batch, exact key,
  * MinHash signature, cluster = sequence number of the cluster's survivor), the band buckets,
  * and the batches. A batch is keyed by a fingerprint of its input: a batch interrupted before it
  * completed is rolled back on the next run, and a completed one is never inserted twice.

@@ -1,6 +1,6 @@
 /**
  * Document part files: gzip-compressed JSONL (`part-00000.jsonl.gz`, …), the datatrove/Dolma
- * format of DESIGN §3. Each part is a sequence of gzip members, one per batch of documents.
+ * format of docs/DESIGN.md §3. Each part is a sequence of gzip members, one per batch of documents.
  */
 import { type Hash, createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Megatron-LM indexed datasets (DESIGN §3; `megatron/core/datasets/indexed_dataset.py`):
+ * Megatron-LM indexed datasets (docs/DESIGN.md §3; `megatron/core/datasets/indexed_dataset.py`):
  * `P.bin` holds every document's token ids back to back; `P.idx` is little-endian, unpadded:
  * magic `MMIDIDX\0\0`, version u64 = 1, dtype code u8 (8 = uint16, 4 = int32), S u64, D+1 u64,
  * S int32 sequence lengths, S int64 byte offsets into `.bin`, D+1 int64 document indices

@@ -1,6 +1,6 @@
 /**
  * Small, fast non-cryptographic hashes for words and n-grams (pure JS: for short strings they
- * beat a JS→wasm call; research/stack-feasibility.md §5).
+ * beat the cost of a call into WebAssembly).
  */
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */

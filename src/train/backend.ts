@@ -1,12 +1,12 @@
 /**
- * TensorFlow.js backends, in DESIGN §6's order for `auto`: @tensorflow/tfjs-node-gpu (CUDA),
+ * TensorFlow.js backends, in docs/DESIGN.md §6's order for `auto`: @tensorflow/tfjs-node-gpu (CUDA),
  * @tensorflow/tfjs-node, @tensorflow/tfjs-backend-wasm, the pure-JS cpu backend. The native
  * packages are optional dependencies whose install fails where libtensorflow cannot be
  * downloaded; a missing one is skipped by `auto` and a clear error when asked for by name.
  *
  * wasm lacks the UnsortedSegmentSum kernel, which every gather gradient (embeddings, MoE
  * dispatch) and the MoE combine need: a JavaScript kernel is registered for it
- * (research/stack-feasibility.md §3). Its Slice and SplitV copy the whole input out of the wasm
+ * here. Its Slice and SplitV copy the whole input out of the wasm
  * heap for every slice (`readSync`): replaced by kernels that read the heap in place, which
  * makes splitting attention into heads 20× cheaper.
  */

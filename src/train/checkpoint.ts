@@ -1,6 +1,6 @@
 /**
- * Checkpoints (DESIGN §3): `RUN/checkpoints/step-000500/` holding `config.json`,
- * `model.safetensors` (float32, DESIGN §5 names), `optimizer.safetensors` (AdamW moments
+ * Checkpoints (docs/DESIGN.md §3): `RUN/checkpoints/step-000500/` holding `config.json`,
+ * `model.safetensors` (float32, docs/DESIGN.md §5 names), `optimizer.safetensors` (AdamW moments
  * `m.<name>` / `v.<name>`) and `trainer_state.json`; written to a temporary folder and renamed,
  * the last `keep` kept.
  */

@@ -1,5 +1,5 @@
 /**
- * The training config file: `model` (DESIGN §5's config.json fields, snake_case) and `train`
+ * The training config file: `model` (docs/DESIGN.md §5's config.json fields, snake_case) and `train`
  * (camelCase, as every other config section).
  */
 import { z } from 'zod';

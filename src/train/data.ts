@@ -3,7 +3,7 @@
  * of T+1 tokens at random offsets of the token stream, x = the first T, y = the last T. The
  * offsets come from a PRNG seeded with (seed, step), so batch n is the same in every run and
  * after every resume, with no loader state to save beyond the step. Evaluation uses consecutive,
- * non-overlapping windows from the start of the stream (DESIGN §5).
+ * non-overlapping windows from the start of the stream (docs/DESIGN.md §5).
  */
 import { closeSync, openSync, read, readSync } from 'node:fs';
 import { DataError } from '../core/errors.js';

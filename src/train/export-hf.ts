@@ -2,7 +2,7 @@
  * `moe export hf`: a checkpoint as a Hugging Face–style model folder: `config.json` in the keys of
  * DeepSeekMoE's `DeepseekConfig` (architectures `DeepseekForCausalLM`: multi-head attention, shared
  * and routed experts, the first `first_k_dense_replace` layers dense), `model.safetensors` in
- * float32 or bfloat16 with the tensor names the checkpoint already has (DESIGN §5 uses Hugging
+ * float32 or bfloat16 with the tensor names the checkpoint already has (docs/DESIGN.md §5 uses Hugging
  * Face's DeepSeek names), `tokenizer.json` and `generation_config.json`.
  */
 import type { ModelConfig } from './model/config.js';

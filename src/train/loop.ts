@@ -1,5 +1,5 @@
 /**
- * The training loop (DESIGN §6), nanoGPT-shaped: deterministic batches by step, gradient
+ * The training loop (docs/DESIGN.md §6), nanoGPT-shaped: deterministic batches by step, gradient
  * accumulation, AdamW, bias updates for auxiliary-loss-free balancing, `metrics.jsonl`, periodic
  * validation, checkpoints every N steps (the last K kept), and `--resume` from the latest one,
  * which continues the exact same run: same batches, same losses.

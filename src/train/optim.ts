@@ -1,5 +1,5 @@
 /**
- * Optimisation (DESIGN §6): AdamW with decoupled weight decay (Loshchilov & Hutter 2019), not
+ * Optimisation (docs/DESIGN.md §6): AdamW with decoupled weight decay (Loshchilov & Hutter 2019), not
  * applied to norm weights or biases; linear warm-up then cosine decay to `minLr` (nanoGPT's
  * `get_lr`, a pure function); global-norm gradient clipping. Moments are plain tensors by
  * parameter name, so they go into `optimizer.safetensors` as they are.

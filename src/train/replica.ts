@@ -50,7 +50,7 @@ export const EVAL_BATCH = 8;
 
 /**
  * Loss sums of validation batches: batch j is windows [8j, 8j + 8) of the consecutive windows
- * of DESIGN §5 `moe eval`; only the batches `mine(j)` accepts are computed. Returns, per
+ * of docs/DESIGN.md §5 `moe eval`; only the batches `mine(j)` accepts are computed. Returns, per
  * computed batch in order, [j, Σ token losses, tokens].
  */
 export function evalBatches(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number, mine: (j: number) => boolean = () => true): Array<[number, number, number]> {
@@ -92,7 +92,7 @@ export function meanLoss(batches: Array<[number, number, number]>): { loss: numb
   return { loss: n ? sum / n : Number.NaN, tokens: n };
 }
 
-/** Mean cross-entropy over consecutive validation windows (DESIGN §5 `moe eval`). */
+/** Mean cross-entropy over consecutive validation windows (docs/DESIGN.md §5 `moe eval`). */
 export function evaluate(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number): { loss: number; tokens: number } {
   return meanLoss(evalBatches(params, c, loader, maxTokens));
 }

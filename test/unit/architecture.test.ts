@@ -153,6 +153,12 @@ describe('the layers of ARCHITECTURE.md', () => {
     expect(files.filter((f) => graph.get(f)!.some((i) => i.target === 'better-sqlite3'))).toEqual(['io/dedup-db.ts']);
   });
 
+  it('comments and messages cite documents that are in the repository (docs/DESIGN.md, not design notes kept elsewhere)', () => {
+    const dangling = files.filter((f) => /HOUSE_STYLE|research\/|(?<!docs\/)DESIGN(\.md)? §/.test(sources.get(f)!));
+    expect(dangling).toEqual([]);
+    expect(readFileSync(join(ROOT, 'docs/DESIGN.md'), 'utf8')).toMatch(/^## 5\. Model$/m);
+  });
+
   it('TensorFlow.js is imported in train/ only', () => {
     // static imports, and dynamic ones (the optional native backends) by their package name
     expect(files.filter((f) => folder(f) !== 'train' && (graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/')) || sources.get(f)!.includes("'@tensorflow/")))).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * `moe curate --config FILE [--out RUN]`: the pipeline of DESIGN §2 into a run folder. Each
+ * `moe curate --config FILE [--out RUN]`: the pipeline of docs/DESIGN.md §2 into a run folder. Each
  * stage reads the previous stage's folder and is skipped when already complete for the same
  * inputs and config; `manifest.json` (inputs, resolved config and its hash, every output file
  * with its sha256, per-stage counts) is written last, atomically, and holds no timings, so two

@@ -1,5 +1,5 @@
 /**
- * The model's `config.json` (DESIGN §5), Hugging Face snake_case names, with the checks that
+ * The model's `config.json` (docs/DESIGN.md §5), Hugging Face snake_case names, with the checks that
  * make a bad config a one-line error saying what to fix (`top_k` above the number of routed
  * experts, `d_model` not divisible by `n_heads`, an odd head size for rotary embeddings, …).
  */
@@ -45,7 +45,7 @@ export function parseModelConfig(raw: unknown, origin: string): ModelConfig {
   const issue = r.error.issues[0]!;
   const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
   const message = issue.code === 'unrecognized_keys' ? `unknown key "${key}"` : `key "${key}": ${issue.message}`;
-  throw new ConfigError(`${origin}: model ${message}`, 'see DESIGN §5 for the model config fields');
+  throw new ConfigError(`${origin}: model ${message}`, `the model fields: ${Object.keys(ModelConfigSchema.shape).join(', ')}`);
 }
 
 /** Parameter count (embeddings and head included; a tied head counts once). */

@@ -1,5 +1,5 @@
 /**
- * The model of DESIGN §5, written like nanoGPT's model.py: a named parameter map (the tensor
+ * The model of docs/DESIGN.md §5, written like nanoGPT's model.py: a named parameter map (the tensor
  * names of `model.safetensors`, weights stored [out, in] as PyTorch's Linear) and a plain
  * `forward(params, ids)`. Decoder-only transformer: RMSNorm, causal multi-head attention with
  * rotary embeddings (rotate-half), SwiGLU dense FFNs for the first `dense_layers`, DeepSeekMoE
@@ -8,7 +8,7 @@
  *
  * TensorFlow.js has no gradient for topk: the route is chosen outside the tape from a host copy
  * of the scores, and dispatch/combine are flat `gather` and `unsortedSegmentSum`, which are
- * differentiable (research/moe-anchors.md §5.4). A token runs only its chosen experts.
+ * differentiable. A token runs only its chosen experts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../text/hash.js';
