@@ -32,8 +32,6 @@ import type { SignedChunk } from './task.js';
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
 export const SCHEME = 1;
 const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
-/** Bucket rows per INSERT statement (3 parameters each, under SQLite's 32,766). */
-const LSH_ROWS = 256;
 /** Documents stored per index transaction. */
 const COMMIT_DOCS = 50_000;
 
@@ -125,12 +123,7 @@ export async function* computeSignatures(run: DedupRun, stats: StageStats, parts
 
 /** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */
 export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats, source: AsyncIterable<SignedChunk>): Promise<number> {
-  const db = index.db;
-  const findExact = db.prepare('SELECT MIN(seq) AS seq FROM docs WHERE exact = ?');
-  const insDoc = db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
-  // bucket rows go in LSH_ROWS at a time: one statement call per row cost more than SQLite's insert
-  const insLsh = db.prepare('INSERT INTO lsh (band, bucket, seq) VALUES (?, ?, ?)');
-  const insLshMany = db.prepare(`INSERT INTO lsh (band, bucket, seq) VALUES ${Array(LSH_ROWS).fill('(?, ?, ?)').join(', ')}`);
+  const w = index.writer();
   const exactPairs: Array<[number, number]> = [];
   const { bands } = run.params;
   const size = bands * run.params.rows;
@@ -140,8 +133,8 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
     const lshIndex: number[] = []; // where the document's band keys start in c.bands
     for (let i = 0; i < c.ids.length; i++, seq++) {
       const exact = c.exact[i]!;
-      const earlier = (findExact.get(exact) as { seq: number | null }).seq;
-      insDoc.run(seq, c.ids[i]!, batch, exact, seq, Buffer.from(c.sigs.buffer, c.sigs.byteOffset + i * size * 4, size * 4));
+      const earlier = w.earliestExact(exact);
+      w.insertDoc(seq, c.ids[i]!, batch, exact, Buffer.from(c.sigs.buffer, c.sigs.byteOffset + i * size * 4, size * 4));
       if (earlier !== null) {
         exactPairs.push([seq, earlier]);
         continue; // exact duplicates never reach MinHash
@@ -155,57 +148,28 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
       const order = lshSeqs.map((_, k) => k).sort((x, y) => c.bands[lshIndex[x]! + b]! - c.bands[lshIndex[y]! + b]! || x - y);
       for (const k of order) params.push(b, c.bands[lshIndex[k]! + b]!, lshSeqs[k]!);
     }
-    let at = 0;
-    for (; at + 3 * LSH_ROWS <= params.length; at += 3 * LSH_ROWS) insLshMany.run(params.slice(at, at + 3 * LSH_ROWS));
-    for (; at < params.length; at += 3) insLsh.run(params[at], params[at + 1], params[at + 2]);
+    w.insertBuckets(params);
   };
-  // one transaction per COMMIT_DOCS documents, not per chunk: each commit rewrites the index
-  // pages it touched, and fewer, larger commits touch each page fewer times (a run killed in
-  // between leaves its batch incomplete, rolled back by the next run, as before)
-  let uncommitted = 0;
-  db.exec('BEGIN');
-  try {
-    for await (const c of source) {
-      store(c);
-      uncommitted += c.ids.length;
-      if (uncommitted >= COMMIT_DOCS) {
-        db.exec('COMMIT');
-        db.exec('BEGIN');
-        uncommitted = 0;
-      }
-    }
-    db.exec('COMMIT');
-  } finally {
-    if (db.inTransaction) db.exec('ROLLBACK');
-  }
+  // one transaction per COMMIT_DOCS documents, not per chunk
+  await index.writeInTransactions(source, (c) => c.ids.length, COMMIT_DOCS, store);
   const count = seq - firstSeq;
-  const rootOf = db.prepare('SELECT cluster FROM docs WHERE seq = ?');
-  const clusters = new Clusters(firstSeq, count, (s) => (rootOf.get(s) as { cluster: number }).cluster);
+  const clusters = new Clusters(firstSeq, count, (s) => index.clusterOf(s));
   for (const [a, b] of exactPairs) clusters.union(a, b);
-  const groups = db.prepare(
-    `SELECT group_concat(l.seq) AS seqs FROM lsh l
-     JOIN (SELECT DISTINCT band, bucket FROM lsh WHERE seq >= ?) n ON l.band = n.band AND l.bucket = n.bucket
-     GROUP BY l.band, l.bucket HAVING count(*) > 1`,
-  );
   if (run.verifyThreshold === undefined) {
-    for (const row of groups.iterate(firstSeq) as Iterable<{ seqs: string }>) {
+    for (const row of index.candidateGroups(firstSeq)) {
       const seqs = row.seqs.split(',').map(Number);
       for (let k = 1; k < seqs.length; k++) clusters.union(seqs[0]!, seqs[k]!);
     }
-  } else await verifiedUnions(run, index, firstSeq, groups.iterate(firstSeq) as Iterable<{ seqs: string }>, clusters, stats);
-  const setCluster = db.prepare('UPDATE docs SET cluster = ? WHERE seq = ?');
-  const moveCluster = db.prepare('UPDATE docs SET cluster = ? WHERE cluster = ?');
+  } else await verifiedUnions(run, index, firstSeq, index.candidateGroups(firstSeq), clusters, stats);
   const bridged = clusters.bridged();
-  db.transaction(() => {
+  const roots = function* (): Generator<[number, number]> {
     for (let s = firstSeq; s < firstSeq + count; s++) {
       const root = clusters.find(s);
-      if (root !== s) setCluster.run(root, s);
+      if (root !== s) yield [s, root];
     }
-    // a document of this batch joined clusters an earlier batch kept apart: they become one
-    for (const [oldRoot, newRoot] of bridged) moveCluster.run(newRoot, oldRoot);
-    db.prepare('UPDATE batches SET docs = ? WHERE batch = ?').run(count, batch);
-    index.markCompleted(batch);
-  })();
+  };
+  // a document of this batch joined clusters an earlier batch kept apart: they become one
+  index.completeBatch(batch, count, roots(), bridged);
   return bridged.length;
 }
 
@@ -223,10 +187,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       const b = index.batchFor(fingerprint, 0);
       const bridged = b.completed ? 0 : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
       const indexSeconds = (Date.now() - t0) / 1000;
-      const db = index.db;
-      const rows = db.prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq').iterate(b.batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
-      const docRow = db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true);
-      const sizeOf = db.prepare('SELECT count(*) AS n FROM docs WHERE cluster = ?');
+      const rows = index.batchDocs(b.batch);
       const kept = new PartWriter({ dir });
       const removed = new PartWriter({ dir: join(dir, 'removed') });
       const sizes = new Map<number, number>();
@@ -243,13 +204,13 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
         if (!row) throw new DataError(`${run.input} has more documents than the index recorded`, 'the input changed during the run; run moe dedup again');
         const root = row.cluster;
         let size = sizes.get(root);
-        if (size === undefined) sizes.set(root, (size = (sizeOf.get(root) as { n: number }).n));
+        if (size === undefined) sizes.set(root, (size = index.clusterSize(root)));
         if (root === row.seq) {
           if (run.dropAllCopies && size > 1) return { id: row.id, keep: false, kind: 'all_copies', root, size, dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true } };
           return { id: row.id, keep: true, kind: 'kept', root, size, dedup: { cluster_id: row.id, cluster_size: size } };
         }
-        const me = docRow.get(BigInt(row.seq)) as { exact: bigint; sig: Buffer };
-        const other = docRow.get(BigInt(root)) as { id: string; exact: bigint; sig: Buffer };
+        const me = index.docAt(row.seq);
+        const other = index.docAt(root);
         const isExact = me.exact === other.exact;
         const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
         return { id: row.id, keep: false, kind: isExact ? 'exact' : 'near', root, size, dedup: { duplicate_of: other.id, jaccard } };

@@ -19,6 +19,19 @@ export interface IndexParams {
   scheme: number;
 }
 
+/** Bucket rows per INSERT statement (3 parameters each, under SQLite's 32,766). */
+const LSH_ROWS = 256;
+
+/** Pass 1's writes (`DedupDb.writer`). */
+export interface IndexWriter {
+  /** The earliest document with this exact key, or null. */
+  earliestExact(exact: bigint): number | null;
+  /** A document, its own cluster for now. */
+  insertDoc(seq: number, id: string, batch: number, exact: bigint, sig: Buffer): void;
+  /** Bucket rows as flat `band, bucket, seq` triples. */
+  insertBuckets(rows: number[]): void;
+}
+
 export interface BatchInfo {
   batch: number;
   firstSeq: number;
@@ -44,7 +57,7 @@ export function sigOf(blob: Buffer): Uint32Array {
 }
 
 export class DedupDb {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
 
   /** This process's claim on the index (`meta.owner`), while it writes; undefined for inspection. */
   private owner: string | undefined;
@@ -153,6 +166,117 @@ export class DedupDb {
   }
 
   private sigRow: Database.Statement | undefined;
+
+  /**
+   * Pass 1's writes, prepared once: the earliest document with an exact key, a document, and its
+   * bucket rows (flat `band, bucket, seq` triples, in the order given).
+   */
+  writer(): IndexWriter {
+    const findExact = this.db.prepare('SELECT MIN(seq) AS seq FROM docs WHERE exact = ?');
+    const insDoc = this.db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
+    // bucket rows go in LSH_ROWS at a time: one statement call per row cost more than SQLite's insert
+    const insLsh = this.db.prepare('INSERT INTO lsh (band, bucket, seq) VALUES (?, ?, ?)');
+    const insLshMany = this.db.prepare(`INSERT INTO lsh (band, bucket, seq) VALUES ${Array(LSH_ROWS).fill('(?, ?, ?)').join(', ')}`);
+    return {
+      earliestExact: (exact) => (findExact.get(exact) as { seq: number | null }).seq,
+      insertDoc: (seq, id, batch, exact, sig) => void insDoc.run(seq, id, batch, exact, seq, sig),
+      insertBuckets: (rows) => {
+        let at = 0;
+        for (; at + 3 * LSH_ROWS <= rows.length; at += 3 * LSH_ROWS) insLshMany.run(rows.slice(at, at + 3 * LSH_ROWS));
+        for (; at < rows.length; at += 3) insLsh.run(rows[at], rows[at + 1], rows[at + 2]);
+      },
+    };
+  }
+
+  /**
+   * Runs `write` over `items` in transactions of about `every` units (`size` of each item): each
+   * commit rewrites the pages it touched, so fewer, larger commits touch each page fewer times. A
+   * run killed in between leaves its batch incomplete, to be rolled back by the next run.
+   */
+  async writeInTransactions<T>(items: AsyncIterable<T>, size: (item: T) => number, every: number, write: (item: T) => void): Promise<void> {
+    let uncommitted = 0;
+    this.db.exec('BEGIN');
+    try {
+      for await (const item of items) {
+        write(item);
+        uncommitted += size(item);
+        if (uncommitted >= every) {
+          this.db.exec('COMMIT');
+          this.db.exec('BEGIN');
+          uncommitted = 0;
+        }
+      }
+      this.db.exec('COMMIT');
+    } finally {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    }
+  }
+
+  /** The cluster (survivor's sequence number) of document `seq`. */
+  clusterOf(seq: number): number {
+    return ((this.clusterRow ??= this.db.prepare('SELECT cluster FROM docs WHERE seq = ?')).get(seq) as { cluster: number }).cluster;
+  }
+
+  private clusterRow: Database.Statement | undefined;
+
+  /**
+   * The LSH buckets holding a document from `firstSeq` on and at least one other: per bucket,
+   * its documents' sequence numbers joined by commas.
+   */
+  candidateGroups(firstSeq: number): Iterable<{ seqs: string }> {
+    return this.db
+      .prepare(
+        `SELECT group_concat(l.seq) AS seqs FROM lsh l
+     JOIN (SELECT DISTINCT band, bucket FROM lsh WHERE seq >= ?) n ON l.band = n.band AND l.bucket = n.bucket
+     GROUP BY l.band, l.bucket HAVING count(*) > 1`,
+      )
+      .iterate(firstSeq) as Iterable<{ seqs: string }>;
+  }
+
+  /**
+   * Completes a batch in one transaction: its documents' clusters (`[seq, root]` where they are
+   * not their own), the earlier clusters it bridged (`[old root, new root]`), its document count.
+   */
+  completeBatch(batch: number, docs: number, roots: Iterable<[number, number]>, bridged: Iterable<[number, number]>): void {
+    const setCluster = this.db.prepare('UPDATE docs SET cluster = ? WHERE seq = ?');
+    const moveCluster = this.db.prepare('UPDATE docs SET cluster = ? WHERE cluster = ?');
+    this.db.transaction(() => {
+      for (const [seq, root] of roots) setCluster.run(root, seq);
+      for (const [oldRoot, newRoot] of bridged) moveCluster.run(newRoot, oldRoot);
+      this.db.prepare('UPDATE batches SET docs = ? WHERE batch = ?').run(docs, batch);
+      this.markCompleted(batch);
+    })();
+  }
+
+  /** The documents of a batch in sequence order. */
+  batchDocs(batch: number): Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }> {
+    return this.db.prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq').iterate(batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
+  }
+
+  /** Document `seq`'s id, exact key (as a bigint) and stored signature. */
+  docAt(seq: number): { id: string; exact: bigint; sig: Buffer } {
+    return (this.docRow ??= this.db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true)).get(BigInt(seq)) as { id: string; exact: bigint; sig: Buffer };
+  }
+
+  private docRow: Database.Statement | undefined;
+
+  /** The number of documents in the cluster of survivor `root`. */
+  clusterSize(root: number): number {
+    return ((this.sizeRow ??= this.db.prepare('SELECT count(*) AS n FROM docs WHERE cluster = ?')).get(root) as { n: number }).n;
+  }
+
+  private sizeRow: Database.Statement | undefined;
+
+  /** The first document with this id, or undefined (`moe dedup inspect`). */
+  firstWithId(id: string): { seq: number; cluster: number } | undefined {
+    return this.db.prepare('SELECT seq, cluster FROM docs WHERE id = ? ORDER BY seq LIMIT 1').get(id) as { seq: number; cluster: number } | undefined;
+  }
+
+  /** A cluster's documents in sequence order, the survivor marked. */
+  clusterMembers(cluster: number): Array<{ seq: number; id: string; batch: number; survivor: boolean }> {
+    const rows = this.db.prepare('SELECT d.seq, d.id, d.batch, d.seq = d.cluster AS survivor FROM docs d WHERE d.cluster = ? ORDER BY d.seq').all(cluster) as Array<{ seq: number; id: string; batch: number; survivor: number }>;
+    return rows.map((r) => ({ ...r, survivor: Boolean(r.survivor) }));
+  }
 
   markCompleted(batch: number): void {
     this.db.prepare('UPDATE batches SET completed = 1 WHERE batch = ?').run(batch);

@@ -81,13 +81,12 @@ export async function dedupInspectCommand(flags: { db: string; cluster?: string;
   if (!flags.cluster && !flags.doc) throw new UserError('moe dedup inspect needs --cluster ID or --doc ID', 'ids are document ids, as in metadata.dedup.cluster_id or duplicate_of');
   const index = DedupDb.openExisting(resolve(flags.db));
   try {
-    const db = index.db;
     const id = (flags.cluster ?? flags.doc)!;
-    const row = db.prepare('SELECT seq, cluster FROM docs WHERE id = ? ORDER BY seq LIMIT 1').get(id) as { seq: number; cluster: number } | undefined;
+    const row = index.firstWithId(id);
     if (!row) throw new UserError(`no document "${id}" in ${flags.db}`, 'use a document id from a dedup output');
-    const members = db.prepare('SELECT d.seq, d.id, d.batch, d.seq = d.cluster AS survivor FROM docs d WHERE d.cluster = ? ORDER BY d.seq').all(row.cluster) as Array<{ seq: number; id: string; batch: number; survivor: number }>;
+    const members = index.clusterMembers(row.cluster);
     const survivor = members.find((m) => m.survivor)!;
-    if (flags.json) printJson({ cluster_id: survivor.id, size: members.length, members: members.map((m) => ({ id: m.id, batch: m.batch, survivor: Boolean(m.survivor) })) });
+    if (flags.json) printJson({ cluster_id: survivor.id, size: members.length, members: members.map((m) => ({ id: m.id, batch: m.batch, survivor: m.survivor })) });
     else {
       process.stdout.write(`cluster ${survivor.id} (${members.length} document${members.length === 1 ? '' : 's'})\n`);
       for (const m of members) process.stdout.write(`  ${m.survivor ? 'kept   ' : 'removed'}  batch ${m.batch}  ${m.id}\n`);
