@@ -6,7 +6,7 @@
  * (0, 1, …, S: one sequence per document). Written streaming, `.idx` last, both under temporary
  * names renamed at the end; validated on read with the check that failed and what to re-run.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, jsonProblem, UserError } from '../core/errors.js';
 
@@ -82,6 +82,46 @@ export interface MegatronIndex {
   /** Token offset (not bytes) of each sequence. */
   starts: Float64Array;
   tokens: number;
+}
+
+/**
+ * Random access to a shard's token stream: `prefix.bin`, with its index read and validated
+ * first. Ids are returned as they are stored; what is a valid id is the reader's caller's to say.
+ */
+export class MegatronReader {
+  readonly index: MegatronIndex;
+  private readonly fd: number;
+  private readonly item: number;
+
+  constructor(readonly prefix: string) {
+    this.index = readMegatronIndex(prefix);
+    this.item = this.index.dtype === DTYPE_UINT16 ? 2 : 4;
+    this.fd = openSync(`${prefix}.bin`, 'r');
+  }
+
+  /** Ids [start, start + n) of the stream. */
+  read(start: number, n: number): Int32Array {
+    const buf = Buffer.alloc(n * this.item);
+    readSync(this.fd, buf, 0, buf.length, start * this.item);
+    return this.ids(buf);
+  }
+
+  /** `read` on the thread pool, so a computation can go on meanwhile. */
+  readAsync(start: number, n: number): Promise<Int32Array> {
+    const buf = Buffer.alloc(n * this.item);
+    return new Promise((resolve, reject) => read(this.fd, buf, 0, buf.length, start * this.item, (e) => (e ? reject(e) : resolve(this.ids(buf)))));
+  }
+
+  private ids(buf: Buffer): Int32Array {
+    const n = buf.length / this.item;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.item === 2 ? buf.readUInt16LE(2 * i) : buf.readInt32LE(4 * i);
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 /** Reads and validates `prefix.idx` against `prefix.bin`. */

@@ -5,9 +5,8 @@
  * after every resume, with no loader state to save beyond the step. Evaluation uses consecutive,
  * non-overlapping windows from the start of the stream (docs/DESIGN.md §5).
  */
-import { closeSync, openSync, read, readSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
-import { DTYPE_UINT16, findIdOutside, type MegatronIndex, readMegatronIndex, tokenCounts } from '../io/megatron.js';
+import { findIdOutside, type MegatronIndex, MegatronReader, readMegatronIndex, tokenCounts } from '../io/megatron.js';
 import { mulberry32 } from '../text/hash.js';
 
 export interface BatchOptions {
@@ -25,41 +24,36 @@ export interface Batch {
 }
 
 export class ShardLoader {
-  readonly index: MegatronIndex;
-  private readonly fd: number;
-  private readonly item: number;
+  private readonly reader: MegatronReader;
 
   /** `vocab`: ids at or above it (a corrupt or foreign shard) are a DataError, not an out-of-range embedding lookup. */
   constructor(
     readonly prefix: string,
     private readonly vocab = Number.POSITIVE_INFINITY,
   ) {
-    this.index = readMegatronIndex(prefix);
-    this.item = this.index.dtype === DTYPE_UINT16 ? 2 : 4;
-    this.fd = openSync(`${prefix}.bin`, 'r');
+    this.reader = new MegatronReader(prefix);
+  }
+
+  get index(): MegatronIndex {
+    return this.reader.index;
   }
 
   get tokens(): number {
-    return this.index.tokens;
+    return this.reader.index.tokens;
   }
 
   /** Token ids [start, start + n) of the stream. */
   read(start: number, n: number): Int32Array {
-    const buf = Buffer.alloc(n * this.item);
-    readSync(this.fd, buf, 0, buf.length, start * this.item);
-    return this.decode(buf, start);
+    return this.checked(this.reader.read(start, n), start);
   }
 
-  /** Ids from raw shard bytes, each checked against the vocabulary. */
-  private decode(buf: Buffer, start: number): Int32Array {
-    const n = buf.length / this.item;
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const id = this.item === 2 ? buf.readUInt16LE(2 * i) : buf.readInt32LE(4 * i);
+  /** The ids, each checked against the vocabulary. */
+  private checked(ids: Int32Array, start: number): Int32Array {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       if (!(id >= 0 && id < this.vocab)) throw new DataError(`${this.prefix}.bin holds id ${id} at token ${start + i}, outside the model's vocabulary of ${this.vocab} ids`, 'the shard is corrupt or was made with another tokenizer: tokenize again with the run\'s tokenizer');
-      out[i] = id;
     }
-    return out;
+    return ids;
   }
 
   /** The stream offsets of batch `step`'s B windows: the same for the same (seed, step). */
@@ -91,13 +85,7 @@ export class ShardLoader {
    */
   prefetch(opts: BatchOptions): Promise<Batch> {
     const n = opts.seqLen + 1;
-    const reads = this.starts(opts).map(
-      (start) =>
-        new Promise<Int32Array>((resolve, reject) => {
-          const buf = Buffer.alloc(n * this.item);
-          read(this.fd, buf, 0, buf.length, start * this.item, (e) => (e ? reject(e) : resolve(this.decode(buf, start))));
-        }),
-    );
+    const reads = this.starts(opts).map((start) => this.reader.readAsync(start, n).then((ids) => this.checked(ids, start)));
     return Promise.all(reads).then((w) => this.assemble(w, opts.seqLen));
   }
 
@@ -111,7 +99,7 @@ export class ShardLoader {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.reader.close();
   }
 }
 

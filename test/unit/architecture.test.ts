@@ -45,7 +45,6 @@ const FS_OUTSIDE_IO = [
   'tokenizer/bpe.ts',
   'tokenizer/run.ts',
   'train/checkpoint.ts',
-  'train/data.ts',
   'train/loop.ts',
   'train/replica-worker.ts',
 ];
