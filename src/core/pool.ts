@@ -15,20 +15,41 @@ import { Worker } from 'node:worker_threads';
 import { DataError } from './errors.js';
 import { type StatsData, StageStats } from './stats.js';
 
-/** What a task module exports. */
-export type TaskFn<T, I, R> = (task: T, init: unknown, stats: StageStats) => AsyncGenerator<I[], R>;
+/** What a task module exports as `runTask`: for one task, batches of items, then a result. */
+export type TaskFn<T, I, R, Init = unknown> = (task: T, init: Init, stats: StageStats) => AsyncGenerator<I[], R>;
+
+/**
+ * A task module: the URL a worker thread loads, typed by the `runTask` it exports. Made with
+ * `taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url))`: the
+ * type import loads nothing, and the pool's tasks, init, items and result are then checked
+ * against that function.
+ */
+export interface TaskModule<F> {
+  url: URL;
+  /** Never set: carries the type of the module's `runTask`. */
+  readonly runTask?: F;
+}
+
+export function taskModule<F extends TaskFn<never, unknown, unknown, never>>(url: URL): TaskModule<F> {
+  return { url };
+}
+
+type TaskOf<F> = F extends (task: infer T, init: never, stats: StageStats) => unknown ? T : never;
+type InitOf<F> = F extends (task: never, init: infer Init, stats: StageStats) => unknown ? Init : never;
+type ItemOf<F> = F extends (...args: never[]) => AsyncGenerator<Array<infer I>, unknown> ? I : never;
+type ResultOf<F> = F extends (...args: never[]) => AsyncGenerator<unknown, infer R> ? R : never;
 
 export type PoolEvent<I, R> =
   | { type: 'batch'; index: number; items: I[] }
   | { type: 'done'; index: number; stats: StatsData; result: R };
 
-export interface PoolOptions<T> {
-  tasks: Iterable<T> | AsyncIterable<T>;
+export interface PoolOptions<F> {
+  tasks: Iterable<TaskOf<F>> | AsyncIterable<TaskOf<F>>;
   workers: number;
-  /** URL of the compiled module exporting `runTask`. */
-  module: URL;
+  /** The module exporting `runTask` (compiled, for worker threads). */
+  module: TaskModule<F>;
   /** Passed to every `runTask` call (config), structured-cloned to workers. */
-  init: unknown;
+  init: InitOf<F>;
   /** Batches a worker may send ahead of consumption (default 4). */
   window?: number;
 }
@@ -39,12 +60,12 @@ interface TaskState<I, R> {
   worker: Worker;
 }
 
-async function* inProcess<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEvent<I, R>> {
-  const mod = (await import(opts.module.href)) as { runTask: TaskFn<T, I, R> };
+async function* inProcess<F, T, I, R>(opts: PoolOptions<F>): AsyncGenerator<PoolEvent<I, R>> {
+  const mod = (await import(opts.module.url.href)) as { runTask: TaskFn<T, I, R, InitOf<F>> };
   let index = 0;
   for await (const task of opts.tasks) {
     const stats = new StageStats();
-    const gen = mod.runTask(task, opts.init, stats);
+    const gen = mod.runTask(task as T, opts.init, stats);
     for (;;) {
       const r = await gen.next();
       if (r.done) {
@@ -64,10 +85,13 @@ async function* inProcess<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEve
 export const threadsAvailable = !import.meta.url.endsWith('.ts');
 
 /** Runs the tasks and yields their batches and completions in task order. */
-export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerator<PoolEvent<I, R>> {
+export async function* orderedPool<F extends TaskFn<never, unknown, unknown, never>>(opts: PoolOptions<F>): AsyncGenerator<PoolEvent<ItemOf<F>, ResultOf<F>>> {
+  type T = TaskOf<F>;
+  type I = ItemOf<F>;
+  type R = ResultOf<F>;
   const n = Array.isArray(opts.tasks) ? Math.min(opts.workers, opts.tasks.length) : opts.workers;
   if (n < 1 || !threadsAvailable) {
-    yield* inProcess<T, I, R>(opts);
+    yield* inProcess<F, T, I, R>(opts);
     return;
   }
   const source = Symbol.asyncIterator in opts.tasks ? opts.tasks[Symbol.asyncIterator]() : (opts.tasks as Iterable<T>)[Symbol.iterator]();
@@ -104,7 +128,7 @@ export async function* orderedPool<T, I, R>(opts: PoolOptions<T>): AsyncGenerato
   };
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
-    const worker = new Worker(workerUrl, { workerData: { module: opts.module.href, init: opts.init, window: opts.window ?? 4 } });
+    const worker = new Worker(workerUrl, { workerData: { module: opts.module.url.href, init: opts.init, window: opts.window ?? 4 } });
     worker.on('message', (msg: { type: string; index: number; items?: I[]; stats?: StatsData; result?: R; error?: string; user?: boolean; hint?: string }) => {
       const state = states.get(msg.index);
       if (msg.type === 'batch' && state) state.batches.push(msg.items!);

@@ -43,9 +43,8 @@ export interface CheckedChunk {
 
 let cached: { init: unknown; c: Contamination } | undefined;
 
-export async function* runTask(task: OutputTask, initData: unknown, _stats: StageStats): AsyncGenerator<CheckedChunk[], number> {
-  const init = initData as OutputInit;
-  if (cached?.init !== initData) cached = { init: initData, c: new Contamination(init.evals, init.ngram) };
+export async function* runTask(task: OutputTask, init: OutputInit, _stats: StageStats): AsyncGenerator<CheckedChunk[], number> {
+  if (cached?.init !== init) cached = { init, c: new Contamination(init.evals, init.ngram) };
   const docs = parseChunk(task.chunk);
   const kept: Doc[] = [];
   const removed: Doc[] = [];

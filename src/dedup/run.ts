@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
-import { orderedPool } from '../core/pool.js';
+import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
@@ -111,7 +111,7 @@ export async function fingerprintOf(run: DedupRun): Promise<string> {
 /** Signatures of the input's documents (or of the given part files), computed in parallel, in input order. */
 export async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: string[]): AsyncGenerator<SignedChunk> {
   const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
-  for await (const ev of orderedPool<DocChunk, SignedChunk, number>({ tasks: readChunks(run.input, parts, docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict)), workers: run.workers, module: new URL('./task.js', import.meta.url), init: run.params })) {
+  for await (const ev of orderedPool({ tasks: readChunks(run.input, parts, docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict)), workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init: run.params })) {
     if (ev.type === 'batch') yield* ev.items;
     else {
       stats.merge(ev.stats);
@@ -224,7 +224,7 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
         }
       }
       const init: OutputInit = { evals, ngram: evalNgram, input: run.input };
-      for await (const ev of orderedPool<OutputTask, CheckedChunk, number>({ tasks: tasks(), workers: run.workers, module: new URL('./output-task.js', import.meta.url), init })) {
+      for await (const ev of orderedPool({ tasks: tasks(), workers: run.workers, module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)), init })) {
         if (ev.type !== 'batch') continue;
         for (const out of ev.items) {
           const verdicts = sent.shift()!;

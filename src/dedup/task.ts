@@ -49,8 +49,8 @@ export async function signTexts(file: string, ids: string[], texts: string[], pa
   return out;
 }
 
-export async function* runTask(chunk: DocChunk, init: unknown, stats: StageStats): AsyncGenerator<SignedChunk[], number> {
+export async function* runTask(chunk: DocChunk, init: MinHashParams, stats: StageStats): AsyncGenerator<SignedChunk[], number> {
   const docs = parseChunk(chunk);
-  yield [await signTexts(chunk.file, docs.map((d) => d.id), docs.map((d) => d.text), init as MinHashParams, stats)];
+  yield [await signTexts(chunk.file, docs.map((d) => d.id), docs.map((d) => d.text), init, stats)];
   return docs.length;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FilterConfig } from '../config/filter-schema.js';
 import { hashConfig } from '../io/config-file.js';
 import { Progress } from '../core/log.js';
-import { orderedPool } from '../core/pool.js';
+import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
@@ -169,7 +169,7 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
       keepRejected: run.keepRejected,
       dryRun: !dir,
     };
-    for await (const ev of orderedPool<DocChunk, FilterOutput, number>({ tasks: readChunks(run.input, undefined, docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict)), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    for await (const ev of orderedPool({ tasks: readChunks(run.input, undefined, docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict)), workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init })) {
       if (ev.type === 'batch') {
         for (const out of ev.items) {
           if (out.kept) await kept!.writeEncoded(out.kept);

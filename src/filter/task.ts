@@ -41,8 +41,7 @@ function chainsFor(init: FilterInit): Chains {
   return chains.chains;
 }
 
-export async function* runTask(task: DocChunk, initData: unknown, stats: StageStats): AsyncGenerator<FilterOutput[], number> {
-  const init = initData as FilterInit;
+export async function* runTask(task: DocChunk, init: FilterInit, stats: StageStats): AsyncGenerator<FilterOutput[], number> {
   const c = chainsFor(init);
   const kept: Doc[] = [];
   const rejected: Doc[] = [];

@@ -7,7 +7,7 @@ import { resolve, sep } from 'node:path';
 import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../io/config-file.js';
 import { Progress } from '../core/log.js';
-import { orderedPool } from '../core/pool.js';
+import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { type FileError, failOnFirst, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
@@ -105,7 +105,7 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
     const inputs: InputRecord[] = [];
     const tasks = makeTasks(units);
     let docsOut = 0;
-    for await (const ev of orderedPool<IngestTask, EncodedBatch, InputRecord[]>({ tasks, workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    for await (const ev of orderedPool({ tasks, workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init })) {
       if (ev.type === 'batch') {
         for (const batch of ev.items) {
           await writer.writeEncoded(batch);

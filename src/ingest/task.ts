@@ -52,8 +52,7 @@ async function* unitDocs(unit: Unit, opts: TaskOptions, stats: StageStats, input
   else yield* webDocs(unit, opts.web, stats);
 }
 
-export async function* runTask(task: IngestTask, init: unknown, stats: StageStats): AsyncGenerator<EncodedBatch[], InputRecord[]> {
-  const opts = init as TaskOptions;
+export async function* runTask(task: IngestTask, opts: TaskOptions, stats: StageStats): AsyncGenerator<EncodedBatch[], InputRecord[]> {
   const inputs: InputRecord[] = [];
   let batch: Doc[] = [];
   let bytes = 0;

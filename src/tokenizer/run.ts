@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
 import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { orderedPool } from '../core/pool.js';
+import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
@@ -66,7 +66,7 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
     const progress = new Progress({ label: 'tokenize', silent: run.silent });
     let bytesIn = 0;
     const stats = new StageStats();
-    for await (const ev of orderedPool<DocChunk, TokenizedChunk, number>({ tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)), workers: run.workers, module: new URL('./task.js', import.meta.url), init })) {
+    for await (const ev of orderedPool({ tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)), workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init })) {
       if (ev.type === 'batch') {
         for (const c of ev.items) {
           for (const split of ['train', 'val'] as const) {

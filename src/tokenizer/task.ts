@@ -33,8 +33,7 @@ export function isValidation(id: string, fraction: number): boolean {
 
 let loaded: { path: string; tok: BpeTokenizer } | undefined;
 
-export async function* runTask(chunk: DocChunk, initData: unknown, stats: StageStats): AsyncGenerator<TokenizedChunk[], number> {
-  const init = initData as TokenizeInit;
+export async function* runTask(chunk: DocChunk, init: TokenizeInit, stats: StageStats): AsyncGenerator<TokenizedChunk[], number> {
   if (loaded?.path !== init.tokenizer) loaded = { path: init.tokenizer, tok: BpeTokenizer.load(init.tokenizer) };
   const tok = loaded.tok;
   const parts = { train: { lengths: [] as number[], ids: [] as number[] }, val: { lengths: [] as number[], ids: [] as number[] } };

@@ -9,7 +9,7 @@ import { runTask } from '../../../src/ingest/task.js';
 import { tmpDir } from '../../helpers.js';
 
 const code = { maxFileBytes: 1_000_000, skipDirs: DEFAULT_SKIP_DIRS, gitignore: true, extensions: {} };
-const opts = { arxiv: { maxFileBytes: 1e7 }, web: { textField: 'text', maxHtmlBytes: 1e7, html: DEFAULT_HTML_OPTIONS } };
+const opts = { arxiv: { maxFileBytes: 1e7, minChars: 100, frontMatter: true }, web: { textField: 'text', maxHtmlBytes: 1e7, maxLineBytes: 64 * 1024 * 1024, html: DEFAULT_HTML_OPTIONS } };
 
 describe('runTask', () => {
   it('reports a file that vanished or cannot be read with its path and reason, and goes on', async () => {
