@@ -10,7 +10,6 @@
  * (`{duplicate_of, jaccard}`). The batch is marked complete in the index only after clustering,
  * so a run killed at any point is redone from a consistent index.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
@@ -19,7 +18,7 @@ import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb, sigOf } from '../io/dedup-db.js';
-import { exists, sha256File, sha256Text } from '../io/files.js';
+import { exists, removeFile, sha256File, sha256Text } from '../io/files.js';
 import { countLines, type DocChunk, docBound, listParts, MAX_DOC_BYTES, type PartInfo, PartWriter, quietBound, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
@@ -96,7 +95,7 @@ export interface DedupReport extends StageReport {
 }
 
 async function removeIndex(path: string): Promise<void> {
-  for (const suffix of ['', '-wal', '-shm']) await rm(`${path}${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm']) await removeFile(`${path}${suffix}`);
 }
 
 export async function fingerprintOf(run: DedupRun): Promise<string> {

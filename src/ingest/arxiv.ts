@@ -7,7 +7,6 @@
  * with the archive's `.sty` files for their macros. Auxiliary files (`.bbl`, `.aux`, `.cls`,
  * images…) are not read. Sources that are not UTF-8 are read as Latin-1 (RedPajama dropped them).
  */
-import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Doc } from '../core/doc.js';
@@ -17,6 +16,7 @@ import { compressionOf, openBytes, readDecompressedHead, readHead } from '../io/
 import { isTarHeader, readTar, readTarBytes } from '../io/tar.js';
 import { decodeWindows1252 } from '../text/encoding.js';
 import { cleanPaper } from './latex.js';
+import { readBinary } from '../io/files.js';
 
 export interface ArxivUnit {
   kind: 'arxiv';
@@ -188,13 +188,13 @@ export async function* arxivDocs(unit: ArxivUnit, opts: ArxivOptions, stats: Sta
   const ref = { id: unit.id, path: posix.basename(unit.path), ids };
   if (unit.files) {
     const sources: Sources = new Map();
-    for (const rel of unit.files) sources.set(rel, await readFile(posix.join(unit.path, rel)));
+    for (const rel of unit.files) sources.set(rel, await readBinary(posix.join(unit.path, rel)));
     const doc = paperDoc(sources, ref, opts, stats);
     if (doc) yield doc;
     return;
   }
   if (/\.tex$/i.test(unit.path)) {
-    const doc = paperDoc(new Map([[posix.basename(unit.path), await readFile(unit.path)]]), ref, opts, stats);
+    const doc = paperDoc(new Map([[posix.basename(unit.path), await readBinary(unit.path)]]), ref, opts, stats);
     if (doc) yield doc;
     return;
   }

@@ -2,7 +2,6 @@
  * `moe ingest`: plan the inputs, read them in parallel (ordered), write part files and
  * `report.json` into the stage folder.
  */
-import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../io/config-file.js';
@@ -12,7 +11,7 @@ import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { type FileError, failOnFirst, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { type EncodedBatch, type PartInfo, PartWriter } from '../io/jsonl.js';
-import { sha256Text } from '../io/files.js';
+import { fileStampSync, sha256Text } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
 import type { IngestTask, InputRecord, TaskOptions } from './task.js';
 
@@ -79,12 +78,8 @@ export function makeTasks(units: Unit[]): IngestTask[] {
 function fingerprintOf(units: Unit[], run: IngestRun): string {
   const files: Array<[string, number, number]> = [];
   for (const u of units) {
-    try {
-      const s = statSync(u.path);
-      files.push([u.path, s.size, Math.floor(s.mtimeMs)]);
-    } catch {
-      files.push([u.path, -1, 0]);
-    }
+    const s = fileStampSync(u.path);
+    files.push(s ? [u.path, s.size, Math.floor(s.mtimeMs)] : [u.path, -1, 0]);
   }
   return sha256Text(JSON.stringify({ v: TOOL_VERSION, config: hashConfig(run.config), shard: run.shard ?? null, files }));
 }

@@ -5,8 +5,8 @@
  * LICENSE-MIT and UNLICENSE, Rust's LICENSE-APACHE and LICENSE-MIT): one SPDX expression of
  * them joined by OR, sorted (`MIT OR Unlicense`). Unknown text gives no license, not a guess.
  */
-import { readFile } from 'node:fs/promises';
 import type { TreeFile } from '../io/tree.js';
+import { readText } from '../io/files.js';
 
 const LICENSE_FILE = /^(licen[cs]e|copying|unlicen[cs]e)([-_.][\w.-]+)?$/i;
 /** Files that list the licenses of dependencies, not the project's own. */
@@ -43,7 +43,7 @@ export async function licenseOf(files: TreeFile[]): Promise<string | undefined> 
   for (const file of files) {
     if (file.rel.includes('/') || !LICENSE_FILE.test(file.rel) || THIRD_PARTY.test(file.rel) || file.size > MAX_LICENSE_BYTES) continue;
     try {
-      const id = identifyLicense(await readFile(file.path, 'utf8'));
+      const id = identifyLicense(await readText(file.path));
       if (id) ids.add(id);
     } catch {
       /* an unreadable license file tells nothing */

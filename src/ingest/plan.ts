@@ -4,7 +4,6 @@
  * name is not enough, its first bytes. The order is the sorted walk order of each input, inputs
  * in the order given, so ids, `--shard I/N` partitions and output order never vary.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
@@ -15,6 +14,7 @@ import { type TreeFile, walkTree } from '../io/tree.js';
 import { type CodeOptions, type CodeUnit, planCode } from './code.js';
 import { languageOf } from './languages.js';
 import type { WebFormat, WebUnit } from './web.js';
+import { pathKind, readText } from '../io/files.js';
 
 export type SourceChoice = 'auto' | 'code' | 'arxiv' | 'web';
 export type Unit = CodeUnit | ArxivUnit | WebUnit;
@@ -88,7 +88,7 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
   // belongs to it, and its other files (.bbl, .aux, .cls, .bib, figures) are the paper's, not code
   const roots = new Set<string>();
   for (const f of texFiles) {
-    if (/\.tex$/i.test(f.rel) && f.size <= 20_000_000 && DOCCLASS.test(await readFile(f.path, 'latin1'))) roots.add(posix.dirname(f.rel));
+    if (/\.tex$/i.test(f.rel) && f.size <= 20_000_000 && DOCCLASS.test(await readText(f.path, 'latin1'))) roots.add(posix.dirname(f.rel));
   }
   const paperOf = (rel: string): string | undefined => {
     for (let dir = posix.dirname(rel); ; dir = posix.dirname(dir)) {
@@ -154,14 +154,14 @@ export async function planInputs(inputs: string[], opts: PlanOptions, stats: Sta
     const path = resolve(input).split('\\').join('/');
     let st;
     try {
-      st = await stat(path);
+      st = await pathKind(path);
     } catch {
       throw new UserError(`input not found: ${input}`, 'check the path; inputs are files or folders of code, arXiv sources or web crawls');
     }
     const label = posix.basename(path);
     // a FIFO or a device (/dev/zero) would be read forever
-    if (!st.isDirectory() && !st.isFile()) throw new UserError(`${input} is not a regular file or folder`, 'give files or folders; a pipe or a device cannot be read to its end');
-    if (st.isDirectory()) units.push(...(await planDir(path, label, ctx)));
+    if (st.kind === 'other') throw new UserError(`${input} is not a regular file or folder`, 'give files or folders; a pipe or a device cannot be read to its end');
+    if (st.kind === 'dir') units.push(...(await planDir(path, label, ctx)));
     else units.push(...(await planFile(path, label, st.size, ctx)));
   }
   return units;

@@ -4,12 +4,11 @@
  * A unit that fails is reported with its path and reason; documents it yielded before failing
  * were complete and are kept; nothing partial is ever yielded.
  */
-import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Doc } from '../core/doc.js';
 import { reasonOf } from '../core/errors.js';
 import type { StageStats } from '../core/stats.js';
-import { readBytes, sha256Bytes, sha256File } from '../io/files.js';
+import { fileSizeSync, readBytes, sha256Bytes, sha256File } from '../io/files.js';
 import { type EncodedBatch, encodeBatch } from '../io/jsonl.js';
 import { type ArxivOptions, arxivDocs } from './arxiv.js';
 import { codeDoc } from './code.js';
@@ -47,7 +46,7 @@ async function* unitDocs(unit: Unit, opts: TaskOptions, stats: StageStats, input
   }
   // hashed first, so a file that turns out corrupt is still recorded as an input
   const paths = unit.kind === 'arxiv' && unit.files ? unit.files.map((f) => posix.join(unit.path, f)) : [unit.path];
-  for (const path of paths) inputs.push({ path, size: statSync(path).size, sha256: sha256File(path) });
+  for (const path of paths) inputs.push({ path, size: fileSizeSync(path), sha256: sha256File(path) });
   if (unit.kind === 'arxiv') yield* arxivDocs(unit, opts.arxiv, stats);
   else yield* webDocs(unit, opts.web, stats);
 }

@@ -1,10 +1,11 @@
 /**
- * File-system helpers shared by every stage: atomic writes (temporary name, then rename),
- * sha256 of files, and the stage output folder that only appears once complete.
+ * File-system helpers shared by every stage: reading whole files, atomic writes (temporary name,
+ * then rename), sha256 of files, and the stage output folder that only appears once complete.
+ * Errors are the file system's own (ENOENT…), for the caller to report with its path.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -30,6 +31,74 @@ export function sha256Bytes(bytes: Uint8Array): string {
 /** A whole (small) file, read synchronously: see `sha256File` for why. */
 export function readBytes(path: string): Buffer {
   return readFileSync(path);
+}
+
+/** A whole text file (`latin1` reads every byte as one character). */
+export async function readText(path: string, encoding: 'utf8' | 'latin1' = 'utf8'): Promise<string> {
+  return readFile(path, encoding);
+}
+
+/** `readText`, synchronously (for files read once at start-up). */
+export function readTextSync(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+/** A whole file's bytes. */
+export async function readBinary(path: string): Promise<Buffer> {
+  return readFile(path);
+}
+
+/** A file's size in bytes. */
+export function fileSizeSync(path: string): number {
+  return statSync(path).size;
+}
+
+/** What is at `path`: a file, a folder, something else (a pipe, a device), with its size. */
+export async function pathKind(path: string): Promise<{ kind: 'file' | 'dir' | 'other'; size: number }> {
+  const st = await stat(path);
+  return { kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other', size: st.size };
+}
+
+/** `exists`, synchronously. */
+export function existsNow(path: string): boolean {
+  return existsSync(path);
+}
+
+/** A small file written at once (not atomically: for markers and notes, not outputs). */
+export function writeTextSync(path: string, text: string): void {
+  writeFileSync(path, text);
+}
+
+/** A folder and everything in it; nothing when it is missing. */
+export async function removeTree(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}
+
+export { copyFile };
+
+/** A folder and its parents, where missing. */
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}
+
+/** A line (or more) added at the end of a log file. */
+export async function appendText(path: string, text: string): Promise<void> {
+  await appendFile(path, text);
+}
+
+/** A file removed; nothing when it is missing. */
+export async function removeFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+/** A file's size and modification time (ms), or undefined when it cannot be read. */
+export function fileStampSync(path: string): { size: number; mtimeMs: number } | undefined {
+  try {
+    const s = statSync(path);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return undefined;
+  }
 }
 
 export function sha256Text(text: string): string {

@@ -4,10 +4,9 @@
  * stage reports and small samples of the part files are read, so a report of a large run is
  * quick: the counts come from the stages' own statistics.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
-import { exists, listDir } from '../io/files.js';
+import { exists, listDir, readText } from '../io/files.js';
 import { listParts, quietBound, readPart } from '../io/jsonl.js';
 
 export interface Row {
@@ -67,7 +66,7 @@ type Json = Record<string, unknown>;
 async function readJson(path: string): Promise<Json | undefined> {
   if (!(await exists(path))) return undefined;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Json;
+    return JSON.parse(await readText(path)) as Json;
   } catch (e) {
     throw new DataError(`${path} is not valid JSON (${(e as Error).message})`, 'rerun the command that wrote it');
   }
@@ -226,7 +225,7 @@ export async function collectCurate(dir: string): Promise<CurateData> {
 }
 
 export async function collectTrain(dir: string): Promise<TrainData> {
-  const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n').filter((l) => l.trim());
+  const lines = (await readText(join(dir, 'metrics.jsonl'))).split('\n').filter((l) => l.trim());
   const config = (await readJson(join(dir, 'train_config.json'))) ?? {};
   const loss: Row[] = [];
   const lr: Row[] = [];

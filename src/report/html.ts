@@ -4,11 +4,10 @@
  * the page's Content-Security-Policy forbids every network request, so it opens offline and
  * reveals nothing when opened.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { exists, writeFileAtomic } from '../io/files.js';
+import { exists, readTextSync, writeFileAtomic } from '../io/files.js';
 import { type Chart, curateCharts, trainCharts } from './charts.js';
 import { type CurateData, collectCurate, collectTrain, isCurateRun, isTrainRun, type Sample, type TrainData } from './collect.js';
 
@@ -21,7 +20,7 @@ function vegaRuntime(): string {
     const require = createRequire(import.meta.url);
     // the package's exports name only its module build; its folder also holds the minified UMD build
     const file = join(dirname(require.resolve('vega')), 'vega.min.js');
-    vegaSource = readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
+    vegaSource = readTextSync(file).replace(/<\/script/gi, '<\\/script');
   }
   return vegaSource;
 }
@@ -127,7 +126,7 @@ export async function writeReport(runs: string[], out: string): Promise<ReportRe
     }
   }
   if (await exists(out)) {
-    const head = readFileSync(out, 'utf8').slice(0, 2000);
+    const head = readTextSync(out).slice(0, 2000);
     if (!head.includes(GENERATOR)) throw new UserError(`${out} exists and was not written by moe report`, 'choose another --out; moe never overwrites files it did not write');
   }
   const html = `<!DOCTYPE html>

@@ -14,11 +14,11 @@
  * Unpaired surrogates become U+FFFD before anything else, as they do when a JavaScript string
  * reaches the Rust library.
  */
-import { readFileSync } from 'node:fs';
 import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
 import { BYTE_TO_CHAR, symbolsToBytes } from './byte-level.js';
 import { CharBpe, decodeTokens, type DecoderJson } from './char-bpe.js';
 import { escapeRegex, GPT2_PATTERN, type Normalizer, type NormalizerJson, normalizerOf, type PreTokenizerJson, type Splitter, splitterOf, toSymbols, translateRegex } from './components.js';
+import { readTextSync } from '../io/files.js';
 
 export { GPT2_PATTERN, translateRegex };
 
@@ -172,7 +172,7 @@ export class BpeTokenizer {
   static load(path: string): BpeTokenizer {
     let json: TokenizerJson;
     try {
-      json = JSON.parse(readFileSync(path, 'utf8')) as TokenizerJson;
+      json = JSON.parse(readTextSync(path)) as TokenizerJson;
     } catch (e) {
       throw new DataError(`cannot read tokenizer ${path}: ${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)}`, 'pass a Hugging Face tokenizer.json (or train one with moe tokenizer train)');
     }

@@ -4,7 +4,6 @@
  * Within each split documents keep their input order; the output is identical for any
  * `--workers`.
  */
-import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Progress } from '../core/log.js';
@@ -12,7 +11,7 @@ import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
-import { exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
+import { copyFile, exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
 import { type DocChunk, docBound, listParts, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
 import { DTYPE_UINT16, dtypeFor, MegatronWriter, type ShardsInfo } from '../io/megatron.js';
 import { BpeTokenizer } from './bpe.js';

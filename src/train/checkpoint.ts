@@ -5,10 +5,9 @@
  * the last `keep` kept.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
-import { exists, sha256File, writeJsonAtomic } from '../io/files.js';
+import { commitDir, exists, freshDir, listDir, readText, removeTree, sha256File, writeJsonAtomic } from '../io/files.js';
 import { readSafetensors, type Tensor, writeSafetensors } from '../io/safetensors.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import type { Params } from './model/transformer.js';
@@ -52,8 +51,7 @@ const f32 = (t: tf.Tensor): Tensor => ({ dtype: 'F32', shape: t.shape, data: t.d
 export async function saveCheckpoint(runDir: string, opts: { model: ModelConfig; params: Params; adam: AdamState; state: TrainerState; keep: number }): Promise<string> {
   const dir = join(runDir, 'checkpoints', `step-${String(opts.state.step).padStart(6, '0')}`);
   const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
+  await freshDir(tmp);
   await writeJsonAtomic(join(tmp, 'config.json'), opts.model);
   await writeSafetensors(join(tmp, 'model.safetensors'), Object.fromEntries([...opts.params].map(([n, v]) => [n, f32(v)])), { format: 'pt' });
   const moments: Record<string, Tensor> = {};
@@ -63,12 +61,11 @@ export async function saveCheckpoint(runDir: string, opts: { model: ModelConfig;
   await writeJsonAtomic(join(tmp, 'trainer_state.json'), opts.state);
   // the hash of every file, so a resume can tell a damaged checkpoint from a good one
   await writeJsonAtomic(join(tmp, 'sha256.json'), Object.fromEntries(FILES.map((f) => [f, sha256File(join(tmp, f))])));
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  await commitDir(tmp, dir);
   // the last `keep`, and the one with the best validation loss, whatever its age
   const best = opts.state.best_val_step != null ? stepName(opts.state.best_val_step) : undefined;
   const all = (await checkpointNames(runDir)).filter((n) => n !== best);
-  for (const old of all.slice(0, Math.max(0, all.length - opts.keep))) await rm(join(runDir, 'checkpoints', old), { recursive: true, force: true });
+  for (const old of all.slice(0, Math.max(0, all.length - opts.keep))) await removeTree(join(runDir, 'checkpoints', old));
   return dir;
 }
 
@@ -77,7 +74,7 @@ const stepName = (step: number): string => `step-${String(step).padStart(6, '0')
 async function checkpointNames(runDir: string): Promise<string[]> {
   const dir = join(runDir, 'checkpoints');
   if (!(await exists(dir))) return [];
-  return (await readdir(dir)).filter((n) => /^step-\d+$/.test(n)).sort();
+  return (await listDir(dir)).filter((n) => /^step-\d+$/.test(n)).sort();
 }
 
 /** The newest checkpoint of a run, if any (whole or not: see `latestGoodCheckpoint`). */
@@ -90,7 +87,7 @@ export async function latestCheckpoint(runDir: string): Promise<string | undefin
 export async function checkpointDamage(dir: string): Promise<string | undefined> {
   let sums: Record<string, string>;
   try {
-    sums = JSON.parse(await readFile(join(dir, 'sha256.json'), 'utf8')) as Record<string, string>;
+    sums = JSON.parse(await readText(join(dir, 'sha256.json'))) as Record<string, string>;
   } catch {
     // written before checkpoints carried hashes: only completeness can be checked
     for (const f of ['config.json', 'model.safetensors', 'trainer_state.json']) if (!(await exists(join(dir, f)))) return `${f} is missing`;
@@ -135,8 +132,8 @@ export async function readCheckpointInfo(dir: string): Promise<{ model: ModelCon
     if (!(await exists(join(dir, f)))) throw new DataError(`${dir} is not a complete checkpoint: ${f} is missing`, remedy);
   }
   try {
-    const model = parseModelConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
-    return { model, state: JSON.parse(await readFile(join(dir, 'trainer_state.json'), 'utf8')) as TrainerState };
+    const model = parseModelConfig(JSON.parse(await readText(join(dir, 'config.json'))), join(dir, 'config.json'));
+    return { model, state: JSON.parse(await readText(join(dir, 'trainer_state.json'))) as TrainerState };
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new DataError(`${dir}: unreadable config.json or trainer_state.json (${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)})`, remedy);

@@ -4,12 +4,11 @@
  * validation, checkpoints every N steps (the last K kept), and `--resume` from the latest one,
  * which continues the exact same run: same batches, same losses.
  */
-import { appendFile, copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashConfig } from '../io/config-file.js';
 import { DataError, UserError } from '../core/errors.js';
 import { info, warn } from '../core/log.js';
-import { exists, writeFileAtomic, writeJsonAtomic } from '../io/files.js';
+import { appendText, copyFile, ensureDir, exists, listDir, readText, writeFileAtomic, writeJsonAtomic } from '../io/files.js';
 import { readShardsInfo } from '../io/megatron.js';
 import type { BackendName } from './backend.js';
 import { latestGoodCheckpoint, readCheckpointInfo, type Rollback, type TrainerState } from './checkpoint.js';
@@ -78,7 +77,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const { model: c, train: t } = run;
   // a fresh run never writes into a folder that holds files: another run's checkpoints would be
   // mixed with this one's, its tokenizer replaced and its metrics appended to
-  if (!run.resume && (await exists(run.out)) && (await readdir(run.out)).length > 0) {
+  if (!run.resume && (await exists(run.out)) && (await listDir(run.out)).length > 0) {
     throw new UserError(`--out ${run.out} already holds files (an earlier training run?)`, 'pass --resume to continue that run, or choose a new --out folder');
   }
   const shards = readShardsInfo(run.data);
@@ -123,7 +122,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       state.schedule = now;
     }
   }
-  await mkdir(run.out, { recursive: true });
+  await ensureDir(run.out);
   // what the run is, from its start (moe export reads it): the model, the schedule, the shards
   await writeJsonAtomic(join(run.out, 'train_config.json'), { model: c, train: t, config_sha256: configSha, data: run.data });
   if (await exists(join(run.data, 'tokenizer.json'))) await copyFile(join(run.data, 'tokenizer.json'), join(run.out, 'tokenizer.json'));
@@ -156,7 +155,7 @@ export function checkTokenizer(state: TrainerState, shardsSha: string | undefine
 /** Keeps the lines of metrics.jsonl up to `step` (a resume logs the later steps again). */
 async function truncateMetrics(file: string, step: number): Promise<void> {
   if (!(await exists(file))) return;
-  const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  const lines = (await readText(file)).split('\n').filter(Boolean);
   const kept = lines.filter((l) => {
     try {
       return (JSON.parse(l) as { step: number }).step <= step;
@@ -208,7 +207,7 @@ async function loop(run: TrainRun, init: ReplicaInit, workers: number, start: Tr
   const T = c.max_seq_len;
   const history: StepMetrics[] = [];
   const metricsFile = join(run.out, 'metrics.jsonl');
-  const log = (line: object): Promise<void> => appendFile(metricsFile, `${JSON.stringify(line)}\n`);
+  const log = (line: object): Promise<void> => appendText(metricsFile, `${JSON.stringify(line)}\n`);
   const moeLayers = c.n_layers - c.dense_layers;
   const fault = faults();
   const spiked = new Set<number>();

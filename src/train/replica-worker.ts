@@ -3,11 +3,11 @@
  * driver's requests (`replicas.ts`) one at a time. Gradients go back as transferred buffers;
  * the summed gradient comes in through shared memory.
  */
-import { existsSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../core/errors.js';
 import { type BackendName, selectBackend } from './backend.js';
 import { type MicroRef, Replica, type ReplicaInit } from './replica.js';
+import { existsNow, writeTextSync } from '../io/files.js';
 
 const { init, backend, kill } = workerData as { init: ReplicaInit; backend: BackendName; kill?: { step: number; hang: boolean; marker?: string } };
 const port = parentPort!;
@@ -24,8 +24,8 @@ port.on('message', (msg: Request) => {
     .then(() => {
       if (msg.op === 'grads') {
         // test-only fault injection (faults.ts): die, or stop answering, at a step, once
-        if (kill && msg.step + 1 === kill.step && kill.marker && !existsSync(kill.marker)) {
-          writeFileSync(kill.marker, `${kill.hang ? 'hung' : 'killed'} at step ${kill.step}\n`);
+        if (kill && msg.step + 1 === kill.step && kill.marker && !existsNow(kill.marker)) {
+          writeTextSync(kill.marker, `${kill.hang ? 'hung' : 'killed'} at step ${kill.step}\n`);
           if (kill.hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
           process.exit(1);
         }

@@ -11,10 +11,9 @@ import { CurateSchema } from '../../config/schema.js';
 import { info } from '../../core/log.js';
 import { StagePlan, TOOL_VERSION } from '../../core/stage.js';
 import { checkOutFolder } from '../../io/stage-dir.js';
-import { readFile, readdir, rm } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import type { FileError } from '../../core/stats.js';
-import { exists, sha256File, sha256Text, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
+import { exists, listDir, readText, removeFile, sha256File, sha256Text, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
 import { readTexts } from '../../io/texts.js';
 import { runTokenize } from '../../tokenizer/run.js';
 import { countWords, trainBpe } from '../../tokenizer/train.js';
@@ -55,7 +54,7 @@ async function filesWithHashes(run: string, files: string[]): Promise<Array<{ fi
 /** Parses a JSON file, or undefined when it is missing or not JSON. */
 async function jsonOf(path: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    const v: unknown = JSON.parse(await readText(path));
     return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -68,7 +67,7 @@ async function jsonOf(path: string): Promise<Record<string, unknown> | undefined
  * never replaced. An interrupted run counts as moe's by its stage folders' reports.
  */
 async function checkRunFolder(run: string): Promise<void> {
-  if (!(await exists(run)) || (await readdir(run)).length === 0) return;
+  if (!(await exists(run)) || (await listDir(run)).length === 0) return;
   const manifest = await jsonOf(join(run, 'manifest.json'));
   const report = await jsonOf(join(run, 'report.json'));
   const stage = await jsonOf(join(run, 'ingest', 'report.json'));
@@ -79,7 +78,7 @@ async function checkRunFolder(run: string): Promise<void> {
   const foreign = [
     ...(await exists(join(run, 'manifest.json'))) && !moeManifest ? ['manifest.json'] : [],
     ...(await exists(join(run, 'report.json'))) && !moeReport ? ['report.json'] : [],
-    ...(!ours ? (await readdir(run)).filter((n) => n !== 'manifest.json' && n !== 'report.json') : []),
+    ...(!ours ? (await listDir(run)).filter((n) => n !== 'manifest.json' && n !== 'report.json') : []),
   ];
   if (foreign.length > 0) {
     throw new UserError(`--out ${run} is not a moe curate run: it holds ${foreign.slice(0, 4).join(', ')}${foreign.length > 4 ? ', …' : ''}`, 'choose an empty or new --out folder; moe never overwrites files it did not write');
@@ -121,7 +120,7 @@ async function runCurate(flags: CurateFlags): Promise<number> {
   const stopsAfter = async (s: CurateStage): Promise<boolean> => {
     if (flags.until !== s) return false;
     // a manifest of an earlier complete run would no longer describe the folder
-    await rm(join(run, 'manifest.json'), { force: true });
+    await removeFile(join(run, 'manifest.json'));
     await writeJsonAtomic(join(run, 'report.json'), { name: config.name, config_sha256: hash, until: s, stages });
     info(`curate: stopped after ${s} (--until ${s}); manifest.json is written when a run goes through tokenize`);
     return true;
@@ -206,7 +205,7 @@ async function runCurate(flags: CurateFlags): Promise<number> {
     tokenizerPath = join(run, 'tokenizer.json');
     const trainKey = sha256Text(JSON.stringify({ dedup: dedup.report.fingerprint, tk: { ...tk, valFraction: undefined } }));
     const keyFile = join(run, 'tokenizer.key');
-    const previous = await readFile(keyFile, 'utf8').catch(() => '');
+    const previous = await readText(keyFile).catch(() => '');
     if (previous !== trainKey || !(await exists(tokenizerPath)) || force('tokenize')) {
       if (flags.plan) throw new StagePlan('tokenizer training', !previous ? 'no tokenizer yet' : force('tokenize') ? '--from' : 'the deduplicated text or the tokenize settings changed');
       const { words } = await countWords(readTexts(join(run, 'dedup')), tk.pattern, tk.maxBytes);

@@ -3,13 +3,12 @@
  * filters' models, curates `configs/demo.yaml`, trains the small MoE of `configs/train-demo.yaml`
  * on the shards, prints a generated sample and a summary, and writes the HTML report.
  */
-import { readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { checkOutFolder } from '../../io/stage-dir.js';
-import { exists, writeJsonAtomic } from '../../io/files.js';
+import { exists, readText, removeTree, writeJsonAtomic } from '../../io/files.js';
 import { readShardsInfo } from '../../io/megatron.js';
 import { writeReport } from '../../report/html.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
@@ -58,14 +57,14 @@ export async function demoCommand(flags: { out: string; workers: number; backend
     workers: flags.workers,
     set: [`filter.models.perplexity=${join(models, 'lm.bin')}`, `filter.models.classifier=${join(models, 'clf.bin')}`],
   });
-  const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { stages: Record<string, Record<string, unknown>> };
+  const report = JSON.parse(await readText(join(out, 'report.json'))) as { stages: Record<string, Record<string, unknown>> };
   const ingestErrors = Number((report.stages.ingest?.counts as Record<string, number> | undefined)?.errors ?? 0);
 
   // a fresh training run each time: the previous demo's is replaced, nothing else is
   const trainDir = join(out, 'train');
   if (await exists(trainDir)) {
     if (!(await exists(join(trainDir, 'train_config.json')))) throw new UserError(`${trainDir} exists and is not a moe train run`, 'move it away or choose another --out');
-    await rm(trainDir, { recursive: true });
+    await removeTree(trainDir);
   }
   const backend = await selectBackend(flags.backend);
   info(`demo: training the demo MoE (configs/train-demo.yaml) on ${shown}/shards with ${flags.workers} worker(s), backend ${backend}`);

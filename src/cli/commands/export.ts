@@ -1,10 +1,9 @@
 /** `moe export megatron` and `moe export hf`: a trained run handed to Megatron-LM and to Hugging Face–style tools. */
-import { copyFile, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { checkOutFolder } from '../../io/stage-dir.js';
-import { commitDir, exists, freshDir, sha256File, tempDirFor, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
+import { commitDir, copyFile, exists, freshDir, listDir, readText, removeTree, sha256File, tempDirFor, writeFileAtomic, writeJsonAtomic } from '../../io/files.js';
 import { toBf16, type WritableTensor, writeSafetensors } from '../../io/safetensors.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
 import { EOT_NAMES } from '../../tokenizer/run.js';
@@ -20,7 +19,7 @@ export async function exportMegatronCommand(flags: { run: string; data?: string;
   if (!(await exists(file))) throw new UserError(`${flags.run} has no train_config.json`, 'pass a run folder written by moe train (its --out)');
   let raw: { model?: unknown; train?: unknown; data?: string };
   try {
-    raw = JSON.parse(await readFile(file, 'utf8')) as typeof raw;
+    raw = JSON.parse(await readText(file)) as typeof raw;
   } catch {
     throw new DataError(`${file} is not valid JSON`, 'the run folder is damaged; train again, or write train_config.json by hand');
   }
@@ -41,7 +40,7 @@ export async function exportMegatronCommand(flags: { run: string; data?: string;
 export async function exportHfCommand(flags: { checkpoint: string; out: string; dtype: 'fp32' | 'bf16'; tokenizer?: string }): Promise<number> {
   const out = resolve(flags.out);
   await checkOutFolder(out);
-  if ((await exists(out)) && (await readdir(out)).length > 0) throw new UserError(`--out ${flags.out} already holds files`, 'name a new folder for the exported model');
+  if ((await exists(out)) && (await listDir(out)).length > 0) throw new UserError(`--out ${flags.out} already holds files`, 'name a new folder for the exported model');
   const ck = resolve(flags.checkpoint);
   const loaded = await loadCheckpoint(ck);
   const candidates = [flags.tokenizer && resolve(flags.tokenizer), join(ck, 'tokenizer.json'), join(dirname(dirname(ck)), 'tokenizer.json')].filter((x): x is string => Boolean(x));
@@ -68,7 +67,7 @@ export async function exportHfCommand(flags: { checkpoint: string; out: string; 
     await writeJsonAtomic(join(tmp, 'generation_config.json'), { ...(eot !== undefined ? { eos_token_id: eot } : {}), do_sample: false, max_length: loaded.model.max_seq_len });
     await commitDir(tmp, out);
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    await removeTree(tmp);
     throw e;
   }
   info(`export: ${flags.checkpoint} → ${flags.out} (config.json, model.safetensors in ${dtype}, tokenizer.json, generation_config.json)`);

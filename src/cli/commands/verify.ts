@@ -1,9 +1,8 @@
 /** `moe verify DIR`: re-hash every output a run's manifest (or a stage's report) lists. */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { sha256File } from '../../io/files.js';
+import { readText, sha256File } from '../../io/files.js';
 import { printJson } from './shared.js';
 
 interface Listed {
@@ -18,7 +17,7 @@ async function listed(dir: string, file = false): Promise<{ kind: string; files:
   for (const [name, kind] of candidates) {
     let text: string;
     try {
-      text = await readFile(join(base, name), 'utf8');
+      text = await readText(join(base, name));
     } catch {
       if (file) throw new UserError(`${dir} not found`, 'pass the reference manifest, e.g. configs/reproduce.manifest.json');
       continue;
