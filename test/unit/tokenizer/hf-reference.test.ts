@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain JavaScript script shared with the benchmarks
 import { tiktokenToHf } from '../../../scripts/tiktoken-to-hf.mjs';
 import { BpeTokenizer, type TokenizerJson } from '../../../src/tokenizer/bpe.js';
+import { EOT_NAMES } from '../../../src/tokenizer/run.js';
 import { realText, unicodeTorture } from './corpora.js';
 
 const require = createRequire(import.meta.url);
@@ -79,6 +80,19 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
     expect(new BpeTokenizer(qwen).encode('<think>')).toEqual([151667]);
     expect(await mismatches(packaged('deepseek_v3'), docs)).toEqual([]);
   }, 120_000);
+
+  it('one list of end-of-text names for tokenize, generate, demo and export: a tokenizer whose only end token is any of them is found', () => {
+    // GPT-2's vocabulary without its own end token, then one end token of another family
+    const vocab = Object.fromEntries(Object.entries(gpt2.model.vocab).filter(([k]) => !EOT_NAMES.includes(k)));
+    const base = Object.keys(gpt2.model.vocab).length;
+    for (const name of EOT_NAMES) {
+      const json: TokenizerJson = { ...gpt2, model: { ...gpt2.model, vocab }, added_tokens: [{ id: base + 7, content: name, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }] };
+      expect(new BpeTokenizer(json).special(EOT_NAMES), name).toBe(base + 7);
+    }
+    expect(EOT_NAMES).toEqual(expect.arrayContaining(['<eos>', '<|eot_id|>', '</s>', '<|end_of_text|>']));
+    expect(new BpeTokenizer(packaged('llama2')).special(EOT_NAMES)).toBe(2); // </s>
+    expect(new BpeTokenizer(packaged('deepseek_v3')).special(EOT_NAMES)).toBe(1); // <｜end▁of▁sentence｜>
+  });
 
   it('phi-2 style: non-special added tokens for runs of spaces and tabs are split out first', async () => {
     const base = Object.keys(gpt2.model.vocab).length + (gpt2.added_tokens ?? []).length;
