@@ -6,7 +6,16 @@
 // HTML documentation (the Rust books, /usr/share/doc) packed into a WARC.gz for web.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -17,7 +26,10 @@ const work = process.env.MOE_BENCH_WORK ?? mkdtempSync(join(tmpdir(), 'moe-bench
 if (!process.env.MOE_BENCH_WORK) process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 function moe(args) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/moe'), ...args, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/moe'), ...args, '--json', '--quiet'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`moe ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -25,10 +37,19 @@ function moe(args) {
 /** `node ARGS` under /usr/bin/time (when there is one): its last stdout line as JSON, user + system CPU seconds, peak RSS in KiB. */
 function nodeTimed(args) {
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-  const r = timeBin ? spawnSync(timeBin, ['-f', 'MOE_TIME %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }) : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = timeBin
+    ? spawnSync(timeBin, ['-f', 'MOE_TIME %U %S %M', process.execPath, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed:\n${r.stderr}`);
   const t = /MOE_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-  return { summary: JSON.parse(r.stdout.trim().split('\n').pop()), cpu: t ? +(+t[1] + +t[2]).toFixed(2) : null, rssKb: t ? +t[3] : null };
+  return {
+    summary: JSON.parse(r.stdout.trim().split('\n').pop()),
+    cpu: t ? +(+t[1] + +t[2]).toFixed(2) : null,
+    rssKb: t ? +t[3] : null,
+  };
 }
 
 /** `moe ARGS --json --quiet`, timed as `nodeTimed` does. */
@@ -60,7 +81,9 @@ function* walk(dir) {
 }
 
 function pythonStdlib() {
-  const candidates = [join(homedir(), '.pyenv/versions')].flatMap((d) => (existsSync(d) ? readdirSync(d).map((v) => join(d, v, 'lib')) : []));
+  const candidates = [join(homedir(), '.pyenv/versions')].flatMap((d) =>
+    existsSync(d) ? readdirSync(d).map((v) => join(d, v, 'lib')) : [],
+  );
   candidates.push('/usr/lib');
   for (const base of candidates) {
     for (const name of existsSync(base) ? readdirSync(base).sort().reverse() : []) {
@@ -79,7 +102,18 @@ function ingestBench(name, inputs, extra = {}) {
     // for WARC the figure is uncompressed HTML per second (what the extractor chews through)
     const mb = (inputBytes ?? r.counts.bytes_in) / 1e6;
     const pages = extra.pages ? { pages_per_s_per_worker: Math.round(extra.pages / r.seconds / workers) } : {};
-    emit({ bench: name, workers, input: extra.label ?? inputs.join(' '), input_mb: +mb.toFixed(1), files: r.counts.files_in, docs: r.docs_out, seconds: r.seconds, mb_per_s: +(mb / r.seconds).toFixed(1), docs_per_s: Math.round(r.docs_out / r.seconds), ...pages });
+    emit({
+      bench: name,
+      workers,
+      input: extra.label ?? inputs.join(' '),
+      input_mb: +mb.toFixed(1),
+      files: r.counts.files_in,
+      docs: r.docs_out,
+      seconds: r.seconds,
+      mb_per_s: +(mb / r.seconds).toFixed(1),
+      docs_per_s: Math.round(r.docs_out / r.seconds),
+      ...pages,
+    });
     rmSync(out, { recursive: true, force: true });
   }
 }
@@ -106,7 +140,12 @@ const benches = {
         if (bytes >= target) break;
         if (!file.endsWith('.html') || statSync(file).size < 2000) continue;
         const html = readFileSync(file);
-        const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${html.length}\r\n\r\n`), html]);
+        const http = Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${html.length}\r\n\r\n`,
+          ),
+          html,
+        ]);
         const head = `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: file://${file}\r\nWARC-Date: 2026-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-${String(n++).padStart(12, '0')}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ${http.length}\r\n\r\n`;
         members.push(gzipSync(Buffer.concat([Buffer.from(head), http, Buffer.from('\r\n\r\n')]), { level: 1 }));
         bytes += html.length;
@@ -136,7 +175,11 @@ const benches = {
     }
     if (group.length) flush();
     rmSync(warc);
-    ingestBench('ingest_warc', parts, { inputBytes: bytes, pages: n, label: `${n} HTML pages in ${parts.length} WARC.gz files` });
+    ingestBench('ingest_warc', parts, {
+      inputBytes: bytes,
+      pages: n,
+      label: `${n} HTML pages in ${parts.length} WARC.gz files`,
+    });
   },
   async ingest_arxiv() {
     // bulk src tars as arXiv serves them (YYMM/ID.gz members, each a gzipped paper tarball or a
@@ -152,15 +195,28 @@ const benches = {
       return Buffer.concat(chunks);
     };
     const layouts = join(root, 'fixtures/arxiv-layouts');
-    const filesOf = (dir, base = dir) => readdirSync(dir).sort().flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesOf(join(dir, n), base) : [[join(dir, n).slice(base.length + 1), readFileSync(join(dir, n))]]));
-    const papers = readdirSync(layouts).sort().map((k) => filesOf(join(layouts, k)));
+    const filesOf = (dir, base = dir) =>
+      readdirSync(dir)
+        .sort()
+        .flatMap((n) =>
+          statSync(join(dir, n)).isDirectory()
+            ? filesOf(join(dir, n), base)
+            : [[join(dir, n).slice(base.length + 1), readFileSync(join(dir, n))]],
+        );
+    const papers = readdirSync(layouts)
+      .sort()
+      .map((k) => filesOf(join(layouts, k)));
     const grow = (files, i) =>
       files.map(([name, data]) => {
         // section files only: a main file would repeat its \\inputs and definitions
         const text = data.toString('utf8');
-        if (!/\.tex$/.test(name) || !text.includes('\\section') || /\\(documentclass|documentstyle|input)\b/.test(text)) return [name, data];
+        if (!/\.tex$/.test(name) || !text.includes('\\section') || /\\(documentclass|documentstyle|input)\b/.test(text))
+          return [name, data];
         const para = text.replace(/\\section\*?\{[^}]*\}/g, '');
-        return [name, Buffer.from(text + Array.from({ length: 40 }, (_, j) => `\n\\subsection{Part ${i}.${j}}\n${para}`).join(''))];
+        return [
+          name,
+          Buffer.from(text + Array.from({ length: 40 }, (_, j) => `\n\\subsection{Part ${i}.${j}}\n${para}`).join('')),
+        ];
       });
     const dir = join(work, 'arxiv-bulk');
     mkdirSync(dir, { recursive: true });
@@ -179,11 +235,24 @@ const benches = {
       bulkBytes += bulk.length;
       writeFileSync(join(dir, `arXiv_src_2404_${String(t + 1).padStart(3, '0')}.tar`), bulk);
     }
-    process.stderr.write(`ingest_arxiv: ${n} papers in 4 bulk tars, ${(bulkBytes / 1e6).toFixed(1)} MB of tar, ${(texBytes / 1e6).toFixed(1)} MB of TeX\n`);
+    process.stderr.write(
+      `ingest_arxiv: ${n} papers in 4 bulk tars, ${(bulkBytes / 1e6).toFixed(1)} MB of tar, ${(texBytes / 1e6).toFixed(1)} MB of TeX\n`,
+    );
     for (const workers of [1, 2]) {
       const out = join(work, `ingest_arxiv-${workers}`);
       const r = moe(['ingest', dir, '--out', out, '--workers', String(workers)]);
-      emit({ bench: 'ingest_arxiv', workers, input: `${n} papers in 4 bulk src tars`, tar_mb: +(bulkBytes / 1e6).toFixed(1), tex_mb: +(texBytes / 1e6).toFixed(1), docs: r.docs_out, seconds: r.seconds, papers_per_s_per_worker: Math.round(r.docs_out / r.seconds / workers), tar_mb_per_s_per_worker: +(bulkBytes / 1e6 / r.seconds / workers).toFixed(1), tex_mb_per_s_per_worker: +(texBytes / 1e6 / r.seconds / workers).toFixed(1) });
+      emit({
+        bench: 'ingest_arxiv',
+        workers,
+        input: `${n} papers in 4 bulk src tars`,
+        tar_mb: +(bulkBytes / 1e6).toFixed(1),
+        tex_mb: +(texBytes / 1e6).toFixed(1),
+        docs: r.docs_out,
+        seconds: r.seconds,
+        papers_per_s_per_worker: Math.round(r.docs_out / r.seconds / workers),
+        tar_mb_per_s_per_worker: +(bulkBytes / 1e6 / r.seconds / workers).toFixed(1),
+        tex_mb_per_s_per_worker: +(texBytes / 1e6 / r.seconds / workers).toFixed(1),
+      });
       rmSync(out, { recursive: true, force: true });
     }
   },
@@ -191,7 +260,10 @@ const benches = {
     // main-text quality on real pages (trafilatura's evaluation set and the article-extraction
     // benchmark when present under MOE_EXTRACT_DATA or bench-data/, this repository's own pages
     // always), moe beside Readability.js from the same run: see scripts/extract-quality.mjs
-    const r = spawnSync(process.execPath, [join(root, 'scripts/extract-quality.mjs')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, [join(root, 'scripts/extract-quality.mjs')], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (r.status !== 0) throw new Error(`extract-quality failed:\n${r.stderr}`);
     process.stdout.write(r.stdout);
   },
@@ -220,7 +292,14 @@ function* textFiles(roots, pattern) {
 function textCorpus() {
   const dir = join(work, 'text-corpus');
   if (existsSync(dir)) return dir;
-  const roots = ['/usr/share/doc', '/usr/share', '/usr/lib', join(homedir(), '.pyenv/versions'), join(homedir(), '.rustup/toolchains'), root.replace(/\/$/, '') + '/node_modules'];
+  const roots = [
+    '/usr/share/doc',
+    '/usr/share',
+    '/usr/lib',
+    join(homedir(), '.pyenv/versions'),
+    join(homedir(), '.rustup/toolchains'),
+    `${root.replace(/\/$/, '')}/node_modules`,
+  ];
   const lines = [];
   let bytes = 0;
   for (const { file, text } of textFiles(roots, /\.(md|txt|rst)$/i)) {
@@ -279,11 +358,19 @@ benches.filter_vs_datatrove = () => {
   }
   const venv = process.env.MOE_DATATROVE_VENV ?? join(root, 'bench-data/datatrove-venv');
   if (existsSync(join(venv, 'bin/python'))) {
-    const docs = gunzipSync(readFileSync(join(corpus, 'part-00000.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean).slice(0, 800);
+    const docs = gunzipSync(readFileSync(join(corpus, 'part-00000.jsonl.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 800);
     const input = join(work, 'filter-compat-800');
     mkdirSync(input, { recursive: true });
     writeFileSync(join(input, 'part-00000.jsonl.gz'), gzipSync(`${docs.join('\n')}\n`));
-    const r = spawnSync(join(venv, 'bin/python'), [join(root, 'scripts/datatrove-reference.py'), input, join(work, 'datatrove-decisions.jsonl')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(
+      join(venv, 'bin/python'),
+      [join(root, 'scripts/datatrove-reference.py'), input, join(work, 'datatrove-decisions.jsonl')],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
     if (r.status !== 0) throw new Error(`datatrove failed:\n${r.stderr}`);
     const dt = JSON.parse(r.stderr.trim().split('\n').pop());
     record.datatrove_input_mb = +(dt.bytes / 1e6).toFixed(1);
@@ -300,7 +387,17 @@ benches.dedup_text = () => {
   for (const workers of [1, 2]) {
     const out = join(work, `dedup-${workers}`);
     for (const stale of [out, join(work, `dedup-${workers}.sqlite`)]) rmSync(stale, { recursive: true, force: true }); // MOE_BENCH_WORK keeps them
-    const r = moe(['dedup', '--in', input, '--out', out, '--db', join(work, `dedup-${workers}.sqlite`), '--workers', String(workers)]);
+    const r = moe([
+      'dedup',
+      '--in',
+      input,
+      '--out',
+      out,
+      '--db',
+      join(work, `dedup-${workers}.sqlite`),
+      '--workers',
+      String(workers),
+    ]);
     const mb = bytesOfStage(input) / 1e6;
     emit({
       bench: 'dedup_text',
@@ -317,7 +414,11 @@ benches.dedup_text = () => {
       index_seconds: r.index_seconds,
       index_mb_per_s_per_worker: +(mb / r.index_seconds / workers).toFixed(1),
       target_mb_per_s_per_worker: 80,
-      peer: { name: 'datasketch (MinHash + MinHashLSH, 128 permutations)', mb_per_s: null, note: 'not installable here (not on PyPI mirror or in Debian); the issue quotes 4.1 MB/s on one core of this machine' },
+      peer: {
+        name: 'datasketch (MinHash + MinHashLSH, 128 permutations)',
+        mb_per_s: null,
+        note: 'not installable here (not on PyPI mirror or in Debian); the issue quotes 4.1 MB/s on one core of this machine',
+      },
     });
   }
 };
@@ -329,7 +430,9 @@ benches.minhash_core = async () => {
   const texts = [];
   const ids = [];
   for (const f of readdirSync(textCorpus()).filter((n) => n.endsWith('.jsonl.gz'))) {
-    for (const line of gunzipSync(readFileSync(join(textCorpus(), f))).toString('utf8').split('\n')) {
+    for (const line of gunzipSync(readFileSync(join(textCorpus(), f)))
+      .toString('utf8')
+      .split('\n')) {
       if (!line) continue;
       const d = JSON.parse(line);
       texts.push(d.text);
@@ -360,7 +463,14 @@ benches.minhash_core = async () => {
     }
   }
   const t0 = performance.now();
-  await indexBatch({ params, input: '', out: '', db: dbPath, workers: 0 }, index, b.batch, b.firstSeq, new StageStats(), signed());
+  await indexBatch(
+    { params, input: '', out: '', db: dbPath, workers: 0 },
+    index,
+    b.batch,
+    b.firstSeq,
+    new StageStats(),
+    signed(),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const clusters = index.db.prepare('SELECT count(DISTINCT cluster) AS n FROM docs').get().n;
   index.close();
@@ -375,7 +485,11 @@ benches.minhash_core = async () => {
     sign_mb_per_s: +(mb / signSeconds).toFixed(1),
     index_seconds: +(seconds - signSeconds).toFixed(3),
     target_mb_per_s_per_worker: 80,
-    peer: { name: 'datasketch (MinHash + MinHashLSH, 128 permutations)', mb_per_s_per_core: 4.1, note: 'the issue\'s figure for this machine; datasketch is not installable here' },
+    peer: {
+      name: 'datasketch (MinHash + MinHashLSH, 128 permutations)',
+      mb_per_s_per_core: 4.1,
+      note: "the issue's figure for this machine; datasketch is not installable here",
+    },
   });
 };
 
@@ -395,11 +509,21 @@ benches.format_floor = () => {
     const text = new TextDecoder().decode(raw);
     t.decode = performance.now() - t0;
     t0 = performance.now();
-    const docs = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const docs = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     t.parse = performance.now() - t0;
     mb = docs.reduce((a, d) => a + Buffer.byteLength(d.text), 0) / 1e6;
     t0 = performance.now();
-    const out = Buffer.from(docs.map((d) => `${JSON.stringify({ ...d, metadata: { ...d.metadata, dedup: { cluster_id: d.id, cluster_size: 1 } } })}\n`).join(''));
+    const out = Buffer.from(
+      docs
+        .map(
+          (d) =>
+            `${JSON.stringify({ ...d, metadata: { ...d.metadata, dedup: { cluster_id: d.id, cluster_size: 1 } } })}\n`,
+        )
+        .join(''),
+    );
     t.serialize = performance.now() - t0;
     t0 = performance.now();
     gzipSync(out, { level: 1 });
@@ -440,7 +564,11 @@ benches.filter_floor = () => {
   const pool = { 1: floor[1].seconds, 2: floor[2].seconds };
   // the least of each over three runs: one run's cold pass may be slow and its warm one quick
   const chainRuns = [0, 1, 2].map(() => run('chain', input));
-  const chain = { bytes: chainRuns[0].bytes, cold_seconds: Math.min(...chainRuns.map((r) => r.cold_seconds)), warm_seconds: Math.min(...chainRuns.map((r) => r.warm_seconds)) };
+  const chain = {
+    bytes: chainRuns[0].bytes,
+    cold_seconds: Math.min(...chainRuns.map((r) => r.cold_seconds)),
+    warm_seconds: Math.min(...chainRuns.map((r) => r.warm_seconds)),
+  };
   const mb = chain.bytes / 1e6;
   const warmup = Math.max(0, chain.cold_seconds - chain.warm_seconds);
   // 25 MB/s per worker on two workers is the whole run in this many seconds
@@ -471,7 +599,7 @@ benches.dedup_1m = () => {
   const dir = join(work, 'dedup-1m');
   mkdirSync(dir, { recursive: true });
   let a = 12345;
-  const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296;
   const vocab = Array.from({ length: 50000 }, (_, i) => `w${i.toString(36)}`.replace(/\d/g, (d) => 'abcdefghij'[+d]));
   const docs = [];
   const chunks = [];
@@ -488,8 +616,25 @@ benches.dedup_1m = () => {
   writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(`${chunks.join('\n')}\n`, { level: 1 }));
   const out = join(work, 'dedup-1m-out');
   for (const stale of [out, join(work, 'dedup-1m.sqlite')]) rmSync(stale, { recursive: true, force: true }); // MOE_BENCH_WORK keeps them
-  const { summary, rssKb } = moeTimed(['dedup', '--in', dir, '--out', out, '--db', join(work, 'dedup-1m.sqlite'), '--workers', '2']);
-  emit({ bench: 'dedup_1m', docs: summary.docs_in, removed: summary.exact_duplicates + summary.near_duplicates, seconds: summary.seconds, peak_rss_mib: rssKb ? Math.round(rssKb / 1024) : null, limit_mib: 4096 });
+  const { summary, rssKb } = moeTimed([
+    'dedup',
+    '--in',
+    dir,
+    '--out',
+    out,
+    '--db',
+    join(work, 'dedup-1m.sqlite'),
+    '--workers',
+    '2',
+  ]);
+  emit({
+    bench: 'dedup_1m',
+    docs: summary.docs_in,
+    removed: summary.exact_duplicates + summary.near_duplicates,
+    seconds: summary.seconds,
+    peak_rss_mib: rssKb ? Math.round(rssKb / 1024) : null,
+    limit_mib: 4096,
+  });
 };
 
 benches.tokenize_encode = async () => {
@@ -502,7 +647,10 @@ benches.tokenize_encode = async () => {
   const { get_encoding } = await import('tiktoken');
   const texts = [];
   for (const f of readdirSync(input).filter((n) => n.endsWith('.jsonl.gz'))) {
-    for (const line of gunzipSync(readFileSync(join(input, f))).toString('utf8').split('\n')) if (line) texts.push(JSON.parse(line).text);
+    for (const line of gunzipSync(readFileSync(join(input, f)))
+      .toString('utf8')
+      .split('\n'))
+      if (line) texts.push(JSON.parse(line).text);
   }
   const mb = texts.reduce((s, t) => s + Buffer.byteLength(t), 0) / 1e6;
   const ours = BpeTokenizer.load(tokFile);
@@ -524,11 +672,31 @@ benches.tokenize_encode = async () => {
   let rustTokens = 0;
   for (const t of texts) rustTokens += (await rust.encode(t, null, { addSpecialTokens: false })).getIds().length;
   const rustS = (performance.now() - t0) / 1000;
-  emit({ bench: 'tokenize_encode', vocabulary: 'gpt2', input_mb: +mb.toFixed(1), tokens, same_tokens_as_peer: tokens === peerTokens, mb_per_s_per_thread: +(mb / oursS).toFixed(2), peer: { name: 'tiktoken (npm, Rust core in WASM)', mb_per_s_per_thread: +(mb / peerS).toFixed(2) }, rust_tokenizers: { name: 'tokenizers (npm, the Rust library through Node)', same_tokens: rustTokens === tokens, mb_per_s: +(mb / rustS).toFixed(2) } });
+  emit({
+    bench: 'tokenize_encode',
+    vocabulary: 'gpt2',
+    input_mb: +mb.toFixed(1),
+    tokens,
+    same_tokens_as_peer: tokens === peerTokens,
+    mb_per_s_per_thread: +(mb / oursS).toFixed(2),
+    peer: { name: 'tiktoken (npm, Rust core in WASM)', mb_per_s_per_thread: +(mb / peerS).toFixed(2) },
+    rust_tokenizers: {
+      name: 'tokenizers (npm, the Rust library through Node)',
+      same_tokens: rustTokens === tokens,
+      mb_per_s: +(mb / rustS).toFixed(2),
+    },
+  });
   for (const workers of [1, 2]) {
     const out = join(work, `shards-${workers}`);
     const r = moe(['tokenize', '--in', input, '--tokenizer', tokFile, '--out', out, '--workers', String(workers)]);
-    emit({ bench: 'tokenize_shards', workers, input_mb: +(r.bytes_in / 1e6).toFixed(1), seconds: r.seconds, mb_per_s: +(r.bytes_in / 1e6 / r.seconds).toFixed(2), mb_per_s_per_worker: +(r.bytes_in / 1e6 / r.seconds / workers).toFixed(2) });
+    emit({
+      bench: 'tokenize_shards',
+      workers,
+      input_mb: +(r.bytes_in / 1e6).toFixed(1),
+      seconds: r.seconds,
+      mb_per_s: +(r.bytes_in / 1e6 / r.seconds).toFixed(2),
+      mb_per_s_per_worker: +(r.bytes_in / 1e6 / r.seconds / workers).toFixed(2),
+    });
     rmSync(out, { recursive: true, force: true });
   }
 };
@@ -537,7 +705,13 @@ benches.tokenizer_train = async () => {
   // ~100 MB of real text (documentation and source files on this machine) and 5 MB held out
   const dir = join(work, 'tok-train');
   mkdirSync(dir, { recursive: true });
-  const roots = ['/usr/share/doc', '/usr/share', join(homedir(), '.pyenv/versions'), '/usr/lib', join(homedir(), '.rustup/toolchains')];
+  const roots = [
+    '/usr/share/doc',
+    '/usr/share',
+    join(homedir(), '.pyenv/versions'),
+    '/usr/lib',
+    join(homedir(), '.rustup/toolchains'),
+  ];
   const train = [];
   const held = [];
   let trainBytes = 0;
@@ -545,7 +719,13 @@ benches.tokenizer_train = async () => {
   for (const { text, index } of textFiles(roots, /\.(md|txt|rst|py)$/i)) {
     // every 20th file is held out
     if (index % 20 === 0 && heldBytes < 5e6) {
-      held.push(text.split('\n').map((l) => l.replace(/[ \t]+/g, ' ').trim()).filter(Boolean).join('\n'));
+      held.push(
+        text
+          .split('\n')
+          .map((l) => l.replace(/[ \t]+/g, ' ').trim())
+          .filter(Boolean)
+          .join('\n'),
+      );
       heldBytes += text.length;
     } else if (trainBytes < 100e6) {
       train.push(text);
@@ -556,53 +736,150 @@ benches.tokenizer_train = async () => {
   writeFileSync(join(dir, 'train.txt'), train.join('\n\n'));
   writeFileSync(join(dir, 'held.txt'), held.join('\n'));
   const vocab = 32000;
-  const r = moe(['tokenizer', 'train', '--in', join(dir, 'train.txt'), '--vocab-size', String(vocab), '--out', join(dir, 'ours.json')]);
+  const r = moe([
+    'tokenizer',
+    'train',
+    '--in',
+    join(dir, 'train.txt'),
+    '--vocab-size',
+    String(vocab),
+    '--out',
+    join(dir, 'ours.json'),
+  ]);
   const { BpeTokenizer } = await import('../dist/tokenizer/bpe.js');
   const ours = BpeTokenizer.load(join(dir, 'ours.json'));
   const heldText = readFileSync(join(dir, 'held.txt'), 'utf8');
   let oursTokens = 0;
   for (const line of heldText.split('\n')) if (line) oursTokens += ours.encode(line).length;
   const heldB = Buffer.byteLength(heldText);
-  const record = { bench: 'tokenizer_train', vocab_size: vocab, train_mb: +(trainBytes / 1e6).toFixed(1), heldout_mb: +(heldB / 1e6).toFixed(1), seconds: r.seconds, heldout_bytes_per_token: +(heldB / oursTokens).toFixed(4) };
+  const record = {
+    bench: 'tokenizer_train',
+    vocab_size: vocab,
+    train_mb: +(trainBytes / 1e6).toFixed(1),
+    heldout_mb: +(heldB / 1e6).toFixed(1),
+    seconds: r.seconds,
+    heldout_bytes_per_token: +(heldB / oursTokens).toFixed(4),
+  };
   const py = '/usr/bin/python3';
   const hasSp = spawnSync(py, ['-c', 'import sentencepiece'], { encoding: 'utf8' }).status === 0;
-  if (!hasSp) return emit({ ...record, peer: { name: 'SentencePiece BPE', note: 'not installed: apt-get install python3-sentencepiece' } });
-  const sp = spawnSync(py, [join(root, 'scripts/sentencepiece-bpe.py'), join(dir, 'train.txt'), join(dir, 'held.txt'), String(vocab), join(dir, 'sp')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (!hasSp)
+    return emit({
+      ...record,
+      peer: { name: 'SentencePiece BPE', note: 'not installed: apt-get install python3-sentencepiece' },
+    });
+  const sp = spawnSync(
+    py,
+    [
+      join(root, 'scripts/sentencepiece-bpe.py'),
+      join(dir, 'train.txt'),
+      join(dir, 'held.txt'),
+      String(vocab),
+      join(dir, 'sp'),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   if (sp.status !== 0) return emit({ ...record, peer: { name: 'SentencePiece BPE', error: sp.stderr.slice(-500) } });
   const p = JSON.parse(sp.stdout.trim().split('\n').pop());
   const peerBpt = p.heldout_bytes / p.heldout_tokens;
-  emit({ ...record, peer: { name: 'SentencePiece BPE (python3-sentencepiece)', seconds: +p.seconds.toFixed(1), heldout_bytes_per_token: +peerBpt.toFixed(4) }, compression_vs_peer: +((heldB / oursTokens) / peerBpt - 1).toFixed(4), target: 'compression within 2% of the peer, training faster than the peer' });
+  emit({
+    ...record,
+    peer: {
+      name: 'SentencePiece BPE (python3-sentencepiece)',
+      seconds: +p.seconds.toFixed(1),
+      heldout_bytes_per_token: +peerBpt.toFixed(4),
+    },
+    compression_vs_peer: +(heldB / oursTokens / peerBpt - 1).toFixed(4),
+    target: 'compression within 2% of the peer, training faster than the peer',
+  });
 };
 
 benches.train_moe = async () => {
   // the issue's configuration, 20 steps of batch 8 (2 micro-batches of 4, one per worker) on the wasm backend, on random tokens
-  const model = { vocab_size: 4096, d_model: 256, n_layers: 4, n_heads: 4, max_seq_len: 256, dense_layers: 1, d_ff: 1024, n_routed_experts: 8, n_shared_experts: 1, top_k: 2, d_expert: 256, router: 'softmax', norm_topk_prob: true };
+  const model = {
+    vocab_size: 4096,
+    d_model: 256,
+    n_layers: 4,
+    n_heads: 4,
+    max_seq_len: 256,
+    dense_layers: 1,
+    d_ff: 1024,
+    n_routed_experts: 8,
+    n_shared_experts: 1,
+    top_k: 2,
+    d_expert: 256,
+    router: 'softmax',
+    norm_topk_prob: true,
+  };
   const steps = 20;
   const dir = join(work, 'train-bench');
   mkdirSync(join(dir, 'shards'), { recursive: true });
   const { MegatronWriter, DTYPE_UINT16 } = await import('../dist/io/megatron.js');
   let a = 7;
-  const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 4294967296;
   for (const split of ['train', 'val']) {
     const w = new MegatronWriter(join(dir, 'shards', `${split}_text_document`), DTYPE_UINT16);
     for (let d = 0; d < 200; d++) w.add(Uint16Array.from({ length: 1000 }, () => Math.floor(rand() * 4096)));
     w.close();
   }
-  writeFileSync(join(dir, 'shards', 'shards.json'), JSON.stringify({ vocab_size: 4096, dtype: 'uint16', eot_id: 0, val_fraction: 0.5, tokenizer_sha256: '', splits: { train: { prefix: 'train_text_document', docs: 200, tokens: 200000 }, val: { prefix: 'val_text_document', docs: 200, tokens: 200000 } } }));
-  writeFileSync(join(dir, 'c.yaml'), `model: ${JSON.stringify(model)}\ntrain: { steps: ${steps}, batchSize: 4, gradAccum: 2, logEvery: 1, evalEvery: 1000, evalTokens: 1028, checkpointEvery: 1000 }\n`);
+  writeFileSync(
+    join(dir, 'shards', 'shards.json'),
+    JSON.stringify({
+      vocab_size: 4096,
+      dtype: 'uint16',
+      eot_id: 0,
+      val_fraction: 0.5,
+      tokenizer_sha256: '',
+      splits: {
+        train: { prefix: 'train_text_document', docs: 200, tokens: 200000 },
+        val: { prefix: 'val_text_document', docs: 200, tokens: 200000 },
+      },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'c.yaml'),
+    `model: ${JSON.stringify(model)}\ntrain: { steps: ${steps}, batchSize: 4, gradAccum: 2, logEvery: 1, evalEvery: 1000, evalTokens: 1028, checkpointEvery: 1000 }\n`,
+  );
   const D = model.d_model;
-  const active = model.n_layers * 4 * D * D + model.dense_layers * 3 * D * model.d_ff + (model.n_layers - model.dense_layers) * ((model.top_k + model.n_shared_experts) * 3 * D * model.d_expert + D * model.n_routed_experts) + model.vocab_size * D;
+  const active =
+    model.n_layers * 4 * D * D +
+    model.dense_layers * 3 * D * model.d_ff +
+    (model.n_layers - model.dense_layers) *
+      ((model.top_k + model.n_shared_experts) * 3 * D * model.d_expert + D * model.n_routed_experts) +
+    model.vocab_size * D;
   const flopsPerToken = 6 * active + 12 * model.n_layers * model.max_seq_len * D;
   const share = await matmulShare(model, join(dir, 'shards', 'train_text_document'));
   const runs = {};
   for (const workers of [1, 2]) {
     rmSync(join(dir, `run-${workers}`), { recursive: true, force: true });
-    const r = moe(['train', '--config', join(dir, 'c.yaml'), '--data', join(dir, 'shards'), '--out', join(dir, `run-${workers}`), '--backend', 'wasm', '--workers', String(workers)]);
+    const r = moe([
+      'train',
+      '--config',
+      join(dir, 'c.yaml'),
+      '--data',
+      join(dir, 'shards'),
+      '--out',
+      join(dir, `run-${workers}`),
+      '--backend',
+      'wasm',
+      '--workers',
+      String(workers),
+    ]);
     const warm = r.history.slice(3); // after warm-up: steps 4–20
     const seconds = warm.reduce((s, m) => s + (2 * 4 * 256) / m.tokens_per_s, 0);
     // the share of step time spent waiting for data (the next micro-batch is read while one computes)
     const waitShare = warm.reduce((s, m) => s + m.data_wait_ms, 0) / 1000 / seconds;
-    runs[workers] = { tokens_per_s: Math.round((warm.length * 2 * 4 * 256) / seconds), data_wait_share: +waitShare.toPrecision(2), sha: createHash('sha256').update(readFileSync(join(dir, `run-${workers}`, 'checkpoints', `step-${String(steps).padStart(6, '0')}`, 'model.safetensors'))).digest('hex').slice(0, 16) };
+    runs[workers] = {
+      tokens_per_s: Math.round((warm.length * 2 * 4 * 256) / seconds),
+      data_wait_share: +waitShare.toPrecision(2),
+      sha: createHash('sha256')
+        .update(
+          readFileSync(
+            join(dir, `run-${workers}`, 'checkpoints', `step-${String(steps).padStart(6, '0')}`, 'model.safetensors'),
+          ),
+        )
+        .digest('hex')
+        .slice(0, 16),
+    };
   }
   const best = runs[2].tokens_per_s;
   const record = {
@@ -620,11 +897,24 @@ benches.train_moe = async () => {
     matmul_share: share,
   };
   const py = '/usr/bin/python3';
-  if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return emit({ ...record, peer: { name: 'PyTorch CPU', note: 'not installed: apt-get install python3-torch libopenblas0-pthread' } });
-  const p = spawnSync(py, [join(root, 'scripts/torch-moe-train.py'), JSON.stringify(model), String(steps), '8'], { encoding: 'utf8' });
+  if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)
+    return emit({
+      ...record,
+      peer: { name: 'PyTorch CPU', note: 'not installed: apt-get install python3-torch libopenblas0-pthread' },
+    });
+  const p = spawnSync(py, [join(root, 'scripts/torch-moe-train.py'), JSON.stringify(model), String(steps), '8'], {
+    encoding: 'utf8',
+  });
   const peer = p.status === 0 ? JSON.parse(p.stdout.trim().split('\n').pop()) : { error: p.stderr.slice(-300) };
-  const blas = spawnSync('sh', ['-c', 'readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3'], { encoding: 'utf8' }).stdout.trim();
-  emit({ ...record, peer: { name: 'PyTorch CPU (Debian python3-torch, eager MoE, AdamW)', blas, ...peer }, ratio_to_peer: peer.tokens_per_s ? +(best / peer.tokens_per_s).toFixed(3) : null, target: 'at least half of PyTorch tokens/s' });
+  const blas = spawnSync('sh', ['-c', 'readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  emit({
+    ...record,
+    peer: { name: 'PyTorch CPU (Debian python3-torch, eager MoE, AdamW)', blas, ...peer },
+    ratio_to_peer: peer.tokens_per_s ? +(best / peer.tokens_per_s).toFixed(3) : null,
+    target: 'at least half of PyTorch tokens/s',
+  });
 };
 
 /** Share of one micro-batch's fwd+bwd wall time spent in matmul kernels (tf.profile, after a warm-up). */
@@ -635,7 +925,11 @@ async function matmulShare(model, trainPrefix) {
   const { ModelConfigSchema } = await import('../dist/train/model/config.js');
   const { TrainSchema } = await import('../dist/train/config.js');
   await selectBackend('wasm');
-  const r = await Replica.create({ model: ModelConfigSchema.parse(model), train: TrainSchema.parse({ steps: 1, batchSize: 4, gradAccum: 2 }), trainPrefix });
+  const r = await Replica.create({
+    model: ModelConfigSchema.parse(model),
+    train: TrainSchema.parse({ steps: 1, batchSize: 4, gradAccum: 2 }),
+    trainPrefix,
+  });
   await r.grads(0, 0);
   const t0 = performance.now();
   await r.grads(1, 0);
@@ -646,14 +940,22 @@ async function matmulShare(model, trainPrefix) {
   const matmul = leaf.filter((k) => /MatMul/.test(k.name)).reduce((s, k) => s + k.kernelTimeMs, 0);
   const kernels = leaf.reduce((s, k) => s + k.kernelTimeMs, 0);
   r.close();
-  return { of_kernel_time: +(matmul / kernels).toFixed(3), matmul_ms: Math.round(matmul), step_ms_unprofiled: Math.round(wall), note: 'one micro-batch of 4 x 256 tokens, fwd+bwd, in this thread' };
+  return {
+    of_kernel_time: +(matmul / kernels).toFixed(3),
+    matmul_ms: Math.round(matmul),
+    step_ms_unprofiled: Math.round(wall),
+    note: 'one micro-batch of 4 x 256 tokens, fwd+bwd, in this thread',
+  };
 }
 
 function bytesOfStage(dir) {
   let n = 0;
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.jsonl.gz')) continue;
-    for (const line of gunzipSync(readFileSync(join(dir, f))).toString('utf8').split('\n')) if (line) n += Buffer.byteLength(JSON.parse(line).text);
+    for (const line of gunzipSync(readFileSync(join(dir, f)))
+      .toString('utf8')
+      .split('\n'))
+      if (line) n += Buffer.byteLength(JSON.parse(line).text);
   }
   return n;
 }
@@ -667,5 +969,12 @@ for (const [name, fn] of Object.entries(benches)) {
 // the two stages on the same text corpus, per worker: is tokenizing still the slowest stage?
 for (const workers of Object.keys(perWorker.tokenize)) {
   const filter = perWorker.filter[workers];
-  if (filter !== undefined) emit({ bench: 'tokenize_vs_filter', workers: Number(workers), tokenize_mb_per_s_per_worker: perWorker.tokenize[workers], filter_mb_per_s_per_worker: filter, tokenize_at_least_as_fast: perWorker.tokenize[workers] >= filter });
+  if (filter !== undefined)
+    emit({
+      bench: 'tokenize_vs_filter',
+      workers: Number(workers),
+      tokenize_mb_per_s_per_worker: perWorker.tokenize[workers],
+      filter_mb_per_s_per_worker: filter,
+      tokenize_at_least_as_fast: perWorker.tokenize[workers] >= filter,
+    });
 }

@@ -95,7 +95,13 @@ function scrapinghubSet() {
     .sort()
     .map((key) => {
       const body = truth[key].articleBody ?? '';
-      return { name: key, url: truth[key].url, html: gunzipSync(readFileSync(join(dir, 'html', `${key}.html.gz`))), expected: body, score: (text) => shingleScore(body, text ?? '') };
+      return {
+        name: key,
+        url: truth[key].url,
+        html: gunzipSync(readFileSync(join(dir, 'html', `${key}.html.gz`))),
+        expected: body,
+        score: (text) => shingleScore(body, text ?? ''),
+      };
     });
 }
 
@@ -108,21 +114,40 @@ function ownSet() {
     .map((f) => {
       const txt = join(dir, f.replace(/\.html$/, '.txt'));
       const body = readFileSync(txt, 'utf8');
-      return { name: f, html: readFileSync(join(dir, f)), expected: body, score: (text) => shingleScore(body, text ?? '') };
+      return {
+        name: f,
+        html: readFileSync(join(dir, f)),
+        expected: body,
+        score: (text) => shingleScore(body, text ?? ''),
+      };
     });
 }
 
 /** Page-averaged precision and recall (evaluate.py), or pooled counts for the snippet sets. */
 function summarise(scores, pooled) {
   if (pooled) {
-    const t = scores.reduce((a, s) => ({ tp: a.tp + s.tp, fp: a.fp + s.fp, fn: a.fn + s.fn, tn: a.tn + s.tn }), { tp: 0, fp: 0, fn: 0, tn: 0 });
+    const t = scores.reduce((a, s) => ({ tp: a.tp + s.tp, fp: a.fp + s.fp, fn: a.fn + s.fn, tn: a.tn + s.tn }), {
+      tp: 0,
+      fp: 0,
+      fn: 0,
+      tn: 0,
+    });
     const precision = t.tp / Math.max(1, t.tp + t.fp);
     const recall = t.tp / Math.max(1, t.tp + t.fn);
-    return { f1: round((2 * t.tp) / Math.max(1, 2 * t.tp + t.fp + t.fn)), precision: round(precision), recall: round(recall), accuracy: round((t.tp + t.tn) / Math.max(1, t.tp + t.tn + t.fp + t.fn)) };
+    return {
+      f1: round((2 * t.tp) / Math.max(1, 2 * t.tp + t.fp + t.fn)),
+      precision: round(precision),
+      recall: round(recall),
+      accuracy: round((t.tp + t.tn) / Math.max(1, t.tp + t.tn + t.fp + t.fn)),
+    };
   }
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-  const p = mean(scores.filter((s) => s.tp + s.fp > 0).map((s) => (s.fp === 0 && s.fn === 0 ? 1 : s.tp / (s.tp + s.fp))));
-  const r = mean(scores.filter((s) => s.tp + s.fn > 0).map((s) => (s.fp === 0 && s.fn === 0 ? 1 : s.tp / (s.tp + s.fn))));
+  const p = mean(
+    scores.filter((s) => s.tp + s.fp > 0).map((s) => (s.fp === 0 && s.fn === 0 ? 1 : s.tp / (s.tp + s.fp))),
+  );
+  const r = mean(
+    scores.filter((s) => s.tp + s.fn > 0).map((s) => (s.fp === 0 && s.fn === 0 ? 1 : s.tp / (s.tp + s.fn))),
+  );
   return { f1: round((2 * p * r) / Math.max(1e-9, p + r)), precision: round(p), recall: round(r) };
 }
 
@@ -155,7 +180,13 @@ const peer = withPeer ? await readabilityPeer() : undefined;
 for (const [name, load, pooled, present] of sets) {
   if (only && only !== name) continue;
   if (!present) {
-    console.log(JSON.stringify({ bench: 'extract_quality', set: name, skipped: `data set not found under ${dataDir} (see scripts/extract-quality.mjs)` }));
+    console.log(
+      JSON.stringify({
+        bench: 'extract_quality',
+        set: name,
+        skipped: `data set not found under ${dataDir} (see scripts/extract-quality.mjs)`,
+      }),
+    );
     continue;
   }
   const pages = load();
@@ -184,9 +215,14 @@ for (const [name, load, pooled, present] of sets) {
       const lang = languageOf(page);
       if (!byLang.has(lang)) byLang.set(lang, []);
       byLang.get(lang).push(s);
-      if (perPage && who === 'moe') console.log(JSON.stringify({ page: page.name, lang, ...summarise([s], pooled), chars: text.length }));
+      if (perPage && who === 'moe')
+        console.log(JSON.stringify({ page: page.name, lang, ...summarise([s], pooled), chars: text.length }));
     }
-    const langs = Object.fromEntries([...byLang.entries()].sort((a, b) => b[1].length - a[1].length).map(([l, ss]) => [l, { pages: ss.length, ...summarise(ss, pooled) }]));
+    const langs = Object.fromEntries(
+      [...byLang.entries()]
+        .sort((a, b) => b[1].length - a[1].length)
+        .map(([l, ss]) => [l, { pages: ss.length, ...summarise(ss, pooled) }]),
+    );
     const nonEnglish = scores.filter((_, i) => languageOf(pages[i]) !== 'eng');
     console.log(
       JSON.stringify({

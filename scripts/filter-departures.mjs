@@ -25,7 +25,11 @@ const lines = (file) => {
   return (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8').split('\n').filter(Boolean);
 };
 const docs = lines(`${corpus}/part-00000.jsonl.gz`).map((l) => JSON.parse(l));
-const reference = new Map(lines(decisionsFile).slice(1).map((l) => [JSON.parse(l).id, JSON.parse(l)]));
+const reference = new Map(
+  lines(decisionsFile)
+    .slice(1)
+    .map((l) => [JSON.parse(l).id, JSON.parse(l)]),
+);
 
 const SETTINGS = [
   ['datatrove (filter.compat: datatrove)', DATATROVE_DIALECT],
@@ -52,15 +56,26 @@ for (const [name, dialect] of SETTINGS) {
       const same = (mine === null) === (ref[f] === null) ? 1 : 0;
       const a = agree[f];
       a.all += same;
-      if (eng) (a.eng += same), a.engN++;
-      if (news) (a.news += same), a.newsN++;
+      if (eng) {
+        a.eng += same;
+        a.engN++;
+      }
+      if (news) {
+        a.news += same;
+        a.newsN++;
+      }
       if (mine !== null) a.drops++;
     }
   }
   const row = { setting: name, documents: docs.length };
   for (const f of FILTERS) {
     const a = agree[f];
-    row[f] = { agree_all: a.all / docs.length, agree_eng: a.eng / a.engN, agree_news: a.news / a.newsN, drops: a.drops };
+    row[f] = {
+      agree_all: a.all / docs.length,
+      agree_eng: a.eng / a.engN,
+      agree_news: a.news / a.newsN,
+      drops: a.drops,
+    };
   }
   rows.push(row);
   console.log(JSON.stringify(row));
@@ -69,4 +84,7 @@ for (const [name, dialect] of SETTINGS) {
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 console.log(`\n| setting | ${FILTERS.map((f) => `${f}: agree (English / news), drops`).join(' | ')} |`);
 console.log(`|---|${FILTERS.map(() => '---').join('|')}|`);
-for (const r of rows) console.log(`| ${r.setting} | ${FILTERS.map((f) => `${pct(r[f].agree_eng)} / ${pct(r[f].agree_news)}, ${r[f].drops}`).join(' | ')} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.setting} | ${FILTERS.map((f) => `${pct(r[f].agree_eng)} / ${pct(r[f].agree_news)}, ${r[f].drops}`).join(' | ')} |`,
+  );

@@ -17,7 +17,7 @@ const dist = new URL('../dist/', import.meta.url);
 const [mode, dir, workers] = isMainThread ? process.argv.slice(2) : [];
 
 /** The task module's `runTask` (the pool imports this same file in its workers). */
-export async function* runTask(task) {
+export async function runTask(task) {
   const { parseChunk } = await import(new URL('io/jsonl.js', dist).href);
   return parseChunk(task).length;
 }
@@ -30,7 +30,12 @@ if (mode === 'pool') {
   const { readChunks } = await import(new URL('io/jsonl.js', dist).href);
   const t0 = performance.now();
   let docs = 0;
-  for await (const ev of orderedPool({ tasks: readChunks(dir), workers: +workers, module: new URL(import.meta.url), init: {} })) {
+  for await (const ev of orderedPool({
+    tasks: readChunks(dir),
+    workers: +workers,
+    module: new URL(import.meta.url),
+    init: {},
+  })) {
     if (ev.type === 'done') docs += ev.result;
   }
   console.log(JSON.stringify({ docs, seconds: (performance.now() - t0) / 1000 }));
@@ -40,7 +45,13 @@ if (mode === 'pool') {
   const { StageStats } = await import(new URL('core/stats.js', dist).href);
   const docs = readdirSync(dir)
     .filter((n) => n.endsWith('.jsonl.gz'))
-    .flatMap((n) => gunzipSync(readFileSync(join(dir, n))).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+    .flatMap((n) =>
+      gunzipSync(readFileSync(join(dir, n)))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    );
   const config = FilterSchema.parse({});
   const passes = [];
   for (let pass = 0; pass < 2; pass++) {
@@ -51,5 +62,13 @@ if (mode === 'pool') {
     passes.push({ seconds: (performance.now() - t0) / 1000, kept: stats.data.counts.docs_out ?? 0 });
   }
   const bytes = docs.reduce((a, d) => a + Buffer.byteLength(d.text), 0);
-  console.log(JSON.stringify({ docs: docs.length, bytes, cold_seconds: passes[0].seconds, warm_seconds: passes[1].seconds, kept: passes[1].kept }));
+  console.log(
+    JSON.stringify({
+      docs: docs.length,
+      bytes,
+      cold_seconds: passes[0].seconds,
+      warm_seconds: passes[1].seconds,
+      kept: passes[1].kept,
+    }),
+  );
 }

@@ -22,20 +22,54 @@ if (!root) {
 const others = { 'de-DE': 6, 'fr-FR': 6, 'es-ES': 6 };
 
 function warcRecord(type, headers, block) {
-  const head = [`WARC/1.0`, `WARC-Type: ${type}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${block.length}`].join('\r\n');
+  const head = [
+    `WARC/1.0`,
+    `WARC-Type: ${type}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `Content-Length: ${block.length}`,
+  ].join('\r\n');
   return Buffer.concat([Buffer.from(`${head}\r\n\r\n`), block, Buffer.from('\r\n\r\n')]);
 }
 const date = '2022-09-22T00:00:00Z';
-const records = [warcRecord('warcinfo', { 'WARC-Date': date, 'WARC-Record-ID': '<urn:uuid:00000000-0000-4000-8000-000000000000>', 'Content-Type': 'application/warc-fields' }, Buffer.from('software: moe make-demo-corpus\r\nformat: WARC File Format 1.0\r\n'))];
+const records = [
+  warcRecord(
+    'warcinfo',
+    {
+      'WARC-Date': date,
+      'WARC-Record-ID': '<urn:uuid:00000000-0000-4000-8000-000000000000>',
+      'Content-Type': 'application/warc-fields',
+    },
+    Buffer.from('software: moe make-demo-corpus\r\nformat: WARC File Format 1.0\r\n'),
+  ),
+];
 let n = 0;
 for (const [lang, limit] of [['en-US', Infinity], ...Object.entries(others)]) {
-  const pages = readdirSync(join(root, lang)).filter((f) => f.endsWith('.html')).sort().slice(0, limit);
+  const pages = readdirSync(join(root, lang))
+    .filter((f) => f.endsWith('.html'))
+    .sort()
+    .slice(0, limit);
   for (const page of pages) {
     const html = readFileSync(join(root, lang, page));
-    const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${html.length}\r\n\r\n`), html]);
+    const http = Buffer.concat([
+      Buffer.from(
+        `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${html.length}\r\n\r\n`,
+      ),
+      html,
+    ]);
     n++;
     const id = `<urn:uuid:00000000-0000-4000-8000-${String(n).padStart(12, '0')}>`;
-    records.push(warcRecord('response', { 'WARC-Target-URI': `https://debian-handbook.info/browse/${lang}/stable/${page}`, 'WARC-Date': date, 'WARC-Record-ID': id, 'Content-Type': 'application/http; msgtype=response' }, http));
+    records.push(
+      warcRecord(
+        'response',
+        {
+          'WARC-Target-URI': `https://debian-handbook.info/browse/${lang}/stable/${page}`,
+          'WARC-Date': date,
+          'WARC-Record-ID': id,
+          'Content-Type': 'application/http; msgtype=response',
+        },
+        http,
+      ),
+    );
   }
 }
 const out = new URL('../corpus/', import.meta.url);

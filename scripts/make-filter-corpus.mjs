@@ -118,6 +118,9 @@ walk(join(bench, 'trafilatura/tests/eval'), (p) => {
 docs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 for (const d of docs) d.metadata.split = createHash('sha1').update(d.id).digest()[0] % 3 === 0 ? 'holdout' : 'dev';
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'part-00000.jsonl.gz'), gzipSync(docs.map((d) => JSON.stringify(d)).join('\n') + '\n', { level: 9 }));
+writeFileSync(
+  join(out, 'part-00000.jsonl.gz'),
+  gzipSync(`${docs.map((d) => JSON.stringify(d)).join('\n')}\n`, { level: 9 }),
+);
 const bytes = docs.reduce((s, d) => s + Buffer.byteLength(d.text), 0);
 console.log(JSON.stringify({ documents: docs.length, bytes, taken }));

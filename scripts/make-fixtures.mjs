@@ -75,19 +75,29 @@ const resultsTex = String.raw`\section{Results}
 With 16 experts and top-2 routing, validation perplexity improves by 4.2 points.
 `;
 const refsBib = `@article{shazeer2017, title={Outrageously Large Neural Networks}, year={2017}}\n`;
-put('arxiv/2401.06066.tar.gz', gz(await tarball([
-  ['main.tex', mainTex],
-  ['sections/method.tex', methodTex],
-  ['sections/results.tex', resultsTex],
-  ['refs.bib', refsBib],
-])));
+put(
+  'arxiv/2401.06066.tar.gz',
+  gz(
+    await tarball([
+      ['main.tex', mainTex],
+      ['sections/method.tex', methodTex],
+      ['sections/results.tex', resultsTex],
+      ['refs.bib', refsBib],
+    ]),
+  ),
+);
 
 // an old-style arXiv id, gzipped single .tex, written in Latin-1 (not UTF-8)
-const oldTex = String.raw`\documentstyle{article}
+const oldTex =
+  String.raw`\documentstyle{article}
 \def\bra{\langle}
 \begin{document}
 \section{Introduction}
-We study the Schr` + '\u00f6' + String.raw`dinger equation on a lattice with \bra x| states; the na` + '\u00ef' + String.raw`ve
+We study the Schr` +
+  '\u00f6' +
+  String.raw`dinger equation on a lattice with \bra x| states; the na` +
+  '\u00ef' +
+  String.raw`ve
 approach diverges.
 \begin{thebibliography}{9}
 \bibitem{a} P. Author, Nucl. Phys. B (1998).
@@ -99,12 +109,20 @@ put('arxiv/hep-th9901001.gz', gz(Buffer.from(oldTex, 'latin1')));
 // ---------------------------------------------------------------- web
 function warcRecord(type, headers, block) {
   const body = Buffer.isBuffer(block) ? block : Buffer.from(block, 'utf8');
-  const head = [`WARC/1.0`, `WARC-Type: ${type}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`].join('\r\n');
+  const head = [
+    `WARC/1.0`,
+    `WARC-Type: ${type}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `Content-Length: ${body.length}`,
+  ].join('\r\n');
   return Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body, Buffer.from('\r\n\r\n')]);
 }
 const http = (contentType, body) => {
   const b = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-  return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nContent-Length: ${b.length}\r\n\r\n`), b]);
+  return Buffer.concat([
+    Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nContent-Length: ${b.length}\r\n\r\n`),
+    b,
+  ]);
 };
 
 const articlePage = `<!DOCTYPE html>
@@ -136,11 +154,14 @@ const articlePage = `<!DOCTYPE html>
 </body></html>`;
 
 // declared as windows-1252 in the HTTP header: the bytes are not UTF-8
-const latinPage = Buffer.from(`<html><head><title>Caf\u00e9 notes</title></head><body>
+const latinPage = Buffer.from(
+  `<html><head><title>Caf\u00e9 notes</title></head><body>
 <div class="content"><p>Le caf\u00e9 de la gare ouvre \u00e0 six heures et ferme tard le soir. Les voyageurs y prennent un petit d\u00e9jeuner avant le premier train, et les habitants du quartier y viennent lire le journal.</p>
 <p>Le patron, qui tient la maison depuis trente ans, conna\u00eet tous les horaires par c\x9cur et donne volontiers des conseils sur les correspondances.</p></div>
 <div class="footer"><a href="/">Accueil</a> | <a href="/contact">Contact</a></div>
-</body></html>`, 'latin1');
+</body></html>`,
+  'latin1',
+);
 
 const chinesePage = `<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><title>专家混合模型</title></head><body>
 <nav><a href="/">首页</a><a href="/news">新闻</a></nav>
@@ -155,52 +176,165 @@ const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const date = '2026-10-12T08:30:00Z';
 const rid = (n) => `<urn:uuid:00000000-0000-4000-8000-${String(n).padStart(12, '0')}>`;
 const records = [
-  warcRecord('warcinfo', { 'WARC-Date': date, 'WARC-Record-ID': rid(1), 'Content-Type': 'application/warc-fields' }, 'software: moe-fixtures\r\nformat: WARC File Format 1.0\r\n'),
-  warcRecord('request', { 'WARC-Target-URI': 'https://mlnotes.example/sparse-experts', 'WARC-Date': date, 'WARC-Record-ID': rid(2), 'Content-Type': 'application/http; msgtype=request' }, 'GET /sparse-experts HTTP/1.1\r\nHost: mlnotes.example\r\n\r\n'),
-  warcRecord('response', { 'WARC-Target-URI': 'https://mlnotes.example/sparse-experts', 'WARC-Date': date, 'WARC-Record-ID': rid(3), 'Content-Type': 'application/http; msgtype=response' }, http('text/html; charset=utf-8', articlePage)),
-  warcRecord('response', { 'WARC-Target-URI': 'https://cafe.example/notes', 'WARC-Date': date, 'WARC-Record-ID': rid(4), 'Content-Type': 'application/http; msgtype=response' }, http('text/html; charset=windows-1252', latinPage)),
-  warcRecord('response', { 'WARC-Target-URI': 'https://zh.example/moe', 'WARC-Date': date, 'WARC-Record-ID': rid(5), 'Content-Type': 'application/http; msgtype=response' }, http('text/html', chinesePage)),
-  warcRecord('response', { 'WARC-Target-URI': 'https://mlnotes.example/logo.png', 'WARC-Date': date, 'WARC-Record-ID': rid(6), 'Content-Type': 'application/http; msgtype=response' }, http('image/png', png)),
-  warcRecord('response', { 'WARC-Target-URI': 'https://shop.example/', 'WARC-Date': date, 'WARC-Record-ID': rid(7), 'Content-Type': 'application/http; msgtype=response' }, http('text/html', navOnlyPage)),
-  warcRecord('metadata', { 'WARC-Target-URI': 'https://mlnotes.example/sparse-experts', 'WARC-Date': date, 'WARC-Record-ID': rid(8), 'Content-Type': 'application/warc-fields' }, 'fetchTimeMs: 120\r\n'),
+  warcRecord(
+    'warcinfo',
+    { 'WARC-Date': date, 'WARC-Record-ID': rid(1), 'Content-Type': 'application/warc-fields' },
+    'software: moe-fixtures\r\nformat: WARC File Format 1.0\r\n',
+  ),
+  warcRecord(
+    'request',
+    {
+      'WARC-Target-URI': 'https://mlnotes.example/sparse-experts',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(2),
+      'Content-Type': 'application/http; msgtype=request',
+    },
+    'GET /sparse-experts HTTP/1.1\r\nHost: mlnotes.example\r\n\r\n',
+  ),
+  warcRecord(
+    'response',
+    {
+      'WARC-Target-URI': 'https://mlnotes.example/sparse-experts',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(3),
+      'Content-Type': 'application/http; msgtype=response',
+    },
+    http('text/html; charset=utf-8', articlePage),
+  ),
+  warcRecord(
+    'response',
+    {
+      'WARC-Target-URI': 'https://cafe.example/notes',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(4),
+      'Content-Type': 'application/http; msgtype=response',
+    },
+    http('text/html; charset=windows-1252', latinPage),
+  ),
+  warcRecord(
+    'response',
+    {
+      'WARC-Target-URI': 'https://zh.example/moe',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(5),
+      'Content-Type': 'application/http; msgtype=response',
+    },
+    http('text/html', chinesePage),
+  ),
+  warcRecord(
+    'response',
+    {
+      'WARC-Target-URI': 'https://mlnotes.example/logo.png',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(6),
+      'Content-Type': 'application/http; msgtype=response',
+    },
+    http('image/png', png),
+  ),
+  warcRecord(
+    'response',
+    {
+      'WARC-Target-URI': 'https://shop.example/',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(7),
+      'Content-Type': 'application/http; msgtype=response',
+    },
+    http('text/html', navOnlyPage),
+  ),
+  warcRecord(
+    'metadata',
+    {
+      'WARC-Target-URI': 'https://mlnotes.example/sparse-experts',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(8),
+      'Content-Type': 'application/warc-fields',
+    },
+    'fetchTimeMs: 120\r\n',
+  ),
 ];
 const warcGz = Buffer.concat(records.map(gz)); // one gzip member per record, as Common Crawl writes
 put('web/crawl.warc.gz', warcGz);
 
 const wet = [
-  warcRecord('warcinfo', { 'WARC-Date': date, 'WARC-Record-ID': rid(11), 'Content-Type': 'application/warc-fields' }, 'software: moe-fixtures\r\n'),
-  warcRecord('conversion', { 'WARC-Target-URI': 'https://news.example/storm', 'WARC-Date': date, 'WARC-Record-ID': rid(12), 'WARC-Refers-To': rid(3), 'Content-Type': 'text/plain' },
-    'Storm closes coastal roads\nHeavy rain and strong winds closed several coastal roads on Tuesday, and the ferry service was suspended until the weather improves.\nResidents were asked to avoid travel where possible.'),
-  warcRecord('conversion', { 'WARC-Target-URI': 'https://recipes.example/bread', 'WARC-Date': date, 'WARC-Record-ID': rid(13), 'Content-Type': 'text/plain' },
-    'Simple sourdough bread\nMix the flour, water and starter, rest the dough for an hour, then fold it every thirty minutes for two hours before shaping.'),
+  warcRecord(
+    'warcinfo',
+    { 'WARC-Date': date, 'WARC-Record-ID': rid(11), 'Content-Type': 'application/warc-fields' },
+    'software: moe-fixtures\r\n',
+  ),
+  warcRecord(
+    'conversion',
+    {
+      'WARC-Target-URI': 'https://news.example/storm',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(12),
+      'WARC-Refers-To': rid(3),
+      'Content-Type': 'text/plain',
+    },
+    'Storm closes coastal roads\nHeavy rain and strong winds closed several coastal roads on Tuesday, and the ferry service was suspended until the weather improves.\nResidents were asked to avoid travel where possible.',
+  ),
+  warcRecord(
+    'conversion',
+    {
+      'WARC-Target-URI': 'https://recipes.example/bread',
+      'WARC-Date': date,
+      'WARC-Record-ID': rid(13),
+      'Content-Type': 'text/plain',
+    },
+    'Simple sourdough bread\nMix the flour, water and starter, rest the dough for an hour, then fold it every thirty minutes for two hours before shaping.',
+  ),
 ];
 put('web/crawl.warc.wet.gz', Buffer.concat(wet.map(gz)));
 
-const jsonl = [
-  { id: 'a1', text: 'The committee approved the budget for the new library after a long debate about opening hours.', url: 'https://town.example/library', metadata: { lang_hint: 'en' } },
-  { id: 'a2', text: 'Die Bibliothek bleibt am Sonntag geschlossen, öffnet aber am Montag schon um acht Uhr.', url: 'https://stadt.example/bibliothek' },
+const jsonl = `${[
+  {
+    id: 'a1',
+    text: 'The committee approved the budget for the new library after a long debate about opening hours.',
+    url: 'https://town.example/library',
+    metadata: { lang_hint: 'en' },
+  },
+  {
+    id: 'a2',
+    text: 'Die Bibliothek bleibt am Sonntag geschlossen, öffnet aber am Montag schon um acht Uhr.',
+    url: 'https://stadt.example/bibliothek',
+  },
   { id: 'a3', text: 'Библиотека открыта каждый день, кроме воскресенья, с девяти утра до семи вечера.' },
   { id: 'a4', text: '   ' },
   { id: 'a5', text: 'Emoji and exotic spaces survive ingestion: \u{1F600}\u00a0\u2009\u200b done.' },
-].map((o) => JSON.stringify(o)).join('\n') + '\n';
+]
+  .map((o) => JSON.stringify(o))
+  .join('\n')}\n`;
 put('web/docs.jsonl.gz', gz(jsonl));
 put('web/docs.jsonl.zst', execFileSync('zstd', ['-q', '-c', '-19', '--no-check'], { input: Buffer.from(jsonl) }));
 
 // ---------------------------------------------------------------- broken inputs
 put('broken/truncated.warc.gz', warcGz.subarray(0, Math.floor(warcGz.length * 0.6)));
-put('broken/malformed.warc', Buffer.concat([
-  Buffer.from('WARC/1.0\r\nWARC-Type response\r\nContent-Length: abc\r\n\r\ngarbage\r\n\r\n'),
-  records[2],
-]));
+put(
+  'broken/malformed.warc',
+  Buffer.concat([
+    Buffer.from('WARC/1.0\r\nWARC-Type response\r\nContent-Length: abc\r\n\r\ngarbage\r\n\r\n'),
+    records[2],
+  ]),
+);
 put('broken/truncated.jsonl.gz', gz(jsonl).subarray(0, 60));
-put('broken/bad-utf8.jsonl', Buffer.concat([
-  Buffer.from('{"text": "A valid first line that is kept."}\n'),
-  Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
-  Buffer.from('{"text": "A valid third line that is kept too."}\nnot json at all\n'),
-]));
+put(
+  'broken/bad-utf8.jsonl',
+  Buffer.concat([
+    Buffer.from('{"text": "A valid first line that is kept."}\n'),
+    Buffer.from([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
+    Buffer.from('{"text": "A valid third line that is kept too."}\nnot json at all\n'),
+  ]),
+);
 put('broken/empty.warc.gz', Buffer.alloc(0));
-put('broken/corrupt.jsonl.zst', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from('this is not a zstd frame at all, just text')]));
-const paper = gz(await tarball([['main.tex', mainTex], ['sections/method.tex', methodTex]]));
+put(
+  'broken/corrupt.jsonl.zst',
+  Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from('this is not a zstd frame at all, just text')]),
+);
+const paper = gz(
+  await tarball([
+    ['main.tex', mainTex],
+    ['sections/method.tex', methodTex],
+  ]),
+);
 put('broken/2402.00002.tar.gz', paper.subarray(0, Math.floor(paper.length / 2)));
 // ---------------------------------------------------------------- quality: junk to rank below clean prose
 // boilerplate (menus, footers, cookie notices), keyword spam and garbled text (character
@@ -214,10 +348,68 @@ function rng(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const cleanWords = (await import('node:fs')).readFileSync(join(root, 'quality/clean-train.txt'), 'utf8').split(/\s+/).filter(Boolean);
-const MENU = ['Home', 'About us', 'Contact', 'Login', 'Sign up', 'Cart (0)', 'FAQ', 'Privacy Policy', 'Terms of Service', 'Sitemap', 'Blog', 'Careers', 'Shop', 'Help', 'Search', 'My account', 'Wishlist', 'Newsletter'];
-const FOOTER = ['Copyright © 2024 Example Corp. All rights reserved.', 'We use cookies to improve your experience. Accept all cookies?', 'Follow us on Facebook, Twitter and Instagram', 'Subscribe to our newsletter for exclusive deals', 'Click here to read more', 'Powered by WordPress', 'Back to top', 'Share this page', 'Previous post | Next post', 'Leave a comment'];
-const SPAM = ['cheap', 'best', 'price', 'buy now', 'discount', 'free shipping', 'online', 'casino', 'bonus', 'win', 'pills', 'loans', 'fast', 'guaranteed', 'click', 'offer', 'deal', 'lawyer near me', 'replica watches', 'crypto', 'earn money', 'work from home', '100% free', 'limited time'];
+const cleanWords = (await import('node:fs'))
+  .readFileSync(join(root, 'quality/clean-train.txt'), 'utf8')
+  .split(/\s+/)
+  .filter(Boolean);
+const MENU = [
+  'Home',
+  'About us',
+  'Contact',
+  'Login',
+  'Sign up',
+  'Cart (0)',
+  'FAQ',
+  'Privacy Policy',
+  'Terms of Service',
+  'Sitemap',
+  'Blog',
+  'Careers',
+  'Shop',
+  'Help',
+  'Search',
+  'My account',
+  'Wishlist',
+  'Newsletter',
+];
+const FOOTER = [
+  'Copyright © 2024 Example Corp. All rights reserved.',
+  'We use cookies to improve your experience. Accept all cookies?',
+  'Follow us on Facebook, Twitter and Instagram',
+  'Subscribe to our newsletter for exclusive deals',
+  'Click here to read more',
+  'Powered by WordPress',
+  'Back to top',
+  'Share this page',
+  'Previous post | Next post',
+  'Leave a comment',
+];
+const SPAM = [
+  'cheap',
+  'best',
+  'price',
+  'buy now',
+  'discount',
+  'free shipping',
+  'online',
+  'casino',
+  'bonus',
+  'win',
+  'pills',
+  'loans',
+  'fast',
+  'guaranteed',
+  'click',
+  'offer',
+  'deal',
+  'lawyer near me',
+  'replica watches',
+  'crypto',
+  'earn money',
+  'work from home',
+  '100% free',
+  'limited time',
+];
 const MOJIBAKE = ['Ã©', 'Ã¨', 'â€™', 'â€œ', 'Ã¼', 'Ã¶', 'Â ', 'Ã ', 'ï¿½', 'â€"'];
 function junkDocs(seed, n) {
   const r = rng(seed);
@@ -232,7 +424,8 @@ function junkDocs(seed, n) {
     else if (kind === 3) {
       for (let j = 0; j < 40 + r() * 40; j++) {
         let w = '';
-        for (let k = 0; k < 2 + r() * 8; k++) w += r() < 0.15 ? pick(MOJIBAKE) : String.fromCharCode(97 + Math.floor(r() * 26));
+        for (let k = 0; k < 2 + r() * 8; k++)
+          w += r() < 0.15 ? pick(MOJIBAKE) : String.fromCharCode(97 + Math.floor(r() * 26));
         parts.push(w);
       }
     } else for (let j = 0; j < 60 + r() * 40; j++) parts.push(pick(cleanWords).toLowerCase());

@@ -30,7 +30,7 @@ export function tiktokenToHf(name) {
   const sym = (bytes) => Array.from(bytes, (b) => B2C[b]).join('');
   const rankOf = new Map(tokens.map((t, i) => [t.toString('latin1'), offset + i]));
   const vocab = {};
-  tokens.forEach((t, i) => (vocab[sym(t)] = offset + i));
+  for (const [i, t] of tokens.entries()) vocab[sym(t)] = offset + i;
   const merges = [];
   tokens.forEach((t, i) => {
     const rank = offset + i;
@@ -56,12 +56,40 @@ export function tiktokenToHf(name) {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: Object.entries(enc.special_tokens).map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: Object.entries(enc.special_tokens).map(([content, id]) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
-    pre_tokenizer: name === 'gpt2' ? byteLevel : { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: enc.pat_str }, behavior: 'Isolated', invert: false }, byteLevel] },
+    pre_tokenizer:
+      name === 'gpt2'
+        ? byteLevel
+        : {
+            type: 'Sequence',
+            pretokenizers: [
+              { type: 'Split', pattern: { Regex: enc.pat_str }, behavior: 'Isolated', invert: false },
+              byteLevel,
+            ],
+          },
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: true, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: true,
+      vocab,
+      merges,
+    },
   };
 }
 

@@ -30,7 +30,11 @@ export interface Run {
 
 /** Runs the built CLI (`bin/moe`) as a user would. */
 export function moe(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/moe'), ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', ...opts.env } });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/moe'), ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -47,13 +51,23 @@ export async function docsOf(dir: string): Promise<Doc[]> {
 export function paragraphShards(dir: string, vocab: number, name = 'shards'): string {
   const docs = join(dir, 'docs');
   if (!existsSync(docs)) {
-    const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).filter(Boolean);
+    const paragraphs = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8')
+      .split(/\n\s*\n/)
+      .filter(Boolean);
     mkdirSync(docs);
-    writeFileSync(join(docs, 'part-00000.jsonl.gz'), gzipSync(paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join('')));
+    writeFileSync(
+      join(docs, 'part-00000.jsonl.gz'),
+      gzipSync(
+        paragraphs.map((t, i) => `${JSON.stringify({ id: `p${i}`, text: t, source: 'web', metadata: {} })}\n`).join(''),
+      ),
+    );
   }
   const tok = join(dir, `${name}.json`);
   const shards = join(dir, name);
-  for (const args of [['tokenizer', 'train', '--in', docs, '--vocab-size', String(vocab), '--out', tok], ['tokenize', '--in', docs, '--tokenizer', tok, '--out', shards, '--val-fraction', '0.2', '--quiet']]) {
+  for (const args of [
+    ['tokenizer', 'train', '--in', docs, '--vocab-size', String(vocab), '--out', tok],
+    ['tokenize', '--in', docs, '--tokenizer', tok, '--out', shards, '--val-fraction', '0.2', '--quiet'],
+  ]) {
     const r = moe(args);
     if (r.code !== 0) throw new Error(`moe ${args.join(' ')}: ${r.stderr}`);
   }

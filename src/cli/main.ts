@@ -23,7 +23,9 @@ export async function main(argv: string[]): Promise<number> {
       if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
       return EXIT.user;
     }
-    process.stderr.write(`moe: internal error (this is a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `moe: internal error (this is a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return EXIT.bug;
   }
 }

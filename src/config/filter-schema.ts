@@ -62,10 +62,14 @@ export const FilterSchema = z
       const s = cfg[source];
       const checkStep = (name: string, path: PropertyKey[]): boolean => {
         if (STEPS[name]) return true;
-        ctx.addIssue({ code: 'custom', path, message: `unknown filter "${name}" (known: ${Object.keys(STEPS).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `unknown filter "${name}" (known: ${Object.keys(STEPS).join(', ')})`,
+        });
         return false;
       };
-      s.chain?.forEach((name, i) => checkStep(name, [source, 'chain', i]));
+      for (const [i, name] of (s.chain ?? []).entries()) checkStep(name, [source, 'chain', i]);
       const checkParams = (params: Record<string, Record<string, unknown>>, base: PropertyKey[]): void => {
         for (const [name, value] of Object.entries(params)) {
           if (!checkStep(name, [...base, name])) continue;
@@ -76,14 +80,20 @@ export const FilterSchema = z
               const list = (value as Record<string, unknown>)[key];
               if (!Array.isArray(list)) continue;
               list.forEach((code, i) => {
-                if (!natural.has(String(code))) ctx.addIssue({ code: 'custom', path: [...base, name, key, i], message: `unknown language "${code}" (expected an ISO 639-3 code such as eng)` });
+                if (!natural.has(String(code)))
+                  ctx.addIssue({
+                    code: 'custom',
+                    path: [...base, name, key, i],
+                    message: `unknown language "${code}" (expected an ISO 639-3 code such as eng)`,
+                  });
               });
             }
             continue;
           }
           for (const issue of r.error.issues) {
             if (issue.code === 'unrecognized_keys') {
-              for (const k of issue.keys) ctx.addIssue({ code: 'custom', path: [...base, name, ...issue.path, k], message: 'unknown key' });
+              for (const k of issue.keys)
+                ctx.addIssue({ code: 'custom', path: [...base, name, ...issue.path, k], message: 'unknown key' });
             } else ctx.addIssue({ code: 'custom', path: [...base, name, ...issue.path], message: issue.message });
           }
         }
@@ -93,17 +103,29 @@ export const FilterSchema = z
       for (const model of ['perplexity', 'classifier'] as const) {
         if (cfg.models[model]) continue;
         const needs = (path: PropertyKey[]): void =>
-          ctx.addIssue({ code: 'custom', path, message: `"${model}" needs a model: set filter.models.${model} to a file made by moe ${model === 'perplexity' ? 'lm' : 'classifier'} train` });
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `"${model}" needs a model: set filter.models.${model} to a file made by moe ${model === 'perplexity' ? 'lm' : 'classifier'} train`,
+          });
         const at = s.chain?.indexOf(model) ?? -1;
         if (at >= 0) needs([source, 'chain', at]);
         if (s.params[model]) needs([source, 'params', model]);
-        for (const [lang, params] of Object.entries(s.languages)) if (params[model]) needs([source, 'languages', lang, model]);
+        for (const [lang, params] of Object.entries(s.languages))
+          if (params[model]) needs([source, 'languages', lang, model]);
       }
       for (const [lang, params] of Object.entries(s.languages)) {
         const known = source === 'code' ? KNOWN_LANGUAGES.has(lang) : natural.has(lang);
         if (!known) {
-          const hint = source === 'code' ? 'a programming language name such as Python' : 'an ISO 639-3 code such as eng, deu, cmn';
-          ctx.addIssue({ code: 'custom', path: [source, 'languages', lang], message: `unknown language "${lang}" (expected ${hint})` });
+          const hint =
+            source === 'code'
+              ? 'a programming language name such as Python'
+              : 'an ISO 639-3 code such as eng, deu, cmn';
+          ctx.addIssue({
+            code: 'custom',
+            path: [source, 'languages', lang],
+            message: `unknown language "${lang}" (expected ${hint})`,
+          });
           continue;
         }
         checkParams(params, [source, 'languages', lang]);

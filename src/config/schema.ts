@@ -3,6 +3,7 @@
  * unknown key is an error that names it. Config keys are camelCase, as in the TypeScript types.
  */
 import { z } from 'zod';
+import { DEDUP_DEFAULTS } from './defaults.js';
 import { DEFAULT_SKIP_DIRS } from '../ingest/code.js';
 import { MAX_DOC_BYTES } from '../io/jsonl.js';
 import { FilterSchema } from './filter-schema.js';
@@ -22,7 +23,11 @@ export const IngestSchema = z.strictObject({
   /** Source family of every input, or `auto` to decide per file. */
   source: z.enum(['auto', 'code', 'arxiv', 'web']).default('auto'),
   /** Uncompressed bytes per output part file before rolling over. */
-  partMaxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+  partMaxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
   code: z
     .strictObject({
       maxFileBytes: z.number().int().positive().default(1_000_000),
@@ -47,7 +52,11 @@ export const IngestSchema = z.strictObject({
       textField: z.string().min(1).default('text'),
       maxHtmlBytes: z.number().int().positive().default(10_000_000),
       /** Longest JSONL line read (bytes): a longer one is skipped while it streams, never held whole. */
-      maxLineBytes: z.number().int().positive().default(64 * 1024 * 1024),
+      maxLineBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024 * 1024),
       html: HtmlSchema.prefault({}),
     })
     .prefault({}),
@@ -55,9 +64,9 @@ export const IngestSchema = z.strictObject({
 
 export const DedupSchema = z.strictObject({
   /** Words per shingle (characters for scripts without spaces). */
-  ngram: z.number().int().min(1).max(50).default(5),
-  bands: z.number().int().min(1).max(512).default(14),
-  rows: z.number().int().min(1).max(512).default(8),
+  ngram: z.number().int().min(1).max(50).default(DEDUP_DEFAULTS.ngram),
+  bands: z.number().int().min(1).max(512).default(DEDUP_DEFAULTS.bands),
+  rows: z.number().int().min(1).max(512).default(DEDUP_DEFAULTS.rows),
   /** When set (and bands/rows are not), bands × rows are chosen for this Jaccard threshold from 112 permutations. */
   threshold: z.number().gt(0).lt(1).optional(),
   /** Seed of the MinHash permutations. */
@@ -66,7 +75,7 @@ export const DedupSchema = z.strictObject({
   db: z.string().min(1).optional(),
   /** Evaluation sets (JSONL) to decontaminate against, relative to the config file. */
   against: z.array(z.string().min(1)).default([]),
-  againstNgram: z.number().int().min(1).default(13),
+  againstNgram: z.number().int().min(1).default(DEDUP_DEFAULTS.againstNgram),
   dropAllCopies: z.boolean().default(false),
   /** Longest document line read from --in (bytes): a longer one is skipped while it streams, counted and reported. */
   maxDocBytes: z.number().int().positive().default(MAX_DOC_BYTES),

@@ -39,6 +39,7 @@ export function checkDoc(value: unknown): Doc | string {
   if (typeof v.text !== 'string') return 'missing string field "text"';
   if (v.source !== 'code' && v.source !== 'arxiv' && v.source !== 'web') return 'field "source" is not code|arxiv|web';
   const metadata = v.metadata ?? {};
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return 'field "metadata" is not an object';
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    return 'field "metadata" is not an object';
   return { id: v.id, text: v.text, source: v.source, metadata: metadata as DocMetadata };
 }

@@ -45,7 +45,10 @@ export function reasonOf(e: unknown): string {
 
 /** System errors that are the machine's state, not a bug: what each means and what to do. */
 const ENVIRONMENT: Record<string, [string, string]> = {
-  ENOSPC: ['no space left on the device', 'free some space, or write to a larger disk, and run the command again (finished stages are kept; the interrupted one starts over)'],
+  ENOSPC: [
+    'no space left on the device',
+    'free some space, or write to a larger disk, and run the command again (finished stages are kept; the interrupted one starts over)',
+  ],
   EDQUOT: ['the disk quota is exceeded', 'free some space, or write to another disk, and run the command again'],
   EROFS: ['the file system is read-only', 'write to a writable disk'],
   EACCES: ['permission denied', 'check the permissions of that path, or choose another'],

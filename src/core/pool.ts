@@ -85,7 +85,9 @@ async function* inProcess<F, T, I, R>(opts: PoolOptions<F>): AsyncGenerator<Pool
 export const threadsAvailable = !import.meta.url.endsWith('.ts');
 
 /** Runs the tasks and yields their batches and completions in task order. */
-export async function* orderedPool<F extends TaskFn<never, unknown, unknown, never>>(opts: PoolOptions<F>): AsyncGenerator<PoolEvent<ItemOf<F>, ResultOf<F>>> {
+export async function* orderedPool<F extends TaskFn<never, unknown, unknown, never>>(
+  opts: PoolOptions<F>,
+): AsyncGenerator<PoolEvent<ItemOf<F>, ResultOf<F>>> {
   type T = TaskOf<F>;
   type I = ItemOf<F>;
   type R = ResultOf<F>;
@@ -94,7 +96,10 @@ export async function* orderedPool<F extends TaskFn<never, unknown, unknown, nev
     yield* inProcess<F, T, I, R>(opts);
     return;
   }
-  const source = Symbol.asyncIterator in opts.tasks ? opts.tasks[Symbol.asyncIterator]() : (opts.tasks as Iterable<T>)[Symbol.iterator]();
+  const source =
+    Symbol.asyncIterator in opts.tasks
+      ? opts.tasks[Symbol.asyncIterator]()
+      : (opts.tasks as Iterable<T>)[Symbol.iterator]();
   // workers run the compiled JavaScript (dist/); tests exercise them through bin/moe
   const workerUrl = new URL('./worker.js', import.meta.url);
   const states = new Map<number, TaskState<I, R>>();
@@ -128,16 +133,31 @@ export async function* orderedPool<F extends TaskFn<never, unknown, unknown, nev
   };
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
-    const worker = new Worker(workerUrl, { workerData: { module: opts.module.url.href, init: opts.init, window: opts.window ?? 4 } });
-    worker.on('message', (msg: { type: string; index: number; items?: I[]; stats?: StatsData; result?: R; error?: string; user?: boolean; hint?: string }) => {
-      const state = states.get(msg.index);
-      if (msg.type === 'batch' && state) state.batches.push(msg.items!);
-      else if (msg.type === 'done' && state) {
-        state.done = { stats: msg.stats!, result: msg.result as R };
-        assign(worker);
-      } else if (msg.type === 'error') failure = msg.user ? new DataError(msg.error!, msg.hint) : new Error(`in a worker thread: ${msg.error}`);
-      notify();
+    const worker = new Worker(workerUrl, {
+      workerData: { module: opts.module.url.href, init: opts.init, window: opts.window ?? 4 },
     });
+    worker.on(
+      'message',
+      (msg: {
+        type: string;
+        index: number;
+        items?: I[];
+        stats?: StatsData;
+        result?: R;
+        error?: string;
+        user?: boolean;
+        hint?: string;
+      }) => {
+        const state = states.get(msg.index);
+        if (msg.type === 'batch' && state) state.batches.push(msg.items!);
+        else if (msg.type === 'done' && state) {
+          state.done = { stats: msg.stats!, result: msg.result as R };
+          assign(worker);
+        } else if (msg.type === 'error')
+          failure = msg.user ? new DataError(msg.error!, msg.hint) : new Error(`in a worker thread: ${msg.error}`);
+        notify();
+      },
+    );
     worker.on('error', (e) => {
       failure = e;
       notify();
@@ -150,7 +170,7 @@ export async function* orderedPool<F extends TaskFn<never, unknown, unknown, nev
     for (let head = 0; head < total; ) {
       if (failure) throw failure;
       const state = states.get(head);
-      if (state && state.batches.length) {
+      if (state?.batches.length) {
         const items = state.batches.shift()!;
         state.worker.postMessage({ type: 'credit' });
         yield { type: 'batch', index: head, items };

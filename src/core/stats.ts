@@ -34,7 +34,11 @@ export interface Histogram {
 export type HistogramSpec = { kind: 'linear'; lo: number; hi: number; bins: number } | { kind: 'log2'; maxExp: number };
 
 export function histogramEdges(spec: HistogramSpec): number[] {
-  if (spec.kind === 'linear') return Array.from({ length: spec.bins + 1 }, (_, i) => +(spec.lo + ((spec.hi - spec.lo) * i) / spec.bins).toPrecision(12));
+  if (spec.kind === 'linear')
+    return Array.from(
+      { length: spec.bins + 1 },
+      (_, i) => +(spec.lo + ((spec.hi - spec.lo) * i) / spec.bins).toPrecision(12),
+    );
   return [0, ...Array.from({ length: spec.maxExp + 1 }, (_, i) => 2 ** i)];
 }
 
@@ -105,13 +109,19 @@ export function mergeStats(a: StatsData, b: StatsData): StatsData {
   for (const [k, v] of Object.entries(a.summaries)) summaries[k] = { ...v };
   for (const [k, v] of Object.entries(b.summaries)) {
     const s = summaries[k];
-    summaries[k] = s === undefined ? { ...v } : { n: s.n + v.n, sum: s.sum + v.sum, min: Math.min(s.min, v.min), max: Math.max(s.max, v.max) };
+    summaries[k] =
+      s === undefined
+        ? { ...v }
+        : { n: s.n + v.n, sum: s.sum + v.sum, min: Math.min(s.min, v.min), max: Math.max(s.max, v.max) };
   }
   const histograms: Record<string, Histogram> = {};
   for (const [k, v] of Object.entries(a.histograms)) histograms[k] = { edges: v.edges, counts: [...v.counts] };
   for (const [k, v] of Object.entries(b.histograms)) {
     const h = histograms[k];
-    histograms[k] = h === undefined ? { edges: v.edges, counts: [...v.counts] } : { edges: h.edges, counts: h.counts.map((c, i) => c + (v.counts[i] ?? 0)) };
+    histograms[k] =
+      h === undefined
+        ? { edges: v.edges, counts: [...v.counts] }
+        : { edges: h.edges, counts: h.counts.map((c, i) => c + (v.counts[i] ?? 0)) };
   }
   return { counts, summaries, histograms, errors: [...a.errors, ...b.errors] };
 }
@@ -136,5 +146,9 @@ export function statsToReport(data: StatsData): StatsReport {
 /** `--strict`: the first of `errors` as a DataError naming its path (nothing when there is none). */
 export function failOnFirst(errors: FileError[]): void {
   const e = errors[0];
-  if (e) throw new DataError(`${displayPath(e.path)}: ${e.reason}`, 'with --strict the run stops at the first input problem; fix or remove that input, or drop --strict to skip it and go on');
+  if (e)
+    throw new DataError(
+      `${displayPath(e.path)}: ${e.reason}`,
+      'with --strict the run stops at the first input problem; fix or remove that input, or drop --strict to skip it and go on',
+    );
 }

@@ -41,8 +41,14 @@ port.on('message', (msg: { type: string; index: number; task: unknown }) => {
     queue = queue.then(() =>
       run(msg.index, msg.task).catch((e: unknown) => {
         // a user/data error crosses the thread boundary as such (exit 1), anything else as a bug
-        if (isUserError(e)) port.postMessage({ type: 'error', index: msg.index, user: true, error: e.message, hint: e.hint });
-        else port.postMessage({ type: 'error', index: msg.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        if (isUserError(e))
+          port.postMessage({ type: 'error', index: msg.index, user: true, error: e.message, hint: e.hint });
+        else
+          port.postMessage({
+            type: 'error',
+            index: msg.index,
+            error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+          });
       }),
     );
   }

@@ -34,15 +34,29 @@ export async function loadEvalSet(path: string, n: number): Promise<EvalSet> {
     items += 1;
     for (const k of ngramKeys(text, n)) keys.add(k);
   }
-  if (items === 0) throw new UserError(`no evaluation items in ${path}`, 'pass JSONL files of benchmark items (a "text" field, or any string fields)');
-  return { name: path.split('/').pop()!.replace(/\.(jsonl|json|txt)(\.gz|\.zst)?$/i, ''), items, keys: Float64Array.from(keys) };
+  if (items === 0)
+    throw new UserError(
+      `no evaluation items in ${path}`,
+      'pass JSONL files of benchmark items (a "text" field, or any string fields)',
+    );
+  return {
+    name: path
+      .split('/')
+      .pop()!
+      .replace(/\.(jsonl|json|txt)(\.gz|\.zst)?$/i, ''),
+    items,
+    keys: Float64Array.from(keys),
+  };
 }
 
 /** The index of the first evaluation set the text shares an n-gram with, or -1. */
 export class Contamination {
   private readonly sets: Array<Set<number>>;
 
-  constructor(evals: EvalSet[], private readonly n: number) {
+  constructor(
+    evals: EvalSet[],
+    private readonly n: number,
+  ) {
     this.sets = evals.map((e) => new Set(e.keys));
   }
 

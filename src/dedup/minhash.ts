@@ -101,7 +101,10 @@ export class MinHasher {
   readonly size: number;
   private readonly simd: SimdMinHash | undefined;
 
-  constructor(readonly params: MinHashParams, options: { simd?: boolean } = {}) {
+  constructor(
+    readonly params: MinHashParams,
+    options: { simd?: boolean } = {},
+  ) {
     this.size = params.bands * params.rows;
     const rand = mulberry32(params.seed);
     this.a = new Uint32Array(this.size);

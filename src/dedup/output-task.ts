@@ -43,7 +43,11 @@ export interface CheckedChunk {
 
 let cached: { init: unknown; c: Contamination } | undefined;
 
-export async function* runTask(task: OutputTask, init: OutputInit, _stats: StageStats): AsyncGenerator<CheckedChunk[], number> {
+export async function* runTask(
+  task: OutputTask,
+  init: OutputInit,
+  _stats: StageStats,
+): AsyncGenerator<CheckedChunk[], number> {
   if (cached?.init !== init) cached = { init, c: new Contamination(init.evals, init.ngram) };
   const docs = parseChunk(task.chunk);
   const kept: Doc[] = [];
@@ -51,7 +55,11 @@ export async function* runTask(task: OutputTask, init: OutputInit, _stats: Stage
   const contaminated = new Int32Array(docs.length);
   docs.forEach((doc, k) => {
     const verdict = task.verdicts[k];
-    if (verdict?.id !== doc.id) throw new DataError(`${init.input} does not match the index (document ${doc.id})`, 'the input changed during the run; run moe dedup again');
+    if (verdict?.id !== doc.id)
+      throw new DataError(
+        `${init.input} does not match the index (document ${doc.id})`,
+        'the input changed during the run; run moe dedup again',
+      );
     const evalIndex = cached!.c.check(doc.text);
     contaminated[k] = evalIndex;
     if (evalIndex >= 0) {
@@ -62,7 +70,17 @@ export async function* runTask(task: OutputTask, init: OutputInit, _stats: Stage
     doc.metadata.dedup = verdict.dedup;
     (verdict.keep ? kept : removed).push(doc);
   });
-  if (task.verdicts.length !== docs.length) throw new DataError(`${init.input} does not match the index (${docs.length} documents where it recorded ${task.verdicts.length})`, 'the input changed during the run; run moe dedup again');
-  yield [{ kept: kept.length ? encodeBatch(kept) : undefined, removed: removed.length ? encodeBatch(removed) : undefined, contaminated }];
+  if (task.verdicts.length !== docs.length)
+    throw new DataError(
+      `${init.input} does not match the index (${docs.length} documents where it recorded ${task.verdicts.length})`,
+      'the input changed during the run; run moe dedup again',
+    );
+  yield [
+    {
+      kept: kept.length ? encodeBatch(kept) : undefined,
+      removed: removed.length ? encodeBatch(removed) : undefined,
+      contaminated,
+    },
+  ];
   return docs.length;
 }

@@ -19,13 +19,22 @@ import { runStageDir } from '../io/stage-dir.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb, sigOf } from '../io/dedup-db.js';
 import { exists, removeFile, sha256File, sha256Text } from '../io/files.js';
-import { countLines, type DocChunk, docBound, listParts, MAX_DOC_BYTES, type PartInfo, PartWriter, quietBound, readChunks } from '../io/jsonl.js';
+import {
+  countLines,
+  docBound,
+  listParts,
+  MAX_DOC_BYTES,
+  type PartInfo,
+  PartWriter,
+  quietBound,
+  readChunks,
+} from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
 import type { MinHashParams } from '../io/signatures.js';
 import { estimateJaccard } from './minhash.js';
 import { verifiedUnions } from './verify.js';
-import type { CheckedChunk, OutputInit, OutputTask, Verdict } from './output-task.js';
+import type { OutputInit, OutputTask, Verdict } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
@@ -101,16 +110,41 @@ async function removeIndex(path: string): Promise<void> {
 export async function fingerprintOf(run: DedupRun): Promise<string> {
   const parts = await listParts(run.input);
   if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) {
-    throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/filter');
+    throw new UserError(
+      `no part-*.jsonl.gz files in ${run.input}`,
+      'pass the output folder of an earlier stage, e.g. --in runs/demo/filter',
+    );
   }
-  const bound = run.maxDocBytes !== undefined && run.maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes: run.maxDocBytes } : {};
-  return sha256Text(JSON.stringify({ v: TOOL_VERSION, params: run.params, verify: run.verifyThreshold ?? null, ...bound, parts: parts.map((p) => sha256File(p)) }));
+  const bound =
+    run.maxDocBytes !== undefined && run.maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes: run.maxDocBytes } : {};
+  return sha256Text(
+    JSON.stringify({
+      v: TOOL_VERSION,
+      params: run.params,
+      verify: run.verifyThreshold ?? null,
+      ...bound,
+      parts: parts.map((p) => sha256File(p)),
+    }),
+  );
 }
 
 /** Signatures of the input's documents (or of the given part files), computed in parallel, in input order. */
-export async function* computeSignatures(run: DedupRun, stats: StageStats, parts?: string[]): AsyncGenerator<SignedChunk> {
+export async function* computeSignatures(
+  run: DedupRun,
+  stats: StageStats,
+  parts?: string[],
+): AsyncGenerator<SignedChunk> {
   const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
-  for await (const ev of orderedPool({ tasks: readChunks(run.input, parts, docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict)), workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init: run.params })) {
+  for await (const ev of orderedPool({
+    tasks: readChunks(
+      run.input,
+      parts,
+      docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict),
+    ),
+    workers: run.workers,
+    module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
+    init: run.params,
+  })) {
     if (ev.type === 'batch') yield* ev.items;
     else {
       stats.merge(ev.stats);
@@ -121,7 +155,14 @@ export async function* computeSignatures(run: DedupRun, stats: StageStats, parts
 }
 
 /** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */
-export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, firstSeq: number, stats: StageStats, source: AsyncIterable<SignedChunk>): Promise<number> {
+export async function indexBatch(
+  run: DedupRun,
+  index: DedupDb,
+  batch: number,
+  firstSeq: number,
+  stats: StageStats,
+  source: AsyncIterable<SignedChunk>,
+): Promise<number> {
   const w = index.writer();
   const exactPairs: Array<[number, number]> = [];
   const { bands } = run.params;
@@ -144,7 +185,9 @@ export async function indexBatch(run: DedupRun, index: DedupDb, batch: number, f
     // in key order (band, bucket, seq), the B-tree inserts walk its pages in order instead of at random
     const params: number[] = [];
     for (let b = 0; b < bands; b++) {
-      const order = lshSeqs.map((_, k) => k).sort((x, y) => c.bands[lshIndex[x]! + b]! - c.bands[lshIndex[y]! + b]! || x - y);
+      const order = lshSeqs
+        .map((_, k) => k)
+        .sort((x, y) => c.bands[lshIndex[x]! + b]! - c.bands[lshIndex[y]! + b]! || x - y);
       for (const k of order) params.push(b, c.bands[lshIndex[k]! + b]!, lshSeqs[k]!);
     }
     w.insertBuckets(params);
@@ -177,96 +220,152 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
   const fingerprint = await fingerprintOf(run);
   const evals = run.evals ?? [];
   const evalNgram = run.evalNgram ?? 13;
-  const outputFingerprint = sha256Text(JSON.stringify({ fingerprint, evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]), evalNgram, drop: Boolean(run.dropAllCopies) }));
-  return runStageDir<DedupReport>({ stage: 'dedup', out: run.out, fingerprint: outputFingerprint, input: run.input, force: run.force, plan: run.plan }, async (dir) => {
-    if (run.privateIndex) await removeIndex(run.db);
-    const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
-    try {
-      const stats = new StageStats();
-      const b = index.batchFor(fingerprint, 0);
-      const bridged = b.completed ? 0 : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
-      const indexSeconds = (Date.now() - t0) / 1000;
-      const rows = index.batchDocs(b.batch);
-      const kept = new PartWriter({ dir });
-      const removed = new PartWriter({ dir: join(dir, 'removed') });
-      const sizes = new Map<number, number>();
-      const touched = new Set<number>();
-      let docsIn = 0;
-      let docsOut = 0;
-      let exactDups = 0;
-      let nearDups = 0;
-      let allCopies = 0;
-      const contaminatedBy = evals.map(() => 0);
-      // the index's verdict for the next document of the input, in input order
-      const verdict = (): Verdict => {
-        const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
-        if (!row) throw new DataError(`${run.input} has more documents than the index recorded`, 'the input changed during the run; run moe dedup again');
-        const root = row.cluster;
-        let size = sizes.get(root);
-        if (size === undefined) sizes.set(root, (size = index.clusterSize(root)));
-        if (root === row.seq) {
-          if (run.dropAllCopies && size > 1) return { id: row.id, keep: false, kind: 'all_copies', root, size, dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true } };
-          return { id: row.id, keep: true, kind: 'kept', root, size, dedup: { cluster_id: row.id, cluster_size: size } };
+  const outputFingerprint = sha256Text(
+    JSON.stringify({
+      fingerprint,
+      evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]),
+      evalNgram,
+      drop: Boolean(run.dropAllCopies),
+    }),
+  );
+  return runStageDir<DedupReport>(
+    {
+      stage: 'dedup',
+      out: run.out,
+      fingerprint: outputFingerprint,
+      input: run.input,
+      force: run.force,
+      plan: run.plan,
+    },
+    async (dir) => {
+      if (run.privateIndex) await removeIndex(run.db);
+      const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
+      try {
+        const stats = new StageStats();
+        const b = index.batchFor(fingerprint, 0);
+        const bridged = b.completed
+          ? 0
+          : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
+        const indexSeconds = (Date.now() - t0) / 1000;
+        const rows = index.batchDocs(b.batch);
+        const kept = new PartWriter({ dir });
+        const removed = new PartWriter({ dir: join(dir, 'removed') });
+        const sizes = new Map<number, number>();
+        const touched = new Set<number>();
+        let docsIn = 0;
+        let docsOut = 0;
+        let exactDups = 0;
+        let nearDups = 0;
+        let allCopies = 0;
+        const contaminatedBy = evals.map(() => 0);
+        // the index's verdict for the next document of the input, in input order
+        const verdict = (): Verdict => {
+          const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
+          if (!row)
+            throw new DataError(
+              `${run.input} has more documents than the index recorded`,
+              'the input changed during the run; run moe dedup again',
+            );
+          const root = row.cluster;
+          let size = sizes.get(root);
+          if (size === undefined) sizes.set(root, (size = index.clusterSize(root)));
+          if (root === row.seq) {
+            if (run.dropAllCopies && size > 1)
+              return {
+                id: row.id,
+                keep: false,
+                kind: 'all_copies',
+                root,
+                size,
+                dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true },
+              };
+            return {
+              id: row.id,
+              keep: true,
+              kind: 'kept',
+              root,
+              size,
+              dedup: { cluster_id: row.id, cluster_size: size },
+            };
+          }
+          const me = index.docAt(row.seq);
+          const other = index.docAt(root);
+          const isExact = me.exact === other.exact;
+          const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
+          return {
+            id: row.id,
+            keep: false,
+            kind: isExact ? 'exact' : 'near',
+            root,
+            size,
+            dedup: { duplicate_of: other.id, jaccard },
+          };
+        };
+        const sent: Verdict[][] = [];
+        async function* tasks(): AsyncGenerator<OutputTask> {
+          for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
+            const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
+            sent.push(verdicts);
+            yield { chunk, verdicts };
+          }
         }
-        const me = index.docAt(row.seq);
-        const other = index.docAt(root);
-        const isExact = me.exact === other.exact;
-        const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
-        return { id: row.id, keep: false, kind: isExact ? 'exact' : 'near', root, size, dedup: { duplicate_of: other.id, jaccard } };
-      };
-      const sent: Verdict[][] = [];
-      async function* tasks(): AsyncGenerator<OutputTask> {
-        for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
-          const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
-          sent.push(verdicts);
-          yield { chunk, verdicts };
+        const init: OutputInit = { evals, ngram: evalNgram, input: run.input };
+        for await (const ev of orderedPool({
+          tasks: tasks(),
+          workers: run.workers,
+          module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)),
+          init,
+        })) {
+          if (ev.type !== 'batch') continue;
+          for (const out of ev.items) {
+            const verdicts = sent.shift()!;
+            verdicts.forEach((v, k) => {
+              docsIn += 1;
+              if (v.size > 1) touched.add(v.root);
+              const evalIndex = out.contaminated[k]!;
+              if (evalIndex >= 0) contaminatedBy[evalIndex]! += 1;
+              else if (v.kind === 'exact') exactDups += 1;
+              else if (v.kind === 'near') nearDups += 1;
+              else {
+                stats.histogram('cluster_size', v.size, SIZES);
+                if (v.kind === 'kept') docsOut += 1;
+                else allCopies += 1;
+              }
+            });
+            if (out.kept) await kept.writeEncoded(out.kept);
+            if (out.removed) await removed.writeEncoded(out.removed);
+          }
         }
+        if (!rows.next().done)
+          throw new DataError(
+            `${run.input} has fewer documents than the index recorded`,
+            'the input changed during the run; run moe dedup again',
+          );
+        const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
+        stats.count('docs_out', docsOut);
+        return {
+          input: displayPath(run.input),
+          db: displayPath(run.db),
+          params: run.params,
+          batch: b.batch,
+          docs_in: docsIn,
+          docs_out: docsOut,
+          exact_duplicates: exactDups,
+          near_duplicates: nearDups,
+          clusters: touched.size,
+          bridged_clusters: bridged,
+          decontamination: Object.fromEntries(
+            evals.map((e, i) => [e.name, { items: e.items, ngrams: e.keys.length, docs_removed: contaminatedBy[i]! }]),
+          ),
+          dropped_all_copies: allCopies,
+          outputs: rel(await kept.close()),
+          removed_outputs: rel(await removed.close()),
+          stats: statsToReport(stats.data),
+          timing: { seconds: (Date.now() - t0) / 1000, index_seconds: indexSeconds, workers: run.workers },
+        };
+      } finally {
+        index.close();
       }
-      const init: OutputInit = { evals, ngram: evalNgram, input: run.input };
-      for await (const ev of orderedPool({ tasks: tasks(), workers: run.workers, module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)), init })) {
-        if (ev.type !== 'batch') continue;
-        for (const out of ev.items) {
-          const verdicts = sent.shift()!;
-          verdicts.forEach((v, k) => {
-            docsIn += 1;
-            if (v.size > 1) touched.add(v.root);
-            const evalIndex = out.contaminated[k]!;
-            if (evalIndex >= 0) contaminatedBy[evalIndex]! += 1;
-            else if (v.kind === 'exact') exactDups += 1;
-            else if (v.kind === 'near') nearDups += 1;
-            else {
-              stats.histogram('cluster_size', v.size, SIZES);
-              if (v.kind === 'kept') docsOut += 1;
-              else allCopies += 1;
-            }
-          });
-          if (out.kept) await kept.writeEncoded(out.kept);
-          if (out.removed) await removed.writeEncoded(out.removed);
-        }
-      }
-      if (!rows.next().done) throw new DataError(`${run.input} has fewer documents than the index recorded`, 'the input changed during the run; run moe dedup again');
-      const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
-      stats.count('docs_out', docsOut);
-      return {
-        input: displayPath(run.input),
-        db: displayPath(run.db),
-        params: run.params,
-        batch: b.batch,
-        docs_in: docsIn,
-        docs_out: docsOut,
-        exact_duplicates: exactDups,
-        near_duplicates: nearDups,
-        clusters: touched.size,
-        bridged_clusters: bridged,
-        decontamination: Object.fromEntries(evals.map((e, i) => [e.name, { items: e.items, ngrams: e.keys.length, docs_removed: contaminatedBy[i]! }])),
-        dropped_all_copies: allCopies,
-        outputs: rel(await kept.close()),
-        removed_outputs: rel(await removed.close()),
-        stats: statsToReport(stats.data),
-        timing: { seconds: (Date.now() - t0) / 1000, index_seconds: indexSeconds, workers: run.workers },
-      };
-    } finally {
-      index.close();
-    }
-  });
+    },
+  );
 }

@@ -19,7 +19,10 @@ async function shardParts(input: string, shard: { index: number; count: number }
 }
 
 /** `moe dedup --shard I/N`: writes this shard's signature part into `out`; no index is touched. */
-export async function writeShardSignatures(run: DedupRun, shard: { index: number; count: number }): Promise<{ file: string; docs: number; parts: number }> {
+export async function writeShardSignatures(
+  run: DedupRun,
+  shard: { index: number; count: number },
+): Promise<{ file: string; docs: number; parts: number }> {
   const stats = new StageStats();
   const parts = await shardParts(run.input, shard);
   const ids: string[] = [];
@@ -61,19 +64,34 @@ export async function writeShardSignatures(run: DedupRun, shard: { index: number
  * signature part, in the input's order, as the single run would have; the output pass then
  * finds the batch complete and writes exactly what one run writes.
  */
-export async function mergeShardSignatures(run: DedupRun, files: string[]): Promise<{ docs: number; alreadyMerged: boolean }> {
+export async function mergeShardSignatures(
+  run: DedupRun,
+  files: string[],
+): Promise<{ docs: number; alreadyMerged: boolean }> {
   const sigParts = files.map(readSignatures);
   const count = sigParts[0]?.shard.count;
   const seen = new Set<number>();
   for (const [i, sp] of sigParts.entries()) {
-    if (JSON.stringify(sp.params) !== JSON.stringify(run.params)) throw new UserError(`${files[i]} was made with other MinHash parameters (${JSON.stringify(sp.params)})`, 'merge parts made with the same --bands/--rows/--ngram');
-    if (sp.shard.count !== count) throw new UserError(`${files[i]} is shard ${sp.shard.index}/${sp.shard.count}, not of ${count} shards`, 'merge the parts of one sharded run');
-    if (seen.has(sp.shard.index)) throw new UserError(`shard ${sp.shard.index}/${count} is given twice`, 'pass each signature part once');
+    if (JSON.stringify(sp.params) !== JSON.stringify(run.params))
+      throw new UserError(
+        `${files[i]} was made with other MinHash parameters (${JSON.stringify(sp.params)})`,
+        'merge parts made with the same --bands/--rows/--ngram',
+      );
+    if (sp.shard.count !== count)
+      throw new UserError(
+        `${files[i]} is shard ${sp.shard.index}/${sp.shard.count}, not of ${count} shards`,
+        'merge the parts of one sharded run',
+      );
+    if (seen.has(sp.shard.index))
+      throw new UserError(`shard ${sp.shard.index}/${count} is given twice`, 'pass each signature part once');
     seen.add(sp.shard.index);
   }
   if (!count || seen.size !== count) {
     const missing = Array.from({ length: count ?? 0 }, (_, i) => i).filter((i) => !seen.has(i));
-    throw new UserError(`merge needs the signature parts of all ${count ?? '?'} shards; missing shard ${missing.map((i) => `${i}/${count}`).join(', ') || '?'}`, 'run moe dedup --shard I/N for every I, then merge all parts');
+    throw new UserError(
+      `merge needs the signature parts of all ${count ?? '?'} shards; missing shard ${missing.map((i) => `${i}/${count}`).join(', ') || '?'}`,
+      'run moe dedup --shard I/N for every I, then merge all parts',
+    );
   }
   // where each input part's documents are: which signature part, and from which offset
   const where = new Map<string, { sp: SignaturePart; start: number; docs: number }>();
@@ -87,7 +105,11 @@ export async function mergeShardSignatures(run: DedupRun, files: string[]): Prom
   const inputParts = await listParts(run.input);
   for (const [k, p] of inputParts.entries()) {
     const w = where.get(basename(p));
-    if (!w || w.sp.shard.index !== k % count) throw new DataError(`the signature parts do not match ${run.input} (part ${basename(p)})`, 'compute the signatures of this input with --shard I/N');
+    if (!w || w.sp.shard.index !== k % count)
+      throw new DataError(
+        `the signature parts do not match ${run.input} (part ${basename(p)})`,
+        'compute the signatures of this input with --shard I/N',
+      );
   }
   const fingerprint = await fingerprintOf(run);
   const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });

@@ -24,7 +24,13 @@ const hasher = xxhash();
 let minhasher: { key: string; m: MinHasher } | undefined;
 
 /** Exact keys, signatures and band keys of documents' texts (what a task computes once its chunk is parsed). */
-export async function signTexts(file: string, ids: string[], texts: string[], params: MinHashParams, stats?: StageStats): Promise<SignedChunk> {
+export async function signTexts(
+  file: string,
+  ids: string[],
+  texts: string[],
+  params: MinHashParams,
+  stats?: StageStats,
+): Promise<SignedChunk> {
   const key = JSON.stringify(params);
   if (minhasher?.key !== key) minhasher = { key, m: new MinHasher(params) };
   const m = minhasher.m;
@@ -49,8 +55,20 @@ export async function signTexts(file: string, ids: string[], texts: string[], pa
   return out;
 }
 
-export async function* runTask(chunk: DocChunk, init: MinHashParams, stats: StageStats): AsyncGenerator<SignedChunk[], number> {
+export async function* runTask(
+  chunk: DocChunk,
+  init: MinHashParams,
+  stats: StageStats,
+): AsyncGenerator<SignedChunk[], number> {
   const docs = parseChunk(chunk);
-  yield [await signTexts(chunk.file, docs.map((d) => d.id), docs.map((d) => d.text), init, stats)];
+  yield [
+    await signTexts(
+      chunk.file,
+      docs.map((d) => d.id),
+      docs.map((d) => d.text),
+      init,
+      stats,
+    ),
+  ];
   return docs.length;
 }

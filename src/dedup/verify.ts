@@ -22,10 +22,20 @@ export interface VerifyRun {
 }
 
 /** `--verify`: joins only candidate pairs whose true Jaccard similarity reaches the threshold. */
-export async function verifiedUnions(run: VerifyRun, index: DedupDb, firstSeq: number, groups: Iterable<{ seqs: string }>, clusters: Clusters, stats: StageStats): Promise<void> {
+export async function verifiedUnions(
+  run: VerifyRun,
+  index: DedupDb,
+  firstSeq: number,
+  groups: Iterable<{ seqs: string }>,
+  clusters: Clusters,
+  stats: StageStats,
+): Promise<void> {
   const pairs = new Set<string>();
   for (const row of groups) {
-    const seqs = row.seqs.split(',').map(Number).sort((a, b) => a - b);
+    const seqs = row.seqs
+      .split(',')
+      .map(Number)
+      .sort((a, b) => a - b);
     for (let i = 0; i < Math.min(seqs.length, VERIFY_PAIRS_PER_BUCKET); i++) {
       for (let j = i + 1; j < seqs.length; j++) pairs.add(`${seqs[i]},${seqs[j]}`);
     }
@@ -67,4 +77,3 @@ export function exactJaccard(a: Uint32Array, b: Uint32Array): number {
   const union = a.length + b.length - inter;
   return union ? inter / union : 1;
 }
-

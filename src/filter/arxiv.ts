@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { judge, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
-const MATH = /\$\$[\s\S]*?\$\$|\$[^$]*\$|\\\[[\s\S]*?\\\]|\\\([\s\S]*?\\\)|\\begin\{(equation|align|gather|multline|eqnarray|displaymath|tabular|table|figure)\*?\}[\s\S]*?\\end\{\1\*?\}/g;
+const MATH =
+  /\$\$[\s\S]*?\$\$|\$[^$]*\$|\\\[[\s\S]*?\\\]|\\\([\s\S]*?\\\)|\\begin\{(equation|align|gather|multline|eqnarray|displaymath|tabular|table|figure)\*?\}[\s\S]*?\\end\{\1\*?\}/g;
 const COMMAND = /\\[A-Za-z]+\*?|[{}]/g;
 
 /** Share of characters that are math or LaTeX markup rather than prose. */
@@ -43,7 +44,12 @@ export const arxiv: StepDefinition<typeof params> = {
         return judge(
           [
             { metric: 'chars', value: chars, fails: chars < p.minChars, reason: 'arxiv_too_short' },
-            { metric: 'markup_fraction', value: markup, fails: markup > p.maxMarkupFraction, reason: 'arxiv_too_much_markup' },
+            {
+              metric: 'markup_fraction',
+              value: markup,
+              fails: markup > p.maxMarkupFraction,
+              reason: 'arxiv_too_much_markup',
+            },
           ],
           measure,
         );

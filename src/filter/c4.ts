@@ -72,7 +72,12 @@ const LINE_CLASS = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) {
   const py = isPySpace(c);
   const js = /\s/.test(String.fromCharCode(c));
-  LINE_CLASS[c] = (py ? PY_SPACE : 0) | (js ? JS_SPACE : 0) | (py !== js ? ODD_SPACE : 0) | (c >= 0xd800 && c <= 0xdfff ? MAY_END : 0) | (c >= 0xdc00 && c <= 0xdfff ? LOW : 0);
+  LINE_CLASS[c] =
+    (py ? PY_SPACE : 0) |
+    (js ? JS_SPACE : 0) |
+    (py !== js ? ODD_SPACE : 0) |
+    (c >= 0xd800 && c <= 0xdfff ? MAY_END : 0) |
+    (c >= 0xdc00 && c <= 0xdfff ? LOW : 0);
 }
 for (const c of [10, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]) LINE_CLASS[c] = BREAK;
 for (const e of SENTENCE_ENDS) if (e.length === 1) LINE_CLASS[e.charCodeAt(0)]! |= MAY_END;
@@ -84,7 +89,11 @@ LINE_CLASS[91]! |= BRACKET;
  * units finds its stripped bounds, its Python words and longest word, and whether it may hold a
  * sentence end or a citation; a line is copied only when it is kept (or its ends are checked).
  */
-export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boolean; count?: (key: string, n?: number) => void } = {}): { kept: string[]; facts: C4Facts } {
+export function c4LinePass(
+  text: string,
+  p: LineParams,
+  opts: { unspaced?: boolean; count?: (key: string, n?: number) => void } = {},
+): { kept: string[]; facts: C4Facts } {
   const { unspaced = false, count = () => {} } = opts;
   const kept: string[] = [];
   const facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
@@ -138,7 +147,9 @@ export function c4LinePass(text: string, p: LineParams, opts: { unspaced?: boole
       drop('line_long_word');
       continue;
     }
-    const enoughWords = unspaced ? hasWords(text.slice(first, last + 1), p.minWordsPerLine, true) : words >= p.minWordsPerLine;
+    const enoughWords = unspaced
+      ? hasWords(text.slice(first, last + 1), p.minWordsPerLine, true)
+      : words >= p.minWordsPerLine;
     if (!enoughWords && !p.dropNoTerminalPunct) {
       drop('line_too_few_words');
       continue;
@@ -189,7 +200,7 @@ class C4LinesTransform implements Transform {
     private readonly unspaced: boolean,
   ) {}
 
-  apply(text: string, count: (key: string, n?: number) => void, view?: TextView): Rewritten {
+  apply(text: string, count: (key: string, n?: number) => void, _view?: TextView): Rewritten {
     const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count });
     return { text: pyStrip(kept.join('\n')), c4: facts };
   }
@@ -227,14 +238,29 @@ export const c4: StepDefinition<typeof docParams> = {
         const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced }).facts;
         const lorem = facts.loremLine >= 0 ? 1 : 0;
         const curly = facts.curlyLine >= 0 ? 1 : 0;
-        const loremRule: Rule = { metric: 'lorem_ipsum', value: lorem, fails: p.dropLoremIpsum && lorem === 1, reason: 'lorem_ipsum' };
-        const curlyRule: Rule = { metric: 'curly_bracket', value: curly, fails: p.dropCurlyBracket && curly === 1, reason: 'curly_bracket' };
+        const loremRule: Rule = {
+          metric: 'lorem_ipsum',
+          value: lorem,
+          fails: p.dropLoremIpsum && lorem === 1,
+          reason: 'lorem_ipsum',
+        };
+        const curlyRule: Rule = {
+          metric: 'curly_bracket',
+          value: curly,
+          fails: p.dropCurlyBracket && curly === 1,
+          reason: 'curly_bracket',
+        };
         // datatrove stops at the first such line: when both rules fail, the earlier line decides
         const curlyFirst = curly === 1 && (lorem === 0 || !p.dropLoremIpsum || facts.curlyLine < facts.loremLine);
         return judge(
           [
             ...(curlyFirst ? [curlyRule, loremRule] : [loremRule, curlyRule]),
-            { metric: 'sentences', value: facts.sentences, fails: facts.sentences < p.minSentences, reason: 'too_few_sentences' },
+            {
+              metric: 'sentences',
+              value: facts.sentences,
+              fails: facts.sentences < p.minSentences,
+              reason: 'too_few_sentences',
+            },
           ],
           measure,
         );

@@ -36,14 +36,25 @@ export interface ChainOptions {
 export function chainNames(config: FilterConfig, source: Source): string[] {
   const s = config[source];
   // model filters join the web chain when their model is configured (add them to other chains by hand)
-  let names = s.chain ?? [...DEFAULT_CHAINS[source], ...(source === 'web' ? (['perplexity', 'classifier'] as const).filter((m) => config.models[m]) : [])];
-  const pre = [config.transforms.normalize && 'normalize', config.transforms.pii && 'pii'].filter((x): x is string => typeof x === 'string');
+  let names = s.chain ?? [
+    ...DEFAULT_CHAINS[source],
+    ...(source === 'web' ? (['perplexity', 'classifier'] as const).filter((m) => config.models[m]) : []),
+  ];
+  const pre = [config.transforms.normalize && 'normalize', config.transforms.pii && 'pii'].filter(
+    (x): x is string => typeof x === 'string',
+  );
   names = [...pre.filter((t) => !names.includes(t)), ...names];
   return names;
 }
 
 /** Resolved parameters of one step for a source and language. */
-export function stepParams(config: FilterConfig, source: Source, lang: string, name: string, dialect: Dialect = dialectOf(config.compat)): unknown {
+export function stepParams(
+  config: FilterConfig,
+  source: Source,
+  lang: string,
+  name: string,
+  dialect: Dialect = dialectOf(config.compat),
+): unknown {
   const s = config[source];
   // built-in language defaults are moe's (datatrove judges every language with English settings)
   const builtIn = dialect.languageDefaults ? languageDefaults(lang)[name] : undefined;
@@ -78,7 +89,9 @@ export class Chains {
       steps = chainNames(this.opts.config, source).map((name) => {
         const def = STEPS[name]!;
         const step = def.create(stepParams(this.opts.config, source, lang, name, dialect), ctx);
-        const histograms = new Map(Object.entries(def.metrics).map(([metric, spec]) => [metric, { key: `${name}.${metric}`, spec }]));
+        const histograms = new Map(
+          Object.entries(def.metrics).map(([metric, spec]) => [metric, { key: `${name}.${metric}`, spec }]),
+        );
         return { step, name, prefix: `${step.kind}.${name}.`, histograms };
       });
       this.cache.set(key, steps);
@@ -112,7 +125,9 @@ export class Chains {
     let view = new TextView(text, lang);
     const fired: Array<{ name: string; prefix: string } & Drop> = [];
     // with filter.annotate: each filter's verdict and the values it measured (Dolma's attributes)
-    const annotations: Record<string, Record<string, number | string | null>> | undefined = this.opts.config.annotate ? {} : undefined;
+    const annotations: Record<string, Record<string, number | string | null>> | undefined = this.opts.config.annotate
+      ? {}
+      : undefined;
     for (const { step, name, prefix, histograms } of this.chain(doc.source, lang)) {
       if (step.kind === 'transform') {
         const r = step.apply(text, (k, n) => stats.count(prefix + k, n), view);

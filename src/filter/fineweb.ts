@@ -27,7 +27,13 @@ export const fineweb: StepDefinition<typeof params> = {
   name: 'fineweb',
   kind: 'filter',
   params,
-  metrics: { lines: COUNT, line_punct_ratio: FRACTION, short_line_ratio: FRACTION, char_dup_ratio: FRACTION, list_ratio: FRACTION },
+  metrics: {
+    lines: COUNT,
+    line_punct_ratio: FRACTION,
+    short_line_ratio: FRACTION,
+    char_dup_ratio: FRACTION,
+    list_ratio: FRACTION,
+  },
   create(p, ctx) {
     const { whitespaceWords } = ctx.dialect;
     return {
@@ -42,7 +48,11 @@ export const fineweb: StepDefinition<typeof params> = {
         for (const line of lines) {
           if (endsWithOneOf(line, TERMINAL_PUNCTUATION)) punctLines += 1;
           // a line of at most L code units has at most L code points; one of over 2L, over L
-          if (line.length <= p.shortLineLength || (line.length <= 2 * p.shortLineLength && cpLength(line) <= p.shortLineLength)) shortLines += 1;
+          if (
+            line.length <= p.shortLineLength ||
+            (line.length <= 2 * p.shortLineLength && cpLength(line) <= p.shortLineLength)
+          )
+            shortLines += 1;
         }
         const punct = ratio(punctLines, lines.length);
         const short = ratio(shortLines, lines.length);
@@ -52,8 +62,18 @@ export const fineweb: StepDefinition<typeof params> = {
         return judge(
           [
             { metric: 'lines', value: lines.length, fails: lines.length === 0, reason: 'empty' },
-            { metric: 'line_punct_ratio', value: punct, fails: punct < p.minLinePunctRatio, reason: 'line_punct_ratio' },
-            { metric: 'short_line_ratio', value: short, fails: short > p.maxShortLineRatio, reason: 'short_line_ratio' },
+            {
+              metric: 'line_punct_ratio',
+              value: punct,
+              fails: punct < p.minLinePunctRatio,
+              reason: 'line_punct_ratio',
+            },
+            {
+              metric: 'short_line_ratio',
+              value: short,
+              fails: short > p.maxShortLineRatio,
+              reason: 'short_line_ratio',
+            },
             { metric: 'char_dup_ratio', value: dup, fails: dup > p.maxCharDupRatio, reason: 'char_dup_ratio' },
             { metric: 'list_ratio', value: newlines, fails: newlines > p.maxNewlineRatio, reason: 'list_ratio' },
           ],

@@ -126,7 +126,11 @@ export const gopherQuality: StepDefinition<typeof params> = {
           let b = line.length;
           while (isPySpace(line.charCodeAt(b - 1))) b--;
           const last = line.charCodeAt(b - 1);
-          if (last === 0x2026 || (last === 0x2e && b - a >= 3 && line.charCodeAt(b - 2) === 0x2e && line.charCodeAt(b - 3) === 0x2e)) ellipsisLines += 1; // … ...
+          if (
+            last === 0x2026 ||
+            (last === 0x2e && b - a >= 3 && line.charCodeAt(b - 2) === 0x2e && line.charCodeAt(b - 3) === 0x2e)
+          )
+            ellipsisLines += 1; // … ...
         }
         const bullets = ratio(bulletLines, lines.length);
         const endEllipsis = ratio(ellipsisLines, lines.length);
@@ -195,14 +199,49 @@ export const gopherQuality: StepDefinition<typeof params> = {
           [
             { metric: 'word_count', value: n, fails: n < p.minWords, reason: 'gopher_short_doc' },
             { metric: 'word_count', value: n, fails: n > p.maxWords, reason: 'gopher_long_doc' },
-            { metric: 'avg_word_length', value: avg, fails: avg < p.minAvgWordLength, reason: 'gopher_below_avg_threshold' },
-            { metric: 'avg_word_length', value: avg, fails: avg > p.maxAvgWordLength, reason: 'gopher_above_avg_threshold' },
+            {
+              metric: 'avg_word_length',
+              value: avg,
+              fails: avg < p.minAvgWordLength,
+              reason: 'gopher_below_avg_threshold',
+            },
+            {
+              metric: 'avg_word_length',
+              value: avg,
+              fails: avg > p.maxAvgWordLength,
+              reason: 'gopher_above_avg_threshold',
+            },
             { metric: 'hash_ratio', value: hashes, fails: hashes > p.maxHashRatio, reason: 'gopher_too_many_hashes' },
-            { metric: 'ellipsis_ratio', value: ellipses, fails: ellipses > p.maxEllipsisRatio, reason: 'gopher_too_many_ellipsis' },
-            { metric: 'bullet_lines_ratio', value: bullets, fails: bullets > p.maxBulletLinesRatio, reason: 'gopher_too_many_bullets' },
-            { metric: 'end_ellipsis_lines_ratio', value: endEllipsis, fails: endEllipsis > p.maxEndEllipsisLinesRatio, reason: 'gopher_too_many_end_ellipsis' },
-            { metric: 'alpha_words_ratio', value: alpha, fails: alpha < p.minAlphaWordsRatio, reason: 'gopher_below_alpha_threshold' },
-            { metric: 'stop_words', value: stopCount, fails: checksStop && stopCount < p.minStopWords, reason: 'gopher_enough_stop_words' },
+            {
+              metric: 'ellipsis_ratio',
+              value: ellipses,
+              fails: ellipses > p.maxEllipsisRatio,
+              reason: 'gopher_too_many_ellipsis',
+            },
+            {
+              metric: 'bullet_lines_ratio',
+              value: bullets,
+              fails: bullets > p.maxBulletLinesRatio,
+              reason: 'gopher_too_many_bullets',
+            },
+            {
+              metric: 'end_ellipsis_lines_ratio',
+              value: endEllipsis,
+              fails: endEllipsis > p.maxEndEllipsisLinesRatio,
+              reason: 'gopher_too_many_end_ellipsis',
+            },
+            {
+              metric: 'alpha_words_ratio',
+              value: alpha,
+              fails: alpha < p.minAlphaWordsRatio,
+              reason: 'gopher_below_alpha_threshold',
+            },
+            {
+              metric: 'stop_words',
+              value: stopCount,
+              fails: checksStop && stopCount < p.minStopWords,
+              reason: 'gopher_enough_stop_words',
+            },
           ],
           measure,
         );

@@ -26,7 +26,9 @@ const params = z.strictObject({
   maxDupLineCharFrac: z.number().min(0).max(1).default(0.2),
   maxDupParaCharFrac: z.number().min(0).max(1).default(0.2),
   /** Thresholds for the top 2-, 3- and 4-gram. */
-  maxTopNGramCharFrac: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.2, 0.18, 0.16]),
+  maxTopNGramCharFrac: z
+    .tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)])
+    .default([0.2, 0.18, 0.16]),
   /** Thresholds for duplicated 5- to 10-grams. */
   maxDupNGramCharFrac: z.array(z.number().min(0).max(1)).length(6).default([0.15, 0.14, 0.13, 0.12, 0.11, 0.1]),
 });
@@ -206,7 +208,10 @@ class NgramGroups {
  * duplicate. Lengths in code points. N-grams are hashed from their words' hashes (a polynomial
  * hash of the joined characters, whatever the split) and compared before they are counted equal.
  */
-export function ngramMeasuresOfWords(words: readonly string[], singletonsZero = false): { top: number[]; duplicated: number[] } {
+export function ngramMeasuresOfWords(
+  words: readonly string[],
+  singletonsZero = false,
+): { top: number[]; duplicated: number[] } {
   const W = words.length;
   const ids = new Int32Array(W);
   const lengths = new Float64Array(W); // code points
@@ -285,7 +290,14 @@ export const gopherRepetition: StepDefinition<typeof params> = {
   kind: 'filter',
   params,
   metrics: Object.fromEntries(
-    ['dup_line_frac', 'dup_para_frac', 'dup_line_char_frac', 'dup_para_char_frac', ...TOP_N.map((n) => `top_${n}_gram`), ...DUP_N.map((n) => `duplicated_${n}_n_grams`)].map((m) => [m, FRACTION]),
+    [
+      'dup_line_frac',
+      'dup_para_frac',
+      'dup_line_char_frac',
+      'dup_para_char_frac',
+      ...TOP_N.map((n) => `top_${n}_gram`),
+      ...DUP_N.map((n) => `duplicated_${n}_n_grams`),
+    ].map((m) => [m, FRACTION]),
   ),
   create(p, ctx) {
     const { whitespaceWords, singletonNgramsZero } = ctx.dialect;
@@ -302,21 +314,53 @@ export const gopherRepetition: StepDefinition<typeof params> = {
         const lines = text.split(/\n+/);
         const dl = findDuplicates(lines);
         const rules: Rule[] = [
-          { metric: 'dup_para_frac', value: ratio(dp.count, paras.length), fails: ratio(dp.count, paras.length) > p.maxDupParaFrac, reason: 'dup_para_frac' },
-          { metric: 'dup_para_char_frac', value: ratio(dp.chars, len), fails: ratio(dp.chars, len) > p.maxDupParaCharFrac, reason: 'dup_para_char_frac' },
-          { metric: 'dup_line_frac', value: ratio(dl.count, lines.length), fails: ratio(dl.count, lines.length) > p.maxDupLineFrac, reason: 'dup_line_frac' },
-          { metric: 'dup_line_char_frac', value: ratio(dl.chars, len), fails: ratio(dl.chars, len) > p.maxDupLineCharFrac, reason: 'dup_line_char_frac' },
+          {
+            metric: 'dup_para_frac',
+            value: ratio(dp.count, paras.length),
+            fails: ratio(dp.count, paras.length) > p.maxDupParaFrac,
+            reason: 'dup_para_frac',
+          },
+          {
+            metric: 'dup_para_char_frac',
+            value: ratio(dp.chars, len),
+            fails: ratio(dp.chars, len) > p.maxDupParaCharFrac,
+            reason: 'dup_para_char_frac',
+          },
+          {
+            metric: 'dup_line_frac',
+            value: ratio(dl.count, lines.length),
+            fails: ratio(dl.count, lines.length) > p.maxDupLineFrac,
+            reason: 'dup_line_frac',
+          },
+          {
+            metric: 'dup_line_char_frac',
+            value: ratio(dl.chars, len),
+            fails: ratio(dl.chars, len) > p.maxDupLineCharFrac,
+            reason: 'dup_line_char_frac',
+          },
         ];
         // the WebAssembly kernel counts whitespace words' n-grams by hash, singletons as 0
         const { top, duplicated } =
-          whitespaceWords && singletonNgramsZero ? ngramMeasures(view.tokens) : ngramMeasuresOfWords(whitespaceWords ? view.tokens.words : view.spacyWords, singletonNgramsZero);
+          whitespaceWords && singletonNgramsZero
+            ? ngramMeasures(view.tokens)
+            : ngramMeasuresOfWords(whitespaceWords ? view.tokens.words : view.spacyWords, singletonNgramsZero);
         TOP_N.forEach((n, i) => {
           const v = ratio(top[i]!, len);
-          rules.push({ metric: `top_${n}_gram`, value: v, fails: v > p.maxTopNGramCharFrac[i]!, reason: `top_${n}_gram` });
+          rules.push({
+            metric: `top_${n}_gram`,
+            value: v,
+            fails: v > p.maxTopNGramCharFrac[i]!,
+            reason: `top_${n}_gram`,
+          });
         });
         DUP_N.forEach((n, i) => {
           const v = ratio(duplicated[i]!, len);
-          rules.push({ metric: `duplicated_${n}_n_grams`, value: v, fails: v > p.maxDupNGramCharFrac[i]!, reason: `duplicated_${n}_n_grams` });
+          rules.push({
+            metric: `duplicated_${n}_n_grams`,
+            value: v,
+            fails: v > p.maxDupNGramCharFrac[i]!,
+            reason: `duplicated_${n}_n_grams`,
+          });
         });
         return judge(rules, measure);
       },

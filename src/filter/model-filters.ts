@@ -53,7 +53,9 @@ function needModel<T>(ctx: StepContext, name: string): T {
   return m as T;
 }
 
-export const perplexity: StepDefinition<typeof pplParams> & { learnable(p: z.infer<typeof pplParams>, ctx: StepContext): Learnable | undefined } = {
+export const perplexity: StepDefinition<typeof pplParams> & {
+  learnable(p: z.infer<typeof pplParams>, ctx: StepContext): Learnable | undefined;
+} = {
   name: 'perplexity',
   kind: 'filter',
   params: pplParams,
@@ -85,7 +87,9 @@ export const perplexity: StepDefinition<typeof pplParams> & { learnable(p: z.inf
   },
 };
 
-export const classifier: StepDefinition<typeof clfParams> & { learnable(p: z.infer<typeof clfParams>, ctx: StepContext): Learnable | undefined } = {
+export const classifier: StepDefinition<typeof clfParams> & {
+  learnable(p: z.infer<typeof clfParams>, ctx: StepContext): Learnable | undefined;
+} = {
   name: 'classifier',
   kind: 'filter',
   params: clfParams,

@@ -16,7 +16,20 @@ import { normalize, pii } from './transforms.js';
 import type { StepDefinition } from './types.js';
 
 export const STEPS: Record<string, StepDefinition> = Object.fromEntries(
-  [language, gopherRepetition, gopherQuality, c4Lines, c4, fineweb, code, arxiv, perplexity, classifier, normalize, pii].map((s) => [s.name, s as StepDefinition]),
+  [
+    language,
+    gopherRepetition,
+    gopherQuality,
+    c4Lines,
+    c4,
+    fineweb,
+    code,
+    arxiv,
+    perplexity,
+    classifier,
+    normalize,
+    pii,
+  ].map((s) => [s.name, s as StepDefinition]),
 );
 
 /**

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { FilterConfig } from '../config/filter-schema.js';
-import { hashConfig } from '../io/config-file.js';
+import { hashConfig, resolveFromConfig } from '../io/config-file.js';
 import { Progress } from '../core/log.js';
 import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
@@ -17,8 +17,7 @@ import { docBound, listParts, type PartInfo, PartWriter, quietBound, readChunks,
 import { Chains, chainNames, stepParams } from './chain.js';
 import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
-import type { DocChunk } from '../io/jsonl.js';
-import { type FilterInit, type FilterOutput, loadModels } from './task.js';
+import { type FilterInit, loadModels } from './task.js';
 import { TextView } from './view.js';
 import { dialectOf, textOf, type Transform } from './types.js';
 
@@ -66,8 +65,18 @@ export interface FilterReport extends StageReport {
   timing: { seconds: number; workers: number };
 }
 
+/** The filter models a config names (`filter.models`), as paths resolved against the config file. */
+export function modelPaths(config: FilterConfig, configFile: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config.models).flatMap(([k, v]) => (v ? [[k, resolveFromConfig(configFile, v)]] : [])),
+  );
+}
+
 /** Learns the thresholds of model filters set by `dropWorstFraction`, on the input's first documents. */
-export async function learnThresholds(run: FilterRun, models: Record<string, unknown>): Promise<Record<string, { value: number; sample_docs: number }>> {
+export async function learnThresholds(
+  run: FilterRun,
+  models: Record<string, unknown>,
+): Promise<Record<string, { value: number; sample_docs: number }>> {
   const learners: Array<{ source: string; name: string; sampleSize: number; learn: Learnable }> = [];
   const ctx = { language: 'und', models, learned: {}, dialect: dialectOf(run.config.compat) };
   for (const source of ['web', 'arxiv', 'code'] as const) {
@@ -95,7 +104,14 @@ export async function learnThresholds(run: FilterRun, models: Record<string, unk
       if (STEPS[name]!.kind === 'transform') {
         const key = `${doc.source}\u0000${lang}\u0000${name}`;
         let t = transforms.get(key);
-        if (!t) transforms.set(key, (t = STEPS[name]!.create(stepParams(run.config, doc.source, lang, name), { ...ctx, language: lang }) as Transform));
+        if (!t)
+          transforms.set(
+            key,
+            (t = STEPS[name]!.create(stepParams(run.config, doc.source, lang, name), {
+              ...ctx,
+              language: lang,
+            }) as Transform),
+          );
         text = textOf(t.apply(text, () => {}));
       }
       const l = learners.find((x) => x.name === name && x.source === doc.source);
@@ -105,7 +121,12 @@ export async function learnThresholds(run: FilterRun, models: Record<string, unk
       }
     }
   }
-  return Object.fromEntries(learners.map((l) => [l.name, { value: l.learn.threshold(scores.get(l.name)!), sample_docs: scores.get(l.name)!.length }]));
+  return Object.fromEntries(
+    learners.map((l) => [
+      l.name,
+      { value: l.learn.threshold(scores.get(l.name)!), sample_docs: scores.get(l.name)!.length },
+    ]),
+  );
 }
 
 /** Per-filter summary from the stats' counts (`filter.<name>.…`) and histograms (`<name>.<metric>`). */
@@ -130,21 +151,30 @@ export function summarize(data: StatsData, names: string[]): Record<string, Filt
       would_drop: c[`filter.${name}.would_drop`] ?? 0,
       alone: c[`filter.${name}.alone`] ?? 0,
       reasons,
-      histograms: Object.fromEntries(Object.entries(data.histograms).filter(([k]) => k.startsWith(`${name}.`)).map(([k, h]) => [k.slice(name.length + 1), h])),
+      histograms: Object.fromEntries(
+        Object.entries(data.histograms)
+          .filter(([k]) => k.startsWith(`${name}.`))
+          .map(([k, h]) => [k.slice(name.length + 1), h]),
+      ),
     };
   }
   return out;
 }
 
 async function modelInfo(paths: Record<string, string>): Promise<Record<string, { path: string; sha256: string }>> {
-  return Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, { path: displayPath(path), sha256: sha256File(path) }]));
+  return Object.fromEntries(
+    Object.entries(paths).map(([name, path]) => [name, { path: displayPath(path), sha256: sha256File(path) }]),
+  );
 }
 
 async function inputFingerprint(dir: string): Promise<string> {
   const parts = await listParts(dir);
   // an empty stage folder is fine (everything was skipped upstream); a folder of nothing is a wrong path
   if (parts.length === 0 && !(await exists(join(dir, 'report.json')))) {
-    throw new UserError(`no part-*.jsonl.gz files in ${dir}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/ingest');
+    throw new UserError(
+      `no part-*.jsonl.gz files in ${dir}`,
+      'pass the output folder of an earlier stage, e.g. --in runs/demo/ingest',
+    );
   }
   return sha256Text(JSON.stringify(parts.map((p) => [p, sha256File(p)])));
 }
@@ -155,7 +185,15 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
   const models = loadModels(run.modelPaths);
   const learned = await learnThresholds(run, models);
   const modelsInfo = await modelInfo(run.modelPaths);
-  const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, input: await inputFingerprint(run.input), config: hashConfig(run.config), models: modelsInfo, keep: run.keepRejected }));
+  const fingerprint = sha256Text(
+    JSON.stringify({
+      v: TOOL_VERSION,
+      input: await inputFingerprint(run.input),
+      config: hashConfig(run.config),
+      models: modelsInfo,
+      keep: run.keepRejected,
+    }),
+  );
   const names = [...new Set((['web', 'code', 'arxiv'] as const).flatMap((s) => chainNames(run.config, s)))];
   const body = async (dir: string | undefined): Promise<Omit<FilterReport, keyof StageReport>> => {
     const stats = new StageStats();
@@ -169,7 +207,16 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
       keepRejected: run.keepRejected,
       dryRun: !dir,
     };
-    for await (const ev of orderedPool({ tasks: readChunks(run.input, undefined, docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict)), workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init })) {
+    for await (const ev of orderedPool({
+      tasks: readChunks(
+        run.input,
+        undefined,
+        docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict),
+      ),
+      workers: run.workers,
+      module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
+      init,
+    })) {
       if (ev.type === 'batch') {
         for (const out of ev.items) {
           if (out.kept) await kept!.writeEncoded(out.kept);
@@ -181,7 +228,8 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
       }
     }
     progress.done();
-    const rel = (parts: PartInfo[], base: string): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(base.length + 1) }));
+    const rel = (parts: PartInfo[], base: string): PartInfo[] =>
+      parts.map((p) => ({ ...p, file: p.file.slice(base.length + 1) }));
     const c = stats.data.counts;
     return {
       input: displayPath(run.input),
@@ -202,7 +250,13 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
   };
   if (run.dryRun || !run.out) {
     const rest = await body(undefined);
-    return { report: { stage: 'filter', tool_version: TOOL_VERSION, fingerprint, ...rest } as FilterReport, skipped: false };
+    return {
+      report: { stage: 'filter', tool_version: TOOL_VERSION, fingerprint, ...rest } as FilterReport,
+      skipped: false,
+    };
   }
-  return runStageDir<FilterReport>({ stage: 'filter', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan }, body);
+  return runStageDir<FilterReport>(
+    { stage: 'filter', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan },
+    body,
+  );
 }

@@ -37,11 +37,19 @@ export function loadModels(paths: Record<string, string>): Record<string, unknow
 let chains: { init: FilterInit; chains: Chains } | undefined;
 
 function chainsFor(init: FilterInit): Chains {
-  if (chains?.init !== init) chains = { init, chains: new Chains({ config: init.config, models: loadModels(init.modelPaths), learned: init.learned }) };
+  if (chains?.init !== init)
+    chains = {
+      init,
+      chains: new Chains({ config: init.config, models: loadModels(init.modelPaths), learned: init.learned }),
+    };
   return chains.chains;
 }
 
-export async function* runTask(task: DocChunk, init: FilterInit, stats: StageStats): AsyncGenerator<FilterOutput[], number> {
+export async function* runTask(
+  task: DocChunk,
+  init: FilterInit,
+  stats: StageStats,
+): AsyncGenerator<FilterOutput[], number> {
   const c = chainsFor(init);
   const kept: Doc[] = [];
   const rejected: Doc[] = [];
@@ -51,6 +59,12 @@ export async function* runTask(task: DocChunk, init: FilterInit, stats: StageSta
     if (!v.drop) kept.push(v.doc);
     else if (init.keepRejected) rejected.push(v.doc);
   }
-  if (!init.dryRun) yield [{ kept: kept.length ? encodeBatch(kept) : undefined, rejected: rejected.length ? encodeBatch(rejected) : undefined }];
+  if (!init.dryRun)
+    yield [
+      {
+        kept: kept.length ? encodeBatch(kept) : undefined,
+        rejected: rejected.length ? encodeBatch(rejected) : undefined,
+      },
+    ];
   return docs.length;
 }

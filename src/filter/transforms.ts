@@ -50,8 +50,16 @@ const PHONE = /(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-
 export function isNonPublicIp(ip: string): boolean {
   const [a, b, c] = ip.split('.').map(Number) as [number, number, number, number];
   return (
-    a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) ||
-    (a === 192 && b === 0 && c === 2) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || a >= 224
+    a === 10 ||
+    a === 127 ||
+    a === 0 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 192 && b === 0 && c === 2) ||
+    (a === 198 && b === 51 && c === 100) ||
+    (a === 203 && b === 0 && c === 113) ||
+    a >= 224
   );
 }
 
@@ -72,9 +80,17 @@ export const pii: StepDefinition<typeof piiParams> = {
       name: 'pii',
       apply(text, count) {
         let out = text;
-        if (p.emails) out = out.replace(EMAIL, () => (count('pii_email'), '|||EMAIL_ADDRESS|||'));
-        if (p.ips) out = out.replace(IPV4, (ip) => (isNonPublicIp(ip) ? ip : (count('pii_ip'), '|||IP_ADDRESS|||')));
-        if (p.phones) out = out.replace(PHONE, () => (count('pii_phone'), '|||PHONE_NUMBER|||'));
+        // each replacement counts itself, then returns the placeholder
+        const mask = (key: string, placeholder: string) => (): string => {
+          count(key);
+          return placeholder;
+        };
+        if (p.emails) out = out.replace(EMAIL, mask('pii_email', '|||EMAIL_ADDRESS|||'));
+        if (p.ips) {
+          const ip = mask('pii_ip', '|||IP_ADDRESS|||');
+          out = out.replace(IPV4, (s) => (isNonPublicIp(s) ? s : ip()));
+        }
+        if (p.phones) out = out.replace(PHONE, mask('pii_phone', '|||PHONE_NUMBER|||'));
         return out;
       },
     };

@@ -79,8 +79,18 @@ export interface Dialect {
   languageDefaults: boolean;
 }
 
-export const MOE_DIALECT: Dialect = { whitespaceWords: true, singletonNgramsZero: true, languageStopWords: true, languageDefaults: true };
-export const DATATROVE_DIALECT: Dialect = { whitespaceWords: false, singletonNgramsZero: false, languageStopWords: false, languageDefaults: false };
+export const MOE_DIALECT: Dialect = {
+  whitespaceWords: true,
+  singletonNgramsZero: true,
+  languageStopWords: true,
+  languageDefaults: true,
+};
+export const DATATROVE_DIALECT: Dialect = {
+  whitespaceWords: false,
+  singletonNgramsZero: false,
+  languageStopWords: false,
+  languageDefaults: false,
+};
 
 export function dialectOf(compat: 'moe' | 'datatrove'): Dialect {
   return compat === 'datatrove' ? DATATROVE_DIALECT : MOE_DIALECT;

@@ -11,10 +11,24 @@ import { splitLines } from './words/python.js';
 import { spacyWordCount, spacyWords } from './words/spacy-en.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
-export const UNSPACED_LANGUAGES = new Set(['cmn', 'jpn', 'tha', 'lao', 'khm', 'mya', 'bod', 'yue', 'wuu', 'nan', 'hak']);
+export const UNSPACED_LANGUAGES = new Set([
+  'cmn',
+  'jpn',
+  'tha',
+  'lao',
+  'khm',
+  'mya',
+  'bod',
+  'yue',
+  'wuu',
+  'nan',
+  'hak',
+]);
 
-const UNSPACED_CHAR = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
-const UNSPACED_RUN = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu;
+const UNSPACED_CHAR =
+  /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
+const UNSPACED_RUN =
+  /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u0f00-\u0fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/gu;
 
 export interface Tokens {
   /** Whitespace-separated tokens, symbols included. */
@@ -64,7 +78,13 @@ function classAt(text: string, i: number): number {
 
 /** Classes of ASCII characters, looked up in the hot loop. */
 const ASCII = new Uint8Array(128).map((_, c) =>
-  c === 32 || (c >= 9 && c <= 13) ? SPACE : (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? LETTER : c >= 48 && c <= 57 ? NUMBER : OTHER,
+  c === 32 || (c >= 9 && c <= 13)
+    ? SPACE
+    : (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+      ? LETTER
+      : c >= 48 && c <= 57
+        ? NUMBER
+        : OTHER,
 );
 
 /** FNV-1a of text[from, to): `hash32` of that slice, without making it. */
@@ -151,7 +171,8 @@ const scanner = tokenScanner((c) => (c < 128 ? ASCII[c]! : isSpace(c) ? SPACE : 
  * space-less scripts into one word each.
  */
 export function tokenize(text: string, unspaced: boolean, options: { wasm?: boolean } = {}): Tokens {
-  if (scanner && !unspaced && options.wasm !== false && text.length <= WASM_MAX_CHARS) return TokenList.of(text, scanner.scan(text));
+  if (scanner && !unspaced && options.wasm !== false && text.length <= WASM_MAX_CHARS)
+    return TokenList.of(text, scanner.scan(text));
   const n = text.length;
   // words of prose take about six code units with their space; the lists grow when they do not
   const out = new TokenList(text, (n >> 3) + 16);
@@ -284,7 +305,9 @@ export class TextView {
     readonly language: string,
     known: Omit<Rewritten, 'text'> = {},
   ) {
-    this.unspaced = UNSPACED_LANGUAGES.has(language) || (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
+    this.unspaced =
+      UNSPACED_LANGUAGES.has(language) ||
+      (language === 'und' && (text.match(UNSPACED_RUN)?.length ?? 0) > text.length / 4);
     this.c4 = known.c4;
   }
 

@@ -39,7 +39,10 @@ export interface ArxivOptions {
 
 /** `arxiv_id` and `yymm` from a file or folder name: `2401.06066v2.tar.gz`, `hep-th9901001.gz`. */
 export function arxivIdOf(name: string): { arxiv_id: string; yymm: string } | undefined {
-  const base = posix.basename(name).replace(/(\.tar)?\.(gz|tgz|zst)$|\.(tex|tar|tgz|pdf)$/gi, '').replace(/\.tar$/i, '');
+  const base = posix
+    .basename(name)
+    .replace(/(\.tar)?\.(gz|tgz|zst)$|\.(tex|tar|tgz|pdf)$/gi, '')
+    .replace(/\.tar$/i, '');
   const modern = /^(?:arXiv:)?(\d{4}\.\d{4,5})(v\d+)?$/i.exec(base);
   if (modern) return { arxiv_id: modern[1]!, yymm: modern[1]!.slice(0, 4) };
   const old = /^([a-z][a-z-]*(?:\.[A-Z]{2})?)[/_]?(\d{7})(v\d+)?$/.exec(base);
@@ -70,7 +73,9 @@ export function pickMain(files: Map<string, string>): string | undefined {
   const candidates = names.filter((n) => DOCCLASS.test(files.get(n)!));
   if (candidates.length === 0) return names.length === 1 ? names[0] : undefined;
   const score = (n: string): number =>
-    (files.get(n)!.includes('\\begin{document}') ? 4 : 0) + (/^(main|ms|paper|article)\.tex$/i.test(posix.basename(n)) ? 2 : 0) - n.split('/').length * 0.01;
+    (files.get(n)!.includes('\\begin{document}') ? 4 : 0) +
+    (/^(main|ms|paper|article)\.tex$/i.test(posix.basename(n)) ? 2 : 0) -
+    n.split('/').length * 0.01;
   return candidates.reduce((best, n) => (score(n) > score(best) ? n : best));
 }
 
@@ -80,7 +85,12 @@ type Sources = Map<string, Uint8Array>;
 const keyOf = (name: string): string => name.replace(/^\.\//, '');
 
 /** A gzipped member or file: a tarball's sources, or one `.tex`; undefined when it is not LaTeX. */
-async function sourcesOfGzip(bytes: Uint8Array, name: string, opts: ArxivOptions, tooLarge: (name: string, size: number) => boolean): Promise<Sources | undefined> {
+async function sourcesOfGzip(
+  bytes: Uint8Array,
+  name: string,
+  opts: ArxivOptions,
+  tooLarge: (name: string, size: number) => boolean,
+): Promise<Sources | undefined> {
   let data: Buffer;
   try {
     data = gunzipSync(bytes, { maxOutputLength: opts.maxFileBytes });
@@ -90,7 +100,8 @@ async function sourcesOfGzip(bytes: Uint8Array, name: string, opts: ArxivOptions
   }
   const files: Sources = new Map();
   if (isTarHeader(data.subarray(0, 512))) {
-    for await (const f of readTarBytes(data, (n, size) => PAPER_SOURCE.test(n) && !tooLarge(`${name}:${n}`, size))) files.set(keyOf(f.name), f.data);
+    for await (const f of readTarBytes(data, (n, size) => PAPER_SOURCE.test(n) && !tooLarge(`${name}:${n}`, size)))
+      files.set(keyOf(f.name), f.data);
     return files;
   }
   if (!LATEX.test(data.subarray(0, 200_000).toString('latin1'))) return undefined;
@@ -99,7 +110,12 @@ async function sourcesOfGzip(bytes: Uint8Array, name: string, opts: ArxivOptions
 }
 
 /** Turns one paper's sources into a document, or counts why not. */
-function paperDoc(sources: Sources, ref: { id: string; path: string; ids?: ReturnType<typeof arxivIdOf> }, opts: ArxivOptions, stats: StageStats): Doc | undefined {
+function paperDoc(
+  sources: Sources,
+  ref: { id: string; path: string; ids?: ReturnType<typeof arxivIdOf> },
+  opts: ArxivOptions,
+  stats: StageStats,
+): Doc | undefined {
   if (![...sources.keys()].some((n) => /\.tex$/i.test(n))) {
     stats.count('skipped.arxiv_no_tex');
     return undefined;
@@ -143,7 +159,10 @@ async function* tarDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats):
   const tooLarge = (name: string, size: number): boolean => {
     if (size <= opts.maxFileBytes) return false;
     stats.count('skipped.arxiv_file_too_large');
-    stats.error(`${unit.path}:${name}`, `${size} bytes, over ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`);
+    stats.error(
+      `${unit.path}:${name}`,
+      `${size} bytes, over ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`,
+    );
     return true;
   };
   const want = (name: string, size: number): boolean => {
@@ -169,14 +188,24 @@ async function* tarDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats):
         stats.count('skipped.arxiv_not_latex');
         continue;
       }
-      const doc = paperDoc(paper, { id: `${unit.id}/${stem}`, path: keyOf(f.name), ids: arxivIdOf(f.name) }, opts, stats);
+      const doc = paperDoc(
+        paper,
+        { id: `${unit.id}/${stem}`, path: keyOf(f.name), ids: arxivIdOf(f.name) },
+        opts,
+        stats,
+      );
       if (doc) yield doc;
     } catch (e) {
       stats.error(`${unit.path}:${f.name}`, reasonOf(e));
     }
   }
   if (members === 0 || sources.size > 0) {
-    const doc = paperDoc(sources, { id: unit.id, path: posix.basename(unit.path), ids: arxivIdOf(unit.path) }, opts, stats);
+    const doc = paperDoc(
+      sources,
+      { id: unit.id, path: posix.basename(unit.path), ids: arxivIdOf(unit.path) },
+      opts,
+      stats,
+    );
     if (doc) yield doc;
   }
 }
@@ -184,7 +213,11 @@ async function* tarDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats):
 /** Documents of one arXiv unit: a paper, or the papers of a bulk tar. */
 export async function* arxivDocs(unit: ArxivUnit, opts: ArxivOptions, stats: StageStats): AsyncGenerator<Doc> {
   // a paper in a subfolder (`2405.09999/submission`) takes its id from the nearest folder named like one
-  const ids = unit.id.split('/').reverse().map(arxivIdOf).find((x) => x !== undefined);
+  const ids = unit.id
+    .split('/')
+    .reverse()
+    .map(arxivIdOf)
+    .find((x) => x !== undefined);
   const ref = { id: unit.id, path: posix.basename(unit.path), ids };
   if (unit.files) {
     const sources: Sources = new Map();
@@ -203,12 +236,14 @@ export async function* arxivDocs(unit: ArxivUnit, opts: ArxivOptions, stats: Sta
     yield* tarDocs(unit, opts, stats);
     return;
   }
-  if (compressionOf(await readHead(unit.path, 4)) === 'none') throw new Error('not a .tex file, tarball or gzipped .tex');
+  if (compressionOf(await readHead(unit.path, 4)) === 'none')
+    throw new Error('not a .tex file, tarball or gzipped .tex');
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const c of openBytes(unit.path)) {
     size += c.length;
-    if (size > opts.maxFileBytes) throw new Error(`inflates to more than ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`);
+    if (size > opts.maxFileBytes)
+      throw new Error(`inflates to more than ingest.arxiv.maxFileBytes (${opts.maxFileBytes}); skipped`);
     chunks.push(c);
   }
   const data = Buffer.concat(chunks);

@@ -16,9 +16,28 @@ import { looksBinary, shebangLanguage } from './shebang.js';
 
 /** Folders never walked: VCS metadata, dependency caches and vendored third-party code. */
 export const DEFAULT_SKIP_DIRS = [
-  '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'vendor', 'vendors', 'third_party',
-  'third-party', 'thirdparty', '3rdparty', 'Pods', 'Godeps', '.venv', 'venv', '__pycache__', '.tox',
-  '.mypy_cache', '.pytest_cache', '.gradle', '.idea', '.vscode',
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  'bower_components',
+  'vendor',
+  'vendors',
+  'third_party',
+  'third-party',
+  'thirdparty',
+  '3rdparty',
+  'Pods',
+  'Godeps',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.gradle',
+  '.idea',
+  '.vscode',
 ];
 
 export interface CodeOptions {
@@ -79,7 +98,17 @@ export async function planCode(files: TreeFile[], ctx: PlanCodeContext): Promise
     if (!language) continue;
     if (f.size > opts.maxFileBytes) stats.count('skipped.too_large');
     else if (f.size === 0) stats.count('skipped.empty');
-    else units.push({ kind: 'code', path: f.path, id: `${label}/${f.rel}`, rel: f.rel, repo: posix.basename(label), language, size: f.size, ...(license ? { license } : {}) });
+    else
+      units.push({
+        kind: 'code',
+        path: f.path,
+        id: `${label}/${f.rel}`,
+        rel: f.rel,
+        repo: posix.basename(label),
+        language,
+        size: f.size,
+        ...(license ? { license } : {}),
+      });
   }
   return units;
 }

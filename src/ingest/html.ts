@@ -4,7 +4,7 @@
  * cells), without navigation, headers, footers, share bars, comments, related posts or cookie
  * banners. `html/main-content.ts` says how the article is found; `html/dom.ts` what is parsed.
  */
-import { type Block, type JusTextOptions, segment } from '../text/html/blocks.js';
+import type { JusTextOptions } from '../text/html/blocks.js';
 import { parsePage } from '../text/html/dom.js';
 import { mainContent } from './html/main-content.js';
 
@@ -23,7 +23,10 @@ export const DEFAULT_HTML_OPTIONS: HtmlOptions = {
  * The main-content text of an HTML page, one block per line, its `<title>`, its language, and
  * whether it was nested too deep to read whole (`dom.ts`).
  */
-export function extractMainText(html: string, opts: HtmlOptions = DEFAULT_HTML_OPTIONS): { text: string; title: string; language: string; truncated: boolean } {
+export function extractMainText(
+  html: string,
+  opts: HtmlOptions = DEFAULT_HTML_OPTIONS,
+): { text: string; title: string; language: string; truncated: boolean } {
   const page = parsePage(html);
   const { text, language } = mainContent(page, opts);
   return { text, title: page.title, language, truncated: page.truncated };

@@ -10,7 +10,7 @@ import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { type FileError, failOnFirst, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { type EncodedBatch, type PartInfo, PartWriter } from '../io/jsonl.js';
+import { type PartInfo, PartWriter } from '../io/jsonl.js';
 import { fileStampSync, sha256Text } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
 import type { IngestTask, InputRecord, TaskOptions } from './task.js';
@@ -81,52 +81,76 @@ function fingerprintOf(units: Unit[], run: IngestRun): string {
     const s = fileStampSync(u.path);
     files.push(s ? [u.path, s.size, Math.floor(s.mtimeMs)] : [u.path, -1, 0]);
   }
-  return sha256Text(JSON.stringify({ v: TOOL_VERSION, config: hashConfig(run.config), shard: run.shard ?? null, files }));
+  return sha256Text(
+    JSON.stringify({ v: TOOL_VERSION, config: hashConfig(run.config), shard: run.shard ?? null, files }),
+  );
 }
 
 export async function runIngest(run: IngestRun): Promise<IngestResult> {
   const t0 = Date.now();
   const planStats = new StageStats();
-  const all = await planInputs(run.inputs, { source: run.config.source, code: run.config.code, exclude: [resolve(run.out).split(sep).join('/')] }, planStats);
+  const all = await planInputs(
+    run.inputs,
+    { source: run.config.source, code: run.config.code, exclude: [resolve(run.out).split(sep).join('/')] },
+    planStats,
+  );
   if (run.strict) failOnFirst(planStats.data.errors);
   const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
   const fingerprint = fingerprintOf(units, run);
-  const result = await runStageDir<IngestReport>({ stage: 'ingest', out: run.out, fingerprint, force: run.force, plan: run.plan }, async (dir) => {
-    const stats = new StageStats();
-    stats.merge(planStats.data);
-    const writer = new PartWriter({ dir, maxPartBytes: run.config.partMaxBytes });
-    const progress = new Progress({ label: 'ingest', totalBytes: units.reduce((s, u) => s + u.size, 0), silent: run.silent });
-    const init: TaskOptions = { arxiv: run.config.arxiv, web: run.config.web };
-    const inputs: InputRecord[] = [];
-    const tasks = makeTasks(units);
-    let docsOut = 0;
-    for await (const ev of orderedPool({ tasks, workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init })) {
-      if (ev.type === 'batch') {
-        for (const batch of ev.items) {
-          await writer.writeEncoded(batch);
-          docsOut += batch.docs;
-          progress.add(batch.docs, 0);
+  const result = await runStageDir<IngestReport>(
+    { stage: 'ingest', out: run.out, fingerprint, force: run.force, plan: run.plan },
+    async (dir) => {
+      const stats = new StageStats();
+      stats.merge(planStats.data);
+      const writer = new PartWriter({ dir, maxPartBytes: run.config.partMaxBytes });
+      const progress = new Progress({
+        label: 'ingest',
+        totalBytes: units.reduce((s, u) => s + u.size, 0),
+        silent: run.silent,
+      });
+      const init: TaskOptions = { arxiv: run.config.arxiv, web: run.config.web };
+      const inputs: InputRecord[] = [];
+      const tasks = makeTasks(units);
+      let docsOut = 0;
+      for await (const ev of orderedPool({
+        tasks,
+        workers: run.workers,
+        module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
+        init,
+      })) {
+        if (ev.type === 'batch') {
+          for (const batch of ev.items) {
+            await writer.writeEncoded(batch);
+            docsOut += batch.docs;
+            progress.add(batch.docs, 0);
+          }
+        } else {
+          if (run.strict) failOnFirst(ev.stats.errors);
+          stats.merge(ev.stats);
+          inputs.push(...ev.result.map((r) => ({ ...r, path: displayPath(r.path) })));
+          progress.add(
+            0,
+            tasks[ev.index]!.units.reduce((s, u) => s + u.size, 0),
+          );
         }
-      } else {
-        if (run.strict) failOnFirst(ev.stats.errors);
-        stats.merge(ev.stats);
-        inputs.push(...ev.result.map((r) => ({ ...r, path: displayPath(r.path) })));
-        progress.add(0, tasks[ev.index]!.units.reduce((s, u) => s + u.size, 0));
       }
-    }
-    const outputs = (await writer.close()).map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
-    progress.done();
-    stats.count('docs_out', docsOut);
-    return {
-      config_sha256: hashConfig(run.config),
-      config: run.config,
-      shard: run.shard ? `${run.shard.index}/${run.shard.count}` : '0/1',
-      inputs,
-      outputs,
-      docs_out: docsOut,
-      stats: statsToReport({ ...stats.data, errors: stats.data.errors.map((e) => ({ ...e, path: displayPath(e.path) })) }),
-      timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
-    };
-  });
+      const outputs = (await writer.close()).map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
+      progress.done();
+      stats.count('docs_out', docsOut);
+      return {
+        config_sha256: hashConfig(run.config),
+        config: run.config,
+        shard: run.shard ? `${run.shard.index}/${run.shard.count}` : '0/1',
+        inputs,
+        outputs,
+        docs_out: docsOut,
+        stats: statsToReport({
+          ...stats.data,
+          errors: stats.data.errors.map((e) => ({ ...e, path: displayPath(e.path) })),
+        }),
+        timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
+      };
+    },
+  );
   return { ...result, errors: result.report.stats.errors as FileError[] };
 }

@@ -91,7 +91,8 @@ export interface Definition {
   macro?: Macro;
 }
 
-const DEFINITION = /\\(?:(?:re)?newcommand\*?|providecommand\*?|DeclareRobustCommand\*?|def|let|DeclareMathOperator(\*?)|(?:New|Renew|Provide|Declare)DocumentCommand)(?![A-Za-z])\s*/g;
+const DEFINITION =
+  /\\(?:(?:re)?newcommand\*?|providecommand\*?|DeclareRobustCommand\*?|def|let|DeclareMathOperator(\*?)|(?:New|Renew|Provide|Declare)DocumentCommand)(?![A-Za-z])\s*/g;
 
 function readName(text: string, at: number): { name: string; end: number } | undefined {
   const braced = /^\{\s*\\([A-Za-z@]+)\s*\}/.exec(text.slice(at, at + 200));
@@ -111,13 +112,20 @@ export function findDefinitions(text: string): Definition[] {
     const kind = m[0];
     if (kind.startsWith('\\DeclareMathOperator')) {
       const g = readGroup(text, i);
-      if (g) defs.push({ start, end: g.end, name: named.name, macro: { params: 0, body: `\\operatorname${m[1] ? '*' : ''}{${g.body}}` } });
+      if (g)
+        defs.push({
+          start,
+          end: g.end,
+          name: named.name,
+          macro: { params: 0, body: `\\operatorname${m[1] ? '*' : ''}{${g.body}}` },
+        });
       continue;
     }
     if (kind.startsWith('\\let')) {
       // `\let\eps\varepsilon`, `\let\eps=\varepsilon`: an alias
       const target = /^=?\s*(\\(?:[A-Za-z@]+|.))/.exec(text.slice(i, i + 100));
-      if (target) defs.push({ start, end: i + target[0].length, name: named.name, macro: { params: 0, body: target[1]! } });
+      if (target)
+        defs.push({ start, end: i + target[0].length, name: named.name, macro: { params: 0, body: target[1]! } });
       continue;
     }
     if (kind.includes('DocumentCommand')) {
@@ -129,7 +137,12 @@ export function findDefinitions(text: string): Definition[] {
       const m = /^\s*(?:(o)|O\s*\{([^{}]*)\})?((?:\s*m)*)\s*$/.exec(spec.body);
       const params = m ? (m[1] !== undefined || m[2] !== undefined ? 1 : 0) + m[3]!.replace(/\s+/g, '').length : -1;
       const optional = m && (m[1] !== undefined || m[2] !== undefined) ? (m[2] ?? '') : undefined;
-      defs.push({ start, end: body.end, name: named.name, ...(params >= 0 ? { macro: { params, ...(optional !== undefined ? { optional } : {}), body: body.body } } : {}) });
+      defs.push({
+        start,
+        end: body.end,
+        name: named.name,
+        ...(params >= 0 ? { macro: { params, ...(optional !== undefined ? { optional } : {}), body: body.body } } : {}),
+      });
       continue;
     }
     if (kind.startsWith('\\def')) {
@@ -159,7 +172,12 @@ export function findDefinitions(text: string): Definition[] {
     }
     const g = readGroup(text, i);
     if (!g) continue;
-    defs.push({ start, end: g.end, name: named.name, macro: { params, ...(optional !== undefined ? { optional } : {}), body: g.body } });
+    defs.push({
+      start,
+      end: g.end,
+      name: named.name,
+      macro: { params, ...(optional !== undefined ? { optional } : {}), body: g.body },
+    });
   }
   return defs;
 }
@@ -169,15 +187,45 @@ export function findDefinitions(text: string): Definition[] {
  * layout, not text: they stay as written, so the paper keeps its structure and its markers.
  */
 const STRUCTURAL = new Set([
-  'part', 'chapter', 'section', 'subsection', 'subsubsection', 'paragraph', 'subparagraph', 'begin', 'end', 'item',
-  'caption', 'label', 'ref', 'eqref', 'cite', 'title', 'author', 'maketitle', 'input', 'include', 'footnote', 'emph',
-  'textbf', 'textit', 'url', 'href', 'appendix', 'bibliography', 'includegraphics', 'par', 'def', 'newcommand',
+  'part',
+  'chapter',
+  'section',
+  'subsection',
+  'subsubsection',
+  'paragraph',
+  'subparagraph',
+  'begin',
+  'end',
+  'item',
+  'caption',
+  'label',
+  'ref',
+  'eqref',
+  'cite',
+  'title',
+  'author',
+  'maketitle',
+  'input',
+  'include',
+  'footnote',
+  'emph',
+  'textbf',
+  'textit',
+  'url',
+  'href',
+  'appendix',
+  'bibliography',
+  'includegraphics',
+  'par',
+  'def',
+  'newcommand',
 ]);
 
 /** Macros defined in `texts`, in order: a later definition wins, as in LaTeX (`\providecommand` aside). */
 export function collectMacros(texts: string[]): Map<string, Macro> {
   const macros = new Map<string, Macro>();
-  for (const text of texts) for (const d of findDefinitions(text)) if (d.macro && !STRUCTURAL.has(d.name)) macros.set(d.name, d.macro);
+  for (const text of texts)
+    for (const d of findDefinitions(text)) if (d.macro && !STRUCTURAL.has(d.name)) macros.set(d.name, d.macro);
   return macros;
 }
 
@@ -195,7 +243,7 @@ export function removeDefinitions(text: string): string {
 
 /** `#1`…`#9` of the body replaced by the arguments; `##` is a literal `#`. */
 function substitute(body: string, args: string[]): string {
-  return body.replace(/##|#([1-9])/g, (whole, k: string | undefined) => (k ? (args[Number(k) - 1] ?? '') : '#'));
+  return body.replace(/##|#([1-9])/g, (_whole, k: string | undefined) => (k ? (args[Number(k) - 1] ?? '') : '#'));
 }
 
 const USE = /\\([A-Za-z@]+)/g;

@@ -69,13 +69,19 @@ function commentStart(line: string): number {
   return -1;
 }
 
-const INPUT = /\\(?:input|include|subfile)(?![A-Za-z])\s*(?:\{([^}]+)\}|([^\s{}\\%]+))|\\(sub)?(?:import|inputfrom|includefrom)\*?\s*\{([^}]*)\}\s*\{([^}]+)\}/g;
+const INPUT =
+  /\\(?:input|include|subfile)(?![A-Za-z])\s*(?:\{([^}]+)\}|([^\s{}\\%]+))|\\(sub)?(?:import|inputfrom|includefrom)\*?\s*\{([^}]*)\}\s*\{([^}]+)\}/g;
 
 /**
  * Where LaTeX finds `\input{name}`: in the main file's folder (its working directory), then
  * beside the including file, then at the archive's top; with `.tex` added when missing.
  */
-export function resolveInput(name: string, mainDir: string, fromDir: string, files: ReadonlyMap<string, string>): string | undefined {
+export function resolveInput(
+  name: string,
+  mainDir: string,
+  fromDir: string,
+  files: ReadonlyMap<string, string>,
+): string | undefined {
   const clean = name.trim().replace(/^\.\//, '');
   for (const dir of [mainDir, fromDir, '']) {
     for (const candidate of [clean, `${clean}.tex`]) {
@@ -104,12 +110,24 @@ const dirOf = (path: string): string => (path.includes('/') ? path.slice(0, path
  * archive's top, comments already stripped), resolved from the main file's folder. A missing file
  * is listed in `missing` and replaced by nothing; an input that includes itself is not followed.
  */
-export function inlineInputs(text: string, files: ReadonlyMap<string, string>, ctx: { main: string; missing: string[] }, from = ctx.main, depth = 0, seen = new Set<string>([ctx.main])): string {
+export function inlineInputs(
+  text: string,
+  files: ReadonlyMap<string, string>,
+  ctx: { main: string; missing: string[] },
+  from = ctx.main,
+  depth = 0,
+  seen = new Set<string>([ctx.main]),
+): string {
   if (depth > 12) return text;
   return text.replace(INPUT, (_whole, braced?: string, bare?: string, sub?: string, folder?: string, file?: string) => {
     // `\import{dir/}{file}` is from the main file's folder, `\subimport{dir/}{file}` from the including file's
-    const name = file !== undefined ? `${(folder ?? '').trim().replace(/\/?$/, '/')}${file.trim()}` : (braced ?? bare ?? '').trim();
-    const key = sub ? resolveInput(name, dirOf(from), dirOf(from), files) : resolveInput(name, dirOf(ctx.main), dirOf(from), files);
+    const name =
+      file !== undefined
+        ? `${(folder ?? '').trim().replace(/\/?$/, '/')}${file.trim()}`
+        : (braced ?? bare ?? '').trim();
+    const key = sub
+      ? resolveInput(name, dirOf(from), dirOf(from), files)
+      : resolveInput(name, dirOf(ctx.main), dirOf(from), files);
     if (key === undefined) {
       ctx.missing.push(name);
       return '';
@@ -147,7 +165,8 @@ function rewriteCommands(text: string, names: string, args: number, f?: (arg: st
 }
 
 const removeCommands = (text: string, names: string, args: number): string => rewriteCommands(text, names, args);
-const replaceCommand = (text: string, names: string, f: (arg: string) => string): string => rewriteCommands(text, names, 1, f);
+const replaceCommand = (text: string, names: string, f: (arg: string) => string): string =>
+  rewriteCommands(text, names, 1, f);
 
 function skipBlank(text: string, i: number): number {
   while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n') i++;
@@ -160,7 +179,11 @@ export function frontMatter(text: string): { title?: string; abstract?: string }
   const t = /\\title\s*(?:\[[^\]]*\]\s*)?\{/.exec(text);
   if (t) {
     const g = readGroup(text, t.index + t[0].length - 1);
-    if (g) front.title = g.body.replace(/\\\\(\[[^\]]*\])?|\\thanks\{[^}]*\}/g, ' ').replace(/\s+/g, ' ').trim();
+    if (g)
+      front.title = g.body
+        .replace(/\\\\(\[[^\]]*\])?|\\thanks\{[^}]*\}/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
   }
   const a = /\\begin\{abstract\}([\s\S]*?)\\end\{abstract\}/.exec(text);
   if (a) front.abstract = a[1]!.trim();
@@ -188,17 +211,24 @@ export function removeBibliography(text: string): string {
 }
 
 /** Front-matter commands whose text is metadata (authors, affiliations) or already placed first. */
-const FRONT_COMMANDS = 'title|author|affiliation|affil|address|email|thanks|date|keywords|pacs|institute|orcid|altaffiliation|correspondingauthor|icmlauthor|icmlaffiliation|icmlcorrespondingauthor|icmltitle|icmlkeywords';
+const FRONT_COMMANDS =
+  'title|author|affiliation|affil|address|email|thanks|date|keywords|pacs|institute|orcid|altaffiliation|correspondingauthor|icmlauthor|icmlaffiliation|icmlcorrespondingauthor|icmltitle|icmlkeywords';
 /** Commands that print nothing a reader reads as text. */
-const DROP_WITH_ARG = 'label|vspace|hspace|includegraphics|includepdf|input|bibliographystyle|setlength|addtolength|setcounter|addtocounter|pagestyle|thispagestyle|graphicspath|hypersetup|newtheorem|theoremstyle|numberwithin|captionsetup|definecolor|renewenvironment|newenvironment|usepackage|documentclass';
-const DROP_BARE = /\\(?:maketitle|newpage|clearpage|cleardoublepage|pagebreak|linebreak|centering|raggedright|raggedleft|noindent|indent|smallskip|medskip|bigskip|vfill|hfill|tableofcontents|listoffigures|listoftables|FloatBarrier|balance|appendix|onecolumngrid|twocolumngrid|protect|leavevmode|nopagebreak|sloppy|par)(?![A-Za-z])\*?|\\(?:vskip|hskip)\s*-?[\d.]+\s*(?:pt|em|ex|cm|mm|in|bp)(?:\s*plus\s*[\d.]+\s*\w+)?(?:\s*minus\s*[\d.]+\s*\w+)?/g;
+const DROP_WITH_ARG =
+  'label|vspace|hspace|includegraphics|includepdf|input|bibliographystyle|setlength|addtolength|setcounter|addtocounter|pagestyle|thispagestyle|graphicspath|hypersetup|newtheorem|theoremstyle|numberwithin|captionsetup|definecolor|renewenvironment|newenvironment|usepackage|documentclass';
+const DROP_BARE =
+  /\\(?:maketitle|newpage|clearpage|cleardoublepage|pagebreak|linebreak|centering|raggedright|raggedleft|noindent|indent|smallskip|medskip|bigskip|vfill|hfill|tableofcontents|listoffigures|listoftables|FloatBarrier|balance|appendix|onecolumngrid|twocolumngrid|protect|leavevmode|nopagebreak|sloppy|par)(?![A-Za-z])\*?|\\(?:vskip|hskip)\s*-?[\d.]+\s*(?:pt|em|ex|cm|mm|in|bp)(?:\s*plus\s*[\d.]+\s*\w+)?(?:\s*minus\s*[\d.]+\s*\w+)?/g;
 
 /** Commands that are not text removed; references become neutral markers; captions keep their text. */
 export function dropNonText(text: string): string {
   let out = removeCommands(text, DROP_WITH_ARG, 1);
   out = removeCommands(out, FRONT_COMMANDS, 1);
   out = out.replace(/\\begin\{abstract\}[\s\S]*?\\end\{abstract\}/g, '');
-  out = replaceCommand(out, '[Cc]ite[tp]?|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|footcite|citenum', () => '[cite]');
+  out = replaceCommand(
+    out,
+    '[Cc]ite[tp]?|citealp|citealt|citeauthor|citeyear|parencite|textcite|autocite|footcite|citenum',
+    () => '[cite]',
+  );
   out = replaceCommand(out, 'ref|eqref|autoref|cref|Cref|pageref|nameref|vref|Vref', () => '[ref]');
   out = replaceCommand(out, 'caption|subcaption', (body) => `\n${body.trim()}\n`);
   return out.replace(DROP_BARE, '');
@@ -226,7 +256,11 @@ export interface CleanResult {
  * Cleans a paper: `files` maps paths (from the archive's top) to raw text, `.sty` files included
  * for their macros; `main` names the file holding `\documentclass`.
  */
-export function cleanPaper(files: ReadonlyMap<string, string>, main: string, opts: CleanOptions = { frontMatter: true }): CleanResult {
+export function cleanPaper(
+  files: ReadonlyMap<string, string>,
+  main: string,
+  opts: CleanOptions = { frontMatter: true },
+): CleanResult {
   const stripped = new Map<string, string>();
   for (const [name, text] of files) stripped.set(name, stripComments(text.replace(/\r\n?/g, '\n')));
   const missingInputs: string[] = [];
@@ -236,6 +270,9 @@ export function cleanPaper(files: ReadonlyMap<string, string>, main: string, opt
   const expanded = expandMacros(removeDefinitions(whole), macros);
   const front = opts.frontMatter ? frontMatter(expanded) : {};
   const body = dropNonText(removeBibliography(documentBody(expanded)));
-  const head = [front.title, front.abstract].filter((s): s is string => !!s).map(dropNonText).join('\n\n');
+  const head = [front.title, front.abstract]
+    .filter((s): s is string => !!s)
+    .map(dropNonText)
+    .join('\n\n');
   return { text: tidyWhitespace(head ? `${head}\n\n${body}` : body), missingInputs };
 }

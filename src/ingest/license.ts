@@ -41,7 +41,13 @@ export function identifyLicense(text: string): string | undefined {
 export async function licenseOf(files: TreeFile[]): Promise<string | undefined> {
   const ids = new Set<string>();
   for (const file of files) {
-    if (file.rel.includes('/') || !LICENSE_FILE.test(file.rel) || THIRD_PARTY.test(file.rel) || file.size > MAX_LICENSE_BYTES) continue;
+    if (
+      file.rel.includes('/') ||
+      !LICENSE_FILE.test(file.rel) ||
+      THIRD_PARTY.test(file.rel) ||
+      file.size > MAX_LICENSE_BYTES
+    )
+      continue;
     try {
       const id = identifyLicense(await readText(file.path));
       if (id) ids.add(id);

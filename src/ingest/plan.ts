@@ -19,7 +19,12 @@ import { pathKind, readText } from '../io/files.js';
 export type SourceChoice = 'auto' | 'code' | 'arxiv' | 'web';
 export type Unit = CodeUnit | ArxivUnit | WebUnit;
 
-type FileKind = { kind: 'web'; format: WebFormat } | { kind: 'arxiv' } | { kind: 'tex' } | { kind: 'code' } | { kind: 'unknown' };
+type FileKind =
+  | { kind: 'web'; format: WebFormat }
+  | { kind: 'arxiv' }
+  | { kind: 'tex' }
+  | { kind: 'code' }
+  | { kind: 'unknown' };
 
 /** Classification by file name alone; `undefined` when the content must decide. */
 export function kindByName(name: string): FileKind | undefined {
@@ -70,7 +75,9 @@ interface PlanContext extends PlanOptions {
 /** Units of one input directory. */
 async function planDir(root: string, label: string, ctx: PlanContext): Promise<Unit[]> {
   // never read our own output (or its temporary folder) back in when it lies inside an input
-  const files = (await walkTree(root, ctx.code, ctx.stats)).filter((f) => !ctx.exclude.some((x) => f.path === x || f.path.startsWith(`${x}/`) || f.path.startsWith(`${x}.tmp-`)));
+  const files = (await walkTree(root, ctx.code, ctx.stats)).filter(
+    (f) => !ctx.exclude.some((x) => f.path === x || f.path.startsWith(`${x}/`) || f.path.startsWith(`${x}.tmp-`)),
+  );
   if (ctx.source === 'code') return planCode(files, { label, code: ctx.code, stats: ctx.stats });
   const units: Array<{ rel: string; unit: Unit }> = [];
   const codeFiles: TreeFile[] = [];
@@ -78,8 +85,10 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
   for (const f of files) {
     const kind = await kindInTree(f, ctx);
     const id = `${label}/${f.rel}`;
-    if (kind.kind === 'web' && ctx.source !== 'arxiv') units.push({ rel: f.rel, unit: { kind: 'web', path: f.path, id, format: kind.format, size: f.size } });
-    else if (kind.kind === 'arxiv' && ctx.source !== 'web') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id, size: f.size } });
+    if (kind.kind === 'web' && ctx.source !== 'arxiv')
+      units.push({ rel: f.rel, unit: { kind: 'web', path: f.path, id, format: kind.format, size: f.size } });
+    else if (kind.kind === 'arxiv' && ctx.source !== 'web')
+      units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id, size: f.size } });
     else if (kind.kind === 'tex' && ctx.source !== 'web') texFiles.push(f);
     else if (kind.kind === 'code') codeFiles.push(f);
     else ctx.stats.count(ctx.source === 'auto' ? 'skipped.unknown_type' : `skipped.not_${ctx.source}`);
@@ -88,7 +97,8 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
   // belongs to it, and its other files (.bbl, .aux, .cls, .bib, figures) are the paper's, not code
   const roots = new Set<string>();
   for (const f of texFiles) {
-    if (/\.tex$/i.test(f.rel) && f.size <= 20_000_000 && DOCCLASS.test(await readText(f.path, 'latin1'))) roots.add(posix.dirname(f.rel));
+    if (/\.tex$/i.test(f.rel) && f.size <= 20_000_000 && DOCCLASS.test(await readText(f.path, 'latin1')))
+      roots.add(posix.dirname(f.rel));
   }
   const paperOf = (rel: string): string | undefined => {
     for (let dir = posix.dirname(rel); ; dir = posix.dirname(dir)) {
@@ -100,14 +110,18 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
   for (const f of texFiles) {
     const dir = paperOf(f.rel);
     if (dir !== undefined) papers.set(dir, [...(papers.get(dir) ?? []), f]);
-    else if (ctx.source === 'arxiv') units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id: `${label}/${f.rel}`, size: f.size } });
+    else if (ctx.source === 'arxiv')
+      units.push({ rel: f.rel, unit: { kind: 'arxiv', path: f.path, id: `${label}/${f.rel}`, size: f.size } });
     else codeFiles.push(f);
   }
   for (const [dir, members] of papers) {
     const path = dir === '.' ? root : posix.join(root, dir);
     const files = members.map((m) => (dir === '.' ? m.rel : m.rel.slice(dir.length + 1)));
     const id = dir === '.' ? label : `${label}/${dir}`;
-    units.push({ rel: dir === '.' ? '' : dir, unit: { kind: 'arxiv', path, id, files, size: members.reduce((s, m) => s + m.size, 0) } });
+    units.push({
+      rel: dir === '.' ? '' : dir,
+      unit: { kind: 'arxiv', path, id, files, size: members.reduce((s, m) => s + m.size, 0) },
+    });
   }
   const sorted = codeFiles
     .filter((f) => {
@@ -118,8 +132,9 @@ async function planDir(root: string, label: string, ctx: PlanContext): Promise<U
     .sort((a, b) => (a.rel < b.rel ? -1 : 1));
   if (ctx.source !== 'auto') {
     if (sorted.length) ctx.stats.count(`skipped.not_${ctx.source}`, sorted.length);
-  }
-  else for (const u of await planCode(sorted, { label, code: ctx.code, stats: ctx.stats, tree: files })) units.push({ rel: u.rel, unit: u });
+  } else
+    for (const u of await planCode(sorted, { label, code: ctx.code, stats: ctx.stats, tree: files }))
+      units.push({ rel: u.rel, unit: u });
   return units.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((u) => u.unit);
 }
 
@@ -128,10 +143,24 @@ async function planFile(path: string, label: string, size: number, ctx: PlanCont
   const name = posix.basename(path);
   const unit = { path, id: label, size };
   // a lone code file is named after its folder, as if that folder had been walked
-  const asCode = (): Promise<CodeUnit[]> => planCode([{ path, rel: name, size }], { label: posix.basename(posix.dirname(path)), code: ctx.code, stats: ctx.stats });
+  const asCode = (): Promise<CodeUnit[]> =>
+    planCode([{ path, rel: name, size }], {
+      label: posix.basename(posix.dirname(path)),
+      code: ctx.code,
+      stats: ctx.stats,
+    });
   if (ctx.source === 'code') return asCode();
-  const kind = kindByName(name) ?? (languageOf(name, ctx.code.extensions) ? ({ kind: 'code' } as const) : await kindByContent(path));
-  const forced = ctx.source === 'auto' ? kind : ctx.source === 'web' ? (kind.kind === 'web' ? kind : { kind: 'web' as const, format: 'jsonl' as const }) : { kind: 'arxiv' as const };
+  const kind =
+    kindByName(name) ??
+    (languageOf(name, ctx.code.extensions) ? ({ kind: 'code' } as const) : await kindByContent(path));
+  const forced =
+    ctx.source === 'auto'
+      ? kind
+      : ctx.source === 'web'
+        ? kind.kind === 'web'
+          ? kind
+          : { kind: 'web' as const, format: 'jsonl' as const }
+        : { kind: 'arxiv' as const };
   if (forced.kind === 'web') return [{ kind: 'web', format: forced.format, ...unit }];
   if (forced.kind === 'arxiv' || forced.kind === 'tex') return [{ kind: 'arxiv', ...unit }];
   if (forced.kind === 'code') return asCode();
@@ -152,15 +181,22 @@ export async function planInputs(inputs: string[], opts: PlanOptions, stats: Sta
   const units: Unit[] = [];
   for (const input of inputs) {
     const path = resolve(input).split('\\').join('/');
-    let st;
+    let st: Awaited<ReturnType<typeof pathKind>>;
     try {
       st = await pathKind(path);
     } catch {
-      throw new UserError(`input not found: ${input}`, 'check the path; inputs are files or folders of code, arXiv sources or web crawls');
+      throw new UserError(
+        `input not found: ${input}`,
+        'check the path; inputs are files or folders of code, arXiv sources or web crawls',
+      );
     }
     const label = posix.basename(path);
     // a FIFO or a device (/dev/zero) would be read forever
-    if (st.kind === 'other') throw new UserError(`${input} is not a regular file or folder`, 'give files or folders; a pipe or a device cannot be read to its end');
+    if (st.kind === 'other')
+      throw new UserError(
+        `${input} is not a regular file or folder`,
+        'give files or folders; a pipe or a device cannot be read to its end',
+      );
     if (st.kind === 'dir') units.push(...(await planDir(path, label, ctx)));
     else units.push(...(await planFile(path, label, st.size, ctx)));
   }
@@ -172,7 +208,10 @@ export function parseShard(spec: string | undefined): { index: number; count: nu
   if (spec === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
   if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) {
-    throw new UserError(`bad --shard "${spec}"`, 'use I/N with 0 <= I < N, e.g. --shard 0/4 for the first of four parts');
+    throw new UserError(
+      `bad --shard "${spec}"`,
+      'use I/N with 0 <= I < N, e.g. --shard 0/4 for the first of four parts',
+    );
   }
   return { index: Number(m[1]), count: Number(m[2]) };
 }

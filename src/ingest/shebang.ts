@@ -7,14 +7,55 @@
 
 /** Interpreter → language (the names of `languages.ts`). */
 const INTERPRETERS: Record<string, string> = {
-  python: 'Python', pypy: 'Python', sh: 'Shell', bash: 'Shell', zsh: 'Shell', ksh: 'Shell', dash: 'Shell', ash: 'Shell',
-  mksh: 'Shell', fish: 'Shell', node: 'JavaScript', nodejs: 'JavaScript', deno: 'TypeScript', bun: 'JavaScript',
-  'ts-node': 'TypeScript', tsx: 'TypeScript', perl: 'Perl', ruby: 'Ruby', jruby: 'Ruby', php: 'PHP', lua: 'Lua',
-  luajit: 'Lua', rscript: 'R', tclsh: 'Tcl', wish: 'Tcl', awk: 'Awk', gawk: 'Awk', mawk: 'Awk', nawk: 'Awk',
-  julia: 'Julia', groovy: 'Groovy', scala: 'Scala', elixir: 'Elixir', escript: 'Erlang', runhaskell: 'Haskell',
-  runghc: 'Haskell', ocaml: 'OCaml', make: 'Makefile', sed: 'sed', pwsh: 'PowerShell', crystal: 'Crystal',
-  dart: 'Dart', swift: 'Swift', kotlin: 'Kotlin', guile: 'Scheme', racket: 'Racket', sbcl: 'Common Lisp',
-  clojure: 'Clojure', nim: 'Nim',
+  python: 'Python',
+  pypy: 'Python',
+  sh: 'Shell',
+  bash: 'Shell',
+  zsh: 'Shell',
+  ksh: 'Shell',
+  dash: 'Shell',
+  ash: 'Shell',
+  mksh: 'Shell',
+  fish: 'Shell',
+  node: 'JavaScript',
+  nodejs: 'JavaScript',
+  deno: 'TypeScript',
+  bun: 'JavaScript',
+  'ts-node': 'TypeScript',
+  tsx: 'TypeScript',
+  perl: 'Perl',
+  ruby: 'Ruby',
+  jruby: 'Ruby',
+  php: 'PHP',
+  lua: 'Lua',
+  luajit: 'Lua',
+  rscript: 'R',
+  tclsh: 'Tcl',
+  wish: 'Tcl',
+  awk: 'Awk',
+  gawk: 'Awk',
+  mawk: 'Awk',
+  nawk: 'Awk',
+  julia: 'Julia',
+  groovy: 'Groovy',
+  scala: 'Scala',
+  elixir: 'Elixir',
+  escript: 'Erlang',
+  runhaskell: 'Haskell',
+  runghc: 'Haskell',
+  ocaml: 'OCaml',
+  make: 'Makefile',
+  sed: 'sed',
+  pwsh: 'PowerShell',
+  crystal: 'Crystal',
+  dart: 'Dart',
+  swift: 'Swift',
+  kotlin: 'Kotlin',
+  guile: 'Scheme',
+  racket: 'Racket',
+  sbcl: 'Common Lisp',
+  clojure: 'Clojure',
+  nim: 'Nim',
 };
 
 /** The interpreter named by a `#!` line: `/usr/bin/env -S python3 -u` → `python3`. */
@@ -38,7 +79,10 @@ export function shebangLanguage(head: Uint8Array): string | undefined {
   if (end < 0) end = head.length;
   const interpreter = interpreterOf(Buffer.from(head.subarray(0, end)).toString('latin1').replace(/\r$/, ''));
   if (!interpreter) return undefined;
-  const name = interpreter.toLowerCase().replace(/[\d.]+$/, '').replace(/-$/, '');
+  const name = interpreter
+    .toLowerCase()
+    .replace(/[\d.]+$/, '')
+    .replace(/-$/, '');
   return INTERPRETERS[name];
 }
 

@@ -51,7 +51,11 @@ async function* unitDocs(unit: Unit, opts: TaskOptions, stats: StageStats, input
   else yield* webDocs(unit, opts.web, stats);
 }
 
-export async function* runTask(task: IngestTask, opts: TaskOptions, stats: StageStats): AsyncGenerator<EncodedBatch[], InputRecord[]> {
+export async function* runTask(
+  task: IngestTask,
+  opts: TaskOptions,
+  stats: StageStats,
+): AsyncGenerator<EncodedBatch[], InputRecord[]> {
   const inputs: InputRecord[] = [];
   let batch: Doc[] = [];
   let bytes = 0;

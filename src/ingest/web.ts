@@ -237,7 +237,8 @@ async function* jsonlDocs(unit: WebUnit, opts: WebOptions, stats: StageStats): A
       continue;
     }
     const inner = obj.metadata;
-    const meta: Doc['metadata'] = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? { ...(inner as Doc['metadata']) } : {};
+    const meta: Doc['metadata'] =
+      typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? { ...(inner as Doc['metadata']) } : {};
     for (const key of ['url', 'date', 'language', 'license'] as const) {
       if (typeof obj[key] === 'string' && meta[key] === undefined) meta[key] = obj[key] as string;
     }

@@ -138,7 +138,10 @@ export interface TooLong {
  * memory; its bytes are dropped as they arrive and a `TooLong` with its length takes its place
  * (a 2 GB line, or a gzip bomb of zeros with no newline at all, costs at most `maxBytes`).
  */
-export async function* splitBoundedLines(chunks: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Buffer | TooLong> {
+export async function* splitBoundedLines(
+  chunks: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): AsyncGenerator<Buffer | TooLong> {
   let pieces: Buffer[] = [];
   let size = 0;
   let skipped = -1; // bytes of the line being dropped, or -1

@@ -62,7 +62,11 @@ export class DedupDb {
   /** This process's claim on the index (`meta.owner`), while it writes; undefined for inspection. */
   private owner: string | undefined;
 
-  private constructor(readonly path: string, params: IndexParams, claim: boolean) {
+  private constructor(
+    readonly path: string,
+    params: IndexParams,
+    claim: boolean,
+  ) {
     try {
       this.db = new Database(path);
     } catch (e) {
@@ -80,13 +84,19 @@ export class DedupDb {
     } catch (e) {
       // another file under that name, or a damaged index (SQLite says which)
       this.db.close();
-      throw new UserError(`${path} is not a usable moe dedup index: ${(e as Error).message}`, 'pass the --db file a moe dedup run wrote, or a new path to start an index');
+      throw new UserError(
+        `${path} is not a usable moe dedup index: ${(e as Error).message}`,
+        'pass the --db file a moe dedup run wrote, or a new path to start an index',
+      );
     }
     const wanted = JSON.stringify(params);
     if (!stored) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('params', wanted);
     else if (stored.value !== wanted) {
       this.db.close();
-      throw new UserError(`${path} was built with other MinHash parameters (${stored.value}), not ${wanted}`, 'use the same --bands/--rows/--ngram as before, or a new --db');
+      throw new UserError(
+        `${path} was built with other MinHash parameters (${stored.value}), not ${wanted}`,
+        'use the same --bands/--rows/--ngram as before, or a new --db',
+      );
     }
     if (claim) this.claim();
   }
@@ -100,18 +110,32 @@ export class DedupDb {
   private claim(): void {
     const me = JSON.stringify({ pid: process.pid, host: hostname() });
     try {
-      this.db.transaction(() => {
-        const row = this.db.prepare("SELECT value FROM meta WHERE key = 'owner'").get() as { value: string } | undefined;
-        if (row && row.value !== me && claimAlive(row.value)) {
-          const o = JSON.parse(row.value) as { pid: number; host: string };
-          throw new UserError(`${this.path} is in use by another moe dedup (process ${o.pid} on ${o.host})`, 'wait for that run to finish, or give this run its own --db');
-        }
-        this.db.prepare("INSERT INTO meta (key, value) VALUES ('owner', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(me);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          const row = this.db.prepare("SELECT value FROM meta WHERE key = 'owner'").get() as
+            | { value: string }
+            | undefined;
+          if (row && row.value !== me && claimAlive(row.value)) {
+            const o = JSON.parse(row.value) as { pid: number; host: string };
+            throw new UserError(
+              `${this.path} is in use by another moe dedup (process ${o.pid} on ${o.host})`,
+              'wait for that run to finish, or give this run its own --db',
+            );
+          }
+          this.db
+            .prepare(
+              "INSERT INTO meta (key, value) VALUES ('owner', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .run(me);
+        })
+        .immediate();
     } catch (e) {
       this.db.close();
       if (e instanceof UserError) throw e;
-      throw new UserError(`${this.path} is in use by another process (${(e as Error).message})`, 'wait for it to finish, or give this run its own --db');
+      throw new UserError(
+        `${this.path} is in use by another process (${(e as Error).message})`,
+        'wait for it to finish, or give this run its own --db',
+      );
     }
     this.owner = me;
   }
@@ -126,7 +150,9 @@ export class DedupDb {
     const probe = new Database(path, { readonly: true, fileMustExist: true });
     let params: IndexParams;
     try {
-      params = JSON.parse((probe.prepare("SELECT value FROM meta WHERE key = 'params'").get() as { value: string }).value) as IndexParams;
+      params = JSON.parse(
+        (probe.prepare("SELECT value FROM meta WHERE key = 'params'").get() as { value: string }).value,
+      ) as IndexParams;
     } catch {
       throw new UserError(`${path} is not a moe dedup index`, 'pass the --db file a moe dedup run wrote');
     } finally {
@@ -137,22 +163,27 @@ export class DedupDb {
 
   /** The batch of this input: an existing completed one, or a fresh one after rolling back any incomplete one. */
   batchFor(fingerprint: string, docs: number): BatchInfo {
-    const row = this.db.prepare('SELECT batch, first_seq, docs, completed FROM batches WHERE fingerprint = ?').get(fingerprint) as
-      | { batch: number; first_seq: number; docs: number; completed: number }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT batch, first_seq, docs, completed FROM batches WHERE fingerprint = ?')
+      .get(fingerprint) as { batch: number; first_seq: number; docs: number; completed: number } | undefined;
     if (row?.completed) return { batch: row.batch, firstSeq: row.first_seq, docs: row.docs, completed: true };
     return this.db.transaction(() => {
       this.rollbackIncomplete();
       const next = this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM docs').get() as { n: number };
       const batch = (this.db.prepare('SELECT COALESCE(MAX(batch) + 1, 0) AS b FROM batches').get() as { b: number }).b;
-      this.db.prepare('INSERT INTO batches (batch, fingerprint, first_seq, docs, completed) VALUES (?, ?, ?, ?, 0)').run(batch, fingerprint, next.n, docs);
+      this.db
+        .prepare('INSERT INTO batches (batch, fingerprint, first_seq, docs, completed) VALUES (?, ?, ?, ?, 0)')
+        .run(batch, fingerprint, next.n, docs);
       return { batch, firstSeq: next.n, docs, completed: false };
     })();
   }
 
   /** Removes every trace of batches that never completed (a run killed part-way). */
   private rollbackIncomplete(): void {
-    for (const b of this.db.prepare('SELECT batch, first_seq FROM batches WHERE completed = 0').all() as Array<{ batch: number; first_seq: number }>) {
+    for (const b of this.db.prepare('SELECT batch, first_seq FROM batches WHERE completed = 0').all() as Array<{
+      batch: number;
+      first_seq: number;
+    }>) {
       this.db.prepare('DELETE FROM lsh WHERE seq >= ?').run(b.first_seq);
       this.db.prepare('DELETE FROM docs WHERE seq >= ?').run(b.first_seq);
       this.db.prepare('DELETE FROM batches WHERE batch = ?').run(b.batch);
@@ -176,7 +207,9 @@ export class DedupDb {
     const insDoc = this.db.prepare('INSERT INTO docs (seq, id, batch, exact, cluster, sig) VALUES (?, ?, ?, ?, ?, ?)');
     // bucket rows go in LSH_ROWS at a time: one statement call per row cost more than SQLite's insert
     const insLsh = this.db.prepare('INSERT INTO lsh (band, bucket, seq) VALUES (?, ?, ?)');
-    const insLshMany = this.db.prepare(`INSERT INTO lsh (band, bucket, seq) VALUES ${Array(LSH_ROWS).fill('(?, ?, ?)').join(', ')}`);
+    const insLshMany = this.db.prepare(
+      `INSERT INTO lsh (band, bucket, seq) VALUES ${Array(LSH_ROWS).fill('(?, ?, ?)').join(', ')}`,
+    );
     return {
       earliestExact: (exact) => (findExact.get(exact) as { seq: number | null }).seq,
       insertDoc: (seq, id, batch, exact, sig) => void insDoc.run(seq, id, batch, exact, seq, sig),
@@ -193,7 +226,12 @@ export class DedupDb {
    * commit rewrites the pages it touched, so fewer, larger commits touch each page fewer times. A
    * run killed in between leaves its batch incomplete, to be rolled back by the next run.
    */
-  async writeInTransactions<T>(items: AsyncIterable<T>, size: (item: T) => number, every: number, write: (item: T) => void): Promise<void> {
+  async writeInTransactions<T>(
+    items: AsyncIterable<T>,
+    size: (item: T) => number,
+    every: number,
+    write: (item: T) => void,
+  ): Promise<void> {
     let uncommitted = 0;
     this.db.exec('BEGIN');
     try {
@@ -214,7 +252,9 @@ export class DedupDb {
 
   /** The cluster (survivor's sequence number) of document `seq`. */
   clusterOf(seq: number): number {
-    return ((this.clusterRow ??= this.db.prepare('SELECT cluster FROM docs WHERE seq = ?')).get(seq) as { cluster: number }).cluster;
+    return (
+      (this.clusterRow ??= this.db.prepare('SELECT cluster FROM docs WHERE seq = ?')).get(seq) as { cluster: number }
+    ).cluster;
   }
 
   private clusterRow: Database.Statement | undefined;
@@ -237,7 +277,12 @@ export class DedupDb {
    * Completes a batch in one transaction: its documents' clusters (`[seq, root]` where they are
    * not their own), the earlier clusters it bridged (`[old root, new root]`), its document count.
    */
-  completeBatch(batch: number, docs: number, roots: Iterable<[number, number]>, bridged: Iterable<[number, number]>): void {
+  completeBatch(
+    batch: number,
+    docs: number,
+    roots: Iterable<[number, number]>,
+    bridged: Iterable<[number, number]>,
+  ): void {
     const setCluster = this.db.prepare('UPDATE docs SET cluster = ? WHERE seq = ?');
     const moveCluster = this.db.prepare('UPDATE docs SET cluster = ? WHERE cluster = ?');
     this.db.transaction(() => {
@@ -250,31 +295,43 @@ export class DedupDb {
 
   /** The documents of a batch in sequence order. */
   batchDocs(batch: number): Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }> {
-    return this.db.prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq').iterate(batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
+    return this.db
+      .prepare('SELECT seq, id, exact, cluster FROM docs WHERE batch = ? ORDER BY seq')
+      .iterate(batch) as Iterator<{ seq: number; id: string; exact: bigint | number; cluster: number }>;
   }
 
   /** Document `seq`'s id, exact key (as a bigint) and stored signature. */
   docAt(seq: number): { id: string; exact: bigint; sig: Buffer } {
-    return (this.docRow ??= this.db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true)).get(BigInt(seq)) as { id: string; exact: bigint; sig: Buffer };
+    return (this.docRow ??= this.db.prepare('SELECT id, exact, sig FROM docs WHERE seq = ?').safeIntegers(true)).get(
+      BigInt(seq),
+    ) as { id: string; exact: bigint; sig: Buffer };
   }
 
   private docRow: Database.Statement | undefined;
 
   /** The number of documents in the cluster of survivor `root`. */
   clusterSize(root: number): number {
-    return ((this.sizeRow ??= this.db.prepare('SELECT count(*) AS n FROM docs WHERE cluster = ?')).get(root) as { n: number }).n;
+    return (
+      (this.sizeRow ??= this.db.prepare('SELECT count(*) AS n FROM docs WHERE cluster = ?')).get(root) as { n: number }
+    ).n;
   }
 
   private sizeRow: Database.Statement | undefined;
 
   /** The first document with this id, or undefined (`moe dedup inspect`). */
   firstWithId(id: string): { seq: number; cluster: number } | undefined {
-    return this.db.prepare('SELECT seq, cluster FROM docs WHERE id = ? ORDER BY seq LIMIT 1').get(id) as { seq: number; cluster: number } | undefined;
+    return this.db.prepare('SELECT seq, cluster FROM docs WHERE id = ? ORDER BY seq LIMIT 1').get(id) as
+      | { seq: number; cluster: number }
+      | undefined;
   }
 
   /** A cluster's documents in sequence order, the survivor marked. */
   clusterMembers(cluster: number): Array<{ seq: number; id: string; batch: number; survivor: boolean }> {
-    const rows = this.db.prepare('SELECT d.seq, d.id, d.batch, d.seq = d.cluster AS survivor FROM docs d WHERE d.cluster = ? ORDER BY d.seq').all(cluster) as Array<{ seq: number; id: string; batch: number; survivor: number }>;
+    const rows = this.db
+      .prepare(
+        'SELECT d.seq, d.id, d.batch, d.seq = d.cluster AS survivor FROM docs d WHERE d.cluster = ? ORDER BY d.seq',
+      )
+      .all(cluster) as Array<{ seq: number; id: string; batch: number; survivor: number }>;
     return rows.map((r) => ({ ...r, survivor: Boolean(r.survivor) }));
   }
 
@@ -283,7 +340,8 @@ export class DedupDb {
   }
 
   close(): void {
-    if (this.owner !== undefined && this.db.open) this.db.prepare("DELETE FROM meta WHERE key = 'owner' AND value = ?").run(this.owner);
+    if (this.owner !== undefined && this.db.open)
+      this.db.prepare("DELETE FROM meta WHERE key = 'owner' AND value = ?").run(this.owner);
     this.owner = undefined;
     this.db.close();
   }

@@ -150,7 +150,10 @@ export async function listParts(dir: string, prefix = 'part'): Promise<string[]>
   try {
     names = await listDir(dir);
   } catch {
-    throw new DataError(`cannot read ${dir}`, 'check the --in path; it should be the output folder of an earlier stage');
+    throw new DataError(
+      `cannot read ${dir}`,
+      'check the --in path; it should be the output folder of an earlier stage',
+    );
   }
   const parts = names.filter((n) => n.startsWith(`${prefix}-`) && n.endsWith('.jsonl.gz')).map((n) => join(dir, n));
   for (const p of parts) {
@@ -159,9 +162,17 @@ export async function listParts(dir: string, prefix = 'part'): Promise<string[]>
       (s) => (s.isFile() ? s.size : -1),
       () => -1,
     );
-    if (size < 0) throw new DataError(`${displayPath(p)} is not a file`, 'a stage folder holds part files; move that entry out of it');
+    if (size < 0)
+      throw new DataError(
+        `${displayPath(p)} is not a file`,
+        'a stage folder holds part files; move that entry out of it',
+      );
     // moe never writes an empty part (a part holds at least one gzip member), so this one was cut short
-    if (size === 0) throw new DataError(`${displayPath(p)} is empty (0 bytes): a part file cut short`, 're-run the stage that wrote this folder');
+    if (size === 0)
+      throw new DataError(
+        `${displayPath(p)} is empty (0 bytes): a part file cut short`,
+        're-run the stage that wrote this folder',
+      );
   }
   return parts;
 }
@@ -193,7 +204,10 @@ export async function* readPart(file: string, bound?: DocBound): AsyncGenerator<
     try {
       value = JSON.parse(decodeUtf8(line));
     } catch (e) {
-      throw new DataError(`${displayPath(file)}:${lineNo}: ${jsonProblem(e)}`, 're-run the stage that wrote this folder');
+      throw new DataError(
+        `${displayPath(file)}:${lineNo}: ${jsonProblem(e)}`,
+        're-run the stage that wrote this folder',
+      );
     }
     const doc = checkDoc(value);
     if (typeof doc === 'string') throw new DataError(`${file}:${lineNo}: ${doc}`);
@@ -303,10 +317,14 @@ export function parseChunk(chunk: DocChunk): Doc[] {
     try {
       value = JSON.parse(line);
     } catch {
-      throw new DataError(`${chunk.file}:${chunk.firstLine + i}: not valid JSON`, 're-run the stage that wrote this folder');
+      throw new DataError(
+        `${chunk.file}:${chunk.firstLine + i}: not valid JSON`,
+        're-run the stage that wrote this folder',
+      );
     }
     const doc = checkDoc(value);
-    if (typeof doc === 'string') throw new DataError(`${chunk.file}:${chunk.firstLine + i}: ${doc}`, 're-run the stage that wrote this folder');
+    if (typeof doc === 'string')
+      throw new DataError(`${chunk.file}:${chunk.firstLine + i}: ${doc}`, 're-run the stage that wrote this folder');
     docs.push(doc);
   });
   return docs;

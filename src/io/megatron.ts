@@ -6,7 +6,17 @@
  * (0, 1, …, S: one sequence per document). Written streaming, `.idx` last, both under temporary
  * names renamed at the end; validated on read with the check that failed and what to re-run.
  */
-import { closeSync, existsSync, fstatSync, openSync, read, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  read,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DataError, jsonProblem, UserError } from '../core/errors.js';
 
@@ -37,7 +47,14 @@ export class MegatronWriter {
 
   /** Appends one document's ids (already ending with the end-of-text id). */
   add(ids: Uint16Array | Int32Array): void {
-    const data = this.dtype === DTYPE_UINT16 ? (ids instanceof Uint16Array ? ids : Uint16Array.from(ids)) : ids instanceof Int32Array ? ids : Int32Array.from(ids);
+    const data =
+      this.dtype === DTYPE_UINT16
+        ? ids instanceof Uint16Array
+          ? ids
+          : Uint16Array.from(ids)
+        : ids instanceof Int32Array
+          ? ids
+          : Int32Array.from(ids);
     writeSync(this.bin, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (this.count === this.lengths.length) {
       const grown = new Int32Array(this.lengths.length * 2);
@@ -109,7 +126,9 @@ export class MegatronReader {
   /** `read` on the thread pool, so a computation can go on meanwhile. */
   readAsync(start: number, n: number): Promise<Int32Array> {
     const buf = Buffer.alloc(n * this.item);
-    return new Promise((resolve, reject) => read(this.fd, buf, 0, buf.length, start * this.item, (e) => (e ? reject(e) : resolve(this.ids(buf)))));
+    return new Promise((resolve, reject) =>
+      read(this.fd, buf, 0, buf.length, start * this.item, (e) => (e ? reject(e) : resolve(this.ids(buf)))),
+    );
   }
 
   private ids(buf: Buffer): Int32Array {
@@ -152,7 +171,8 @@ export function readMegatronIndex(prefix: string): MegatronIndex {
   const s = Number(idx.readBigUInt64LE(18));
   const d1 = Number(idx.readBigUInt64LE(26));
   const expected = 34 + 12 * s + 8 * d1;
-  if (idx.length !== expected) fail(`size ${idx.length} bytes, but ${s} sequences and ${d1 - 1} documents need ${expected} (truncated?)`);
+  if (idx.length !== expected)
+    fail(`size ${idx.length} bytes, but ${s} sequences and ${d1 - 1} documents need ${expected} (truncated?)`);
   const lengths = new Int32Array(s);
   const starts = new Float64Array(s);
   const size = itemSize(dtype);
@@ -169,7 +189,8 @@ export function readMegatronIndex(prefix: string): MegatronIndex {
     const doc = Number(idx.readBigInt64LE(34 + 12 * s + 8 * i));
     if (doc !== i) fail(`document index ${i} is ${doc}, expected ${i} (one sequence per document)`);
   }
-  if (binSize !== tokens * size) fail(`.bin holds ${binSize} bytes but the index describes ${tokens * size} (truncated .bin?)`);
+  if (binSize !== tokens * size)
+    fail(`.bin holds ${binSize} bytes but the index describes ${tokens * size} (truncated .bin?)`);
   return { dtype, lengths, starts, tokens };
 }
 
@@ -190,14 +211,22 @@ export function readSequence(prefix: string, index: MegatronIndex, i: number): n
 }
 
 /** `prefix.bin`'s ids in order, a 16 MiB read at a time, with the position of each chunk's first id; stops when `visit` returns true. */
-function scanIds(prefix: string, index: MegatronIndex, visit: (ids: Uint16Array | Int32Array, at: number) => boolean | void): void {
+function scanIds(
+  prefix: string,
+  index: MegatronIndex,
+  /** Returns true to stop. */
+  visit: (ids: Uint16Array | Int32Array, at: number) => boolean,
+): void {
   const size = itemSize(index.dtype);
   const buf = Buffer.alloc((16 << 20) - ((16 << 20) % size));
   const fd = openSync(`${prefix}.bin`, 'r');
   try {
     let at = 0;
     for (let n = readSync(fd, buf, 0, buf.length, 0); n > 0; n = readSync(fd, buf, 0, buf.length, at * size)) {
-      const ids = size === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, n >> 1) : new Int32Array(buf.buffer, buf.byteOffset, n >> 2);
+      const ids =
+        size === 2
+          ? new Uint16Array(buf.buffer, buf.byteOffset, n >> 1)
+          : new Int32Array(buf.buffer, buf.byteOffset, n >> 2);
       if (visit(ids, at)) return;
       at += ids.length;
     }
@@ -211,7 +240,11 @@ function scanIds(prefix: string, index: MegatronIndex, visit: (ids: Uint16Array 
  * streaming pass, so a corrupt or foreign shard is refused before training rather than when a
  * random window happens to reach the bad id.
  */
-export function findIdOutside(prefix: string, index: MegatronIndex, vocab: number): { id: number; at: number } | undefined {
+export function findIdOutside(
+  prefix: string,
+  index: MegatronIndex,
+  vocab: number,
+): { id: number; at: number } | undefined {
   if (itemSize(index.dtype) === 2 && vocab >= 65536) return undefined;
   let bad: { id: number; at: number } | undefined;
   scanIds(prefix, index, (ids, at) => {
@@ -221,6 +254,7 @@ export function findIdOutside(prefix: string, index: MegatronIndex, vocab: numbe
         return true;
       }
     }
+    return false;
   });
   return bad;
 }
@@ -230,6 +264,7 @@ export function tokenCounts(prefix: string, index: MegatronIndex, vocab: number)
   const counts = new Float64Array(vocab);
   scanIds(prefix, index, (ids) => {
     for (let i = 0; i < ids.length; i++) if (ids[i]! >= 0 && ids[i]! < vocab) counts[ids[i]!]! += 1;
+    return false; // read on to the end
   });
   return counts;
 }
@@ -251,7 +286,8 @@ export function readShardsInfo(dir: string): ShardsInfo {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    if (!existsSync(dir)) throw new UserError(`${dir} not found`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
+    if (!existsSync(dir))
+      throw new UserError(`${dir} not found`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
     throw new UserError(`${dir} has no shards.json`, 'pass a folder written by moe tokenize (e.g. runs/demo/shards)');
   }
   const again = 're-run moe tokenize to rewrite the shards';
@@ -261,7 +297,11 @@ export function readShardsInfo(dir: string): ShardsInfo {
   } catch (e) {
     throw new DataError(`${path}: ${jsonProblem(e)}`, again);
   }
-  const split = (s: unknown): boolean => typeof s === 'object' && s !== null && typeof (s as { prefix?: unknown }).prefix === 'string' && typeof (s as { tokens?: unknown }).tokens === 'number';
+  const split = (s: unknown): boolean =>
+    typeof s === 'object' &&
+    s !== null &&
+    typeof (s as { prefix?: unknown }).prefix === 'string' &&
+    typeof (s as { tokens?: unknown }).tokens === 'number';
   if (typeof info?.vocab_size !== 'number' || !split(info.splits?.train) || !split(info.splits?.val)) {
     throw new DataError(`${path} lacks vocab_size or the train and val splits`, again);
   }

@@ -39,7 +39,13 @@ export interface ModelFile {
 
 export async function writeModelFile(path: string, model: ModelFile): Promise<void> {
   const entries = Object.entries(model.arrays);
-  const header = Buffer.from(JSON.stringify({ kind: model.kind, meta: model.meta, arrays: entries.map(([name, a]) => ({ name, dtype: dtypeOf(a), length: a.length })) }));
+  const header = Buffer.from(
+    JSON.stringify({
+      kind: model.kind,
+      meta: model.meta,
+      arrays: entries.map(([name, a]) => ({ name, dtype: dtypeOf(a), length: a.length })),
+    }),
+  );
   let size = pad8(16 + header.length);
   for (const [, a] of entries) size += pad8(a.byteLength);
   const out = Buffer.alloc(size);
@@ -71,7 +77,11 @@ export function readModelFile(path: string, kind: string, remedy: string): Model
   if (version !== VERSION) fail(`version ${version}, expected ${VERSION}`);
   const hlen = buf.readUInt32LE(12);
   if (16 + hlen > buf.length) fail('header runs past the end of the file (truncated?)');
-  let header: { kind: string; meta: Record<string, unknown>; arrays: Array<{ name: string; dtype: DType; length: number }> };
+  let header: {
+    kind: string;
+    meta: Record<string, unknown>;
+    arrays: Array<{ name: string; dtype: DType; length: number }>;
+  };
   try {
     header = JSON.parse(buf.toString('utf8', 16, 16 + hlen));
   } catch {

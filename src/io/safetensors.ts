@@ -34,13 +34,18 @@ export function toBf16(data: Float32Array): Uint16Array {
 }
 
 /** Writes tensors in the given order, with string metadata. */
-export async function writeSafetensors(path: string, tensors: Record<string, WritableTensor>, metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: Record<string, WritableTensor>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`tensor ${name}: shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
+    if (n !== t.data.length)
+      throw new Error(`tensor ${name}: shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
@@ -48,7 +53,11 @@ export async function writeSafetensors(path: string, tensors: Record<string, Wri
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  const parts = [head, Buffer.from(json), ...Object.values(tensors).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))];
+  const parts = [
+    head,
+    Buffer.from(json),
+    ...Object.values(tensors).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+  ];
   await writeFileAtomic(path, Buffer.concat(parts));
 }
 
@@ -70,7 +79,10 @@ export function readSafetensors(path: string, remedy = 'the file is damaged; use
   if (buf.length < 8) fail('shorter than a safetensors header');
   const n = Number(buf.readBigUInt64LE(0));
   if (8 + n > buf.length) fail(`header of ${n} bytes runs past the end of the file (truncated?)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(buf.toString('utf8', 8, 8 + n));
   } catch {
@@ -84,15 +96,22 @@ export function readSafetensors(path: string, remedy = 'the file is damaged; use
     const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     if (e.dtype !== 'F32' && e.dtype !== 'I32') fail(`tensor ${name} has dtype ${e.dtype}; moe reads F32 and I32`);
     const [begin, end] = e.data_offsets ?? [];
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! < begin!) fail(`tensor ${name} has bad data_offsets`);
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin! < 0 || end! < begin!)
+      fail(`tensor ${name} has bad data_offsets`);
     const count = e.shape.reduce((a, b) => a * b, 1);
-    if (count * BYTES[e.dtype as SafeDtype] !== end! - begin!) fail(`tensor ${name}: shape [${e.shape}] does not match its ${end! - begin!} bytes`);
+    if (count * BYTES[e.dtype as SafeDtype] !== end! - begin!)
+      fail(`tensor ${name}: shape [${e.shape}] does not match its ${end! - begin!} bytes`);
     if (dataStart + end! > buf.length) fail(`tensor ${name} runs past the end of the file (truncated?)`);
     ranges.push([begin!, end!, name]);
     const bytes = new Uint8Array(buf.subarray(dataStart + begin!, dataStart + end!)).buffer;
-    tensors.set(name, { dtype: e.dtype as SafeDtype, shape: e.shape, data: e.dtype === 'F32' ? new Float32Array(bytes) : new Int32Array(bytes) });
+    tensors.set(name, {
+      dtype: e.dtype as SafeDtype,
+      shape: e.shape,
+      data: e.dtype === 'F32' ? new Float32Array(bytes) : new Int32Array(bytes),
+    });
   }
   ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++) if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors ${ranges[i - 1]![2]} and ${ranges[i]![2]} overlap`);
+  for (let i = 1; i < ranges.length; i++)
+    if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors ${ranges[i - 1]![2]} and ${ranges[i]![2]} overlap`);
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };
 }

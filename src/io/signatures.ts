@@ -28,11 +28,25 @@ export interface SignaturePart {
 const KIND = 'dedup-signatures';
 
 export async function writeSignatures(path: string, s: SignaturePart): Promise<void> {
-  await writeModelFile(path, { kind: KIND, meta: { params: s.params, shard: s.shard, parts: s.parts, ids: s.ids }, arrays: { exact: s.exact, sigs: s.sigs, bands: s.bands } });
+  await writeModelFile(path, {
+    kind: KIND,
+    meta: { params: s.params, shard: s.shard, parts: s.parts, ids: s.ids },
+    arrays: { exact: s.exact, sigs: s.sigs, bands: s.bands },
+  });
 }
 
 export function readSignatures(path: string): SignaturePart {
   const m = readModelFile(path, KIND, 'write it with `moe dedup --shard I/N --out DIR` on the same input');
-  const meta = m.meta as { params: MinHashParams; shard: SignaturePart['shard']; parts: SignaturePart['parts']; ids: string[] };
-  return { ...meta, exact: m.arrays.exact as BigInt64Array, sigs: m.arrays.sigs as Uint32Array, bands: m.arrays.bands as Float64Array };
+  const meta = m.meta as {
+    params: MinHashParams;
+    shard: SignaturePart['shard'];
+    parts: SignaturePart['parts'];
+    ids: string[];
+  };
+  return {
+    ...meta,
+    exact: m.arrays.exact as BigInt64Array,
+    sigs: m.arrays.sigs as Uint32Array,
+    bands: m.arrays.bands as Float64Array,
+  };
 }

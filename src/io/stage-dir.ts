@@ -5,7 +5,7 @@
  * report is skipped; a folder that is not a `moe` stage is never overwritten.
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { environmentError, UserError } from '../core/errors.js';
 import { StagePlan, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from './files.js';
@@ -66,7 +66,11 @@ export async function checkOutFile(out: string, example: string, flag = '--out')
     (s) => s.isDirectory(),
     () => false,
   );
-  if (dir) throw new UserError(`${flag} ${out} is a folder; this command writes one file`, `name the file, e.g. ${flag} ${join(out, example)}`);
+  if (dir)
+    throw new UserError(
+      `${flag} ${out} is a folder; this command writes one file`,
+      `name the file, e.g. ${flag} ${join(out, example)}`,
+    );
 }
 
 /**
@@ -75,7 +79,8 @@ export async function checkOutFile(out: string, example: string, flag = '--out')
  */
 export async function checkOutFolder(out: string, flag = '--out'): Promise<void> {
   // `-` is no standard output here: moe writes folders, and would make one named "-"
-  if (basename(out) === '-') throw new UserError(`${flag} - would make a folder named "-"`, `moe writes a folder; name it with ${flag} DIR`);
+  if (basename(out) === '-')
+    throw new UserError(`${flag} - would make a folder named "-"`, `moe writes a folder; name it with ${flag} DIR`);
   let problem: string | undefined;
   try {
     if (!(await stat(out)).isDirectory()) problem = 'is a file, not a folder';
@@ -83,7 +88,8 @@ export async function checkOutFolder(out: string, flag = '--out'): Promise<void>
     if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') problem = 'lies under a file, not a folder';
     // missing: it will be made
   }
-  if (problem) throw new UserError(`${flag} ${out} ${problem}`, `name a new folder for ${flag}; moe never overwrites other files`);
+  if (problem)
+    throw new UserError(`${flag} ${out} ${problem}`, `name a new folder for ${flag}; moe never overwrites other files`);
 }
 
 /**
@@ -98,18 +104,32 @@ export async function runStageDir<R extends StageReport>(
   if (opts.input !== undefined) {
     const rel = relative(resolve(opts.out), resolve(opts.input));
     if (!rel.startsWith('..') && !isAbsolute(rel)) {
-      throw new UserError(`--out ${opts.out} ${rel ? 'holds' : 'is'} the --in folder ${opts.input}`, 'write the stage into a new folder; moe never replaces its own input');
+      throw new UserError(
+        `--out ${opts.out} ${rel ? 'holds' : 'is'} the --in folder ${opts.input}`,
+        'write the stage into a new folder; moe never replaces its own input',
+      );
     }
   }
   const previous = await readReport(opts.out);
-  if (!opts.force && previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint) return { report: previous as R, skipped: true };
+  if (!opts.force && previous && previous.stage === opts.stage && previous.fingerprint === opts.fingerprint)
+    return { report: previous as R, skipped: true };
   if (!previous && (await exists(opts.out)) && (await readdir(opts.out)).length > 0) {
-    throw new UserError(`${opts.out} exists and is not a moe ${opts.stage} folder`, 'choose an empty or new --out folder; moe never overwrites other files');
+    throw new UserError(
+      `${opts.out} exists and is not a moe ${opts.stage} folder`,
+      'choose an empty or new --out folder; moe never overwrites other files',
+    );
   }
   if (previous && previous.stage !== opts.stage) {
-    throw new UserError(`${opts.out} holds a "${previous.stage}" stage, not "${opts.stage}"`, 'choose another --out folder');
+    throw new UserError(
+      `${opts.out} holds a "${previous.stage}" stage, not "${opts.stage}"`,
+      'choose another --out folder',
+    );
   }
-  if (opts.plan) throw new StagePlan(opts.stage, !previous ? 'no output yet' : opts.force ? '--from' : 'its input or settings changed');
+  if (opts.plan)
+    throw new StagePlan(
+      opts.stage,
+      !previous ? 'no output yet' : opts.force ? '--from' : 'its input or settings changed',
+    );
   await removeStaleTemps(opts.out);
   const tmp = tempDirFor(opts.out);
   await freshDir(tmp);
@@ -124,4 +144,3 @@ export async function runStageDir<R extends StageReport>(
     throw environmentError(e, `writing ${opts.out}`) ?? e;
   }
 }
-

@@ -32,7 +32,10 @@ export async function* readTar(path: string, want: (name: string, size: number) 
 }
 
 /** The same for an archive already in memory (a member of a bulk archive). */
-export async function* readTarBytes(bytes: Uint8Array, want: (name: string, size: number) => boolean): AsyncGenerator<TarFile> {
+export async function* readTarBytes(
+  bytes: Uint8Array,
+  want: (name: string, size: number) => boolean,
+): AsyncGenerator<TarFile> {
   yield* entries(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), want);
 }
 

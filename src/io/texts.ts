@@ -4,14 +4,14 @@
  * `.txt` files (one document per blank-line-separated block). Other folders are read recursively
  * in sorted order.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, isUserError, UserError } from '../core/errors.js';
 import { decodeUtf8, openBytes, splitBoundedLines } from './compress.js';
 import { listParts } from './jsonl.js';
 
 function listFiles(path: string): string[] {
-  let st;
+  let st: Stats;
   try {
     st = statSync(path);
   } catch {
@@ -44,7 +44,8 @@ function textOf(value: Record<string, unknown>, opts: ReadTextsOptions): string 
 /** Longest line, and longest `.txt` block, read as training text (bytes). */
 export const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
-const TEXT_HINT = 'these commands read UTF-8 text: .txt files (documents separated by blank lines), JSONL(.gz|.zst) with a "text" field, or a stage folder';
+const TEXT_HINT =
+  'these commands read UTF-8 text: .txt files (documents separated by blank lines), JSONL(.gz|.zst) with a "text" field, or a stage folder';
 
 /** The lines of a text file, each decoded; a file that cannot be read or decoded is a DataError naming it and the line. */
 async function* textLines(file: string): AsyncGenerator<{ line: string; lineNo: number }> {
@@ -52,7 +53,8 @@ async function* textLines(file: string): AsyncGenerator<{ line: string; lineNo: 
   try {
     for await (const bytes of splitBoundedLines(openBytes(file), MAX_TEXT_BYTES)) {
       lineNo += 1;
-      if (!(bytes instanceof Uint8Array)) throw new DataError(`${file}:${lineNo}: a line of ${bytes.tooLong} bytes, over ${MAX_TEXT_BYTES}`, TEXT_HINT);
+      if (!(bytes instanceof Uint8Array))
+        throw new DataError(`${file}:${lineNo}: a line of ${bytes.tooLong} bytes, over ${MAX_TEXT_BYTES}`, TEXT_HINT);
       let line: string;
       try {
         line = decodeUtf8(bytes);
@@ -68,7 +70,11 @@ async function* textLines(file: string): AsyncGenerator<{ line: string; lineNo: 
 }
 
 /** Yields document texts from `path` (file or folder), at most `maxDocs`. */
-export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINITY, opts: ReadTextsOptions = {}): AsyncGenerator<string> {
+export async function* readTexts(
+  path: string,
+  maxDocs = Number.POSITIVE_INFINITY,
+  opts: ReadTextsOptions = {},
+): AsyncGenerator<string> {
   let n = 0;
   // a stage folder: its own part files only (not rejected/ or removed/, not report.json)
   const parts = existsSync(path) && statSync(path).isDirectory() ? await listParts(path) : [];
@@ -94,7 +100,11 @@ export async function* readTexts(path: string, maxDocs = Number.POSITIVE_INFINIT
       for await (const { line, lineNo } of textLines(file)) {
         if (line.trim()) {
           size += line.length + 1;
-          if (size > MAX_TEXT_BYTES) throw new DataError(`${file}:${lineNo}: a document (block without a blank line) of more than ${MAX_TEXT_BYTES} bytes`, TEXT_HINT);
+          if (size > MAX_TEXT_BYTES)
+            throw new DataError(
+              `${file}:${lineNo}: a document (block without a blank line) of more than ${MAX_TEXT_BYTES} bytes`,
+              TEXT_HINT,
+            );
           block.push(line);
           continue;
         }

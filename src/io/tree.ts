@@ -3,6 +3,7 @@
  * (counted, not entered) and the paths its `.gitignore` files ignore (the `ignore` package
  * implements git's matching rules).
  */
+import type { Dirent } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import fg from 'fast-glob';
@@ -27,7 +28,7 @@ export interface TreeFile {
 async function countExcludedDirs(root: string, skip: ReadonlySet<string>): Promise<number> {
   let n = 0;
   const visit = async (dir: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
@@ -86,7 +87,7 @@ function isIgnored(rel: string, rules: Map<string, Ignore>): boolean {
   for (let i = 0; i < parts.length; i++) {
     const dir = i === 0 ? '.' : parts.slice(0, i).join('/');
     const rule = rules.get(dir);
-    if (rule && rule.ignores(parts.slice(i).join('/'))) return true;
+    if (rule?.ignores(parts.slice(i).join('/'))) return true;
   }
   return false;
 }

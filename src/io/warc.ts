@@ -94,7 +94,11 @@ function resync(q: ByteQueue): boolean {
  * are skipped; a truncated final record throws. A block longer than `maxBlockBytes` is never
  * held: its bytes are dropped as they arrive and the record comes with `oversize` set.
  */
-export async function* readWarc(chunks: AsyncIterable<Uint8Array>, onError: (reason: string) => void, maxBlockBytes = Number.POSITIVE_INFINITY): AsyncGenerator<WarcRecord> {
+export async function* readWarc(
+  chunks: AsyncIterable<Uint8Array>,
+  onError: (reason: string) => void,
+  maxBlockBytes = Number.POSITIVE_INFINITY,
+): AsyncGenerator<WarcRecord> {
   const q = new ByteQueue();
   const it = chunks[Symbol.asyncIterator]();
   let eof = false;
@@ -144,7 +148,8 @@ export async function* readWarc(chunks: AsyncIterable<Uint8Array>, onError: (rea
     q.take(end + sepLen);
     if (length > maxBlockBytes) {
       for (let left = length; left > 0; ) {
-        if (q.length === 0 && !(await more())) throw new Error(`truncated WARC record at offset ${offset}: ${length - left} of ${length} content bytes`);
+        if (q.length === 0 && !(await more()))
+          throw new Error(`truncated WARC record at offset ${offset}: ${length - left} of ${length} content bytes`);
         const n = Math.min(left, q.length);
         q.take(n);
         left -= n;
@@ -154,7 +159,8 @@ export async function* readWarc(chunks: AsyncIterable<Uint8Array>, onError: (rea
       continue;
     }
     while (q.length < length) {
-      if (!(await more())) throw new Error(`truncated WARC record at offset ${offset}: ${q.length} of ${length} content bytes`);
+      if (!(await more()))
+        throw new Error(`truncated WARC record at offset ${offset}: ${q.length} of ${length} content bytes`);
     }
     const block = Buffer.from(q.take(length));
     sawRecord = true;

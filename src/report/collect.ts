@@ -99,7 +99,12 @@ function splitCounts(counts: Json, prefix: string): Array<[string, string, numbe
 }
 
 /** Reads documents of a stage folder's parts until `enough()` says so. */
-async function scan(dir: string, prefix: string, visit: (doc: { id: string; text: string; source: string; metadata: Json }) => void, enough: () => boolean): Promise<void> {
+async function scan(
+  dir: string,
+  prefix: string,
+  visit: (doc: { id: string; text: string; source: string; metadata: Json }) => void,
+  enough: () => boolean,
+): Promise<void> {
   if (!(await exists(dir))) return;
   for (const part of await listParts(dir, prefix)) {
     for await (const doc of readPart(part, quietBound(4 * 1024 * 1024))) {
@@ -131,7 +136,8 @@ export async function collectCurate(dir: string): Promise<CurateData> {
   };
   if (stages.ingest) add('ingested', num(obj(ingest.counts).docs_out), stages.filter ? num(filter.bytes_in) : null);
   if (stages.filter) add('filtered', num(filter.docs_out), num(filter.bytes_out));
-  if (stages.dedup) add('deduplicated', num(dedup.docs_out), shardsReport.bytes_in !== undefined ? num(shardsReport.bytes_in) : null);
+  if (stages.dedup)
+    add('deduplicated', num(dedup.docs_out), shardsReport.bytes_in !== undefined ? num(shardsReport.bytes_in) : null);
 
   const filters: Row[] = [];
   for (const [name, f] of Object.entries(obj(filter.filters))) {
@@ -145,10 +151,20 @@ export async function collectCurate(dir: string): Promise<CurateData> {
 
   const counts = obj(obj(filterReport.stats).counts);
   const mix: Row[] = [];
-  for (const [when, key] of [['before', 'in'], ['after', 'out']] as const) {
+  for (const [when, key] of [
+    ['before', 'in'],
+    ['after', 'out'],
+  ] as const) {
     const docs = new Map(splitCounts(counts, `mix.docs_${key}.`).map(([s, l, n]) => [`${s}\u0000${l}`, n]));
     for (const [source, language, bytes] of splitCounts(counts, `mix.bytes_${key}.`)) {
-      mix.push({ when, source, language, group: `${source} · ${language}`, docs: docs.get(`${source}\u0000${language}`) ?? 0, MB: Math.round(bytes / 1e4) / 100 });
+      mix.push({
+        when,
+        source,
+        language,
+        group: `${source} · ${language}`,
+        docs: docs.get(`${source}\u0000${language}`) ?? 0,
+        MB: Math.round(bytes / 1e4) / 100,
+      });
     }
   }
 
@@ -166,47 +182,91 @@ export async function collectCurate(dir: string): Promise<CurateData> {
 
   // the largest clusters, from the removed copies (each names the document it duplicates)
   const byKept = new Map<string, Cluster>();
-  await scan(join(dir, 'dedup', 'removed'), 'part', (doc) => {
-    const d = obj(doc.metadata.dedup);
-    const kept = typeof d.duplicate_of === 'string' ? d.duplicate_of : undefined;
-    if (!kept) return;
-    const c = byKept.get(kept);
-    if (c) c.size++;
-    else byKept.set(kept, { kept, size: 2, jaccard: typeof d.jaccard === 'number' ? d.jaccard : null, removed: doc.id, text: snippet(doc.text) });
-  }, () => false);
-  const largestClusters = [...byKept.values()].sort((a, b) => b.size - a.size || (a.kept < b.kept ? -1 : 1)).slice(0, 5);
+  await scan(
+    join(dir, 'dedup', 'removed'),
+    'part',
+    (doc) => {
+      const d = obj(doc.metadata.dedup);
+      const kept = typeof d.duplicate_of === 'string' ? d.duplicate_of : undefined;
+      if (!kept) return;
+      const c = byKept.get(kept);
+      if (c) c.size++;
+      else
+        byKept.set(kept, {
+          kept,
+          size: 2,
+          jaccard: typeof d.jaccard === 'number' ? d.jaccard : null,
+          removed: doc.id,
+          text: snippet(doc.text),
+        });
+    },
+    () => false,
+  );
+  const largestClusters = [...byKept.values()]
+    .sort((a, b) => b.size - a.size || (a.kept < b.kept ? -1 : 1))
+    .slice(0, 5);
 
   const tokens: Row[] = [];
   const tc = obj(obj(shardsReport.stats).counts);
   for (const [split, source, n] of splitCounts(tc, 'tokens.')) tokens.push({ split, source, tokens: n });
   if (!tokens.length) {
-    for (const [split, s] of Object.entries(obj(obj(stages.tokenize).splits))) tokens.push({ split, source: 'all', tokens: num(obj(s).tokens) });
+    for (const [split, s] of Object.entries(obj(obj(stages.tokenize).splits)))
+      tokens.push({ split, source: 'all', tokens: num(obj(s).tokens) });
   }
 
   // samples: two rejected documents for each reason that dropped any, and a few kept ones
   const perReason = 2;
-  const wanted = new Set(filters.filter((r) => r.measure === 'dropped first' && num(r.docs) > 0).map((r) => `${r.filter}\u0000${r.reason}`));
+  const wanted = new Set(
+    filters.filter((r) => r.measure === 'dropped first' && num(r.docs) > 0).map((r) => `${r.filter}\u0000${r.reason}`),
+  );
   const got = new Map<string, number>();
   const rejected: Sample[] = [];
-  await scan(join(dir, 'filter', 'rejected'), 'part', (doc) => {
-    const f = obj(doc.metadata.filter);
-    const key = `${String(f.name)}\u0000${String(f.reason)}`;
-    const n = got.get(key) ?? 0;
-    if (n >= perReason) return;
-    got.set(key, n + 1);
-    rejected.push({ id: doc.id, source: doc.source, language: String(doc.metadata.language ?? ''), filter: String(f.name), reason: String(f.reason), value: typeof f.value === 'number' ? f.value : null, text: snippet(doc.text) });
-  }, () => [...wanted].every((k) => (got.get(k) ?? 0) >= perReason));
-  rejected.sort((a, b) => (a.filter! + a.reason! < b.filter! + b.reason! ? -1 : a.filter! + a.reason! > b.filter! + b.reason! ? 1 : 0));
+  await scan(
+    join(dir, 'filter', 'rejected'),
+    'part',
+    (doc) => {
+      const f = obj(doc.metadata.filter);
+      const key = `${String(f.name)}\u0000${String(f.reason)}`;
+      const n = got.get(key) ?? 0;
+      if (n >= perReason) return;
+      got.set(key, n + 1);
+      rejected.push({
+        id: doc.id,
+        source: doc.source,
+        language: String(doc.metadata.language ?? ''),
+        filter: String(f.name),
+        reason: String(f.reason),
+        value: typeof f.value === 'number' ? f.value : null,
+        text: snippet(doc.text),
+      });
+    },
+    () => [...wanted].every((k) => (got.get(k) ?? 0) >= perReason),
+  );
+  rejected.sort((a, b) =>
+    a.filter! + a.reason! < b.filter! + b.reason! ? -1 : a.filter! + a.reason! > b.filter! + b.reason! ? 1 : 0,
+  );
   const kept: Sample[] = [];
   const keptSources = new Map<string, number>();
-  await scan(join(dir, 'dedup'), 'part', (doc) => {
-    const n = keptSources.get(doc.source) ?? 0;
-    if (n >= 2) return;
-    keptSources.set(doc.source, n + 1);
-    kept.push({ id: doc.id, source: doc.source, language: String(doc.metadata.language ?? ''), text: snippet(doc.text) });
-  }, () => kept.length >= 6);
+  await scan(
+    join(dir, 'dedup'),
+    'part',
+    (doc) => {
+      const n = keptSources.get(doc.source) ?? 0;
+      if (n >= 2) return;
+      keptSources.set(doc.source, n + 1);
+      kept.push({
+        id: doc.id,
+        source: doc.source,
+        language: String(doc.metadata.language ?? ''),
+        text: snippet(doc.text),
+      });
+    },
+    () => kept.length >= 6,
+  );
 
-  const problems = (Array.isArray(ingest.errors) ? (ingest.errors as Array<{ path: string; reason: string }>) : []).slice(0, 50);
+  const problems = (
+    Array.isArray(ingest.errors) ? (ingest.errors as Array<{ path: string; reason: string }>) : []
+  ).slice(0, 50);
   return {
     dir,
     name: String(top.name ?? dir),
@@ -240,12 +300,18 @@ export async function collectTrain(dir: string): Promise<TrainData> {
     try {
       m = JSON.parse(line) as Json;
     } catch {
-      throw new DataError(`${join(dir, 'metrics.jsonl')}:${i + 1} is not valid JSON`, 'the run was interrupted while writing it; moe train --resume cuts it back');
+      throw new DataError(
+        `${join(dir, 'metrics.jsonl')}:${i + 1} is not valid JSON`,
+        'the run was interrupted while writing it; moe train --resume cuts it back',
+      );
     }
     if (typeof m.step !== 'number') return;
     const step = m.step;
     if (m.skipped || m.rollback || typeof m.loss !== 'number') {
-      events.push({ step, event: m.skipped ? `update skipped (${String(m.skipped)})` : m.rollback ? 'rolled back' : 'event' });
+      events.push({
+        step,
+        event: m.skipped ? `update skipped (${String(m.skipped)})` : m.rollback ? 'rolled back' : 'event',
+      });
       return;
     }
     loss.push({ step, series: 'train', loss: m.loss });
@@ -258,11 +324,31 @@ export async function collectTrain(dir: string): Promise<TrainData> {
     gradNorm.push({ step, grad_norm: num(m.grad_norm) });
     throughput.push({ step, tokens_per_s: num(m.tokens_per_s) });
     if (Array.isArray(m.expert_load)) {
-      (m.expert_load as number[][]).forEach((layer, l) => layer.forEach((load, e) => expertLoad.push({ layer: `MoE layer ${l + 1}`, step, expert: e, load })));
+      for (const [l, layer] of (m.expert_load as number[][]).entries()) {
+        for (const [e, load] of layer.entries())
+          expertLoad.push({ layer: `MoE layer ${l + 1}`, step, expert: e, load });
+      }
     }
     last = { step, loss: m.loss, val_loss: val ?? last?.val_loss ?? null };
   });
   const ckDir = join(dir, 'checkpoints');
-  const checkpoints = (await exists(ckDir)) ? (await listDir(ckDir)).filter((n) => n.startsWith('step-')).sort().map((n) => join(ckDir, n)) : [];
-  return { dir, steps: num(obj(config.train).steps), last, best, checkpoints, loss, lr, gradNorm, throughput, expertLoad, events };
+  const checkpoints = (await exists(ckDir))
+    ? (await listDir(ckDir))
+        .filter((n) => n.startsWith('step-'))
+        .sort()
+        .map((n) => join(ckDir, n))
+    : [];
+  return {
+    dir,
+    steps: num(obj(config.train).steps),
+    last,
+    best,
+    checkpoints,
+    loss,
+    lr,
+    gradNorm,
+    throughput,
+    expertLoad,
+    events,
+  };
 }

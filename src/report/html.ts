@@ -9,7 +9,15 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { exists, readTextSync, writeFileAtomic } from '../io/files.js';
 import { type Chart, curateCharts, trainCharts } from './charts.js';
-import { type CurateData, collectCurate, collectTrain, isCurateRun, isTrainRun, type Sample, type TrainData } from './collect.js';
+import {
+  type CurateData,
+  collectCurate,
+  collectTrain,
+  isCurateRun,
+  isTrainRun,
+  type Sample,
+  type TrainData,
+} from './collect.js';
 
 /** The page's mark: a file without it at the output path is not replaced. */
 export const GENERATOR = '<meta name="generator" content="moe report">';
@@ -25,7 +33,8 @@ function vegaRuntime(): string {
   return vegaSource;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** JSON inside a `<script>` element: `<` escaped so no string can end the element. */
 const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -39,7 +48,9 @@ function samplesTable(rows: Sample[], withReason: boolean): string {
   const head = withReason ? '<th>filter · reason</th><th>measured</th>' : '';
   const body = rows
     .map((s) => {
-      const reason = withReason ? `<td>${esc(`${s.filter} · ${s.reason}`)}</td><td>${s.value === null || s.value === undefined ? '' : esc(String(Math.round(s.value * 1e4) / 1e4))}</td>` : '';
+      const reason = withReason
+        ? `<td>${esc(`${s.filter} · ${s.reason}`)}</td><td>${s.value === null || s.value === undefined ? '' : esc(String(Math.round(s.value * 1e4) / 1e4))}</td>`
+        : '';
       return `<tr><td><code>${esc(s.id)}</code><br><span class="muted">${esc(s.source)}${s.language ? ` · ${esc(s.language)}` : ''}</span></td>${reason}<td><pre>${esc(s.text)}</pre></td></tr>`;
     })
     .join('');
@@ -51,7 +62,10 @@ function curateSection(d: CurateData, charts: Chart[]): string {
   const fig = (n: string): string => (byName.has(n) ? figure(byName.get(n)!) : '');
   const clusters = d.largestClusters.length
     ? `<table><thead><tr><th>kept document</th><th>copies</th><th>Jaccard</th><th>a removed copy</th></tr></thead><tbody>${d.largestClusters
-        .map((c) => `<tr><td><code>${esc(c.kept)}</code></td><td>${c.size}</td><td>${c.jaccard === null ? '' : c.jaccard.toFixed(3)}</td><td><code>${esc(c.removed)}</code><pre>${esc(c.text)}</pre></td></tr>`)
+        .map(
+          (c) =>
+            `<tr><td><code>${esc(c.kept)}</code></td><td>${c.size}</td><td>${c.jaccard === null ? '' : c.jaccard.toFixed(3)}</td><td><code>${esc(c.removed)}</code><pre>${esc(c.text)}</pre></td></tr>`,
+        )
         .join('')}</tbody></table>`
     : '<p class="muted">no duplicates</p>';
   const problems = d.problemCount
@@ -72,8 +86,12 @@ function trainSection(d: TrainData, charts: Chart[]): string {
     d.last?.val_loss !== null && d.last?.val_loss !== undefined ? `validation loss ${d.last.val_loss.toFixed(4)}` : '',
     d.best ? `best validation ${d.best.val_loss.toFixed(4)} at step ${fmt(d.best.step)}` : '',
   ].filter(Boolean);
-  const events = d.events.length ? `<p>${d.events.map((e) => `step ${e.step}: ${esc(String(e.event))}`).join('; ')}</p>` : '';
-  const cks = d.checkpoints.length ? `<p>Checkpoints: ${d.checkpoints.map((c) => `<code>${esc(c)}</code>`).join(', ')}</p>` : '';
+  const events = d.events.length
+    ? `<p>${d.events.map((e) => `step ${e.step}: ${esc(String(e.event))}`).join('; ')}</p>`
+    : '';
+  const cks = d.checkpoints.length
+    ? `<p>Checkpoints: ${d.checkpoints.map((c) => `<code>${esc(c)}</code>`).join(', ')}</p>`
+    : '';
   return `<section id="train"><h2>Training</h2><p class="muted">${esc(d.dir)}</p><p>${esc(facts.join('; '))}</p>${events}${cks}
 ${charts.map(figure).join('\n')}</section>`;
 }
@@ -122,12 +140,19 @@ export async function writeReport(runs: string[], out: string): Promise<ReportRe
       sections.push(trainSection(d, c));
       charts.push(...c);
     } else {
-      throw new UserError(`${run} is neither a moe curate run (report.json with stages) nor a moe train run (metrics.jsonl)`, 'pass the --out folder of moe curate or moe train');
+      throw new UserError(
+        `${run} is neither a moe curate run (report.json with stages) nor a moe train run (metrics.jsonl)`,
+        'pass the --out folder of moe curate or moe train',
+      );
     }
   }
   if (await exists(out)) {
     const head = readTextSync(out).slice(0, 2000);
-    if (!head.includes(GENERATOR)) throw new UserError(`${out} exists and was not written by moe report`, 'choose another --out; moe never overwrites files it did not write');
+    if (!head.includes(GENERATOR))
+      throw new UserError(
+        `${out} exists and was not written by moe report`,
+        'choose another --out; moe never overwrites files it did not write',
+      );
   }
   const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

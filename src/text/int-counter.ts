@@ -88,4 +88,3 @@ export class IntCounter {
     return { count, at };
   }
 }
-

@@ -68,7 +68,15 @@ function buildModels(): Map<string, ScriptModel> {
     });
     let cap = 16;
     while (cap < lists.size * 2) cap *= 2;
-    const model: ScriptModel = { id: forKernel.length, languages, keys: new Int32Array(cap), from: new Int32Array(cap), to: new Int32Array(cap), pairs: new Int32Array([...lists.values()].reduce((a, v) => a + v.length, 0)), mask: cap - 1 };
+    const model: ScriptModel = {
+      id: forKernel.length,
+      languages,
+      keys: new Int32Array(cap),
+      from: new Int32Array(cap),
+      to: new Int32Array(cap),
+      pairs: new Int32Array([...lists.values()].reduce((a, v) => a + v.length, 0)),
+      mask: cap - 1,
+    };
     const trigrams: TrigramModel = { languages, keys: [], from: [], to: [], pairs: model.pairs };
     let at = 0;
     for (const [k, v] of lists) {
@@ -114,10 +122,18 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Counts the trigrams of the text into `tri`, cleaned as franc cleans it (digits and ASCII punctuation to spaces, lower case, padded). */
 function countTrigrams(text: string, ascii = true): void {
-  if (ascii && !NON_ASCII.test(text)) return countAsciiTrigrams(text);
-  const clean = ` ${text.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
+  if (ascii && !NON_ASCII.test(text)) {
+    countAsciiTrigrams(text);
+    return;
+  }
+  const clean = ` ${text
+    .replace(/[\u0021-\u0040]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase()} `;
   tri.reset(Math.max(0, clean.length - 2));
-  for (let i = 0; i + 3 <= clean.length; i++) tri.add(triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2)) + 1, i);
+  for (let i = 0; i + 3 <= clean.length; i++)
+    tri.add(triKey(clean.charCodeAt(i), clean.charCodeAt(i + 1), clean.charCodeAt(i + 2)) + 1, i);
 }
 
 /**
@@ -228,7 +244,8 @@ function credits(model: ScriptModel, wasm: boolean): ArrayLike<number> {
     const at = lookup(model, tri.keyAt(slot) - 1);
     if (at < 0) continue;
     const c = tri.countAt(slot);
-    for (let k = model.from[at]!; k < model.to[at]!; k += 2) credit[pairs[k]!]! += MAX_DIFFERENCE - Math.abs(c - pairs[k + 1]! - 1);
+    for (let k = model.from[at]!; k < model.to[at]!; k += 2)
+      credit[pairs[k]!]! += MAX_DIFFERENCE - Math.abs(c - pairs[k + 1]! - 1);
   }
   return credit;
 }
@@ -242,7 +259,11 @@ export function identify(text: string, opts: { minLength: number; sampleChars: n
   models ??= buildModels();
   const model = models.get(script);
   // a script with one language (Thai, Greek, Korean…): the script decides; confidence is its share of letters
-  if (!model) return { language: script, confidence: Math.min(1, count / Math.max(1, sample.replace(/[\s\p{P}\p{N}]/gu, '').length)) };
+  if (!model)
+    return {
+      language: script,
+      confidence: Math.min(1, count / Math.max(1, sample.replace(/[\s\p{P}\p{N}]/gu, '').length)),
+    };
   countTrigrams(sample);
   const n = tri.size;
   if (n === 0) return { language: 'und', confidence: 0 };

@@ -17,7 +17,18 @@
 import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
 import { BYTE_TO_CHAR, symbolsToBytes } from './byte-level.js';
 import { CharBpe, decodeTokens, type DecoderJson } from './char-bpe.js';
-import { escapeRegex, GPT2_PATTERN, type Normalizer, type NormalizerJson, normalizerOf, type PreTokenizerJson, type Splitter, splitterOf, toSymbols, translateRegex } from './components.js';
+import {
+  escapeRegex,
+  GPT2_PATTERN,
+  type Normalizer,
+  type NormalizerJson,
+  normalizerOf,
+  type PreTokenizerJson,
+  type Splitter,
+  splitterOf,
+  toSymbols,
+  translateRegex,
+} from './components.js';
 import { readTextSync } from '../io/files.js';
 
 export { GPT2_PATTERN, translateRegex };
@@ -37,7 +48,17 @@ export interface TokenizerJson {
   normalizer?: NormalizerJson | null;
   pre_tokenizer?: PreTokenizerJson | null;
   decoder?: DecoderJson | null;
-  model: { type?: string; vocab: Record<string, number>; merges: Array<string | [string, string]>; byte_fallback?: boolean; ignore_merges?: boolean; continuing_subword_prefix?: string | null; end_of_word_suffix?: string | null; unk_token?: string | null; fuse_unk?: boolean };
+  model: {
+    type?: string;
+    vocab: Record<string, number>;
+    merges: Array<string | [string, string]>;
+    byte_fallback?: boolean;
+    ignore_merges?: boolean;
+    continuing_subword_prefix?: string | null;
+    end_of_word_suffix?: string | null;
+    unk_token?: string | null;
+    fuse_unk?: boolean;
+  };
 }
 
 /** ES2024's String methods (Node 20 has them; the ES2023 library this project compiles against does not). */
@@ -70,7 +91,13 @@ class AddedMatcher {
   constructor(tokens: AddedTokenJson[]) {
     this.byContent = new Map(tokens.map((t) => [t.content, t]));
     // an alternation tried longest first finds, at the leftmost position, the longest token
-    this.re = new RegExp([...this.byContent.keys()].sort((x, y) => y.length - x.length || (x < y ? -1 : 1)).map(escapeRegex).join('|'), 'gu');
+    this.re = new RegExp(
+      [...this.byContent.keys()]
+        .sort((x, y) => y.length - x.length || (x < y ? -1 : 1))
+        .map(escapeRegex)
+        .join('|'),
+      'gu',
+    );
   }
 
   /** `text` as pieces: strings to encode, and the ids of added tokens. */
@@ -131,11 +158,23 @@ export class BpeTokenizer {
   constructor(json: TokenizerJson) {
     // what the file asks for that moe does not run is named first, before any side symptom
     const model = json.model;
-    if (model?.type !== undefined && model.type !== 'BPE') throw new UserError(`tokenizer.json has a ${model.type} model, not BPE`, 'moe reads BPE tokenizers (byte-level or SentencePiece-style)');
-    if (model.continuing_subword_prefix || model.end_of_word_suffix) throw new UserError('tokenizer.json: continuing_subword_prefix / end_of_word_suffix (word-piece style BPE) is not supported', 'moe reads byte-level BPE tokenizers');
+    if (model?.type !== undefined && model.type !== 'BPE')
+      throw new UserError(
+        `tokenizer.json has a ${model.type} model, not BPE`,
+        'moe reads BPE tokenizers (byte-level or SentencePiece-style)',
+      );
+    if (model.continuing_subword_prefix || model.end_of_word_suffix)
+      throw new UserError(
+        'tokenizer.json: continuing_subword_prefix / end_of_word_suffix (word-piece style BPE) is not supported',
+        'moe reads byte-level BPE tokenizers',
+      );
     this.normalize = normalizerOf(json.normalizer);
     const pre = splitterOf(json.pre_tokenizer);
-    if (pre.byteLevel && model.byte_fallback) throw new UserError('tokenizer.json: byte_fallback with a ByteLevel pre-tokenizer', 'a byte-level vocabulary needs no byte fallback; the file mixes two kinds of BPE');
+    if (pre.byteLevel && model.byte_fallback)
+      throw new UserError(
+        'tokenizer.json: byte_fallback with a ByteLevel pre-tokenizer',
+        'a byte-level vocabulary needs no byte fallback; the file mixes two kinds of BPE',
+      );
     this.split = pre.split;
     this.mapped = pre.mapped;
     this.ignoreMerges = model.ignore_merges === true;
@@ -144,7 +183,9 @@ export class BpeTokenizer {
     this.specialTokens = new Map(added.filter((t) => t.special !== false).map((t) => [t.content, t.id]));
     // non-special added tokens are tokens of the text: matched before pre-tokenization
     // a token whose text is a vocabulary entry has that entry's id, as in the Rust crate
-    const plain = added.filter((t) => t.special === false && t.content.length > 0).map((t) => ({ ...t, id: this.vocab.get(t.content) ?? t.id }));
+    const plain = added
+      .filter((t) => t.special === false && t.content.length > 0)
+      .map((t) => ({ ...t, id: this.vocab.get(t.content) ?? t.id }));
     const raw = plain.filter((t) => t.normalized === false || !this.normalize);
     const normalized = plain.filter((t) => t.normalized !== false && this.normalize);
     this.rawAdded = raw.length ? new AddedMatcher(raw) : undefined;
@@ -158,12 +199,22 @@ export class BpeTokenizer {
     this.decoder = json.decoder ?? null;
     // without a ByteLevel pre-tokenizer the symbols are characters: SentencePiece-style BPE
     if (!pre.byteLevel) {
-      this.chars = new CharBpe({ vocab: this.vocab, merges: model.merges, byteFallback: Boolean(model.byte_fallback), unkToken: model.unk_token, fuseUnk: Boolean(model.fuse_unk) });
+      this.chars = new CharBpe({
+        vocab: this.vocab,
+        merges: model.merges,
+        byteFallback: Boolean(model.byte_fallback),
+        unkToken: model.unk_token,
+        fuseUnk: Boolean(model.fuse_unk),
+      });
       decodeTokens([], this.decoder); // a decoder moe cannot run is named now, not at the first decode
       return;
     }
     BYTE_TO_CHAR.forEach((c, b) => {
-      if (!NEVER_IN_UTF8.has(b) && !this.vocab.has(c)) throw new UserError(`tokenizer.json lacks the byte-level symbol ${JSON.stringify(c)} (byte 0x${b.toString(16).padStart(2, '0')})`, 'moe reads byte-level BPE tokenizers, whose vocabulary holds every byte UTF-8 uses');
+      if (!NEVER_IN_UTF8.has(b) && !this.vocab.has(c))
+        throw new UserError(
+          `tokenizer.json lacks the byte-level symbol ${JSON.stringify(c)} (byte 0x${b.toString(16).padStart(2, '0')})`,
+          'moe reads byte-level BPE tokenizers, whose vocabulary holds every byte UTF-8 uses',
+        );
     });
     // the same merge procedure, over byte-level symbols (every one is in the vocabulary)
     this.merger = new CharBpe({ vocab: this.vocab, merges: model.merges, byteFallback: false, fuseUnk: false });
@@ -174,11 +225,22 @@ export class BpeTokenizer {
     try {
       json = JSON.parse(readTextSync(path)) as TokenizerJson;
     } catch (e) {
-      throw new DataError(`cannot read tokenizer ${path}: ${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)}`, 'pass a Hugging Face tokenizer.json (or train one with moe tokenizer train)');
+      throw new DataError(
+        `cannot read tokenizer ${path}: ${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)}`,
+        'pass a Hugging Face tokenizer.json (or train one with moe tokenizer train)',
+      );
     }
     const type = json?.model?.type;
-    if (type !== undefined && type !== 'BPE') throw new UserError(`${path} has a ${String(type)} model, not BPE`, 'moe reads BPE tokenizers (byte-level or SentencePiece-style)');
-    if (!json?.model?.vocab || !Array.isArray(json.model.merges)) throw new DataError(`${path} is not a BPE tokenizer.json (no model.vocab / model.merges)`, 'pass a Hugging Face BPE tokenizer.json');
+    if (type !== undefined && type !== 'BPE')
+      throw new UserError(
+        `${path} has a ${String(type)} model, not BPE`,
+        'moe reads BPE tokenizers (byte-level or SentencePiece-style)',
+      );
+    if (!json?.model?.vocab || !Array.isArray(json.model.merges))
+      throw new DataError(
+        `${path} is not a BPE tokenizer.json (no model.vocab / model.merges)`,
+        'pass a Hugging Face BPE tokenizer.json',
+      );
     return new BpeTokenizer(json);
   }
 
@@ -205,11 +267,14 @@ export class BpeTokenizer {
         first = false;
       }
     };
-    if (!this.rawAdded) return normalizedPart(text, true);
-    this.rawAdded.split(text).forEach((p, i) => {
+    if (!this.rawAdded) {
+      normalizedPart(text, true);
+      return;
+    }
+    for (const [i, p] of this.rawAdded.split(text).entries()) {
       if (typeof p === 'number') onId?.(p);
       else normalizedPart(p, i === 0);
-    });
+    }
   }
 
   /** Token ids of a text (special-token strings are ordinary text; non-special added tokens are theirs). */
@@ -258,7 +323,11 @@ export class BpeTokenizer {
       tokens.push(tok);
     }
     if (this.chars) return decodeTokens(tokens, this.decoder);
-    const chunks: Uint8Array[] = tokens.map((tok, i) => ((this.specialTokens.has(tok) || this.addedContent.has(tok)) && this.vocab.get(tok) !== ids[i] ? utf8.encode(tok) : symbolsToBytes(tok)));
+    const chunks: Uint8Array[] = tokens.map((tok, i) =>
+      (this.specialTokens.has(tok) || this.addedContent.has(tok)) && this.vocab.get(tok) !== ids[i]
+        ? utf8.encode(tok)
+        : symbolsToBytes(tok),
+    );
     return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(chunks));
   }
 

@@ -32,18 +32,28 @@ export class CharBpe {
     for (const id of m.vocab.values()) if (id >= size) size = id + 1;
     this.stride = size;
     m.merges.forEach((merge, rank) => {
-      const [a, b] = Array.isArray(merge) ? merge : [merge.slice(0, merge.indexOf(' ')), merge.slice(merge.indexOf(' ') + 1)];
+      const [a, b] = Array.isArray(merge)
+        ? merge
+        : [merge.slice(0, merge.indexOf(' ')), merge.slice(merge.indexOf(' ') + 1)];
       const ia = m.vocab.get(a);
       const ib = m.vocab.get(b);
       const id = m.vocab.get(a + b);
-      if (ia === undefined || ib === undefined || id === undefined) throw new DataError(`tokenizer.json: the merge "${a} ${b}" names a symbol that is not in the vocabulary`, 'the tokenizer file is inconsistent');
+      if (ia === undefined || ib === undefined || id === undefined)
+        throw new DataError(
+          `tokenizer.json: the merge "${a} ${b}" names a symbol that is not in the vocabulary`,
+          'the tokenizer file is inconsistent',
+        );
       const key = ia * size + ib;
       if (!this.pairs.has(key)) this.pairs.set(key, { rank, id });
     });
     if (m.byteFallback) {
       for (let b = 0; b < 256; b++) {
         const id = m.vocab.get(hex(b));
-        if (id === undefined) throw new UserError(`tokenizer.json has byte_fallback but lacks the byte token ${hex(b)}`, 'a SentencePiece-style vocabulary with byte fallback holds <0x00> … <0xFF>');
+        if (id === undefined)
+          throw new UserError(
+            `tokenizer.json has byte_fallback but lacks the byte token ${hex(b)}`,
+            'a SentencePiece-style vocabulary with byte fallback holds <0x00> … <0xFF>',
+          );
         this.bytes.push(id);
       }
     }
@@ -69,7 +79,10 @@ export class CharBpe {
         lastUnk = false;
         continue;
       }
-      if (this.unk === undefined) throw new DataError(`the character ${JSON.stringify(c)} is not in the vocabulary, which has neither byte_fallback nor an unk_token`);
+      if (this.unk === undefined)
+        throw new DataError(
+          `the character ${JSON.stringify(c)} is not in the vocabulary, which has neither byte_fallback nor an unk_token`,
+        );
       if (!(this.m.fuseUnk && lastUnk)) ids.push(this.unk);
       lastUnk = true;
     }
@@ -164,7 +177,8 @@ export function decodeTokens(tokens: string[], decoder: DecoderJson | null): str
         return (d.decoders ?? []).reduce((acc, x) => step(x, acc), ts);
       case 'Replace': {
         const from = d.pattern?.String;
-        if (from === undefined) throw new UserError('tokenizer.json: only string patterns are supported in a Replace decoder');
+        if (from === undefined)
+          throw new UserError('tokenizer.json: only string patterns are supported in a Replace decoder');
         return ts.map((t) => t.split(from).join(d.content ?? ''));
       }
       case 'ByteFallback':
@@ -190,7 +204,10 @@ export function decodeTokens(tokens: string[], decoder: DecoderJson | null): str
         });
       }
       default:
-        throw new UserError(`unsupported decoder "${d.type}" in tokenizer.json`, 'moe decodes with ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip and Sequence decoders');
+        throw new UserError(
+          `unsupported decoder "${d.type}" in tokenizer.json`,
+          'moe decodes with ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip and Sequence decoders',
+        );
     }
   };
   return (decoder ? step(decoder, tokens) : byteFallback(tokens)).join('');

@@ -39,7 +39,8 @@ export function translateRegex(pattern: string): string {
     if (pattern[i] === '\\' && 'dDwW'.includes(pattern[i + 1] ?? '')) {
       const c = pattern[i + 1]!;
       const set = c.toLowerCase() === 'd' ? '\\p{Nd}' : WORD;
-      if (c === c.toUpperCase() && inClass) throw new UserError(`tokenizer.json: \\${c} inside a character class is not supported`);
+      if (c === c.toUpperCase() && inClass)
+        throw new UserError(`tokenizer.json: \\${c} inside a character class is not supported`);
       out += c === c.toLowerCase() ? (inClass ? set : `[${set}]`) : `[^${set}]`;
       i += 2;
       continue;
@@ -117,8 +118,14 @@ export function normalizerOf(n: NormalizerJson | null | undefined): Normalizer |
         return out;
       };
     case 'Replace': {
-      const source = n.pattern?.Regex !== undefined ? translateRegex(n.pattern.Regex) : n.pattern?.String !== undefined ? escapeRegex(n.pattern.String) : undefined;
-      if (source === undefined || n.content === undefined) throw new UserError('tokenizer.json: a Replace normalizer lacks its pattern or content');
+      const source =
+        n.pattern?.Regex !== undefined
+          ? translateRegex(n.pattern.Regex)
+          : n.pattern?.String !== undefined
+            ? escapeRegex(n.pattern.String)
+            : undefined;
+      if (source === undefined || n.content === undefined)
+        throw new UserError('tokenizer.json: a Replace normalizer lacks its pattern or content');
       const re = new RegExp(source, 'gu');
       const content = n.content;
       return (t) => t.replace(re, () => content);
@@ -133,7 +140,10 @@ export function normalizerOf(n: NormalizerJson | null | undefined): Normalizer |
       return (t) => t.replace(RUST_WHITESPACE, (m, at: number) => ((at === 0 ? left : right) ? '' : m));
     }
     default:
-      throw new UserError(`unsupported normalizer "${n.type}" in tokenizer.json`, 'moe runs NFC, NFKC, NFD, NFKD, Lowercase, Replace, Prepend, Strip and Sequence normalizers');
+      throw new UserError(
+        `unsupported normalizer "${n.type}" in tokenizer.json`,
+        'moe runs NFC, NFKC, NFD, NFKD, Lowercase, Replace, Prepend, Strip and Sequence normalizers',
+      );
   }
 }
 
@@ -162,7 +172,11 @@ const BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext'
 
 /** Splits each piece on the matches of `pattern` (a JavaScript regex source), as `Split` does with `behavior`. */
 export function regexSplitter(pattern: string, behavior: string, invert: boolean): Splitter {
-  if (!BEHAVIORS.includes(behavior)) throw new UserError(`unsupported Split behavior "${behavior}" in tokenizer.json`, `supported: ${BEHAVIORS.join(', ')}`);
+  if (!BEHAVIORS.includes(behavior))
+    throw new UserError(
+      `unsupported Split behavior "${behavior}" in tokenizer.json`,
+      `supported: ${BEHAVIORS.join(', ')}`,
+    );
   const re = new RegExp(pattern, 'gu');
   // the common case (every byte-level file's split): matches and the gaps between them, in order;
   // written without the runs below, as it is most of the time spent outside BPE itself
@@ -284,15 +298,28 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
   if (!pt) return { split: (p) => p, byteLevel: false, mapped: false };
   if (pt.type === 'Sequence') {
     const steps = pt.pretokenizers ?? [];
-    const parts = steps.map((s, i) => (s.type === 'ByteLevel' ? { split: byteLevelStep(s, i < steps.length - 1), byteLevel: true, mapped: i < steps.length - 1 } : splitterOf(s)));
-    return { split: (p, atStart) => parts.reduce((acc, s) => s.split(acc, atStart), p), byteLevel: parts.some((s) => s.byteLevel), mapped: parts.some((s) => s.mapped) };
+    const parts = steps.map((s, i) =>
+      s.type === 'ByteLevel'
+        ? { split: byteLevelStep(s, i < steps.length - 1), byteLevel: true, mapped: i < steps.length - 1 }
+        : splitterOf(s),
+    );
+    return {
+      split: (p, atStart) => parts.reduce((acc, s) => s.split(acc, atStart), p),
+      byteLevel: parts.some((s) => s.byteLevel),
+      mapped: parts.some((s) => s.mapped),
+    };
   }
   const plain = (split: Splitter): PreTokenizer => ({ split, byteLevel: false, mapped: false });
   switch (pt.type) {
     case 'ByteLevel':
       return { split: byteLevelStep(pt, false), byteLevel: true, mapped: false };
     case 'Split': {
-      const pattern = pt.pattern?.Regex !== undefined ? translateRegex(pt.pattern.Regex) : pt.pattern?.String !== undefined ? escapeRegex(pt.pattern.String) : undefined;
+      const pattern =
+        pt.pattern?.Regex !== undefined
+          ? translateRegex(pt.pattern.Regex)
+          : pt.pattern?.String !== undefined
+            ? escapeRegex(pt.pattern.String)
+            : undefined;
       if (pattern === undefined) throw new UserError('tokenizer.json: a Split pre-tokenizer has no pattern');
       return plain(regexSplitter(pattern, pt.behavior ?? 'Isolated', Boolean(pt.invert)));
     }
@@ -308,7 +335,11 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
       // spaces become the replacement character, which starts every piece ("always") or the text ("first")
       const rep = pt.replacement ?? '\u2581';
       const scheme = pt.prepend_scheme ?? (pt.add_prefix_space === false ? 'never' : 'always');
-      if (!['always', 'first', 'never'].includes(scheme)) throw new UserError(`unsupported Metaspace prepend_scheme "${scheme}" in tokenizer.json`, 'supported: always, first, never');
+      if (!['always', 'first', 'never'].includes(scheme))
+        throw new UserError(
+          `unsupported Metaspace prepend_scheme "${scheme}" in tokenizer.json`,
+          'supported: always, first, never',
+        );
       const splitOn = pt.split !== false ? regexSplitter(escapeRegex(rep), 'MergedWithNext', false) : undefined;
       return plain((pieces, atStart) => {
         const out = pieces.map((p, i) => {
@@ -320,6 +351,9 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
       });
     }
     default:
-      throw new UserError(`unsupported pre-tokenizer "${pt.type}" in tokenizer.json`, 'moe runs ByteLevel, Metaspace, Split, Digits, Punctuation, Whitespace, WhitespaceSplit and Sequence pre-tokenizers');
+      throw new UserError(
+        `unsupported pre-tokenizer "${pt.type}" in tokenizer.json`,
+        'moe runs ByteLevel, Metaspace, Split, Digits, Punctuation, Whitespace, WhitespaceSplit and Sequence pre-tokenizers',
+      );
   }
 }

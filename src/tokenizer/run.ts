@@ -12,10 +12,10 @@ import { orderedPool, taskModule } from '../core/pool.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { copyFile, exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
-import { type DocChunk, docBound, listParts, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
+import { docBound, listParts, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
 import { DTYPE_UINT16, dtypeFor, MegatronWriter, type ShardsInfo } from '../io/megatron.js';
 import { BpeTokenizer } from './bpe.js';
-import type { TokenizedChunk, TokenizeInit } from './task.js';
+import type { TokenizeInit } from './task.js';
 
 /** End-of-text tokens of the common families, in the order they are looked for. */
 export const EOT_NAMES = ['<|endoftext|>', '<|end_of_text|>', '<｜end▁of▁sentence｜>', '</s>', '<eos>', '<|eot_id|>'];
@@ -51,53 +51,90 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
   const t0 = Date.now();
   const tok = BpeTokenizer.load(run.tokenizer);
   const eot = tok.special(EOT_NAMES);
-  if (eot === undefined) throw new UserError(`${run.tokenizer} has no end-of-text token (looked for ${EOT_NAMES.join(', ')})`, 'add one to added_tokens, or train a tokenizer with moe tokenizer train');
+  if (eot === undefined)
+    throw new UserError(
+      `${run.tokenizer} has no end-of-text token (looked for ${EOT_NAMES.join(', ')})`,
+      'add one to added_tokens, or train a tokenizer with moe tokenizer train',
+    );
   const parts = await listParts(run.input);
-  if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) throw new UserError(`no part-*.jsonl.gz files in ${run.input}`, 'pass the output folder of an earlier stage, e.g. --in runs/demo/dedup');
+  if (parts.length === 0 && !(await exists(join(run.input, 'report.json'))))
+    throw new UserError(
+      `no part-*.jsonl.gz files in ${run.input}`,
+      'pass the output folder of an earlier stage, e.g. --in runs/demo/dedup',
+    );
   const tokSha = sha256File(run.tokenizer);
   const maxDocBytes = run.maxDocBytes ?? MAX_DOC_BYTES;
   const bound = maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes } : {};
-  const fingerprint = sha256Text(JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, ...bound, parts: parts.map((p) => sha256File(p)) }));
-  return runStageDir<TokenizeReport>({ stage: 'tokenize', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan }, async (dir) => {
-    const dtype = dtypeFor(tok.vocabSize);
-    const writers = { train: new MegatronWriter(join(dir, 'train_text_document'), dtype), val: new MegatronWriter(join(dir, 'val_text_document'), dtype) };
-    const init: TokenizeInit = { tokenizer: run.tokenizer, eot, valFraction: run.valFraction, uint16: dtype === DTYPE_UINT16 };
-    const progress = new Progress({ label: 'tokenize', silent: run.silent });
-    let bytesIn = 0;
-    const stats = new StageStats();
-    for await (const ev of orderedPool({ tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)), workers: run.workers, module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)), init })) {
-      if (ev.type === 'batch') {
-        for (const c of ev.items) {
-          for (const split of ['train', 'val'] as const) {
-            let at = 0;
-            for (const n of c[split].lengths) {
-              writers[split].add(c[split].ids.subarray(at, at + n));
-              at += n;
+  const fingerprint = sha256Text(
+    JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, ...bound, parts: parts.map((p) => sha256File(p)) }),
+  );
+  return runStageDir<TokenizeReport>(
+    { stage: 'tokenize', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan },
+    async (dir) => {
+      const dtype = dtypeFor(tok.vocabSize);
+      const writers = {
+        train: new MegatronWriter(join(dir, 'train_text_document'), dtype),
+        val: new MegatronWriter(join(dir, 'val_text_document'), dtype),
+      };
+      const init: TokenizeInit = {
+        tokenizer: run.tokenizer,
+        eot,
+        valFraction: run.valFraction,
+        uint16: dtype === DTYPE_UINT16,
+      };
+      const progress = new Progress({ label: 'tokenize', silent: run.silent });
+      let bytesIn = 0;
+      const stats = new StageStats();
+      for await (const ev of orderedPool({
+        tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)),
+        workers: run.workers,
+        module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
+        init,
+      })) {
+        if (ev.type === 'batch') {
+          for (const c of ev.items) {
+            for (const split of ['train', 'val'] as const) {
+              let at = 0;
+              for (const n of c[split].lengths) {
+                writers[split].add(c[split].ids.subarray(at, at + n));
+                at += n;
+              }
             }
           }
+        } else {
+          bytesIn += ev.stats.counts.bytes_in ?? 0;
+          progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
         }
-      } else {
-        bytesIn += ev.stats.counts.bytes_in ?? 0;
-        progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
       }
-    }
-    progress.done();
-    const train = writers.train.close();
-    const val = writers.val.close();
-    const info: ShardsInfo = {
-      tokenizer_sha256: tokSha,
-      vocab_size: tok.vocabSize,
-      dtype: dtype === DTYPE_UINT16 ? 'uint16' : 'int32',
-      eot_id: eot,
-      val_fraction: run.valFraction,
-      splits: { train: { prefix: 'train_text_document', ...train }, val: { prefix: 'val_text_document', ...val } },
-    };
-    await writeJsonAtomic(join(dir, 'shards.json'), info);
-    // the shards carry their tokenizer, so they can be decoded (and trained on) on their own
-    await copyFile(run.tokenizer, join(dir, 'tokenizer.json'));
-    // every file of the folder with its hash, so `moe verify` can check shards as it checks parts
-    const files = [...['train', 'val'].flatMap((s) => [`${s}_text_document.bin`, `${s}_text_document.idx`]), 'shards.json', 'tokenizer.json'];
-    const outputs = files.map((file) => ({ file, sha256: sha256File(join(dir, file)) }));
-    return { input: displayPath(run.input), ...info, bytes_in: bytesIn, outputs, stats: statsToReport(stats.data), seconds: (Date.now() - t0) / 1000 };
-  });
+      progress.done();
+      const train = writers.train.close();
+      const val = writers.val.close();
+      const info: ShardsInfo = {
+        tokenizer_sha256: tokSha,
+        vocab_size: tok.vocabSize,
+        dtype: dtype === DTYPE_UINT16 ? 'uint16' : 'int32',
+        eot_id: eot,
+        val_fraction: run.valFraction,
+        splits: { train: { prefix: 'train_text_document', ...train }, val: { prefix: 'val_text_document', ...val } },
+      };
+      await writeJsonAtomic(join(dir, 'shards.json'), info);
+      // the shards carry their tokenizer, so they can be decoded (and trained on) on their own
+      await copyFile(run.tokenizer, join(dir, 'tokenizer.json'));
+      // every file of the folder with its hash, so `moe verify` can check shards as it checks parts
+      const files = [
+        ...['train', 'val'].flatMap((s) => [`${s}_text_document.bin`, `${s}_text_document.idx`]),
+        'shards.json',
+        'tokenizer.json',
+      ];
+      const outputs = files.map((file) => ({ file, sha256: sha256File(join(dir, file)) }));
+      return {
+        input: displayPath(run.input),
+        ...info,
+        bytes_in: bytesIn,
+        outputs,
+        stats: statsToReport(stats.data),
+        seconds: (Date.now() - t0) / 1000,
+      };
+    },
+  );
 }

@@ -33,10 +33,17 @@ export function isValidation(id: string, fraction: number): boolean {
 
 let loaded: { path: string; tok: BpeTokenizer } | undefined;
 
-export async function* runTask(chunk: DocChunk, init: TokenizeInit, stats: StageStats): AsyncGenerator<TokenizedChunk[], number> {
+export async function* runTask(
+  chunk: DocChunk,
+  init: TokenizeInit,
+  stats: StageStats,
+): AsyncGenerator<TokenizedChunk[], number> {
   if (loaded?.path !== init.tokenizer) loaded = { path: init.tokenizer, tok: BpeTokenizer.load(init.tokenizer) };
   const tok = loaded.tok;
-  const parts = { train: { lengths: [] as number[], ids: [] as number[] }, val: { lengths: [] as number[], ids: [] as number[] } };
+  const parts = {
+    train: { lengths: [] as number[], ids: [] as number[] },
+    val: { lengths: [] as number[], ids: [] as number[] },
+  };
   const docs = parseChunk(chunk);
   for (const doc of docs) {
     const ids = tok.encode(doc.text);
@@ -48,7 +55,10 @@ export async function* runTask(chunk: DocChunk, init: TokenizeInit, stats: Stage
     for (const id of ids) split.ids.push(id);
     stats.count('bytes_in', Buffer.byteLength(doc.text));
   }
-  const pack = (s: { lengths: number[]; ids: number[] }): SplitTokens => ({ lengths: Int32Array.from(s.lengths), ids: init.uint16 ? Uint16Array.from(s.ids) : Int32Array.from(s.ids) });
+  const pack = (s: { lengths: number[]; ids: number[] }): SplitTokens => ({
+    lengths: Int32Array.from(s.lengths),
+    ids: init.uint16 ? Uint16Array.from(s.ids) : Int32Array.from(s.ids),
+  });
   yield [{ train: pack(parts.train), val: pack(parts.val) }];
   return docs.length;
 }

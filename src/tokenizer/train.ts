@@ -15,18 +15,24 @@ import { BpeTokenizer, GPT2_PATTERN, type TokenizerJson } from './bpe.js';
 
 export type PatternName = 'gpt2' | 'llama3' | 'deepseek';
 
-const LLAMA3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3 =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 const DEEPSEEK = [
   '\\p{N}{1,3}',
   '[一-龥぀-ゟ゠-ヿ]+',
-  "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  '[!"#$%&\'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+',
 ];
 
 /** The `pre_tokenizer` section of tokenizer.json for a pattern family. */
 export function preTokenizerJson(pattern: PatternName): TokenizerJson['pre_tokenizer'] {
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: pattern === 'gpt2' };
   if (pattern === 'gpt2') return byteLevel;
-  const splits = (pattern === 'llama3' ? [LLAMA3] : DEEPSEEK).map((r) => ({ type: 'Split', pattern: { Regex: r }, behavior: 'Isolated', invert: false }));
+  const splits = (pattern === 'llama3' ? [LLAMA3] : DEEPSEEK).map((r) => ({
+    type: 'Split',
+    pattern: { Regex: r },
+    behavior: 'Isolated',
+    invert: false,
+  }));
   return { type: 'Sequence', pretokenizers: [...splits, byteLevel] };
 }
 
@@ -40,14 +46,22 @@ export interface TrainOptions {
 /** Max-heap of [count, a, b] by count, then smaller a, then smaller b. */
 type PairItem = [number, number, number];
 /** The most frequent pair first; ties by the smaller ids. */
-const pairBefore = (x: PairItem, y: PairItem): boolean => (x[0] !== y[0] ? x[0] > y[0] : x[1] !== y[1] ? x[1] < y[1] : x[2] < y[2]);
+const pairBefore = (x: PairItem, y: PairItem): boolean =>
+  x[0] !== y[0] ? x[0] > y[0] : x[1] !== y[1] ? x[1] < y[1] : x[2] < y[2];
 
 const KEY = 1 << 21; // ids stay below 2^21, so a pair is one exact number
 const pairKey = (a: number, b: number): number => a * KEY + b;
 
 /** Counts the pre-tokenized words of the corpus (byte-level strings → occurrences). */
-export async function countWords(texts: AsyncIterable<string>, pattern: PatternName, maxBytes = Number.POSITIVE_INFINITY): Promise<{ words: Map<string, number>; bytes: number }> {
-  const splitter = new BpeTokenizer({ model: { vocab: Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i])), merges: [] }, pre_tokenizer: preTokenizerJson(pattern) });
+export async function countWords(
+  texts: AsyncIterable<string>,
+  pattern: PatternName,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<{ words: Map<string, number>; bytes: number }> {
+  const splitter = new BpeTokenizer({
+    model: { vocab: Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i])), merges: [] },
+    pre_tokenizer: preTokenizerJson(pattern),
+  });
   const words = new Map<string, number>();
   let bytes = 0;
   for await (const text of texts) {
@@ -63,7 +77,8 @@ export function trainBpe(wordCounts: Map<string, number>, opts: TrainOptions): T
   const specials = opts.specialTokens;
   const vocab: string[] = [...specials, ...BYTE_TO_CHAR];
   const idOf = new Map<string, number>(vocab.map((t, i) => [t, i]));
-  if (opts.vocabSize < vocab.length) throw new Error(`vocabulary size ${opts.vocabSize} is below the ${vocab.length} special and byte tokens`);
+  if (opts.vocabSize < vocab.length)
+    throw new Error(`vocabulary size ${opts.vocabSize} is below the ${vocab.length} special and byte tokens`);
   // words as arrays of symbol ids, in a deterministic order
   const entries = [...wordCounts].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   const words: number[][] = entries.map(([w]) => Array.from(w, (c) => idOf.get(c)!));
@@ -82,7 +97,7 @@ export function trainBpe(wordCounts: Map<string, number>, opts: TrainOptions): T
       }
     }
   };
-  words.forEach((_, wi) => addPairs(wi, 1));
+  for (let wi = 0; wi < words.length; wi++) addPairs(wi, 1);
   const heap = new Heap<PairItem>(pairBefore);
   for (const [k, c] of pairCount) heap.push([c, Math.floor(k / KEY), k % KEY]);
   const merges: Array<[string, string]> = [];
@@ -138,12 +153,30 @@ export function trainBpe(wordCounts: Map<string, number>, opts: TrainOptions): T
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: specials.map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: preTokenizerJson(opts.pattern),
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab: Object.fromEntries(vocab.map((t, i) => [t, i])), merges: merges.map(([x, y]) => `${x} ${y}`) },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
+      merges: merges.map(([x, y]) => `${x} ${y}`),
+    },
   } as TokenizerJson;
 }
 

@@ -33,7 +33,13 @@ interface WasmBackend {
 }
 
 /** x[begin : begin + size] of a tensor of `shape`, copied run by run (the innermost axis is contiguous). */
-function sliceInto(xs: Float32Array | Int32Array, shape: number[], begin: number[], size: number[], out: Float32Array | Int32Array): void {
+function sliceInto(
+  xs: Float32Array | Int32Array,
+  shape: number[],
+  begin: number[],
+  size: number[],
+  out: Float32Array | Int32Array,
+): void {
   const rank = shape.length;
   if (rank === 0) {
     out[0] = xs[0]!;
@@ -126,8 +132,13 @@ export async function selectBackend(requested: BackendName): Promise<string> {
   for (const name of order) {
     if (name === 'tensorflow-gpu' || name === 'tensorflow') {
       const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-      if (tryRequire(pkg) && (await tf.setBackend('tensorflow'))) return name === 'tensorflow-gpu' ? 'tensorflow (GPU, tfjs-node-gpu)' : 'tensorflow (tfjs-node)';
-      if (requested !== 'auto') throw new UserError(`backend ${name} is not available: ${pkg} is not installed or cannot load libtensorflow`, `npm install ${pkg} (its install downloads libtensorflow), or use --backend wasm`);
+      if (tryRequire(pkg) && (await tf.setBackend('tensorflow')))
+        return name === 'tensorflow-gpu' ? 'tensorflow (GPU, tfjs-node-gpu)' : 'tensorflow (tfjs-node)';
+      if (requested !== 'auto')
+        throw new UserError(
+          `backend ${name} is not available: ${pkg} is not installed or cannot load libtensorflow`,
+          `npm install ${pkg} (its install downloads libtensorflow), or use --backend wasm`,
+        );
       continue;
     }
     if (name === 'wasm') {

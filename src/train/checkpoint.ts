@@ -7,7 +7,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { DataError, jsonProblem, printable, UserError } from '../core/errors.js';
-import { commitDir, exists, freshDir, listDir, readText, removeTree, sha256File, writeJsonAtomic } from '../io/files.js';
+import {
+  commitDir,
+  exists,
+  freshDir,
+  listDir,
+  readText,
+  removeTree,
+  sha256File,
+  writeJsonAtomic,
+} from '../io/files.js';
 import { readSafetensors, type Tensor, writeSafetensors } from '../io/safetensors.js';
 import { type ModelConfig, parseModelConfig } from './model/config.js';
 import type { Params } from './model/transformer.js';
@@ -48,12 +57,19 @@ const FILES = ['config.json', 'model.safetensors', 'optimizer.safetensors', 'tra
 
 const f32 = (t: tf.Tensor): Tensor => ({ dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array });
 
-export async function saveCheckpoint(runDir: string, opts: { model: ModelConfig; params: Params; adam: AdamState; state: TrainerState; keep: number }): Promise<string> {
+export async function saveCheckpoint(
+  runDir: string,
+  opts: { model: ModelConfig; params: Params; adam: AdamState; state: TrainerState; keep: number },
+): Promise<string> {
   const dir = join(runDir, 'checkpoints', `step-${String(opts.state.step).padStart(6, '0')}`);
   const tmp = `${dir}.tmp-${process.pid}`;
   await freshDir(tmp);
   await writeJsonAtomic(join(tmp, 'config.json'), opts.model);
-  await writeSafetensors(join(tmp, 'model.safetensors'), Object.fromEntries([...opts.params].map(([n, v]) => [n, f32(v)])), { format: 'pt' });
+  await writeSafetensors(
+    join(tmp, 'model.safetensors'),
+    Object.fromEntries([...opts.params].map(([n, v]) => [n, f32(v)])),
+    { format: 'pt' },
+  );
   const moments: Record<string, Tensor> = {};
   for (const [n, m] of opts.adam.m) moments[`m.${n}`] = f32(m);
   for (const [n, v] of opts.adam.v) moments[`v.${n}`] = f32(v);
@@ -65,7 +81,8 @@ export async function saveCheckpoint(runDir: string, opts: { model: ModelConfig;
   // the last `keep`, and the one with the best validation loss, whatever its age
   const best = opts.state.best_val_step != null ? stepName(opts.state.best_val_step) : undefined;
   const all = (await checkpointNames(runDir)).filter((n) => n !== best);
-  for (const old of all.slice(0, Math.max(0, all.length - opts.keep))) await removeTree(join(runDir, 'checkpoints', old));
+  for (const old of all.slice(0, Math.max(0, all.length - opts.keep)))
+    await removeTree(join(runDir, 'checkpoints', old));
   return dir;
 }
 
@@ -90,7 +107,8 @@ export async function checkpointDamage(dir: string): Promise<string | undefined>
     sums = JSON.parse(await readText(join(dir, 'sha256.json'))) as Record<string, string>;
   } catch {
     // written before checkpoints carried hashes: only completeness can be checked
-    for (const f of ['config.json', 'model.safetensors', 'trainer_state.json']) if (!(await exists(join(dir, f)))) return `${f} is missing`;
+    for (const f of ['config.json', 'model.safetensors', 'trainer_state.json'])
+      if (!(await exists(join(dir, f)))) return `${f} is missing`;
     return undefined;
   }
   for (const [f, sum] of Object.entries(sums)) {
@@ -104,7 +122,10 @@ export async function checkpointDamage(dir: string): Promise<string | undefined>
  * The newest checkpoint whose files match their hashes; each damaged one passed over is reported
  * through `onDamaged` (resume then starts from the one before, as a user would by hand).
  */
-export async function latestGoodCheckpoint(runDir: string, onDamaged: (dir: string, why: string) => void): Promise<string | undefined> {
+export async function latestGoodCheckpoint(
+  runDir: string,
+  onDamaged: (dir: string, why: string) => void,
+): Promise<string | undefined> {
   const all = await checkpointNames(runDir);
   for (let i = all.length - 1; i >= 0; i--) {
     const dir = join(runDir, 'checkpoints', all[i]!);
@@ -123,27 +144,34 @@ export interface LoadedCheckpoint {
 }
 
 // the same checkpoint reader serves --resume, eval and generate
-const remedy = 'pass a checkpoint folder written by moe train (RUN/checkpoints/step-NNNNNN); to --resume past a damaged one, move it out of checkpoints/';
+const remedy =
+  'pass a checkpoint folder written by moe train (RUN/checkpoints/step-NNNNNN); to --resume past a damaged one, move it out of checkpoints/';
 
 /** A checkpoint's model config and trainer state, without its tensors. */
 export async function readCheckpointInfo(dir: string): Promise<{ model: ModelConfig; state: TrainerState }> {
   if (!(await exists(dir))) throw new UserError(`${dir} not found`, remedy);
   for (const f of ['config.json', 'model.safetensors', 'trainer_state.json']) {
-    if (!(await exists(join(dir, f)))) throw new DataError(`${dir} is not a complete checkpoint: ${f} is missing`, remedy);
+    if (!(await exists(join(dir, f))))
+      throw new DataError(`${dir} is not a complete checkpoint: ${f} is missing`, remedy);
   }
   try {
     const model = parseModelConfig(JSON.parse(await readText(join(dir, 'config.json'))), join(dir, 'config.json'));
     return { model, state: JSON.parse(await readText(join(dir, 'trainer_state.json'))) as TrainerState };
   } catch (e) {
     if (e instanceof DataError) throw e;
-    throw new DataError(`${dir}: unreadable config.json or trainer_state.json (${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)})`, remedy);
+    throw new DataError(
+      `${dir}: unreadable config.json or trainer_state.json (${e instanceof SyntaxError ? jsonProblem(e) : printable((e as Error).message, 200)})`,
+      remedy,
+    );
   }
 }
 
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const { model, state } = await readCheckpointInfo(dir);
   const tensors = readSafetensors(join(dir, 'model.safetensors'), remedy).tensors;
-  const moments = (await exists(join(dir, 'optimizer.safetensors'))) ? readSafetensors(join(dir, 'optimizer.safetensors'), remedy).tensors : new Map<string, Tensor>();
+  const moments = (await exists(join(dir, 'optimizer.safetensors')))
+    ? readSafetensors(join(dir, 'optimizer.safetensors'), remedy).tensors
+    : new Map<string, Tensor>();
   return { model, tensors, moments, state };
 }
 
@@ -151,8 +179,13 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 export function assignParams(params: Params, tensors: Map<string, Tensor>, where: string): void {
   for (const [name, v] of params) {
     const t = tensors.get(name);
-    if (!t) throw new DataError(`${where}: tensor ${name} is missing`, 'the checkpoint does not match the model config');
-    if (t.shape.join('x') !== v.shape.join('x')) throw new DataError(`${where}: tensor ${name} has shape [${t.shape}], the model needs [${v.shape}]`, 'the checkpoint does not match the model config');
+    if (!t)
+      throw new DataError(`${where}: tensor ${name} is missing`, 'the checkpoint does not match the model config');
+    if (t.shape.join('x') !== v.shape.join('x'))
+      throw new DataError(
+        `${where}: tensor ${name} has shape [${t.shape}], the model needs [${v.shape}]`,
+        'the checkpoint does not match the model config',
+      );
     tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
   }
 }

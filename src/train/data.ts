@@ -51,7 +51,11 @@ export class ShardLoader {
   private checked(ids: Int32Array, start: number): Int32Array {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!(id >= 0 && id < this.vocab)) throw new DataError(`${this.prefix}.bin holds id ${id} at token ${start + i}, outside the model's vocabulary of ${this.vocab} ids`, 'the shard is corrupt or was made with another tokenizer: tokenize again with the run\'s tokenizer');
+      if (!(id >= 0 && id < this.vocab))
+        throw new DataError(
+          `${this.prefix}.bin holds id ${id} at token ${start + i}, outside the model's vocabulary of ${this.vocab} ids`,
+          "the shard is corrupt or was made with another tokenizer: tokenize again with the run's tokenizer",
+        );
     }
     return ids;
   }
@@ -59,7 +63,11 @@ export class ShardLoader {
   /** The stream offsets of batch `step`'s B windows: the same for the same (seed, step). */
   private starts(opts: BatchOptions): number[] {
     const T = opts.seqLen;
-    if (this.tokens < T + 1) throw new DataError(`${this.prefix} has ${this.tokens} tokens, fewer than one window of ${T + 1}`, 'lower max_seq_len or tokenize more text');
+    if (this.tokens < T + 1)
+      throw new DataError(
+        `${this.prefix} has ${this.tokens} tokens, fewer than one window of ${T + 1}`,
+        'lower max_seq_len or tokenize more text',
+      );
     const rand = mulberry32((Math.imul(opts.seed, 0x9e3779b1) ^ opts.step) >>> 0);
     return Array.from({ length: opts.batchSize }, () => Math.floor(rand() * (this.tokens - T)));
   }
@@ -76,7 +84,10 @@ export class ShardLoader {
 
   /** Batch `step` of B windows of T (+1) tokens; the same for the same (seed, step). */
   batch(opts: BatchOptions): Batch {
-    return this.assemble(this.starts(opts).map((s) => this.read(s, opts.seqLen + 1)), opts.seqLen);
+    return this.assemble(
+      this.starts(opts).map((s) => this.read(s, opts.seqLen + 1)),
+      opts.seqLen,
+    );
   }
 
   /**
@@ -85,7 +96,9 @@ export class ShardLoader {
    */
   prefetch(opts: BatchOptions): Promise<Batch> {
     const n = opts.seqLen + 1;
-    const reads = this.starts(opts).map((start) => this.reader.readAsync(start, n).then((ids) => this.checked(ids, start)));
+    const reads = this.starts(opts).map((start) =>
+      this.reader.readAsync(start, n).then((ids) => this.checked(ids, start)),
+    );
     return Promise.all(reads).then((w) => this.assemble(w, opts.seqLen));
   }
 
@@ -106,13 +119,20 @@ export class ShardLoader {
 /** Refuses a shard holding an id outside the model's vocabulary (corrupt, or made with another tokenizer), naming it. */
 export function checkShardIds(prefix: string, vocab: number): void {
   const bad = findIdOutside(prefix, readMegatronIndex(prefix), vocab);
-  if (bad) throw new DataError(`${prefix}.bin holds id ${bad.id} at token ${bad.at}, outside the model's vocabulary of ${vocab} ids`, 'the shard is corrupt or was made with another tokenizer: tokenize again with the run\'s tokenizer');
+  if (bad)
+    throw new DataError(
+      `${prefix}.bin holds id ${bad.id} at token ${bad.at}, outside the model's vocabulary of ${vocab} ids`,
+      "the shard is corrupt or was made with another tokenizer: tokenize again with the run's tokenizer",
+    );
 }
 
 /** Refuses shards whose vocabulary does not fit the model. */
 export function checkVocab(shardsVocab: number, modelVocab: number, where: string): void {
   if (shardsVocab > modelVocab) {
-    throw new DataError(`${where} was tokenized with ${shardsVocab} ids, more than the model's vocab_size ${modelVocab}`, `set vocab_size to at least ${shardsVocab} in the model config`);
+    throw new DataError(
+      `${where} was tokenized with ${shardsVocab} ids, more than the model's vocab_size ${modelVocab}`,
+      `set vocab_size to at least ${shardsVocab} in the model config`,
+    );
   }
 }
 

@@ -8,7 +8,10 @@
 import type { ModelConfig } from './model/config.js';
 
 /** The Hugging Face config of a moe model; moe's own settings without a DeepseekConfig key go under `moe_*` keys. */
-export function hfConfig(c: ModelConfig, opts: { dtype: 'float32' | 'bfloat16'; eotId?: number }): Record<string, unknown> {
+export function hfConfig(
+  c: ModelConfig,
+  opts: { dtype: 'float32' | 'bfloat16'; eotId?: number },
+): Record<string, unknown> {
   return {
     architectures: ['DeepseekForCausalLM'],
     model_type: 'deepseek',

@@ -16,7 +16,11 @@ export interface MegatronCommand {
 }
 
 /** The Megatron-LM arguments of a moe model and training config, on shards at `data`. */
-export function megatronArgs(model: ModelConfig, train: TrainConfig, opts: { data: string; tokenizerDir: string; save: string }): MegatronCommand {
+export function megatronArgs(
+  model: ModelConfig,
+  train: TrainConfig,
+  opts: { data: string; tokenizerDir: string; save: string },
+): MegatronCommand {
   const c = model;
   const t = train;
   const notes: string[] = [];
@@ -49,12 +53,16 @@ export function megatronArgs(model: ModelConfig, train: TrainConfig, opts: { dat
   if (c.n_shared_experts > 0) args.push(['--moe-shared-expert-intermediate-size', c.n_shared_experts * c.d_expert]);
   if (c.aux_loss_coef > 0) args.push(['--moe-aux-loss-coeff', c.aux_loss_coef]);
   if (c.z_loss_coef > 0) args.push(['--moe-z-loss-coeff', c.z_loss_coef]);
-  if (c.bias_update_rate > 0) args.push(['--moe-router-enable-expert-bias', true], ['--moe-router-bias-update-rate', c.bias_update_rate]);
+  if (c.bias_update_rate > 0)
+    args.push(['--moe-router-enable-expert-bias', true], ['--moe-router-bias-update-rate', c.bias_update_rate]);
   if (c.route_scale !== 1) args.push(['--moe-router-topk-scaling-factor', c.route_scale]);
   // softmax over all experts then top-k without renormalising is Megatron's pre-softmax; with
   // renormalisation it equals Megatron's default, a softmax over the k chosen logits
   if (c.router === 'softmax' && !c.norm_topk_prob) args.push(['--moe-router-pre-softmax', true]);
-  if (c.router === 'sigmoid' && !c.norm_topk_prob && c.top_k > 1) notes.push('moe does not renormalise the top-k sigmoid scores (norm_topk_prob: false); Megatron always does for top-k > 1');
+  if (c.router === 'sigmoid' && !c.norm_topk_prob && c.top_k > 1)
+    notes.push(
+      'moe does not renormalise the top-k sigmoid scores (norm_topk_prob: false); Megatron always does for top-k > 1',
+    );
   args.push(
     ['--moe-token-dispatcher-type', 'alltoall'],
     // the data: the shards moe tokenize wrote, the tokenizer beside them
@@ -85,14 +93,19 @@ export function megatronArgs(model: ModelConfig, train: TrainConfig, opts: { dat
     ['--load', opts.save],
     ['--log-interval', t.logEvery],
   );
-  notes.push('batches are drawn differently (Megatron samples documents in its own order), so losses agree in trend, not step by step');
-  notes.push(`--tokenizer-model names a folder holding tokenizer.json (${opts.tokenizerDir}); Hugging Face's AutoTokenizer reads it from there`);
+  notes.push(
+    'batches are drawn differently (Megatron samples documents in its own order), so losses agree in trend, not step by step',
+  );
+  notes.push(
+    `--tokenizer-model names a folder holding tokenizer.json (${opts.tokenizerDir}); Hugging Face's AutoTokenizer reads it from there`,
+  );
   return { args, notes };
 }
 
 /** The command as a shell script: one flag a line, notes as comments. */
 export function megatronScript(cmd: MegatronCommand, entry = 'pretrain_gpt.py'): string {
-  const quote = (v: string | number): string => (typeof v === 'number' || /^[\w./:+=-]+$/.test(v) ? String(v) : `'${v.replace(/'/g, `'\\''`)}'`);
+  const quote = (v: string | number): string =>
+    typeof v === 'number' || /^[\w./:+=-]+$/.test(v) ? String(v) : `'${v.replace(/'/g, `'\\''`)}'`;
   const lines = cmd.args.map(([flag, value]) => `  ${flag}${value === true ? '' : ` ${quote(value)}`}`);
   return [
     '#!/usr/bin/env bash',

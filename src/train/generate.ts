@@ -8,7 +8,10 @@ import type { ModelConfig } from './model/config.js';
 import { forward, type Params } from './model/transformer.js';
 
 /** Picks the next id from logits: greedy at temperature 0, else sampled (top-k, top-p). */
-export function sample(logits: Float32Array, opts: { temperature: number; topK?: number; topP?: number; rand: () => number }): number {
+export function sample(
+  logits: Float32Array,
+  opts: { temperature: number; topK?: number; topP?: number; rand: () => number },
+): number {
   if (opts.temperature <= 0) return logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
   let ids = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
   if (opts.topK) ids = ids.slice(0, opts.topK);
@@ -50,7 +53,13 @@ export interface GenerateOptions {
 }
 
 /** The ids that follow `prompt`; `onToken` sees the ids so far after each new one. */
-export function generate(params: Params, model: ModelConfig, prompt: number[], opts: GenerateOptions, onToken?: (ids: number[]) => void): number[] {
+export function generate(
+  params: Params,
+  model: ModelConfig,
+  prompt: number[],
+  opts: GenerateOptions,
+  onToken?: (ids: number[]) => void,
+): number[] {
   const rand = mulberry32(opts.seed);
   const out: number[] = [];
   for (let i = 0; i < opts.maxNewTokens; i++) {

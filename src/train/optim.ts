@@ -50,7 +50,13 @@ export function globalNorm(grads: Map<string, tf.Tensor>): number {
  * One AdamW update in place: clips by global norm, then m, v and the parameters. Returns the
  * gradient norm before clipping.
  */
-export function adamwStep(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, state: AdamState, lr: number, c: OptimConfig): number {
+export function adamwStep(
+  params: Map<string, tf.Variable>,
+  grads: Map<string, tf.Tensor>,
+  state: AdamState,
+  lr: number,
+  c: OptimConfig,
+): number {
   const norm = globalNorm(grads);
   const scale = c.clip > 0 && norm > c.clip ? c.clip / norm : 1;
   state.step += 1;

@@ -9,10 +9,18 @@ import { type BackendName, selectBackend } from './backend.js';
 import { type MicroRef, Replica, type ReplicaInit } from './replica.js';
 import { existsNow, writeTextSync } from '../io/files.js';
 
-const { init, backend, kill } = workerData as { init: ReplicaInit; backend: BackendName; kill?: { step: number; hang: boolean; marker?: string } };
+const { init, backend, kill } = workerData as {
+  init: ReplicaInit;
+  backend: BackendName;
+  kill?: { step: number; hang: boolean; marker?: string };
+};
 const port = parentPort!;
 
-type Request = { id: number; op: 'grads'; step: number; micro: number; next?: MicroRef } | { id: number; op: 'apply'; sum: SharedArrayBuffer; present: Uint8Array; lr: number; biasDelta?: number[][] } | { id: number; op: 'eval'; maxTokens: number; part: number; of: number } | { id: number; op: 'close' };
+type Request =
+  | { id: number; op: 'grads'; step: number; micro: number; next?: MicroRef }
+  | { id: number; op: 'apply'; sum: SharedArrayBuffer; present: Uint8Array; lr: number; biasDelta?: number[][] }
+  | { id: number; op: 'eval'; maxTokens: number; part: number; of: number }
+  | { id: number; op: 'close' };
 
 let replica: Replica;
 const ready = selectBackend(backend).then(async () => {
@@ -29,9 +37,14 @@ port.on('message', (msg: Request) => {
           if (kill.hang) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
           process.exit(1);
         }
-        return replica.grads(msg.step, msg.micro, msg.next).then((r) => port.postMessage({ id: msg.id, result: r }, [r.flat.buffer as ArrayBuffer]));
+        return replica
+          .grads(msg.step, msg.micro, msg.next)
+          .then((r) => port.postMessage({ id: msg.id, result: r }, [r.flat.buffer as ArrayBuffer]));
       } else if (msg.op === 'apply') {
-        port.postMessage({ id: msg.id, result: replica.apply(new Float32Array(msg.sum), msg.present, msg.lr, msg.biasDelta) });
+        port.postMessage({
+          id: msg.id,
+          result: replica.apply(new Float32Array(msg.sum), msg.present, msg.lr, msg.biasDelta),
+        });
       } else if (msg.op === 'eval') {
         port.postMessage({ id: msg.id, result: replica.evalBatches(msg.maxTokens, msg.part, msg.of) });
       } else {

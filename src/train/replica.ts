@@ -53,7 +53,13 @@ export const EVAL_BATCH = 8;
  * of docs/DESIGN.md §5 `moe eval`; only the batches `mine(j)` accepts are computed. Returns, per
  * computed batch in order, [j, Σ token losses, tokens].
  */
-export function evalBatches(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number, mine: (j: number) => boolean = () => true): Array<[number, number, number]> {
+export function evalBatches(
+  params: Params,
+  c: ModelConfig,
+  loader: ShardLoader,
+  maxTokens: number,
+  mine: (j: number) => boolean = () => true,
+): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   const T = c.max_seq_len;
   let xs: Int32Array[] = [];
@@ -64,9 +70,13 @@ export function evalBatches(params: Params, c: ModelConfig, loader: ShardLoader,
       const B = xs.length;
       const x = new Int32Array(B * T);
       const y = new Int32Array(B * T);
-      xs.forEach((w, i) => x.set(w, i * T));
-      ys.forEach((w, i) => y.set(w, i * T));
-      out.push([j, tf.tidy(() => crossEntropy(forward(params, x, B, T, c).logits, y).dataSync()[0]!) * y.length, y.length]);
+      for (const [i, w] of xs.entries()) x.set(w, i * T);
+      for (const [i, w] of ys.entries()) y.set(w, i * T);
+      out.push([
+        j,
+        tf.tidy(() => crossEntropy(forward(params, x, B, T, c).logits, y).dataSync()[0]!) * y.length,
+        y.length,
+      ]);
     }
     j += 1;
     xs = [];
@@ -93,7 +103,12 @@ export function meanLoss(batches: Array<[number, number, number]>): { loss: numb
 }
 
 /** Mean cross-entropy over consecutive validation windows (docs/DESIGN.md §5 `moe eval`). */
-export function evaluate(params: Params, c: ModelConfig, loader: ShardLoader, maxTokens: number): { loss: number; tokens: number } {
+export function evaluate(
+  params: Params,
+  c: ModelConfig,
+  loader: ShardLoader,
+  maxTokens: number,
+): { loss: number; tokens: number } {
   return meanLoss(evalBatches(params, c, loader, maxTokens));
 }
 
@@ -126,7 +141,8 @@ export class Replica {
     if (init.checkpoint) {
       const ck = await loadCheckpoint(init.checkpoint);
       assignParams(r.params, ck.tensors, init.checkpoint);
-      for (const [name, m] of ck.moments) (name.startsWith('m.') ? r.adam.m : r.adam.v).set(name.slice(2), tf.tensor(m.data, m.shape));
+      for (const [name, m] of ck.moments)
+        (name.startsWith('m.') ? r.adam.m : r.adam.v).set(name.slice(2), tf.tensor(m.data, m.shape));
       r.adam.step = ck.state.adam_step;
     }
     return r;
@@ -193,11 +209,19 @@ export class Replica {
 
   /** Validation batches j with j mod `of` = `part` (this replica's share). */
   evalBatches(maxTokens: number, part: number, of: number): Array<[number, number, number]> {
-    return this.valData ? evalBatches(this.params, this.init.model, this.valData, maxTokens, (j) => j % of === part) : [];
+    return this.valData
+      ? evalBatches(this.params, this.init.model, this.valData, maxTokens, (j) => j % of === part)
+      : [];
   }
 
   save(out: string, state: TrainerState): Promise<string> {
-    return saveCheckpoint(out, { model: this.init.model, params: this.params, adam: this.adam, state, keep: this.init.train.keep });
+    return saveCheckpoint(out, {
+      model: this.init.model,
+      params: this.params,
+      adam: this.adam,
+      state,
+      keep: this.init.train.keep,
+    });
   }
 
   /** Live tensors (constant from step to step when nothing leaks). */

@@ -54,8 +54,20 @@ export interface ReplicaOptions {
 }
 
 function remote(init: ReplicaInit, backend: BackendName, index: number, opts: ReplicaOptions): ReplicaClient {
-  const worker = new Worker(new URL('./replica-worker.js', import.meta.url), { workerData: { init, backend, kill: index === 1 && (opts.killAt ?? opts.hangAt) !== undefined ? { step: (opts.killAt ?? opts.hangAt)!, hang: opts.hangAt !== undefined, marker: opts.killMarker } : undefined } });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer?: NodeJS.Timeout }>();
+  const worker = new Worker(new URL('./replica-worker.js', import.meta.url), {
+    workerData: {
+      init,
+      backend,
+      kill:
+        index === 1 && (opts.killAt ?? opts.hangAt) !== undefined
+          ? { step: (opts.killAt ?? opts.hangAt)!, hang: opts.hangAt !== undefined, marker: opts.killMarker }
+          : undefined,
+    },
+  });
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer?: NodeJS.Timeout }
+  >();
   let nextId = 0;
   let failure: unknown;
   let closing = false;
@@ -64,7 +76,8 @@ function remote(init: ReplicaInit, backend: BackendName, index: number, opts: Re
     pending.delete(msg.id);
     if (p?.timer) clearTimeout(p.timer);
     if (msg.error === undefined) p?.resolve(msg.result);
-    else p?.reject(msg.user ? new DataError(msg.error, msg.hint) : new Error(`in training worker ${index}: ${msg.error}`));
+    else
+      p?.reject(msg.user ? new DataError(msg.error, msg.hint) : new Error(`in training worker ${index}: ${msg.error}`));
   });
   const fail = (e: unknown): void => {
     failure ??= e;
@@ -85,7 +98,11 @@ function remote(init: ReplicaInit, backend: BackendName, index: number, opts: Re
     return new Promise<R>((resolve, reject) => {
       const timer = opts.timeoutMs
         ? setTimeout(() => {
-            fail(new WorkerFailure(`worker ${index} did not answer within ${opts.timeoutMs! / 1000} s (train.workerTimeout)`));
+            fail(
+              new WorkerFailure(
+                `worker ${index} did not answer within ${opts.timeoutMs! / 1000} s (train.workerTimeout)`,
+              ),
+            );
             void worker.terminate();
           }, opts.timeoutMs)
         : undefined;
@@ -117,10 +134,16 @@ export interface Replicas {
  * Starts `count` replicas; where worker threads cannot run (`threadsAvailable`), the extra
  * replicas run in this thread, in turn, with the same results.
  */
-export async function startReplicas(init: ReplicaInit, count: number, backend: BackendName, opts: ReplicaOptions = {}): Promise<Replicas> {
+export async function startReplicas(
+  init: ReplicaInit,
+  count: number,
+  backend: BackendName,
+  opts: ReplicaOptions = {},
+): Promise<Replicas> {
   const main = await Replica.create(init);
   const clients = [local(main)];
-  for (let i = 1; i < count; i++) clients.push(threadsAvailable ? remote(init, backend, i, opts) : local(await Replica.create(init)));
+  for (let i = 1; i < count; i++)
+    clients.push(threadsAvailable ? remote(init, backend, i, opts) : local(await Replica.create(init)));
   return { main, clients, sum: new Float32Array(new SharedArrayBuffer(main.total * 4)) };
 }
 
@@ -128,7 +151,11 @@ export async function startReplicas(init: ReplicaInit, count: number, backend: B
  * Runs a step's micro-batches on the replicas and adds their gradients into `r.sum` in
  * micro-batch order. Returns the micro-batch results (gradients dropped) in order.
  */
-export async function accumulate(r: Replicas, step: number, gradAccum: number): Promise<{ results: MicroResult[]; present: Uint8Array }> {
+export async function accumulate(
+  r: Replicas,
+  step: number,
+  gradAccum: number,
+): Promise<{ results: MicroResult[]; present: Uint8Array }> {
   const P = r.clients.length;
   const results: MicroResult[] = [];
   const waiting = new Map<number, MicroResult>();
@@ -143,21 +170,27 @@ export async function accumulate(r: Replicas, step: number, gradAccum: number): 
         const f = next.flat;
         for (let j = 0; j < s.length; j++) s[j] = s[j]! + f[j]!;
       }
-      next.present.forEach((v, i) => (present[i] = present[i]! | v));
+      for (const [i, v] of next.present.entries()) present[i] = present[i]! | v;
       results.push({ ...next, flat: new Float32Array(0) });
     }
   };
   await Promise.all(
     r.clients.map(async (client, w) => {
       // each replica's next micro-batch: the next of this step, else its first of the next step
-      for (let m = w; m < gradAccum; m += P) take(await client.grads(step, m, m + P < gradAccum ? { step, micro: m + P } : { step: step + 1, micro: w }));
+      for (let m = w; m < gradAccum; m += P)
+        take(await client.grads(step, m, m + P < gradAccum ? { step, micro: m + P } : { step: step + 1, micro: w }));
     }),
   );
   return { results, present };
 }
 
 /** Applies the summed gradient on every replica; the gradient norm before clipping. */
-export async function applyAll(r: Replicas, present: Uint8Array, lr: number, biasDelta: number[][] | undefined): Promise<number> {
+export async function applyAll(
+  r: Replicas,
+  present: Uint8Array,
+  lr: number,
+  biasDelta: number[][] | undefined,
+): Promise<number> {
   const norms = await Promise.all(r.clients.map((c) => c.apply(r.sum, present, lr, biasDelta)));
   return norms[0]!;
 }

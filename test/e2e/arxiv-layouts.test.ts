@@ -35,8 +35,22 @@ async function tarOf(entries: Array<[string, Buffer]>): Promise<Buffer> {
 
 /** What each paper must keep, in this order, from its abstract to what follows its bibliography. */
 const MARKERS: Record<string, string[]> = {
-  '2403.01234': ['SparseMix: Fine-Grained Experts at Scale', 'ABSTRACT-MARKER', 'INTRO-MARKER', 'METHOD-MARKER', 'CAPTION-MARKER', 'CONCLUSION-MARKER', 'APPENDIX-MARKER', 'SUPPLEMENT-MARKER'],
-  '2404.05678': ['Superconductivity in a Twisted Trilayer', 'ABSTRACT-MARKER', 'LETTER-BODY-MARKER', 'SUPPLEMENT-MARKER'],
+  '2403.01234': [
+    'SparseMix: Fine-Grained Experts at Scale',
+    'ABSTRACT-MARKER',
+    'INTRO-MARKER',
+    'METHOD-MARKER',
+    'CAPTION-MARKER',
+    'CONCLUSION-MARKER',
+    'APPENDIX-MARKER',
+    'SUPPLEMENT-MARKER',
+  ],
+  '2404.05678': [
+    'Superconductivity in a Twisted Trilayer',
+    'ABSTRACT-MARKER',
+    'LETTER-BODY-MARKER',
+    'SUPPLEMENT-MARKER',
+  ],
   '2405.09999': ['Convergence of Projected Gradient Methods', 'ABSTRACT-MARKER', 'BODY-MARKER', 'PROOF-MARKER'],
   'hep-th0001001': ['A Note on Dualities', 'ABSTRACT-MARKER', 'OLD-STYLE-MARKER', 'CONCLUSION-MARKER'],
 };
@@ -51,7 +65,17 @@ function checkPaper(doc: Doc, key: string): void {
     at = i;
   }
   expect(doc.text).not.toMatch(USER_MACROS);
-  for (const s of ['includegraphics', 'linewidth]', 'bibitem', 'Outrageously', '\\bibliography', 'TODO', 'University of Somewhere', 'A. Physicist', 'maketitle']) {
+  for (const s of [
+    'includegraphics',
+    'linewidth]',
+    'bibitem',
+    'Outrageously',
+    '\\bibliography',
+    'TODO',
+    'University of Somewhere',
+    'A. Physicist',
+    'maketitle',
+  ]) {
     expect(doc.text, `${key}: ${s}`).not.toContain(s);
   }
 }
@@ -64,7 +88,12 @@ describe('moe ingest: arXiv papers in every form arXiv serves them', () => {
     const r = moe(['ingest', LAYOUTS, '--out', out, '--strict', '--quiet', '--json']);
     expect(r.code).toBe(0);
     const docs = await docsOf(out);
-    expect(docs.map((d) => d.id)).toEqual(['arxiv-layouts/2403.01234', 'arxiv-layouts/2404.05678', 'arxiv-layouts/2405.09999/submission', 'arxiv-layouts/hep-th0001001']);
+    expect(docs.map((d) => d.id)).toEqual([
+      'arxiv-layouts/2403.01234',
+      'arxiv-layouts/2404.05678',
+      'arxiv-layouts/2405.09999/submission',
+      'arxiv-layouts/hep-th0001001',
+    ]);
     for (const d of docs) checkPaper(d, keyOf(d));
     expect(docs.map((d) => d.metadata.arxiv_id)).toEqual(['2403.01234', '2404.05678', '2405.09999', 'hep-th/0001001']);
     // main.bbl, refs.bib, figures/arch.pdf, letter.bbl: the papers' own files, not errors (neurips_2024.sty is read for its macros)
@@ -74,7 +103,8 @@ describe('moe ingest: arXiv papers in every form arXiv serves them', () => {
 
   it('reads source tarballs, with the paper in a subfolder resolved from its main file', async () => {
     const dir = tmpDir();
-    for (const key of Object.keys(MARKERS)) writeFileSync(join(dir, `${key}.tar.gz`), gzipSync(await tarOf(filesOf(join(LAYOUTS, key)))));
+    for (const key of Object.keys(MARKERS))
+      writeFileSync(join(dir, `${key}.tar.gz`), gzipSync(await tarOf(filesOf(join(LAYOUTS, key)))));
     const out = join(dir, 'o');
     const r = moe(['ingest', dir, '--out', out, '--strict', '--quiet', '--json']);
     expect(r.code).toBe(0);
@@ -87,10 +117,14 @@ describe('moe ingest: arXiv papers in every form arXiv serves them', () => {
   it('streams a bulk src tar member by member: gzipped tarballs and a gzipped .tex, PDF-only and non-LaTeX submissions counted', async () => {
     const dir = tmpDir();
     const members: Array<[string, Buffer]> = [];
-    for (const key of ['2403.01234', '2404.05678', '2405.09999']) members.push([`${key.slice(0, 4)}/${key}.gz`, gzipSync(await tarOf(filesOf(join(LAYOUTS, key))))]);
+    for (const key of ['2403.01234', '2404.05678', '2405.09999'])
+      members.push([`${key.slice(0, 4)}/${key}.gz`, gzipSync(await tarOf(filesOf(join(LAYOUTS, key))))]);
     members.push(['0001/hep-th0001001.gz', gzipSync(readFileSync(join(LAYOUTS, 'hep-th0001001/paper.tex')))]);
     members.push(['2404/2404.99999.pdf', Buffer.from('%PDF-1.4\n%%EOF\n')]);
-    members.push(['2404/2404.88888.gz', gzipSync(Buffer.from('%!PS-Adobe-2.0\n/Times-Roman findfont 12 scalefont setfont\nshowpage\n'))]);
+    members.push([
+      '2404/2404.88888.gz',
+      gzipSync(Buffer.from('%!PS-Adobe-2.0\n/Times-Roman findfont 12 scalefont setfont\nshowpage\n')),
+    ]);
     mkdirSync(join(dir, 'bulk'));
     writeFileSync(join(dir, 'bulk/arXiv_src_2404_001.tar'), await tarOf(members));
     const out = join(dir, 'o');
@@ -104,13 +138,24 @@ describe('moe ingest: arXiv papers in every form arXiv serves them', () => {
       ['bulk/arXiv_src_2404_001.tar/hep-th0001001', 'hep-th/0001001', '0001'],
     ]);
     for (const d of docs) checkPaper(d, keyOf(d));
-    expect(JSON.parse(r.stdout).counts).toMatchObject({ docs_out: 4, files_in: 1, 'skipped.arxiv_pdf_only': 1, 'skipped.arxiv_not_latex': 1 });
+    expect(JSON.parse(r.stdout).counts).toMatchObject({
+      docs_out: 4,
+      files_in: 1,
+      'skipped.arxiv_pdf_only': 1,
+      'skipped.arxiv_not_latex': 1,
+    });
   });
 
   it('reports a corrupt member of a bulk tar with its name and keeps the others', async () => {
     const dir = tmpDir();
     const good = gzipSync(readFileSync(join(LAYOUTS, 'hep-th0001001/paper.tex')));
-    writeFileSync(join(dir, 'arXiv_src_0001_001.tar'), await tarOf([['0001/hep-th0001001.gz', good], ['0001/hep-th0001002.gz', good.subarray(0, good.length - 9)]]));
+    writeFileSync(
+      join(dir, 'arXiv_src_0001_001.tar'),
+      await tarOf([
+        ['0001/hep-th0001001.gz', good],
+        ['0001/hep-th0001002.gz', good.subarray(0, good.length - 9)],
+      ]),
+    );
     const out = join(dir, 'o');
     const r = moe(['ingest', join(dir, 'arXiv_src_0001_001.tar'), '--out', out, '--quiet', '--json']);
     expect(r.code).toBe(0);

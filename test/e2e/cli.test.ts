@@ -30,9 +30,18 @@ describe('moe CLI', () => {
       [['frobnicate'], "unknown command 'frobnicate'"],
       [['verify', tmpDir()], 'has no manifest.json or report.json'],
       // a stage folder whose part file was cut short: named, for every stage that reads parts
-      [['filter', '--in', damaged, '--out', join(tmpDir(), 'o')], `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`],
-      [['dedup', '--in', damaged, '--out', join(tmpDir(), 'o'), '--db', join(tmpDir(), 'd.sqlite')], `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`],
-      [['filter', '--in', notFile, '--out', join(tmpDir(), 'o')], `moe: error: ${join(notFile, 'part-00000.jsonl.gz')} is not a file`],
+      [
+        ['filter', '--in', damaged, '--out', join(tmpDir(), 'o')],
+        `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`,
+      ],
+      [
+        ['dedup', '--in', damaged, '--out', join(tmpDir(), 'o'), '--db', join(tmpDir(), 'd.sqlite')],
+        `moe: error: ${join(damaged, 'part-00000.jsonl.gz')}: truncated gzip stream`,
+      ],
+      [
+        ['filter', '--in', notFile, '--out', join(tmpDir(), 'o')],
+        `moe: error: ${join(notFile, 'part-00000.jsonl.gz')} is not a file`,
+      ],
     ] as const) {
       const r = moe([...args]);
       expect(r.code, args.join(' ')).toBe(1);
@@ -48,7 +57,14 @@ describe('moe CLI', () => {
     const r = moe(['ingest', join(FIXTURES, 'web'), '--out', join(dir, 'o'), '--config', cfg]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`moe: error: ${cfg}: unknown key "ingest.web.textFeild"`);
-    const range = moe(['ingest', join(FIXTURES, 'web'), '--out', join(dir, 'o'), '--set', 'ingest.code.maxFileBytes=-5']);
+    const range = moe([
+      'ingest',
+      join(FIXTURES, 'web'),
+      '--out',
+      join(dir, 'o'),
+      '--set',
+      'ingest.code.maxFileBytes=-5',
+    ]);
     expect(range.code).toBe(1);
     expect(range.stderr).toContain('--set: key "ingest.code.maxFileBytes"');
   });
@@ -64,10 +80,46 @@ describe('moe CLI', () => {
       })();
     const records = [
       await WARCRecord.createWARCInfo({ filename: 'x.warc.gz', warcVersion: 'WARC/1.1' }, { software: 'warcio.js' }),
-      await WARCRecord.create({ url: 'https://a.example/', date, type: 'request', warcVersion: 'WARC/1.1', httpHeaders: { Host: 'a.example' } }, body('')),
-      await WARCRecord.create({ url: 'https://a.example/', date, type: 'response', warcVersion: 'WARC/1.1', httpHeaders: { 'Content-Type': 'text/html; charset="UTF-8"' } }, body(page('First page'))),
-      await WARCRecord.create({ url: 'https://b.example/', date, type: 'response', warcVersion: 'WARC/1.1', httpHeaders: { 'Content-Type': 'text/html' } }, body(page('Second page'))),
-      await WARCRecord.create({ url: 'https://b.example/data.json', date, type: 'response', warcVersion: 'WARC/1.1', httpHeaders: { 'Content-Type': 'application/json' } }, body('{"a":1}')),
+      await WARCRecord.create(
+        {
+          url: 'https://a.example/',
+          date,
+          type: 'request',
+          warcVersion: 'WARC/1.1',
+          httpHeaders: { Host: 'a.example' },
+        },
+        body(''),
+      ),
+      await WARCRecord.create(
+        {
+          url: 'https://a.example/',
+          date,
+          type: 'response',
+          warcVersion: 'WARC/1.1',
+          httpHeaders: { 'Content-Type': 'text/html; charset="UTF-8"' },
+        },
+        body(page('First page')),
+      ),
+      await WARCRecord.create(
+        {
+          url: 'https://b.example/',
+          date,
+          type: 'response',
+          warcVersion: 'WARC/1.1',
+          httpHeaders: { 'Content-Type': 'text/html' },
+        },
+        body(page('Second page')),
+      ),
+      await WARCRecord.create(
+        {
+          url: 'https://b.example/data.json',
+          date,
+          type: 'response',
+          warcVersion: 'WARC/1.1',
+          httpHeaders: { 'Content-Type': 'application/json' },
+        },
+        body('{"a":1}'),
+      ),
     ];
     const parts: Uint8Array[] = [];
     for (const r of records) parts.push(await WARCSerializer.serialize(r, { gzip: true }));
@@ -84,24 +136,58 @@ describe('moe CLI', () => {
     expect(docs[0]!.text.startsWith('This page was written by warcio')).toBe(true);
     expect(docs[0]!.metadata.title).toBe('First page');
     expect(docs[0]!.text).not.toContain('Home');
-    expect(docs.every((d) => typeof d.metadata.warc_record_id === 'string' && d.metadata.warc_record_id.startsWith('<urn:uuid:'))).toBe(true);
+    expect(
+      docs.every(
+        (d) => typeof d.metadata.warc_record_id === 'string' && d.metadata.warc_record_id.startsWith('<urn:uuid:'),
+      ),
+    ).toBe(true);
   });
 
   it('curate runs ingest, filter, dedup, tokenizer training and tokenize into a run folder with a manifest that verify checks; tampering is caught', async () => {
     const models = tmpDir();
-    expect(moe(['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', join(models, 'lm.bin')]).code).toBe(0);
-    expect(moe(['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', join(models, 'clf.bin')]).code).toBe(0);
-    const sets = ['--set', `filter.models.perplexity=${join(models, 'lm.bin')}`, '--set', `filter.models.classifier=${join(models, 'clf.bin')}`];
+    expect(
+      moe(['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', join(models, 'lm.bin')]).code,
+    ).toBe(0);
+    expect(
+      moe([
+        'classifier',
+        'train',
+        '--positive',
+        join(FIXTURES, 'quality/clean-train.txt'),
+        '--negative',
+        join(FIXTURES, 'quality/junk-train.txt'),
+        '--out',
+        join(models, 'clf.bin'),
+      ]).code,
+    ).toBe(0);
+    const sets = [
+      '--set',
+      `filter.models.perplexity=${join(models, 'lm.bin')}`,
+      '--set',
+      `filter.models.classifier=${join(models, 'clf.bin')}`,
+    ];
     const run = join(tmpDir(), 'run');
     const r = moe(['curate', '--config', join(ROOT, 'configs/demo.yaml'), '--out', run, '--quiet', '--json', ...sets]);
     expect(r.code).toBe(0);
     // the deliberately broken fixtures: one line, not a warning each
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([expect.stringMatching(/^warning: 8 input problems \(the first: \S+broken\/2402\.00002\.tar\.gz: truncated gzip stream \(unexpected end of file\)\); each is listed under stats\.errors in the stage reports \(/)]);
-    const summary = JSON.parse(r.stdout) as { stages: { ingest: { docs_out: number; errors: number }; filter: { docs_in: number; docs_out: number } } };
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      expect.stringMatching(
+        /^warning: 8 input problems \(the first: \S+broken\/2402\.00002\.tar\.gz: truncated gzip stream \(unexpected end of file\)\); each is listed under stats\.errors in the stage reports \(/,
+      ),
+    ]);
+    const summary = JSON.parse(r.stdout) as {
+      stages: { ingest: { docs_out: number; errors: number }; filter: { docs_in: number; docs_out: number } };
+    };
     expect(summary.stages.ingest).toMatchObject({ docs_out: 174, errors: 8 });
     expect(summary.stages.filter.docs_in).toBe(174);
     expect(summary.stages.filter.docs_out).toBeGreaterThan(10);
-    const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as { config_sha256: string; outputs: Array<{ file: string }>; inputs: unknown[]; seed: number; stages: { filter: { learned_thresholds: Record<string, unknown> } } };
+    const manifest = JSON.parse(readFileSync(join(run, 'manifest.json'), 'utf8')) as {
+      config_sha256: string;
+      outputs: Array<{ file: string }>;
+      inputs: unknown[];
+      seed: number;
+      stages: { filter: { learned_thresholds: Record<string, unknown> } };
+    };
     expect(manifest.seed).toBe(1234);
     expect(manifest.outputs.map((o) => o.file)).toEqual([
       'ingest/part-00000.jsonl.gz',

@@ -63,7 +63,12 @@ describe('moe dedup', () => {
     const input = writeStage(join(dir, 'in'), docs);
     const r = moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'index.sqlite'), '--quiet']);
     expect(r.code).toBe(0);
-    const removed = new Map((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.dedup as { duplicate_of: string; jaccard: number }]));
+    const removed = new Map(
+      (await docsOf(join(dir, 'out', 'removed'))).map((d) => [
+        d.id,
+        d.metadata.dedup as { duplicate_of: string; jaccard: number },
+      ]),
+    );
     const caught = (p: Planted['pairs'][number]): boolean => removed.get(p.b)?.duplicate_of === p.a;
     const high = pairs.filter((p) => p.j >= 0.9);
     const low = pairs.filter((p) => p.j <= 0.4);
@@ -74,13 +79,21 @@ describe('moe dedup', () => {
     // no first document of a pair is ever removed: survivors are the earliest
     expect([...removed.keys()].every((id) => id.endsWith('b'))).toBe(true);
     // detection rate per band of J against 1 − (1 − J^8)^14
-    for (const [lo, hi] of [[0.4, 0.6], [0.6, 0.75], [0.75, 0.85], [0.85, 1.01]] as const) {
+    for (const [lo, hi] of [
+      [0.4, 0.6],
+      [0.6, 0.75],
+      [0.75, 0.85],
+      [0.85, 1.01],
+    ] as const) {
       const inBand = pairs.filter((p) => p.j >= lo && p.j < hi);
       if (inBand.length < 30) continue;
       const expected = inBand.reduce((s, p) => s + candidateProbability(p.j, 14, 8), 0) / inBand.length;
       const measured = inBand.filter(caught).length / inBand.length;
       const sigma = Math.sqrt((expected * (1 - expected)) / inBand.length);
-      expect(Math.abs(measured - expected), `J in [${lo}, ${hi}): ${measured.toFixed(3)} vs ${expected.toFixed(3)} (n=${inBand.length})`).toBeLessThanOrEqual(4 * sigma + 0.03);
+      expect(
+        Math.abs(measured - expected),
+        `J in [${lo}, ${hi}): ${measured.toFixed(3)} vs ${expected.toFixed(3)} (n=${inBand.length})`,
+      ).toBeLessThanOrEqual(4 * sigma + 0.03);
     }
     // the removed document's estimate is near the true similarity
     const sample = high.filter(caught).slice(0, 40);
@@ -91,9 +104,24 @@ describe('moe dedup', () => {
     const dir = tmpDir();
     const { docs, pairs } = planted(320, 4);
     const input = writeStage(join(dir, 'in'), docs);
-    const r = moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'index.sqlite'), '--verify', '--quiet']);
+    const r = moe([
+      'dedup',
+      '--in',
+      input,
+      '--out',
+      join(dir, 'out'),
+      '--db',
+      join(dir, 'index.sqlite'),
+      '--verify',
+      '--quiet',
+    ]);
     expect(r.code).toBe(0);
-    const removed = new Map((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, (d.metadata.dedup as { duplicate_of: string }).duplicate_of]));
+    const removed = new Map(
+      (await docsOf(join(dir, 'out', 'removed'))).map((d) => [
+        d.id,
+        (d.metadata.dedup as { duplicate_of: string }).duplicate_of,
+      ]),
+    );
     const truth = new Map(pairs.map((p) => [p.b, p]));
     expect(removed.size).toBeGreaterThan(60);
     for (const [id, of] of removed) {
@@ -103,7 +131,9 @@ describe('moe dedup', () => {
     }
     const high = pairs.filter((p) => p.j >= 0.9);
     expect(high.filter((p) => removed.get(p.b) === p.a).length / high.length).toBeGreaterThanOrEqual(0.95);
-    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { stats: { counts: Record<string, number> } };
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as {
+      stats: { counts: Record<string, number> };
+    };
     expect(report.stats.counts['verify.pairs']).toBeGreaterThan(50);
     expect(report.stats.counts['verify.false_positives']).toBeGreaterThan(0);
   });
@@ -111,39 +141,87 @@ describe('moe dedup', () => {
   it('exact duplicates are removed with jaccard 1; kept documents carry their cluster', async () => {
     const dir = tmpDir();
     const t = Array.from({ length: 50 }, (_, i) => word(9, i)).join(' ');
-    const input = writeStage(join(dir, 'in'), [doc('a', t), doc('b', 'something else entirely here and there'), doc('c', `${t.toUpperCase()}!!`)]);
-    expect(moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'i.sqlite'), '--quiet']).code).toBe(0);
+    const input = writeStage(join(dir, 'in'), [
+      doc('a', t),
+      doc('b', 'something else entirely here and there'),
+      doc('c', `${t.toUpperCase()}!!`),
+    ]);
+    expect(
+      moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'i.sqlite'), '--quiet']).code,
+    ).toBe(0);
     const kept = await docsOf(join(dir, 'out'));
     expect(kept.map((d) => [d.id, d.metadata.dedup])).toEqual([
       ['a', { cluster_id: 'a', cluster_size: 2 }],
       ['b', { cluster_id: 'b', cluster_size: 1 }],
     ]);
-    expect((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.dedup])).toEqual([['c', { duplicate_of: 'a', jaccard: 1 }]]);
-    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { exact_duplicates: number; near_duplicates: number; clusters: number };
+    expect((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.dedup])).toEqual([
+      ['c', { duplicate_of: 'a', jaccard: 1 }],
+    ]);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as {
+      exact_duplicates: number;
+      near_duplicates: number;
+      clusters: number;
+    };
     expect(report).toMatchObject({ exact_duplicates: 1, near_duplicates: 0, clusters: 1 });
     const inspect = moe(['dedup', 'inspect', '--db', join(dir, 'i.sqlite'), '--doc', 'c', '--json']);
-    expect(JSON.parse(inspect.stdout)).toEqual({ cluster_id: 'a', size: 2, members: [{ id: 'a', batch: 0, survivor: true }, { id: 'c', batch: 0, survivor: false }] });
+    expect(JSON.parse(inspect.stdout)).toEqual({
+      cluster_id: 'a',
+      size: 2,
+      members: [
+        { id: 'a', batch: 0, survivor: true },
+        { id: 'c', batch: 0, survivor: false },
+      ],
+    });
   });
 
   it('incremental: batch B against batch A through the same index equals one run over A+B', async () => {
     const dir = tmpDir();
     const { docs } = planted(60, 11);
     // A: the first document of every pair and the second of the first 20; B: the other second documents and fresh ones
-    const a = docs.filter((d, i) => i % 2 === 0 || i < 40);
-    const fresh = Array.from({ length: 10 }, (_, k) => doc(`new${k}`, Array.from({ length: 100 }, (_, i) => word(5000 + k, i)).join(' ')));
-    const b = [...docs.filter((d, i) => i % 2 === 1 && i >= 40), ...fresh];
+    const a = docs.filter((_d, i) => i % 2 === 0 || i < 40);
+    const fresh = Array.from({ length: 10 }, (_, k) =>
+      doc(`new${k}`, Array.from({ length: 100 }, (_, i) => word(5000 + k, i)).join(' ')),
+    );
+    const b = [...docs.filter((_d, i) => i % 2 === 1 && i >= 40), ...fresh];
     const db = join(dir, 'index.sqlite');
-    expect(moe(['dedup', '--in', writeStage(join(dir, 'a'), a), '--out', join(dir, 'a-out'), '--db', db, '--quiet']).code).toBe(0);
-    const runB = moe(['dedup', '--in', writeStage(join(dir, 'b'), b), '--out', join(dir, 'b-out'), '--db', db, '--quiet', '--json']);
+    expect(
+      moe(['dedup', '--in', writeStage(join(dir, 'a'), a), '--out', join(dir, 'a-out'), '--db', db, '--quiet']).code,
+    ).toBe(0);
+    const runB = moe([
+      'dedup',
+      '--in',
+      writeStage(join(dir, 'b'), b),
+      '--out',
+      join(dir, 'b-out'),
+      '--db',
+      db,
+      '--quiet',
+      '--json',
+    ]);
     expect(runB.code).toBe(0);
-    expect(moe(['dedup', '--in', writeStage(join(dir, 'ab'), [...a, ...b]), '--out', join(dir, 'ab-out'), '--db', join(dir, 'one.sqlite'), '--quiet']).code).toBe(0);
+    expect(
+      moe([
+        'dedup',
+        '--in',
+        writeStage(join(dir, 'ab'), [...a, ...b]),
+        '--out',
+        join(dir, 'ab-out'),
+        '--db',
+        join(dir, 'one.sqlite'),
+        '--quiet',
+      ]).code,
+    ).toBe(0);
     const ids = async (d: string): Promise<string[]> => (await docsOf(d)).map((x) => x.id).sort();
-    expect([...(await ids(join(dir, 'a-out'))), ...(await ids(join(dir, 'b-out')))].sort()).toEqual(await ids(join(dir, 'ab-out')));
+    expect([...(await ids(join(dir, 'a-out'))), ...(await ids(join(dir, 'b-out')))].sort()).toEqual(
+      await ids(join(dir, 'ab-out')),
+    );
     // B's duplicates point at A's survivors
     const removedB = await docsOf(join(dir, 'b-out', 'removed'));
     expect(removedB.length).toBeGreaterThan(10);
     const aIds = new Set(a.map((d) => d.id));
-    expect(removedB.map((d) => (d.metadata.dedup as { duplicate_of: string }).duplicate_of).filter((id) => !aIds.has(id))).toEqual([]);
+    expect(
+      removedB.map((d) => (d.metadata.dedup as { duplicate_of: string }).duplicate_of).filter((id) => !aIds.has(id)),
+    ).toEqual([]);
     // running batch B again is recognised and not inserted twice
     const again = moe(['dedup', '--in', join(dir, 'b'), '--out', join(dir, 'b-out2'), '--db', db, '--quiet']);
     expect(again.code).toBe(0);
@@ -165,7 +243,19 @@ describe('moe dedup', () => {
       doc('clean', filler(7, 100)),
     ];
     const input = writeStage(join(dir, 'in'), docs);
-    const r = moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'i.sqlite'), '--against', join(dir, 'mmlu-mini.jsonl'), '--quiet', '--json']);
+    const r = moe([
+      'dedup',
+      '--in',
+      input,
+      '--out',
+      join(dir, 'out'),
+      '--db',
+      join(dir, 'i.sqlite'),
+      '--against',
+      join(dir, 'mmlu-mini.jsonl'),
+      '--quiet',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect((await docsOf(join(dir, 'out'))).map((d) => d.id)).toEqual(['twelve', 'clean']);
     expect((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.decontamination])).toEqual([
@@ -179,8 +269,24 @@ describe('moe dedup', () => {
   it('--drop-all-copies removes every member of a duplicate cluster', async () => {
     const dir = tmpDir();
     const t = Array.from({ length: 50 }, (_, i) => word(9100, i)).join(' ');
-    const input = writeStage(join(dir, 'in'), [doc('a', t), doc('b', `${t} extra`), doc('c', 'a lone document with nothing like it')]);
-    expect(moe(['dedup', '--in', input, '--out', join(dir, 'out'), '--db', join(dir, 'i.sqlite'), '--drop-all-copies', '--quiet']).code).toBe(0);
+    const input = writeStage(join(dir, 'in'), [
+      doc('a', t),
+      doc('b', `${t} extra`),
+      doc('c', 'a lone document with nothing like it'),
+    ]);
+    expect(
+      moe([
+        'dedup',
+        '--in',
+        input,
+        '--out',
+        join(dir, 'out'),
+        '--db',
+        join(dir, 'i.sqlite'),
+        '--drop-all-copies',
+        '--quiet',
+      ]).code,
+    ).toBe(0);
     expect((await docsOf(join(dir, 'out'))).map((d) => d.id)).toEqual(['c']);
     expect((await docsOf(join(dir, 'out', 'removed'))).map((d) => [d.id, d.metadata.dedup])).toEqual([
       ['a', { cluster_id: 'a', cluster_size: 2, dropped_all_copies: true }],
@@ -191,7 +297,9 @@ describe('moe dedup', () => {
   it('refuses a --db that is not a SQLite index (another file, a truncated index), naming it', () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), [doc('a', 'one two three four five six')]);
-    expect(moe(['dedup', '--in', input, '--out', join(dir, 'o1'), '--db', join(dir, 'i.sqlite'), '--quiet']).code).toBe(0);
+    expect(moe(['dedup', '--in', input, '--out', join(dir, 'o1'), '--db', join(dir, 'i.sqlite'), '--quiet']).code).toBe(
+      0,
+    );
     writeFileSync(join(dir, 'notes.txt'), 'not a database\n');
     writeFileSync(join(dir, 'cut.sqlite'), readFileSync(join(dir, 'i.sqlite')).subarray(0, 10000));
     for (const [db, why] of [
@@ -208,8 +316,22 @@ describe('moe dedup', () => {
   it('refuses an index built with other parameters', () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), [doc('a', 'one two three four five six')]);
-    expect(moe(['dedup', '--in', input, '--out', join(dir, 'o1'), '--db', join(dir, 'i.sqlite'), '--quiet']).code).toBe(0);
-    const r = moe(['dedup', '--in', input, '--out', join(dir, 'o2'), '--db', join(dir, 'i.sqlite'), '--bands', '20', '--rows', '5']);
+    expect(moe(['dedup', '--in', input, '--out', join(dir, 'o1'), '--db', join(dir, 'i.sqlite'), '--quiet']).code).toBe(
+      0,
+    );
+    const r = moe([
+      'dedup',
+      '--in',
+      input,
+      '--out',
+      join(dir, 'o2'),
+      '--db',
+      join(dir, 'i.sqlite'),
+      '--bands',
+      '20',
+      '--rows',
+      '5',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('was built with other MinHash parameters');
   });
@@ -217,8 +339,23 @@ describe('moe dedup', () => {
   it('--workers 1 and --workers 2 give identical outputs', async () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), planted(300, 5).docs);
-    for (const w of ['1', '2']) expect(moe(['dedup', '--in', input, '--out', join(dir, `o${w}`), '--db', join(dir, `i${w}.sqlite`), '--workers', w, '--quiet']).code).toBe(0);
-    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz']) expect(readFileSync(join(dir, 'o2', f)).equals(readFileSync(join(dir, 'o1', f)))).toBe(true);
+    for (const w of ['1', '2'])
+      expect(
+        moe([
+          'dedup',
+          '--in',
+          input,
+          '--out',
+          join(dir, `o${w}`),
+          '--db',
+          join(dir, `i${w}.sqlite`),
+          '--workers',
+          w,
+          '--quiet',
+        ]).code,
+      ).toBe(0);
+    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz'])
+      expect(readFileSync(join(dir, 'o2', f)).equals(readFileSync(join(dir, 'o1', f)))).toBe(true);
   });
 
   it('--shard I/N on each machine, then merge, gives the output of one run', async () => {
@@ -228,25 +365,69 @@ describe('moe dedup', () => {
     mkdirSync(join(dir, 'in'));
     for (let k = 0; k < 5; k++) {
       const slice = docs.slice(k * 80, (k + 1) * 80);
-      writeFileSync(join(dir, 'in', `part-0000${k}.jsonl.gz`), gzipSync(slice.map((d) => `${JSON.stringify(d)}\n`).join('')));
+      writeFileSync(
+        join(dir, 'in', `part-0000${k}.jsonl.gz`),
+        gzipSync(slice.map((d) => `${JSON.stringify(d)}\n`).join('')),
+      );
     }
     const input = join(dir, 'in');
-    expect(moe(['dedup', '--in', input, '--out', join(dir, 'one'), '--db', join(dir, 'one.sqlite'), '--quiet']).code).toBe(0);
-    for (let i = 0; i < 3; i++) expect(moe(['dedup', '--in', input, '--shard', `${i}/3`, '--out', join(dir, 'sigs'), '--quiet']).code).toBe(0);
+    expect(
+      moe(['dedup', '--in', input, '--out', join(dir, 'one'), '--db', join(dir, 'one.sqlite'), '--quiet']).code,
+    ).toBe(0);
+    for (let i = 0; i < 3; i++)
+      expect(moe(['dedup', '--in', input, '--shard', `${i}/3`, '--out', join(dir, 'sigs'), '--quiet']).code).toBe(0);
     const parts = readdirSync(join(dir, 'sigs')).sort();
     expect(parts).toEqual(['signatures-0-of-3.bin', 'signatures-1-of-3.bin', 'signatures-2-of-3.bin']);
     const sigs = parts.map((p) => join(dir, 'sigs', p));
-    const missing = moe(['dedup', 'merge', '--in', input, '--signatures', ...sigs.slice(0, 2), '--db', join(dir, 'm.sqlite'), '--out', join(dir, 'm')]);
+    const missing = moe([
+      'dedup',
+      'merge',
+      '--in',
+      input,
+      '--signatures',
+      ...sigs.slice(0, 2),
+      '--db',
+      join(dir, 'm.sqlite'),
+      '--out',
+      join(dir, 'm'),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('merge needs the signature parts of all 3 shards; missing shard 2/3');
-    expect(moe(['dedup', 'merge', '--in', input, '--signatures', ...sigs, '--db', join(dir, 'merged.sqlite'), '--out', join(dir, 'merged'), '--quiet']).code).toBe(0);
-    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz']) expect(readFileSync(join(dir, 'merged', f)).equals(readFileSync(join(dir, 'one', f)))).toBe(true);
+    expect(
+      moe([
+        'dedup',
+        'merge',
+        '--in',
+        input,
+        '--signatures',
+        ...sigs,
+        '--db',
+        join(dir, 'merged.sqlite'),
+        '--out',
+        join(dir, 'merged'),
+        '--quiet',
+      ]).code,
+    ).toBe(0);
+    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz'])
+      expect(readFileSync(join(dir, 'merged', f)).equals(readFileSync(join(dir, 'one', f)))).toBe(true);
   });
 
   it('a run killed with SIGKILL and started again gives the output of an uninterrupted run', async () => {
     const dir = tmpDir();
     const input = writeStage(join(dir, 'in'), planted(6000, 8).docs);
-    const args = (out: string, db: string): string[] => [join(ROOT, 'bin/moe'), 'dedup', '--in', input, '--out', out, '--db', db, '--quiet', '--workers', '1'];
+    const args = (out: string, db: string): string[] => [
+      join(ROOT, 'bin/moe'),
+      'dedup',
+      '--in',
+      input,
+      '--out',
+      out,
+      '--db',
+      db,
+      '--quiet',
+      '--workers',
+      '1',
+    ];
     expect(moe(args(join(dir, 'clean'), join(dir, 'clean.sqlite')).slice(1)).code).toBe(0);
     // kill part-way, at a few different moments
     for (const ms of [300, 900]) {
@@ -257,7 +438,8 @@ describe('moe dedup', () => {
     }
     expect(moe(args(join(dir, 'killed'), join(dir, 'killed.sqlite')).slice(1)).code).toBe(0);
     expect(existsSync(join(dir, 'killed', 'report.json'))).toBe(true);
-    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz']) expect(readFileSync(join(dir, 'killed', f)).equals(readFileSync(join(dir, 'clean', f)))).toBe(true);
+    for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz'])
+      expect(readFileSync(join(dir, 'killed', f)).equals(readFileSync(join(dir, 'clean', f)))).toBe(true);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });

@@ -34,7 +34,10 @@ function filtersOf(doc: Doc): Annotations {
 }
 
 beforeAll(() => {
-  const lines = gunzipSync(readFileSync(join(DIR, 'datatrove-decisions.jsonl.gz'))).toString('utf8').trim().split('\n');
+  const lines = gunzipSync(readFileSync(join(DIR, 'datatrove-decisions.jsonl.gz')))
+    .toString('utf8')
+    .trim()
+    .split('\n');
   header = JSON.parse(lines[0]!);
   for (const l of lines.slice(1)) {
     const d = JSON.parse(l) as Decision;
@@ -47,7 +50,18 @@ describe('filter.compat: datatrove decides as datatrove does', () => {
     expect(header.datatrove_commit).toBe('a649de79c14a550dc90f48a15c025f2dd3fd3b57');
     expect(reference.size).toBe(2893);
     const out = join(tmpDir(), 'out');
-    const r = moe(['filter', '--in', join(DIR, 'corpus'), '--out', out, '--annotate', '--keep-rejected', '--set', 'filter.compat=datatrove', '--quiet']);
+    const r = moe([
+      'filter',
+      '--in',
+      join(DIR, 'corpus'),
+      '--out',
+      out,
+      '--annotate',
+      '--keep-rejected',
+      '--set',
+      'filter.compat=datatrove',
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const docs = await annotated(out);
     expect(docs.size).toBe(2893);
@@ -57,8 +71,17 @@ describe('filter.compat: datatrove decides as datatrove does', () => {
       const doc = docs.get(id)!;
       // two measured values too: Gopher quality's words (spaCy's, punctuation-only ones left out)
       // and C4's sentences of the kept lines (spaCy's sentencizer)
-      if (filtersOf(doc)['gopher-quality']!.word_count === ref.word_count && filtersOf(doc).c4!.sentences === ref.sentences) sameValues++;
-      const groups = ['all', doc.metadata.language === 'eng' ? 'eng' : 'other', `split:${doc.metadata.split}`, ...(doc.metadata.kind === 'news' ? ['news'] : [])];
+      if (
+        filtersOf(doc)['gopher-quality']!.word_count === ref.word_count &&
+        filtersOf(doc).c4!.sentences === ref.sentences
+      )
+        sameValues++;
+      const groups = [
+        'all',
+        doc.metadata.language === 'eng' ? 'eng' : 'other',
+        `split:${doc.metadata.split}`,
+        ...(doc.metadata.kind === 'news' ? ['news'] : []),
+      ];
       for (const f of FILTERS) {
         const mine = filtersOf(doc)[f]!.reason;
         for (const g of groups) {
@@ -76,7 +99,12 @@ describe('filter.compat: datatrove decides as datatrove does', () => {
       expect(tally[`${f} news`]!.n).toBe(181);
       for (const g of ['all', 'eng', 'other', 'news', 'split:dev', 'split:holdout']) {
         const t = tally[`${f} ${g}`]!;
-        expect({ filter: f, group: g, agree: t.agree, sameReason: t.sameReason }).toEqual({ filter: f, group: g, agree: t.n, sameReason: t.n });
+        expect({ filter: f, group: g, agree: t.agree, sameReason: t.sameReason }).toEqual({
+          filter: f,
+          group: g,
+          agree: t.n,
+          sameReason: t.n,
+        });
       }
     }
   });
@@ -91,7 +119,8 @@ describe('filter.compat: moe differs from datatrove only through its departures'
     const differing: Array<{ doc: Doc; filter: (typeof FILTERS)[number] }> = [];
     for (const [id, ref] of reference) {
       const doc = docs.get(id)!;
-      for (const f of FILTERS) if ((filtersOf(doc)[f]!.reason === null) !== (ref[f] === null)) differing.push({ doc, filter: f });
+      for (const f of FILTERS)
+        if ((filtersOf(doc)[f]!.reason === null) !== (ref[f] === null)) differing.push({ doc, filter: f });
     }
     // measured on this corpus (README "Two settings"): C4 and FineWeb differ only on Chinese and
     // Japanese pages, whose lines moe counts in characters
@@ -107,8 +136,10 @@ describe('filter.compat: moe differs from datatrove only through its departures'
     let unexplained = 0;
     for (const { doc, filter } of differing) {
       const original = input.get(doc.id)!;
-      const judged = (c: Chains): string | null => filtersOf(c.run(original, new StageStats()).doc)[filter]!.reason as string | null;
-      if (judged(plain) !== reference.get(doc.id)![filter] || judged(moeChains) !== filtersOf(doc)[filter]!.reason) unexplained++;
+      const judged = (c: Chains): string | null =>
+        filtersOf(c.run(original, new StageStats()).doc)[filter]!.reason as string | null;
+      if (judged(plain) !== reference.get(doc.id)![filter] || judged(moeChains) !== filtersOf(doc)[filter]!.reason)
+        unexplained++;
     }
     expect(unexplained).toBe(0);
   });
@@ -118,14 +149,52 @@ describe('--annotate', () => {
   it('writes each filter verdict and value; re-thresholding from them keeps what a run with the new threshold keeps', async () => {
     const dir = tmpDir();
     const corpus = join(DIR, 'corpus');
-    const a = moe(['filter', '--in', corpus, '--out', join(dir, 'a'), '--annotate', '--keep-rejected', '--quiet', '--set', 'filter.web.params.gopher-quality.minWords=50']);
+    const a = moe([
+      'filter',
+      '--in',
+      corpus,
+      '--out',
+      join(dir, 'a'),
+      '--annotate',
+      '--keep-rejected',
+      '--quiet',
+      '--set',
+      'filter.web.params.gopher-quality.minWords=50',
+    ]);
     expect(a.code, a.stderr).toBe(0);
-    const b = moe(['filter', '--in', corpus, '--out', join(dir, 'b'), '--quiet', '--set', 'filter.web.params.gopher-quality.minWords=120', '--set', 'filter.web.params.fineweb.maxCharDupRatio=0.05']);
+    const b = moe([
+      'filter',
+      '--in',
+      corpus,
+      '--out',
+      join(dir, 'b'),
+      '--quiet',
+      '--set',
+      'filter.web.params.gopher-quality.minWords=120',
+      '--set',
+      'filter.web.params.fineweb.maxCharDupRatio=0.05',
+    ]);
     expect(b.code, b.stderr).toBe(0);
     const docs = [...(await annotated(join(dir, 'a'))).values()];
     const sample = docs.find((d) => filtersOf(d)['gopher-quality']!.reason === 'gopher_short_doc')!;
-    expect(Object.keys(filtersOf(sample))).toEqual(['language', 'gopher-repetition', 'gopher-quality', 'c4', 'fineweb']);
-    expect(Object.keys(filtersOf(sample)['gopher-quality']!)).toEqual(['reason', 'word_count', 'avg_word_length', 'hash_ratio', 'ellipsis_ratio', 'bullet_lines_ratio', 'end_ellipsis_lines_ratio', 'alpha_words_ratio', 'stop_words']);
+    expect(Object.keys(filtersOf(sample))).toEqual([
+      'language',
+      'gopher-repetition',
+      'gopher-quality',
+      'c4',
+      'fineweb',
+    ]);
+    expect(Object.keys(filtersOf(sample)['gopher-quality']!)).toEqual([
+      'reason',
+      'word_count',
+      'avg_word_length',
+      'hash_ratio',
+      'ellipsis_ratio',
+      'bullet_lines_ratio',
+      'end_ellipsis_lines_ratio',
+      'alpha_words_ratio',
+      'stop_words',
+    ]);
     // re-threshold: gopher-quality's word count rule at 120 (tighter: the other rules' verdicts stand),
     // fineweb's duplicated-character rule at 0.05 (looser)
     const keptNow = new Set<string>();
@@ -136,7 +205,12 @@ describe('--annotate', () => {
       const gqDrops = gqOthers || (gq.word_count as number) < 120;
       // a looser threshold: every fineweb rule again from its values (the reason names only the first failing one)
       const fw = f.fineweb! as Record<string, number>;
-      const fwDrops = fw.lines === 0 || fw.line_punct_ratio! < 0.12 || fw.short_line_ratio! > 0.67 || fw.char_dup_ratio! > 0.05 || fw.list_ratio! > 0.3;
+      const fwDrops =
+        fw.lines === 0 ||
+        fw.line_punct_ratio! < 0.12 ||
+        fw.short_line_ratio! > 0.67 ||
+        fw.char_dup_ratio! > 0.05 ||
+        fw.list_ratio! > 0.3;
       const othersKeep = ['language', 'gopher-repetition', 'c4'].every((n) => f[n]!.reason === null);
       if (othersKeep && !gqDrops && !fwDrops) keptNow.add(d.id);
     }

@@ -20,7 +20,17 @@ interface Report {
   docs_in: number;
   docs_out: number;
   bytes_in: number;
-  filters: Record<string, { dropped: number; dropped_bytes: number; would_drop: number; alone: number; reasons: Record<string, { dropped: number; would_drop: number; alone: number }>; histograms: Record<string, { edges: number[]; counts: number[] }> }>;
+  filters: Record<
+    string,
+    {
+      dropped: number;
+      dropped_bytes: number;
+      would_drop: number;
+      alone: number;
+      reasons: Record<string, { dropped: number; would_drop: number; alone: number }>;
+      histograms: Record<string, { edges: number[]; counts: number[] }>;
+    }
+  >;
   learned_thresholds: Record<string, { value: number; sample_docs: number }>;
   timing?: unknown;
 }
@@ -91,7 +101,13 @@ const EXPECTED: Array<[string, string]> = [
 const report = (dir: string): Report => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
 const bytesOf = (dir: string): Record<string, string> =>
   Object.fromEntries(
-    ['', 'rejected'].flatMap((sub) => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).filter((f) => f.endsWith('.gz')).map((f) => [join(sub, f), readFileSync(join(dir, sub, f)).toString('base64')]) : [])),
+    ['', 'rejected'].flatMap((sub) =>
+      existsSync(join(dir, sub))
+        ? readdirSync(join(dir, sub))
+            .filter((f) => f.endsWith('.gz'))
+            .map((f) => [join(sub, f), readFileSync(join(dir, sub, f)).toString('base64')])
+        : [],
+    ),
   );
 
 describe('moe filter on the fixtures', () => {
@@ -101,10 +117,15 @@ describe('moe filter on the fixtures', () => {
     expect(r.code).toBe(0);
     const kept = await docsOf(out);
     const rejected = await docsOf(join(out, 'rejected'));
-    const got = [...kept.map((d) => [d.id, 'kept']), ...rejected.map((d) => [d.id, (d.metadata.filter as { reason: string }).reason])].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    const got = [
+      ...kept.map((d) => [d.id, 'kept']),
+      ...rejected.map((d) => [d.id, (d.metadata.filter as { reason: string }).reason]),
+    ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
     expect(got).toEqual(EXPECTED);
     // good text in six languages survives, each identified
-    const langs = Object.fromEntries(kept.filter((d) => d.id.startsWith('fixtures/filter/')).map((d) => [d.id, d.metadata.language]));
+    const langs = Object.fromEntries(
+      kept.filter((d) => d.id.startsWith('fixtures/filter/')).map((d) => [d.id, d.metadata.language]),
+    );
     expect(Object.values(langs).sort()).toEqual(['cmn', 'deu', 'eng', 'fra', 'rus', 'spa']);
     // a rejected document keeps its original text and says why, with the measured value
     const lorem = rejected.find((d) => d.id === 'fixtures/filter/mixed.jsonl#7')!;
@@ -121,7 +142,13 @@ describe('moe filter on the fixtures', () => {
     expect(rep.filters.c4!.reasons.curly_bracket).toMatchObject({ dropped: 1, alone: 1, would_drop: 1 });
     expect(rep.filters.language!.reasons.lid_low_confidence).toMatchObject({ dropped: 1, would_drop: 1 });
     // every web document is measured by gopher-quality, kept or not
-    const webDocs = EXPECTED.filter(([id]) => !id.includes('/code/') && !id.includes('/arxiv/') && !id.includes('/arxiv-layouts/') && !id.includes('/extract/')).length;
+    const webDocs = EXPECTED.filter(
+      ([id]) =>
+        !id.includes('/code/') &&
+        !id.includes('/arxiv/') &&
+        !id.includes('/arxiv-layouts/') &&
+        !id.includes('/extract/'),
+    ).length;
     expect(gq.histograms.word_count!.counts.reduce((s, n) => s + n, 0)).toBe(webDocs);
   });
 
@@ -151,14 +178,44 @@ describe('moe filter on the fixtures', () => {
 
   it('trains the statistical filters, learns their thresholds on a sample and records them', () => {
     const dir = tmpDir();
-    expect(moe(['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', join(dir, 'lm.bin')]).code).toBe(0);
-    expect(moe(['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', join(dir, 'clf.bin')]).code).toBe(0);
+    expect(
+      moe(['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', join(dir, 'lm.bin')]).code,
+    ).toBe(0);
+    expect(
+      moe([
+        'classifier',
+        'train',
+        '--positive',
+        join(FIXTURES, 'quality/clean-train.txt'),
+        '--negative',
+        join(FIXTURES, 'quality/junk-train.txt'),
+        '--out',
+        join(dir, 'clf.bin'),
+      ]).code,
+    ).toBe(0);
     const cfg = join(dir, 'c.yaml');
-    writeFileSync(cfg, ['filter:', '  models: { perplexity: lm.bin, classifier: clf.bin }', '  web:', '    params:', '      perplexity: { dropWorstFraction: 0.5 }', '      classifier: { dropWorstFraction: 0.25 }', ''].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        'filter:',
+        '  models: { perplexity: lm.bin, classifier: clf.bin }',
+        '  web:',
+        '    params:',
+        '      perplexity: { dropWorstFraction: 0.5 }',
+        '      classifier: { dropWorstFraction: 0.25 }',
+        '',
+      ].join('\n'),
+    );
     const run = (out: string) => moe(['filter', '--in', ingested, '--out', out, '--config', cfg, '--quiet', '--json']);
     const first = JSON.parse(run(join(dir, 'o1')).stdout) as Report;
     const again = JSON.parse(run(join(dir, 'o2')).stdout) as Report;
-    const webDocs = EXPECTED.filter(([id]) => !id.includes('/code/') && !id.includes('/arxiv/') && !id.includes('/arxiv-layouts/') && !id.includes('/extract/')).length;
+    const webDocs = EXPECTED.filter(
+      ([id]) =>
+        !id.includes('/code/') &&
+        !id.includes('/arxiv/') &&
+        !id.includes('/arxiv-layouts/') &&
+        !id.includes('/extract/'),
+    ).length;
     expect(first.learned_thresholds.perplexity!.sample_docs).toBe(webDocs);
     expect(first.learned_thresholds.classifier!.sample_docs).toBe(webDocs);
     expect(again.learned_thresholds).toEqual(first.learned_thresholds);
@@ -186,18 +243,39 @@ describe('moe filter: bad input', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   };
   it('names an unknown filter, parameter, out-of-range threshold or language code, and the file', () => {
-    bad('filter:\n  web:\n    chain: [language, gopher-qualty]\n', 'key "filter.web.chain.1": unknown filter "gopher-qualty"');
-    bad('filter:\n  web:\n    params:\n      fineweb: { minLinePunctRatio: 1.5 }\n', 'key "filter.web.params.fineweb.minLinePunctRatio"');
-    bad('filter:\n  web:\n    params:\n      gopher-quality: { minWordz: 10 }\n', 'key "filter.web.params.gopher-quality.minWordz": unknown key');
-    bad('filter:\n  web:\n    languages:\n      english: { gopher-quality: { minWords: 10 } }\n', 'key "filter.web.languages.english": unknown language "english"');
-    bad('filter:\n  web:\n    params:\n      language: { allow: [eng, xx] }\n', 'key "filter.web.params.language.allow.1": unknown language "xx"');
-    bad('filter:\n  code:\n    languages:\n      Pyhton: { code: { maxLineLength: 10 } }\n', 'unknown language "Pyhton"');
+    bad(
+      'filter:\n  web:\n    chain: [language, gopher-qualty]\n',
+      'key "filter.web.chain.1": unknown filter "gopher-qualty"',
+    );
+    bad(
+      'filter:\n  web:\n    params:\n      fineweb: { minLinePunctRatio: 1.5 }\n',
+      'key "filter.web.params.fineweb.minLinePunctRatio"',
+    );
+    bad(
+      'filter:\n  web:\n    params:\n      gopher-quality: { minWordz: 10 }\n',
+      'key "filter.web.params.gopher-quality.minWordz": unknown key',
+    );
+    bad(
+      'filter:\n  web:\n    languages:\n      english: { gopher-quality: { minWords: 10 } }\n',
+      'key "filter.web.languages.english": unknown language "english"',
+    );
+    bad(
+      'filter:\n  web:\n    params:\n      language: { allow: [eng, xx] }\n',
+      'key "filter.web.params.language.allow.1": unknown language "xx"',
+    );
+    bad(
+      'filter:\n  code:\n    languages:\n      Pyhton: { code: { maxLineLength: 10 } }\n',
+      'unknown language "Pyhton"',
+    );
   });
 
   it('reports a malformed part file with its path and line, exit 1', () => {
     const dir = tmpDir();
     mkdirSync(join(dir, 'in'));
-    writeFileSync(join(dir, 'in', 'part-00000.jsonl.gz'), gzipSync('{"id":"a","text":"x","source":"web","metadata":{}}\n{"id":"b"}\n'));
+    writeFileSync(
+      join(dir, 'in', 'part-00000.jsonl.gz'),
+      gzipSync('{"id":"a","text":"x","source":"web","metadata":{}}\n{"id":"b"}\n'),
+    );
     for (const workers of ['1', '2']) {
       const r = moe(['filter', '--in', join(dir, 'in'), '--out', join(dir, 'o'), '--workers', workers, '--quiet']);
       expect(r.code).toBe(1);

@@ -5,7 +5,17 @@
  * catching a flipped byte in every file a run lists.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,7 +36,14 @@ const GiB = 1 << 30;
 function moeMeasured(args: string[]): { code: number; stdout: string; stderr: string; rssKb: number } {
   const cmd = existsSync('/usr/bin/time')
     ? ['/usr/bin/time', '-f', 'MOE_RSS %M', process.execPath, BIN, ...args]
-    : ['python3', '-c', "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:]); print('MOE_RSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)", process.execPath, BIN, ...args];
+    : [
+        'python3',
+        '-c',
+        "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:]); print('MOE_RSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)",
+        process.execPath,
+        BIN,
+        ...args,
+      ];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
   const rss = /MOE_RSS (\d+)/.exec(r.stderr ?? '');
   if (!rss) throw new Error(`no peak RSS measured for moe ${args.join(' ')}: ${r.stderr}`);
@@ -82,7 +99,9 @@ describe('hostile input: more bombs, bounded memory', () => {
     const r = moeMeasured(['ingest', bomb, join(FIXTURES, 'web/docs.jsonl.gz'), '--out', out, '--quiet', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).docs_out).toBe(4);
-    expect(r.stderr).toContain(`warning: ${bomb}: line 1: ${GiB} bytes, over ingest.web.maxLineBytes (67108864); skipped`);
+    expect(r.stderr).toContain(
+      `warning: ${bomb}: line 1: ${GiB} bytes, over ingest.web.maxLineBytes (67108864); skipped`,
+    );
     expect(r.rssKb).toBeLessThan(LIMIT_KB);
   }, 120_000);
 
@@ -99,7 +118,9 @@ describe('hostile input: more bombs, bounded memory', () => {
     const r = moeMeasured(['ingest', bomb, join(FIXTURES, 'arxiv/2312.00001'), '--out', out, '--quiet', '--json']);
     expect(r.code).toBe(0);
     expect((await docsOf(out)).map((d) => d.id)).toEqual(['2312.00001']);
-    expect(r.stderr).toContain(`warning: ${bomb}:paper.tex: ${GiB} bytes, over ingest.arxiv.maxFileBytes (20000000); skipped`);
+    expect(r.stderr).toContain(
+      `warning: ${bomb}:paper.tex: ${GiB} bytes, over ingest.arxiv.maxFileBytes (20000000); skipped`,
+    );
     expect(JSON.parse(r.stdout).counts['skipped.arxiv_file_too_large']).toBe(1);
     expect(r.rssKb).toBeLessThan(LIMIT_KB);
   }, 180_000);
@@ -108,26 +129,57 @@ describe('hostile input: more bombs, bounded memory', () => {
     const dir = tmpDir();
     const stage = join(dir, 'foreign');
     mkdirSync(stage);
-    const good = { id: 'good', text: 'A good document. It has several sentences, and enough words to be read as prose by every stage.', source: 'web', metadata: {} };
+    const good = {
+      id: 'good',
+      text: 'A good document. It has several sentences, and enough words to be read as prose by every stage.',
+      source: 'web',
+      metadata: {},
+    };
     const size = 200_000_000;
     await gzipStream(join(stage, 'part-00000.jsonl.gz'), async function* () {
       yield Buffer.from('{"id":"huge","source":"web","metadata":{},"text":"');
       const chunk = Buffer.alloc(1 << 20, 'word ');
-      for (let left = size; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+      for (let left = size; left > 0; left -= chunk.length)
+        yield left >= chunk.length ? chunk : chunk.subarray(0, left);
       yield Buffer.from(`"}\n${JSON.stringify(good)}\n`);
     });
     const line = size + '{"id":"huge","source":"web","metadata":{},"text":"'.length + 2;
     const tok = join(dir, 'tok.json');
-    expect(moe(['tokenizer', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--vocab-size', '300', '--out', tok]).code).toBe(0);
+    expect(
+      moe([
+        'tokenizer',
+        'train',
+        '--in',
+        join(FIXTURES, 'quality/clean-train.txt'),
+        '--vocab-size',
+        '300',
+        '--out',
+        tok,
+      ]).code,
+    ).toBe(0);
     const runs: Array<[string, string[]]> = [
-      ['filter', ['filter', '--in', stage, '--out', join(dir, 'f'), '--keep-rejected', '--set', 'filter.web.chain=[gopher-repetition]']],
+      [
+        'filter',
+        [
+          'filter',
+          '--in',
+          stage,
+          '--out',
+          join(dir, 'f'),
+          '--keep-rejected',
+          '--set',
+          'filter.web.chain=[gopher-repetition]',
+        ],
+      ],
       ['dedup', ['dedup', '--in', stage, '--out', join(dir, 'd'), '--db', join(dir, 'd.sqlite')]],
       ['tokenize', ['tokenize', '--in', stage, '--tokenizer', tok, '--out', join(dir, 't'), '--val-fraction', '0']],
     ];
     for (const [stageName, args] of runs) {
       const r = moeMeasured([...args, '--quiet']);
       expect(r.code, stageName).toBe(0);
-      expect(r.stderr).toContain(`warning: ${stage}/part-00000.jsonl.gz:1: a document of ${line} bytes, over ${stageName}.maxDocBytes (4194304); skipped`);
+      expect(r.stderr).toContain(
+        `warning: ${stage}/part-00000.jsonl.gz:1: a document of ${line} bytes, over ${stageName}.maxDocBytes (4194304); skipped`,
+      );
       expect(r.rssKb, stageName).toBeLessThan(LIMIT_KB);
       const report = JSON.parse(readFileSync(join(args[args.indexOf('--out') + 1]!, 'report.json'), 'utf8'));
       expect(report.stats.counts['skipped.doc_too_large']).toBe(1);
@@ -148,8 +200,26 @@ let checkpoint: string;
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'moe-hostile-'));
   shards = paragraphShards(base, 300);
-  writeFileSync(join(base, 'tiny.yaml'), 'model: { vocab_size: 300, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 8, dense_layers: 1, d_ff: 16, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8 }\ntrain: { steps: 2, batchSize: 2, logEvery: 1, evalEvery: 2, evalTokens: 64, checkpointEvery: 2 }\n');
-  expect(moe(['train', '--config', join(base, 'tiny.yaml'), '--data', shards, '--out', join(base, 'run'), '--quiet', '--backend', 'wasm', '--workers', '1']).code).toBe(0);
+  writeFileSync(
+    join(base, 'tiny.yaml'),
+    'model: { vocab_size: 300, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 8, dense_layers: 1, d_ff: 16, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8 }\ntrain: { steps: 2, batchSize: 2, logEvery: 1, evalEvery: 2, evalTokens: 64, checkpointEvery: 2 }\n',
+  );
+  expect(
+    moe([
+      'train',
+      '--config',
+      join(base, 'tiny.yaml'),
+      '--data',
+      shards,
+      '--out',
+      join(base, 'run'),
+      '--quiet',
+      '--backend',
+      'wasm',
+      '--workers',
+      '1',
+    ]).code,
+  ).toBe(0);
   checkpoint = join(base, 'run/checkpoints/step-000002');
 }, 120_000);
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -179,8 +249,25 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
       [truncated, `${truncated}: truncated gzip stream (unexpected end of file)`],
     ] as const) {
       expectUserError(moe(['lm', 'train', '--in', file, '--out', join(dir, 'lm.bin')]), problem, `lm train ${file}`);
-      expectUserError(moe(['classifier', 'train', '--positive', file, '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', join(dir, 'c.bin')]), problem, `classifier train ${file}`);
-      expectUserError(moe(['tokenizer', 'train', '--in', file, '--vocab-size', '300', '--out', join(dir, 't.json')]), problem, `tokenizer train ${file}`);
+      expectUserError(
+        moe([
+          'classifier',
+          'train',
+          '--positive',
+          file,
+          '--negative',
+          join(FIXTURES, 'quality/junk-train.txt'),
+          '--out',
+          join(dir, 'c.bin'),
+        ]),
+        problem,
+        `classifier train ${file}`,
+      );
+      expectUserError(
+        moe(['tokenizer', 'train', '--in', file, '--vocab-size', '300', '--out', join(dir, 't.json')]),
+        problem,
+        `tokenizer train ${file}`,
+      );
     }
     expect(readdirSync(dir).sort()).toEqual(['cut.jsonl.gz', 'photo.txt']);
   });
@@ -193,11 +280,31 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
     const bin = readFileSync(join(bad, 'train_text_document.bin'));
     bin.writeUInt16LE(5000, 2 * 7);
     writeFileSync(join(bad, 'train_text_document.bin'), bin);
-    expectUserError(moe(['train', '--config', join(base, 'tiny.yaml'), '--data', bad, '--out', join(dir, 'run'), '--backend', 'wasm']), `${bad}/train_text_document.bin holds id 5000 at token 7, outside the model's vocabulary of 300 ids`, 'train');
+    expectUserError(
+      moe([
+        'train',
+        '--config',
+        join(base, 'tiny.yaml'),
+        '--data',
+        bad,
+        '--out',
+        join(dir, 'run'),
+        '--backend',
+        'wasm',
+      ]),
+      `${bad}/train_text_document.bin holds id 5000 at token 7, outside the model's vocabulary of 300 ids`,
+      'train',
+    );
     expect(existsSync(join(dir, 'run'))).toBe(false);
     const big = join(dir, 'big.json');
-    expect(moe(['tokenizer', 'train', '--in', join(FIXTURES, 'quality'), '--vocab-size', '600', '--out', big]).code).toBe(0);
-    expectUserError(moe(['generate', '--checkpoint', checkpoint, '--prompt', 'The river', '--tokenizer', big, '--backend', 'wasm']), /big\.json has \d+ ids, more than the model's vocab_size 300/, 'generate');
+    expect(
+      moe(['tokenizer', 'train', '--in', join(FIXTURES, 'quality'), '--vocab-size', '600', '--out', big]).code,
+    ).toBe(0);
+    expectUserError(
+      moe(['generate', '--checkpoint', checkpoint, '--prompt', 'The river', '--tokenizer', big, '--backend', 'wasm']),
+      /big\.json has \d+ ids, more than the model's vocab_size 300/,
+      'generate',
+    );
   });
 
   it('two moe dedup on one --db: the second is refused while the first holds it, and a claim left by a killed run is taken over', () => {
@@ -206,11 +313,17 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
     expect(moe(['dedup', '--in', join(base, 'docs'), '--out', join(dir, 'a'), '--db', db, '--quiet']).code).toBe(0);
     // this test process holds the index, as a running moe dedup would
     const probe = new Database(db, { readonly: true });
-    const params = JSON.parse((probe.prepare("SELECT value FROM meta WHERE key = 'params'").get() as { value: string }).value);
+    const params = JSON.parse(
+      (probe.prepare("SELECT value FROM meta WHERE key = 'params'").get() as { value: string }).value,
+    );
     probe.close();
     const held = DedupDb.open(db, params);
     try {
-      expectUserError(moe(['dedup', '--in', join(base, 'docs'), '--out', join(dir, 'b'), '--db', db]), `${db} is in use by another moe dedup (process ${process.pid} on`, 'second dedup');
+      expectUserError(
+        moe(['dedup', '--in', join(base, 'docs'), '--out', join(dir, 'b'), '--db', db]),
+        `${db} is in use by another moe dedup (process ${process.pid} on`,
+        'second dedup',
+      );
       expect(existsSync(join(dir, 'b'))).toBe(false);
     } finally {
       held.close();
@@ -225,15 +338,40 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', disk]).status === 0;
     if (!mounted) {
       // without the right to mount (an unprivileged CI runner), /dev/full is a disk that is always full
-      expectUserError(moe(['tokenizer', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--vocab-size', '300', '--out', '/dev/full']), /no space left on the device|is not a regular file|--out \/dev\/full/, 'ENOSPC');
+      expectUserError(
+        moe([
+          'tokenizer',
+          'train',
+          '--in',
+          join(FIXTURES, 'quality/clean-train.txt'),
+          '--vocab-size',
+          '300',
+          '--out',
+          '/dev/full',
+        ]),
+        /no space left on the device|is not a regular file|--out \/dev\/full/,
+        'ENOSPC',
+      );
       return;
     }
     try {
       const input = join(dir, 'big.jsonl');
       const rand = mulberry32(7);
-      writeFileSync(input, Array.from({ length: 400 }, (_, i) => JSON.stringify({ text: Array.from({ length: 300 }, () => Math.floor(rand() * 1e9).toString(36)).join(' '), i })).join('\n'));
+      writeFileSync(
+        input,
+        Array.from({ length: 400 }, (_, i) =>
+          JSON.stringify({
+            text: Array.from({ length: 300 }, () => Math.floor(rand() * 1e9).toString(36)).join(' '),
+            i,
+          }),
+        ).join('\n'),
+      );
       const out = join(disk, 'ingest');
-      expectUserError(moe(['ingest', input, '--out', out]), `no space left on the device: writing ${out} (ENOSPC)`, 'ENOSPC');
+      expectUserError(
+        moe(['ingest', input, '--out', out]),
+        `no space left on the device: writing ${out} (ENOSPC)`,
+        'ENOSPC',
+      );
       expect(readdirSync(disk)).toEqual([]);
     } finally {
       spawnSync('umount', [disk]);
@@ -243,9 +381,16 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
   it('curate --strict stops at the first input problem, naming it, before the ingest stage is written', () => {
     const dir = tmpDir();
     const config = join(dir, 'c.yaml');
-    writeFileSync(config, `name: strict\ninputs: [${join(FIXTURES, 'web')}, ${join(FIXTURES, 'broken/bad-utf8.jsonl')}]\n`);
+    writeFileSync(
+      config,
+      `name: strict\ninputs: [${join(FIXTURES, 'web')}, ${join(FIXTURES, 'broken/bad-utf8.jsonl')}]\n`,
+    );
     const run = join(dir, 'run');
-    expectUserError(moe(['curate', '--config', config, '--out', run, '--strict', '--quiet']), 'moe: error: fixtures/broken/bad-utf8.jsonl: line 2: invalid UTF-8', 'curate --strict');
+    expectUserError(
+      moe(['curate', '--config', config, '--out', run, '--strict', '--quiet']),
+      'moe: error: fixtures/broken/bad-utf8.jsonl: line 2: invalid UTF-8',
+      'curate --strict',
+    );
     expect(existsSync(join(run, 'ingest'))).toBe(false);
   });
 
@@ -254,28 +399,84 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
     const foreign = join(dir, 'mine');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'report.json'), '{"quarter": 3}');
-    expectUserError(moe(['filter', '--in', join(base, 'docs'), '--out', foreign]), `${foreign} exists and is not a moe filter folder`, 'foreign report');
+    expectUserError(
+      moe(['filter', '--in', join(base, 'docs'), '--out', foreign]),
+      `${foreign} exists and is not a moe filter folder`,
+      'foreign report',
+    );
     expect(readFileSync(join(foreign, 'report.json'), 'utf8')).toBe('{"quarter": 3}');
-    expect(moe(['dedup', '--in', join(base, 'docs'), '--shard', '1/2', '--out', join(dir, 'sigs'), '--quiet']).code).toBe(0);
+    expect(
+      moe(['dedup', '--in', join(base, 'docs'), '--shard', '1/2', '--out', join(dir, 'sigs'), '--quiet']).code,
+    ).toBe(0);
     const sig = readdirSync(join(dir, 'sigs')).map((f) => join(dir, 'sigs', f));
-    expectUserError(moe(['dedup', 'merge', '--in', join(base, 'docs'), '--signatures', ...sig, '--db', join(dir, 'm.sqlite'), '--out', join(dir, 'm')]), 'merge needs the signature parts of all 2 shards; missing shard 0/2', 'merge');
-    expectUserError(moe(['eval', '--checkpoint', join(dir, 'nope'), '--data', shards, '--backend', 'wasm']), `${join(dir, 'nope')} not found`, 'eval');
+    expectUserError(
+      moe([
+        'dedup',
+        'merge',
+        '--in',
+        join(base, 'docs'),
+        '--signatures',
+        ...sig,
+        '--db',
+        join(dir, 'm.sqlite'),
+        '--out',
+        join(dir, 'm'),
+      ]),
+      'merge needs the signature parts of all 2 shards; missing shard 0/2',
+      'merge',
+    );
+    expectUserError(
+      moe(['eval', '--checkpoint', join(dir, 'nope'), '--data', shards, '--backend', 'wasm']),
+      `${join(dir, 'nope')} not found`,
+      'eval',
+    );
     expectUserError(moe(['shards', 'inspect', join(dir, 'nope')]), `${join(dir, 'nope')} not found`, 'shards inspect');
     const binary = join(dir, 'tok.json');
     writeFileSync(binary, Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x01, 0x80, 0x22, 0x9b]));
-    expectUserError(moe(['tokenize', '--in', join(base, 'docs'), '--tokenizer', binary, '--out', join(dir, 't')]), `cannot read tokenizer ${binary}: not valid JSON`, 'binary tokenizer');
+    expectUserError(
+      moe(['tokenize', '--in', join(base, 'docs'), '--tokenizer', binary, '--out', join(dir, 't')]),
+      `cannot read tokenizer ${binary}: not valid JSON`,
+      'binary tokenizer',
+    );
     const warc = join(dir, 'bad.warc');
-    writeFileSync(warc, Buffer.concat([Buffer.from('WARC/1.0\r\n'), Buffer.from([0xff, 0x01, 0x9b, 0x5b]), Buffer.from('junk\r\n\r\n')]));
+    writeFileSync(
+      warc,
+      Buffer.concat([Buffer.from('WARC/1.0\r\n'), Buffer.from([0xff, 0x01, 0x9b, 0x5b]), Buffer.from('junk\r\n\r\n')]),
+    );
     const w = moe(['ingest', warc, '--out', join(dir, 'w')]);
     expect(w.code).toBe(0);
     // WARC headers are UTF-8: the bad bytes are shown escaped, never written raw to the terminal
     expect(w.stderr).toContain('bad header line "\\u{fffd}\\x01\\u{fffd}[junk"');
     const yaml = join(dir, 'bad.yaml');
     writeFileSync(yaml, 'filter:\n  keepRejected: [true\n');
-    expectUserError(moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--config', yaml]), `${yaml}: invalid YAML`, 'yaml');
-    expectUserError(moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--set', 'filter.keepRejectd=true']), '"filter.keepRejectd"', 'unknown key');
-    expectUserError(moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--set', 'filter.maxDocBytes=-1']), 'key "filter.maxDocBytes"', 'bad value');
-    expectUserError(moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--set', 'filter.web.params.perplexity.dropWorstFraction=0.3']), '"perplexity" needs a model: set filter.models.perplexity', 'model key without model');
+    expectUserError(
+      moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--config', yaml]),
+      `${yaml}: invalid YAML`,
+      'yaml',
+    );
+    expectUserError(
+      moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--set', 'filter.keepRejectd=true']),
+      '"filter.keepRejectd"',
+      'unknown key',
+    );
+    expectUserError(
+      moe(['filter', '--in', join(base, 'docs'), '--out', join(dir, 'f'), '--set', 'filter.maxDocBytes=-1']),
+      'key "filter.maxDocBytes"',
+      'bad value',
+    );
+    expectUserError(
+      moe([
+        'filter',
+        '--in',
+        join(base, 'docs'),
+        '--out',
+        join(dir, 'f'),
+        '--set',
+        'filter.web.params.perplexity.dropWorstFraction=0.3',
+      ]),
+      '"perplexity" needs a model: set filter.models.perplexity',
+      'model key without model',
+    );
     expect(existsSync(join(dir, 'f'))).toBe(false);
   });
 });
@@ -322,10 +523,15 @@ describe('property: every numeric flag refuses invalid values, naming the flag',
       const values: string[] = [];
       for (let i = 0; i < 12; i++) {
         const kind = pick(['text', 'negative', 'special', 'fraction', 'above']);
-        if (kind === 'text') values.push(Array.from({ length: 1 + Math.floor(rand() * 6) }, () => pick([...'abcxyz_-%/ ']) as string).join(''));
+        if (kind === 'text')
+          values.push(
+            Array.from({ length: 1 + Math.floor(rand() * 6) }, () => pick([...'abcxyz_-%/ ']) as string).join(''),
+          );
         else if (kind === 'negative') values.push(String(-(1 + Math.floor(rand() * 1e6))));
-        else if (kind === 'special') values.push(pick(['NaN', 'Infinity', '-Infinity', '1e999', '', ' ', '0x', '1,5', '2 3']));
-        else if (kind === 'fraction' && whole) values.push(String(Math.floor(rand() * 100) + 0.25 + Math.floor(rand() * 3) * 0.25));
+        else if (kind === 'special')
+          values.push(pick(['NaN', 'Infinity', '-Infinity', '1e999', '', ' ', '0x', '1,5', '2 3']));
+        else if (kind === 'fraction' && whole)
+          values.push(String(Math.floor(rand() * 100) + 0.25 + Math.floor(rand() * 3) * 0.25));
         else if (kind === 'above' && bounded) values.push(String(1e6 + Math.floor(rand() * 1e9)));
       }
       for (const value of values) {
@@ -344,12 +550,19 @@ describe('property: every numeric flag refuses invalid values, naming the flag',
         }
         expect(error, `${path.join(' ')} ${option.long}=${JSON.stringify(value)}`).toBeInstanceOf(CommanderError);
         expect((error as CommanderError).exitCode).toBe(1);
-        expect((error as CommanderError).message, `${path.join(' ')} ${option.long}=${JSON.stringify(value)}`).toContain(option.long!);
+        expect(
+          (error as CommanderError).message,
+          `${path.join(' ')} ${option.long}=${JSON.stringify(value)}`,
+        ).toContain(option.long!);
       }
     }
     expect(tried).toBeGreaterThan(200);
     // and through the real CLI: exit 1, the flag named, no stack
-    for (const args of [['ingest', 'x', '--out', 'y', '--workers', '1e20'], ['tokenize', '--in', 'x', '--tokenizer', 't', '--out', 'y', '--val-fraction', 'abc'], ['train', '--config', 'c', '--data', 'd', '--out', 'o', '--max-steps', '-3']]) {
+    for (const args of [
+      ['ingest', 'x', '--out', 'y', '--workers', '1e20'],
+      ['tokenize', '--in', 'x', '--tokenizer', 't', '--out', 'y', '--val-fraction', 'abc'],
+      ['train', '--config', 'c', '--data', 'd', '--out', 'o', '--max-steps', '-3'],
+    ]) {
       const r = moe(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toContain(`option '${args[args.length - 2]}`);
@@ -363,22 +576,46 @@ describe('moe verify catches a flipped byte in every file a run lists', () => {
     const dir = tmpDir();
     const config = join(dir, 'c.yaml');
     // a page twice, so dedup sets one aside into removed/
-    const page = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8').split(/\n\s*\n/).slice(0, 4).join('\n\n');
+    const page = readFileSync(join(FIXTURES, 'quality/clean-train.txt'), 'utf8')
+      .split(/\n\s*\n/)
+      .slice(0, 4)
+      .join('\n\n');
     writeFileSync(join(dir, 'twice.jsonl'), `${JSON.stringify({ text: page })}\n${JSON.stringify({ text: page })}\n`);
-    writeFileSync(config, `name: v\ninputs: [${[...['code/tinyrepo', 'arxiv', 'web'].map((p) => join(FIXTURES, p)), join(dir, 'twice.jsonl')].join(', ')}]\nfilter:\n  keepRejected: true\ntokenize:\n  vocabSize: 300\n  valFraction: 0.3\n`);
+    writeFileSync(
+      config,
+      `name: v\ninputs: [${[...['code/tinyrepo', 'arxiv', 'web'].map((p) => join(FIXTURES, p)), join(dir, 'twice.jsonl')].join(', ')}]\nfilter:\n  keepRejected: true\ntokenize:\n  vocabSize: 300\n  valFraction: 0.3\n`,
+    );
     const run = join(dir, 'run');
     expect(moe(['curate', '--config', config, '--out', run, '--quiet']).code).toBe(0);
     const listed = (folder: string, name: string): string[] => {
       const j = JSON.parse(readFileSync(join(folder, name), 'utf8'));
-      return [...j.outputs, ...(j.rejected_outputs ?? []), ...(j.removed_outputs ?? [])].map((o: { file: string }) => o.file);
+      return [...j.outputs, ...(j.rejected_outputs ?? []), ...(j.removed_outputs ?? [])].map(
+        (o: { file: string }) => o.file,
+      );
     };
     const manifest = listed(run, 'manifest.json');
-    for (const must of ['filter/rejected/part-00000.jsonl.gz', 'dedup/removed/part-00000.jsonl.gz', 'shards/train_text_document.bin', 'shards/val_text_document.idx', 'shards/tokenizer.json', 'shards/shards.json', 'tokenizer.json']) {
+    for (const must of [
+      'filter/rejected/part-00000.jsonl.gz',
+      'dedup/removed/part-00000.jsonl.gz',
+      'shards/train_text_document.bin',
+      'shards/val_text_document.idx',
+      'shards/tokenizer.json',
+      'shards/shards.json',
+      'tokenizer.json',
+    ]) {
       expect(manifest).toContain(must);
     }
     const folders: Array<[string, string, string[]]> = [[run, 'manifest.json', manifest]];
-    for (const stage of ['ingest', 'filter', 'dedup', 'shards']) folders.push([join(run, stage), 'report.json', listed(join(run, stage), 'report.json')]);
-    expect(folders[4]![2].sort()).toEqual(['shards.json', 'tokenizer.json', 'train_text_document.bin', 'train_text_document.idx', 'val_text_document.bin', 'val_text_document.idx']);
+    for (const stage of ['ingest', 'filter', 'dedup', 'shards'])
+      folders.push([join(run, stage), 'report.json', listed(join(run, stage), 'report.json')]);
+    expect(folders[4]![2].sort()).toEqual([
+      'shards.json',
+      'tokenizer.json',
+      'train_text_document.bin',
+      'train_text_document.idx',
+      'val_text_document.bin',
+      'val_text_document.idx',
+    ]);
     let flipped = 0;
     for (const [folder, , files] of folders) {
       expect(moe(['verify', folder]).code).toBe(0);

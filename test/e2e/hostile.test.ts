@@ -36,20 +36,30 @@ describe('hostile input: bounded memory', () => {
     const out = join(dir, 'o');
     const r = moeMeasured(['ingest', bomb, join(FIXTURES, 'web/docs.jsonl.gz'), '--out', out, '--quiet', '--json']);
     expect(r.code).toBe(0);
-    expect((await docsOf(out)).map((d) => d.id)).toEqual(['docs.jsonl.gz#0', 'docs.jsonl.gz#1', 'docs.jsonl.gz#2', 'docs.jsonl.gz#4']);
+    expect((await docsOf(out)).map((d) => d.id)).toEqual([
+      'docs.jsonl.gz#0',
+      'docs.jsonl.gz#1',
+      'docs.jsonl.gz#2',
+      'docs.jsonl.gz#4',
+    ]);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.stats.counts['skipped.line_too_long']).toBe(1);
-    expect(report.stats.errors).toEqual([{ path: bomb, reason: `line 1: ${1 << 30} bytes, over ingest.web.maxLineBytes (67108864); skipped` }]);
+    expect(report.stats.errors).toEqual([
+      { path: bomb, reason: `line 1: ${1 << 30} bytes, over ingest.web.maxLineBytes (67108864); skipped` },
+    ]);
     // the whole line was 1 GiB; the process never held more than the 64 MiB limit of it
     if (r.rssKb !== undefined) expect(r.rssKb).toBeLessThan(600 * 1024);
   }, 120_000);
 
   it('a WARC whose one response record holds 1 GiB, and one whose gzip-encoded body inflates to 1 GiB: skipped without holding them', async () => {
     const dir = tmpDir();
-    const http = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n${extra}\r\n${body}`;
+    const http = (body: string, extra = ''): string =>
+      `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n${extra}\r\n${body}`;
     const record = (block: Buffer | string, i: number, length = Buffer.byteLength(block)): string =>
       `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.example/${i}\r\nWARC-Record-ID: <urn:uuid:${i}>\r\nContent-Length: ${length}\r\n\r\n`;
-    const page = http(`<html><body><article><p>${'A real page of text after the huge one, with enough words in it to be an article paragraph. '.repeat(4)}</p></article></body></html>`);
+    const page = http(
+      `<html><body><article><p>${'A real page of text after the huge one, with enough words in it to be an article paragraph. '.repeat(4)}</p></article></body></html>`,
+    );
     // the huge record: its header says 1 GiB and a gigabyte of bytes follow, streamed into the gzip
     const huge = join(dir, 'huge.warc.gz');
     const head = http('<html><body><p>');
@@ -57,7 +67,8 @@ describe('hostile input: bounded memory', () => {
     async function* parts(): AsyncGenerator<Buffer> {
       yield Buffer.from(record('', 0, size) + head);
       const chunk = Buffer.alloc(1 << 20, 0x61);
-      for (let left = size - Buffer.byteLength(head); left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+      for (let left = size - Buffer.byteLength(head); left > 0; left -= chunk.length)
+        yield left >= chunk.length ? chunk : chunk.subarray(0, left);
       yield Buffer.from(`\r\n\r\n${record(page, 1)}${page}\r\n\r\n`);
     }
     await pipeline(Readable.from(parts()), createGzip({ level: 1 }), createWriteStream(huge));
@@ -71,9 +82,19 @@ describe('hostile input: bounded memory', () => {
       for (let i = 0; i < 1024; i++) gz.write(chunk);
       gz.end();
     });
-    const bombBlock = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n'), bombBody]);
+    const bombBlock = Buffer.concat([
+      Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n'),
+      bombBody,
+    ]);
     const encoded = join(dir, 'encoded.warc');
-    await pipeline(Readable.from([Buffer.from(record(bombBlock, 2)), bombBlock, Buffer.from(`\r\n\r\n${record(page, 3)}${page}\r\n\r\n`)]), createWriteStream(encoded));
+    await pipeline(
+      Readable.from([
+        Buffer.from(record(bombBlock, 2)),
+        bombBlock,
+        Buffer.from(`\r\n\r\n${record(page, 3)}${page}\r\n\r\n`),
+      ]),
+      createWriteStream(encoded),
+    );
     const out = join(dir, 'o');
     const r = moeMeasured(['ingest', huge, encoded, '--out', out, '--quiet', '--json']);
     expect(r.code).toBe(0);
@@ -119,7 +140,9 @@ describe('hostile input: a manifest naming files outside its run', () => {
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ outputs: [{ file, sha256: '0'.repeat(64) }] }));
       const r = moe(['verify', dir]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`manifest.json is not a valid manifest: it lists ${JSON.stringify(file)}, a path outside the run folder`);
+      expect(r.stderr).toContain(
+        `manifest.json is not a valid manifest: it lists ${JSON.stringify(file)}, a path outside the run folder`,
+      );
       expect(r.stderr).not.toContain('differs');
     }
   });
@@ -144,7 +167,9 @@ describe('user errors: --out naming a file', () => {
       const r = moe(args);
       expect(r.code, args.join(' ')).toBe(1);
       const out = args[args.indexOf('--out') + 1]!;
-      expect(r.stderr).toContain(`moe: error: --out ${out} ${out === file ? 'is a file, not a folder' : 'lies under a file, not a folder'}`);
+      expect(r.stderr).toContain(
+        `moe: error: --out ${out} ${out === file ? 'is a file, not a folder' : 'lies under a file, not a folder'}`,
+      );
       expect(r.stderr).toContain('hint: name a new folder for --out');
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(readFileSync(file, 'utf8')).toBe('my notes');
@@ -168,10 +193,11 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('never destroy what the user has', () => {
-  it('curate into a folder of the user\'s own report.json, manifest.json, tokenizer.json and dedup.sqlite: exit 1, all four unchanged', () => {
+  it("curate into a folder of the user's own report.json, manifest.json, tokenizer.json and dedup.sqlite: exit 1, all four unchanged", () => {
     const dir = join(tmpDir(), 'mine');
     mkdirSync(dir);
-    for (const f of ['report.json', 'manifest.json', 'tokenizer.json', 'dedup.sqlite']) writeFileSync(join(dir, f), `my own ${f}`);
+    for (const f of ['report.json', 'manifest.json', 'tokenizer.json', 'dedup.sqlite'])
+      writeFileSync(join(dir, f), `my own ${f}`);
     const before = snapshot(dir);
     const r = moe(['curate', '--config', join(FIXTURES, '../configs/demo.yaml'), '--out', dir]);
     expect(r.code).toBe(1);
@@ -203,7 +229,17 @@ describe('never destroy what the user has', () => {
     writeFileSync(join(out, 'metrics.jsonl'), '{"step":1}\n');
     const before = snapshot(out);
     // refused before the shards are read: no data is needed to see it
-    const r = moe(['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', join(dir, 'shards'), '--out', out, '--backend', 'wasm']);
+    const r = moe([
+      'train',
+      '--config',
+      join(FIXTURES, '../configs/train-demo.yaml'),
+      '--data',
+      join(dir, 'shards'),
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`--out ${out} already holds files (an earlier training run?)`);
     expect(r.stderr).toContain('hint: pass --resume to continue that run');
@@ -214,20 +250,81 @@ describe('never destroy what the user has', () => {
 describe('user errors: values that were accepted silently', () => {
   it('refuses out-of-range and non-numeric values, naming the flag (exit 1, one line, no stack)', () => {
     const cases: Array<[string[], string]> = [
-      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--temperature', 'abc'], "option '--temperature <t>' argument 'abc' is invalid. expected a number in [0, ∞)"],
-      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--temperature', '-1'], "option '--temperature <t>' argument '-1' is invalid"],
-      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--top-p', '2'], "option '--top-p <p>' argument '2' is invalid. expected a number in (0, 1]"],
-      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--seed', '1.5'], "option '--seed <n>' argument '1.5' is invalid"],
-      [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '2'], "option '--threshold <j>' argument '2' is invalid"],
-      [['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '0.8', '--bands', '4'], "option '--threshold <j>' cannot be used with option '--bands <n>'"],
+      [
+        ['generate', '--checkpoint', 'x', '--prompt', 'hi', '--temperature', 'abc'],
+        "option '--temperature <t>' argument 'abc' is invalid. expected a number in [0, ∞)",
+      ],
+      [
+        ['generate', '--checkpoint', 'x', '--prompt', 'hi', '--temperature', '-1'],
+        "option '--temperature <t>' argument '-1' is invalid",
+      ],
+      [
+        ['generate', '--checkpoint', 'x', '--prompt', 'hi', '--top-p', '2'],
+        "option '--top-p <p>' argument '2' is invalid. expected a number in (0, 1]",
+      ],
+      [
+        ['generate', '--checkpoint', 'x', '--prompt', 'hi', '--seed', '1.5'],
+        "option '--seed <n>' argument '1.5' is invalid",
+      ],
+      [
+        ['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '2'],
+        "option '--threshold <j>' argument '2' is invalid",
+      ],
+      [
+        ['dedup', '--in', 'x', '--out', 'y', '--db', 'z', '--threshold', '0.8', '--bands', '4'],
+        "option '--threshold <j>' cannot be used with option '--bands <n>'",
+      ],
       [['shards', 'inspect', 'x', '--doc', 'abc'], "option '--doc <n>' argument 'abc' is invalid"],
-      [['generate', '--checkpoint', 'x', '--prompt', 'hi', '--tokenizer', '/missing.json'], '--tokenizer /missing.json not found'],
+      [
+        ['generate', '--checkpoint', 'x', '--prompt', 'hi', '--tokenizer', '/missing.json'],
+        '--tokenizer /missing.json not found',
+      ],
       [['ingest', join(FIXTURES, 'web/docs.jsonl.gz'), '--out', '-'], '--out - would make a folder named "-"'],
-      [['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', FIXTURES], `--out ${FIXTURES} is a folder; this command writes one file`],
-      [['classifier', 'train', '--positive', join(FIXTURES, 'quality/clean-train.txt'), '--negative', join(FIXTURES, 'quality/junk-train.txt'), '--out', FIXTURES], `--out ${FIXTURES} is a folder; this command writes one file`],
-      [['tokenizer', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--vocab-size', '300', '--out', FIXTURES], `hint: name the file, e.g. --out ${join(FIXTURES, 'tokenizer.json')}`],
+      [
+        ['lm', 'train', '--in', join(FIXTURES, 'quality/clean-train.txt'), '--out', FIXTURES],
+        `--out ${FIXTURES} is a folder; this command writes one file`,
+      ],
+      [
+        [
+          'classifier',
+          'train',
+          '--positive',
+          join(FIXTURES, 'quality/clean-train.txt'),
+          '--negative',
+          join(FIXTURES, 'quality/junk-train.txt'),
+          '--out',
+          FIXTURES,
+        ],
+        `--out ${FIXTURES} is a folder; this command writes one file`,
+      ],
+      [
+        [
+          'tokenizer',
+          'train',
+          '--in',
+          join(FIXTURES, 'quality/clean-train.txt'),
+          '--vocab-size',
+          '300',
+          '--out',
+          FIXTURES,
+        ],
+        `hint: name the file, e.g. --out ${join(FIXTURES, 'tokenizer.json')}`,
+      ],
       [['filter', '--in', 'x', '--out', 'y', '--dry-run'], '--dry-run writes nothing, so --out would be ignored'],
-      [['train', '--config', join(FIXTURES, '../configs/train-demo.yaml'), '--data', 'x', '--out', join(tmpDir(), 't'), '--max-steps', '99999'], "--max-steps 99999 is beyond the run's 400 steps (train.steps)"],
+      [
+        [
+          'train',
+          '--config',
+          join(FIXTURES, '../configs/train-demo.yaml'),
+          '--data',
+          'x',
+          '--out',
+          join(tmpDir(), 't'),
+          '--max-steps',
+          '99999',
+        ],
+        "--max-steps 99999 is beyond the run's 400 steps (train.steps)",
+      ],
     ];
     for (const [args, message] of cases) {
       const r = moe(args);
@@ -242,8 +339,19 @@ describe('saying why', () => {
   it('tokenizer train says when the vocabulary stops short of --vocab-size', () => {
     const dir = tmpDir();
     writeFileSync(join(dir, 'tiny.txt'), 'a b c\n\nd e f\n');
-    const r = moe(['tokenizer', 'train', '--in', join(dir, 'tiny.txt'), '--vocab-size', '32000', '--out', join(dir, 'tok.json')]);
+    const r = moe([
+      'tokenizer',
+      'train',
+      '--in',
+      join(dir, 'tiny.txt'),
+      '--vocab-size',
+      '32000',
+      '--out',
+      join(dir, 'tok.json'),
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('warning: the vocabulary stopped at 257 of the 32000 tokens asked for: no pair of tokens occurs 2 times or more');
+    expect(r.stderr).toContain(
+      'warning: the vocabulary stopped at 257 of the 32000 tokens asked for: no pair of tokens occurs 2 times or more',
+    );
   });
 });

@@ -12,11 +12,20 @@ interface Report {
 }
 const reportOf = (dir: string): Report => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
 
-async function ingest(inputs: string[], extra: string[] = []): Promise<{ out: string; docs: Doc[]; report: Report; stderr: string; code: number }> {
+async function ingest(
+  inputs: string[],
+  extra: string[] = [],
+): Promise<{ out: string; docs: Doc[]; report: Report; stderr: string; code: number }> {
   const out = join(tmpDir(), 'out');
   const r = moe(['ingest', ...inputs.map((i) => join(FIXTURES, i)), '--out', out, '--quiet', ...extra]);
   expect(r.stderr).not.toMatch(/internal error/);
-  return { out, docs: r.code === 0 || existsSync(out) ? await docsOf(out) : [], report: existsSync(out) ? reportOf(out) : (undefined as never), stderr: r.stderr, code: r.code };
+  return {
+    out,
+    docs: r.code === 0 || existsSync(out) ? await docsOf(out) : [],
+    report: existsSync(out) ? reportOf(out) : (undefined as never),
+    stderr: r.stderr,
+    code: r.code,
+  };
 }
 
 const byId = (docs: Doc[], id: string): Doc => {
@@ -43,8 +52,24 @@ describe('moe ingest: code', () => {
     const file = join(FIXTURES, 'code/tinyrepo/src/kvstore.py');
     expect(py.source).toBe('code');
     expect(py.text).toBe(readFileSync(file, 'utf8'));
-    expect(py.metadata).toEqual({ path: 'src/kvstore.py', repo: 'tinyrepo', language: 'Python', bytes: statSync(file).size, license: 'MIT' });
-    expect(docs.map((d) => d.metadata.language)).toEqual(['Markdown', 'C', 'Shell', 'TypeScript', 'Python', 'Rust', 'Go', 'C', 'HTML']);
+    expect(py.metadata).toEqual({
+      path: 'src/kvstore.py',
+      repo: 'tinyrepo',
+      language: 'Python',
+      bytes: statSync(file).size,
+      license: 'MIT',
+    });
+    expect(docs.map((d) => d.metadata.language)).toEqual([
+      'Markdown',
+      'C',
+      'Shell',
+      'TypeScript',
+      'Python',
+      'Rust',
+      'Go',
+      'C',
+      'HTML',
+    ]);
     expect(report.stats.counts).toMatchObject({
       'skipped.gitignored': 2,
       'skipped.binary': 2, // src/logo_data.c (a NUL byte), assets/logo.png (a PNG by its signature)
@@ -83,7 +108,12 @@ describe('moe ingest: code', () => {
 
   it('honours a size limit from --set', async () => {
     const { docs, report } = await ingest(['code/tinyrepo'], ['--set', 'ingest.code.maxFileBytes=300']);
-    expect(docs.map((d) => d.id)).toEqual(['tinyrepo/README.md', 'tinyrepo/include/vec.h', 'tinyrepo/scripts/backup.sh', 'tinyrepo/web/index.html']);
+    expect(docs.map((d) => d.id)).toEqual([
+      'tinyrepo/README.md',
+      'tinyrepo/include/vec.h',
+      'tinyrepo/scripts/backup.sh',
+      'tinyrepo/web/index.html',
+    ]);
     expect(report.stats.counts['skipped.too_large']).toBe(5);
   });
 });
@@ -93,7 +123,12 @@ describe('moe ingest: arXiv', () => {
     const { docs } = await ingest(['arxiv']);
     expect(docs.map((d) => d.id)).toEqual(['arxiv/2312.00001', 'arxiv/2401.06066.tar.gz', 'arxiv/hep-th9901001.gz']);
     const paper = byId(docs, 'arxiv/2401.06066.tar.gz');
-    expect(paper.metadata).toEqual({ path: '2401.06066.tar.gz', main_file: 'main.tex', arxiv_id: '2401.06066', yymm: '2401' });
+    expect(paper.metadata).toEqual({
+      path: '2401.06066.tar.gz',
+      main_file: 'main.tex',
+      arxiv_id: '2401.06066',
+      yymm: '2401',
+    });
     for (const s of [
       '\\section{Introduction}\nMixture-of-Experts layers let DeepSeekMoE grow its parameter count',
       'top $K$ of N_r routed experts, e.g., a softmax router.',
@@ -101,10 +136,26 @@ describe('moe ingest: arXiv', () => {
       '\\section{Method}\nEach DeepSeekMoE layer has shared experts',
       'With 16 experts and top-2 routing',
       '\\paragraph{Limitations}\nRouting collapse remains possible without a balancing loss.',
-    ]) expect(paper.text).toContain(s);
+    ])
+      expect(paper.text).toContain(s);
     // the title and the abstract come first, as text (RedPajama dropped everything before the first \section)
-    expect(paper.text.startsWith('Fine-Grained Experts for Language Models\n\nThis preamble abstract is dropped by the RedPajama cleaning rules.\n\n\\section{Introduction}')).toBe(true);
-    for (const s of ['comment that must', 'commented-out', 'Outrageously', 'bibliography', 'documentclass', 'newcommand', '\\method', 'maketitle', 'usepackage', 'A. Researcher']) {
+    expect(
+      paper.text.startsWith(
+        'Fine-Grained Experts for Language Models\n\nThis preamble abstract is dropped by the RedPajama cleaning rules.\n\n\\section{Introduction}',
+      ),
+    ).toBe(true);
+    for (const s of [
+      'comment that must',
+      'commented-out',
+      'Outrageously',
+      'bibliography',
+      'documentclass',
+      'newcommand',
+      '\\method',
+      'maketitle',
+      'usepackage',
+      'A. Researcher',
+    ]) {
       expect(paper.text).not.toContain(s);
     }
     expect(paper.text.endsWith('without a balancing loss.')).toBe(true);
@@ -114,13 +165,17 @@ describe('moe ingest: arXiv', () => {
     const { docs } = await ingest(['arxiv/hep-th9901001.gz']);
     expect(docs).toHaveLength(1);
     expect(docs[0]!.metadata).toMatchObject({ arxiv_id: 'hep-th/9901001', yymm: '9901', encoding: 'latin-1' });
-    expect(docs[0]!.text).toBe('\\section{Introduction}\nWe study the Schrödinger equation on a lattice with \\langle x| states; the naïve\napproach diverges.');
+    expect(docs[0]!.text).toBe(
+      '\\section{Introduction}\nWe study the Schrödinger equation on a lattice with \\langle x| states; the naïve\napproach diverges.',
+    );
   });
 
   it('reads a paper folder, ignoring non-TeX files', async () => {
     const { docs } = await ingest(['arxiv/2312.00001'], ['--source', 'arxiv']);
     expect(docs.map((d) => d.id)).toEqual(['2312.00001']);
-    expect(docs[0]!.text).toContain('On a 16-expert model, RouteNet keeps the busiest expert within 1.2 times the mean load.');
+    expect(docs[0]!.text).toContain(
+      'On a 16-expert model, RouteNet keeps the busiest expert within 1.2 times the mean load.',
+    );
     expect(docs[0]!.text).not.toMatch(/TODO|bibitem|Auxiliary-loss-free/);
   });
 });
@@ -140,24 +195,43 @@ describe('moe ingest: web', () => {
     });
     // the <h1> repeating the <title> is dropped from the text: the title is metadata
     expect(article.text.startsWith('Mixture-of-experts models replace')).toBe(true);
-    for (const s of [ 'What to measure', 'for step in range(steps):\n    loss = model(batch)', 'Experts | Top-k | Perplexity\n8 | 2 | 12.4', 'central claim of the DeepSeekMoE paper']) {
+    for (const s of [
+      'What to measure',
+      'for step in range(steps):\n    loss = model(batch)',
+      'Experts | Top-k | Perplexity\n8 | 2 | 12.4',
+      'central claim of the DeepSeekMoE paper',
+    ]) {
       expect(article.text).toContain(s);
     }
-    for (const s of ['<', 'dataLayer', 'font-family', 'cookies', 'Copyright', 'Related posts', 'Archive', 'analytics']) expect(article.text).not.toContain(s);
+    for (const s of ['<', 'dataLayer', 'font-family', 'cookies', 'Copyright', 'Related posts', 'Archive', 'analytics'])
+      expect(article.text).not.toContain(s);
     expect(docs[1]!.metadata.charset).toBe('windows-1252');
     expect(docs[1]!.text).toContain('connaît tous les horaires par cœur');
     expect(docs[1]!.text).not.toContain('Accueil');
     expect(docs[2]!.text).toContain('混合专家模型');
     expect(docs[2]!.text).not.toContain('首页');
-    expect(report.stats.counts).toMatchObject({ 'skipped.warc_warcinfo': 1, 'skipped.warc_request': 1, 'skipped.warc_metadata': 1, 'skipped.non_html': 1, 'skipped.no_main_content': 1 });
+    expect(report.stats.counts).toMatchObject({
+      'skipped.warc_warcinfo': 1,
+      'skipped.warc_request': 1,
+      'skipped.warc_metadata': 1,
+      'skipped.non_html': 1,
+      'skipped.no_main_content': 1,
+    });
   });
 
   it('reads WET conversion records and JSONL (gzip and zstd) with a configurable text field', async () => {
     const { docs } = await ingest(['web/crawl.warc.wet.gz', 'web/docs.jsonl.gz', 'web/docs.jsonl.zst']);
     expect(docs.map((d) => d.id)).toEqual([
-      'crawl.warc.wet.gz#1', 'crawl.warc.wet.gz#2',
-      'docs.jsonl.gz#0', 'docs.jsonl.gz#1', 'docs.jsonl.gz#2', 'docs.jsonl.gz#4',
-      'docs.jsonl.zst#0', 'docs.jsonl.zst#1', 'docs.jsonl.zst#2', 'docs.jsonl.zst#4',
+      'crawl.warc.wet.gz#1',
+      'crawl.warc.wet.gz#2',
+      'docs.jsonl.gz#0',
+      'docs.jsonl.gz#1',
+      'docs.jsonl.gz#2',
+      'docs.jsonl.gz#4',
+      'docs.jsonl.zst#0',
+      'docs.jsonl.zst#1',
+      'docs.jsonl.zst#2',
+      'docs.jsonl.zst#4',
     ]);
     expect(docs[0]!.text.startsWith('Storm closes coastal roads\nHeavy rain')).toBe(true);
     expect(docs[0]!.metadata).toMatchObject({ url: 'https://news.example/storm', content_type: 'text/plain' });
@@ -187,7 +261,12 @@ describe('moe ingest: broken inputs', () => {
     ]);
     expect(report.stats.counts.errors).toBe(8);
     expect(stderr).toContain('warning: 8 input problems; the rest of the input was processed');
-    expect(docs.map((d) => d.id)).toEqual(['broken/bad-utf8.jsonl#0', 'broken/bad-utf8.jsonl#2', 'broken/malformed.warc#0', 'broken/truncated.warc.gz#2']);
+    expect(docs.map((d) => d.id)).toEqual([
+      'broken/bad-utf8.jsonl#0',
+      'broken/bad-utf8.jsonl#2',
+      'broken/malformed.warc#0',
+      'broken/truncated.warc.gz#2',
+    ]);
     // the record that survived the truncation is whole, the same text as from the intact crawl
     const intact = await ingest(['web/crawl.warc.gz']);
     expect(docs[3]!.text).toBe(intact.docs[0]!.text);
@@ -196,7 +275,9 @@ describe('moe ingest: broken inputs', () => {
   it('--strict stops at the first problem, naming it, before the stage is written', async () => {
     const r = await ingest(['web', 'broken/bad-utf8.jsonl'], ['--strict']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^moe: error: \S*fixtures\/broken\/bad-utf8\.jsonl: line 2: invalid UTF-8\nhint: with --strict the run stops at the first input problem/);
+    expect(r.stderr).toMatch(
+      /^moe: error: \S*fixtures\/broken\/bad-utf8\.jsonl: line 2: invalid UTF-8\nhint: with --strict the run stops at the first input problem/,
+    );
     expect(existsSync(r.out)).toBe(false);
   });
 
@@ -210,7 +291,11 @@ describe('moe ingest: broken inputs', () => {
 describe('moe ingest: determinism, sharding, resume', () => {
   const all = ['code/tinyrepo', 'arxiv', 'web', 'broken'];
   const files = (dir: string): Record<string, string> =>
-    Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.jsonl.gz')).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+    Object.fromEntries(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl.gz'))
+        .map((f) => [f, readFileSync(join(dir, f)).toString('base64')]),
+    );
 
   it('--workers 1 and --workers 2 give byte-identical parts, and so do two runs in a row', async () => {
     const small = ['--set', 'ingest.partMaxBytes=4096'];

@@ -21,7 +21,9 @@ describe('moe report', () => {
     // nothing loaded from elsewhere: no src/href to a resource, and a policy that forbids it
     expect(html).not.toMatch(/<(script|img|iframe)[^>]+src=|<link[^>]+href=/i);
     expect(html).toContain(`content="default-src 'none';`);
-    const specs = JSON.parse(html.match(/<script type="application\/json" id="moe-specs">([\s\S]*?)<\/script>/)![1]!) as Record<string, { data: Array<{ name: string; values?: Array<Record<string, unknown>> }> }>;
+    const specs = JSON.parse(
+      html.match(/<script type="application\/json" id="moe-specs">([\s\S]*?)<\/script>/)![1]!,
+    ) as Record<string, { data: Array<{ name: string; values?: Array<Record<string, unknown>> }> }>;
     const funnel = specs.funnel!.data.find((d) => d.values)!.values!;
     const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
     expect(funnel.filter((v) => v.measure === 'documents').map((v) => [v.stage, v.value])).toEqual([
@@ -39,12 +41,17 @@ describe('moe report', () => {
     const dir = tmpDir();
     const run = moe(['report', join(ROOT, 'fixtures')]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${join(ROOT, 'fixtures')} is neither a moe curate run (report.json with stages) nor a moe train run (metrics.jsonl)`);
+    expect(run.stderr).toContain(
+      `${join(ROOT, 'fixtures')} is neither a moe curate run (report.json with stages) nor a moe train run (metrics.jsonl)`,
+    );
     const missing = moe(['report', join(dir, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${join(dir, 'nope')} not found`);
     // a training run's metrics, and an output file that is the user's
-    writeFileSync(join(dir, 'metrics.jsonl'), '{"step":1,"loss":5,"ce":5,"aux":0,"z":0,"lr":0.001,"grad_norm":1,"tokens_per_s":10,"expert_load":[[0.5,0.5]]}\n');
+    writeFileSync(
+      join(dir, 'metrics.jsonl'),
+      '{"step":1,"loss":5,"ce":5,"aux":0,"z":0,"lr":0.001,"grad_norm":1,"tokens_per_s":10,"expert_load":[[0.5,0.5]]}\n',
+    );
     writeFileSync(join(dir, 'mine.html'), '<p>my page</p>');
     const mine = moe(['report', dir, '--out', join(dir, 'mine.html')]);
     expect(mine.code).toBe(1);

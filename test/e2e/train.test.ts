@@ -15,45 +15,135 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 const config = (over: Record<string, unknown> = {}, train: Record<string, unknown> = {}): string => {
   const file = join(tmpDir(), 'train.yaml');
-  const model = { vocab_size: 400, d_model: 16, n_layers: 2, n_heads: 2, max_seq_len: 16, dense_layers: 1, d_ff: 32, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 16, ...over };
-  const t = { seed: 3, batchSize: 4, steps: 8, warmupSteps: 2, logEvery: 1, evalEvery: 4, evalTokens: 512, checkpointEvery: 4, keep: 3, ...train };
+  const model = {
+    vocab_size: 400,
+    d_model: 16,
+    n_layers: 2,
+    n_heads: 2,
+    max_seq_len: 16,
+    dense_layers: 1,
+    d_ff: 32,
+    n_routed_experts: 4,
+    n_shared_experts: 1,
+    top_k: 2,
+    d_expert: 16,
+    ...over,
+  };
+  const t = {
+    seed: 3,
+    batchSize: 4,
+    steps: 8,
+    warmupSteps: 2,
+    logEvery: 1,
+    evalEvery: 4,
+    evalTokens: 512,
+    checkpointEvery: 4,
+    keep: 3,
+    ...train,
+  };
   writeFileSync(file, `model: ${JSON.stringify(model)}\ntrain: ${JSON.stringify(t)}\n`);
   return file;
 };
 
-const metrics = (run: string): Array<Record<string, number>> => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const metrics = (run: string): Array<Record<string, number>> =>
+  readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 // Debian's python3-torch (apt-get install python3-torch), for the independent implementation
 const TORCH_PY = '/usr/bin/python3';
 const hasTorch = spawnSync(TORCH_PY, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
 
 describe('moe train', () => {
-  it.skipIf(!hasTorch)('an independent PyTorch implementation of DESIGN §5 gives the same validation loss and greedy continuation', () => {
-    const run = join(tmpDir(), 'parity');
-    for (const router of ['softmax', 'sigmoid']) {
-      expect(moe(['train', '--config', config({ router, norm_topk_prob: router === 'sigmoid', route_scale: router === 'sigmoid' ? 2 : 1 }), '--data', shards, '--out', join(run, router), '--quiet', '--backend', 'wasm']).code).toBe(0);
-      const ck = join(run, router, 'checkpoints', 'step-000008');
-      const ours = JSON.parse(moe(['eval', '--checkpoint', ck, '--data', shards, '--json', '--backend', 'wasm']).stdout.trim().split('\n').pop()!) as { loss: number; tokens: number };
-      const py = spawnSync(TORCH_PY, [join(ROOT, 'test/torch_moe.py'), 'eval', ck, join(shards, 'val_text_document')], { encoding: 'utf8' });
-      expect(py.stderr).toBe('');
-      const theirs = JSON.parse(py.stdout) as { loss: number; tokens: number };
-      expect(theirs.tokens).toBe(ours.tokens);
-      expect(Math.abs(ours.loss - theirs.loss) / theirs.loss, `${router}: moe ${ours.loss} vs torch ${theirs.loss}`).toBeLessThan(1e-4);
-      const gen = JSON.parse(moe(['generate', '--checkpoint', ck, '--prompt', 'The river floods every spring', '--max-new-tokens', '12', '--json', '--backend', 'wasm']).stdout.trim().split('\n').pop()!) as { prompt_ids: number[]; ids: number[] };
-      const pyGen = JSON.parse(spawnSync(TORCH_PY, [join(ROOT, 'test/torch_moe.py'), 'generate', ck, '12', ...gen.prompt_ids.map(String)], { encoding: 'utf8' }).stdout) as { ids: number[] };
-      const eot = pyGen.ids.indexOf(0);
-      expect(gen.ids).toEqual(eot >= 0 ? pyGen.ids.slice(0, eot) : pyGen.ids);
-    }
-  });
-
+  it.skipIf(!hasTorch)(
+    'an independent PyTorch implementation of DESIGN §5 gives the same validation loss and greedy continuation',
+    () => {
+      const run = join(tmpDir(), 'parity');
+      for (const router of ['softmax', 'sigmoid']) {
+        expect(
+          moe([
+            'train',
+            '--config',
+            config({ router, norm_topk_prob: router === 'sigmoid', route_scale: router === 'sigmoid' ? 2 : 1 }),
+            '--data',
+            shards,
+            '--out',
+            join(run, router),
+            '--quiet',
+            '--backend',
+            'wasm',
+          ]).code,
+        ).toBe(0);
+        const ck = join(run, router, 'checkpoints', 'step-000008');
+        const ours = JSON.parse(
+          moe(['eval', '--checkpoint', ck, '--data', shards, '--json', '--backend', 'wasm'])
+            .stdout.trim()
+            .split('\n')
+            .pop()!,
+        ) as { loss: number; tokens: number };
+        const py = spawnSync(
+          TORCH_PY,
+          [join(ROOT, 'test/torch_moe.py'), 'eval', ck, join(shards, 'val_text_document')],
+          { encoding: 'utf8' },
+        );
+        expect(py.stderr).toBe('');
+        const theirs = JSON.parse(py.stdout) as { loss: number; tokens: number };
+        expect(theirs.tokens).toBe(ours.tokens);
+        expect(
+          Math.abs(ours.loss - theirs.loss) / theirs.loss,
+          `${router}: moe ${ours.loss} vs torch ${theirs.loss}`,
+        ).toBeLessThan(1e-4);
+        const gen = JSON.parse(
+          moe([
+            'generate',
+            '--checkpoint',
+            ck,
+            '--prompt',
+            'The river floods every spring',
+            '--max-new-tokens',
+            '12',
+            '--json',
+            '--backend',
+            'wasm',
+          ])
+            .stdout.trim()
+            .split('\n')
+            .pop()!,
+        ) as { prompt_ids: number[]; ids: number[] };
+        const pyGen = JSON.parse(
+          spawnSync(TORCH_PY, [join(ROOT, 'test/torch_moe.py'), 'generate', ck, '12', ...gen.prompt_ids.map(String)], {
+            encoding: 'utf8',
+          }).stdout,
+        ) as { ids: number[] };
+        const eot = pyGen.ids.indexOf(0);
+        expect(gen.ids).toEqual(eot >= 0 ? pyGen.ids.slice(0, eot) : pyGen.ids);
+      }
+    },
+  );
 
   it('resume: 4 steps + resume to 8 gives the same losses, step by step, and the same weights as 8 in one go', () => {
     const cfg = config();
     const a = join(tmpDir(), 'a');
     const b = join(tmpDir(), 'b');
     expect(moe(['train', '--config', cfg, '--data', shards, '--out', a, '--quiet', '--backend', 'wasm']).code).toBe(0);
-    expect(moe(['train', '--config', cfg, '--data', shards, '--out', b, '--quiet', '--backend', 'wasm', '--max-steps', '4']).code).toBe(0);
-    const resumed = moe(['train', '--config', cfg, '--data', shards, '--out', b, '--quiet', '--backend', 'wasm', '--resume']);
+    expect(
+      moe(['train', '--config', cfg, '--data', shards, '--out', b, '--quiet', '--backend', 'wasm', '--max-steps', '4'])
+        .code,
+    ).toBe(0);
+    const resumed = moe([
+      'train',
+      '--config',
+      cfg,
+      '--data',
+      shards,
+      '--out',
+      b,
+      '--quiet',
+      '--backend',
+      'wasm',
+      '--resume',
+    ]);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('resumed from');
     const strip = (m: Record<string, number>) => ({ ...m, tokens_per_s: 0, data_wait_ms: 0 });
@@ -75,8 +165,41 @@ describe('moe train', () => {
     const r2 = moe(['train', '--config', cfg, '--data', shards, '--out', two, '--backend', 'wasm', '--workers', '2']);
     expect(r2.code).toBe(0);
     expect(r2.stderr).toContain('train: 2 data-parallel replicas (worker threads)');
-    expect(moe(['train', '--config', cfg, '--data', shards, '--out', mixed, '--quiet', '--backend', 'wasm', '--workers', '2', '--max-steps', '4']).code).toBe(0);
-    expect(moe(['train', '--config', cfg, '--data', shards, '--out', mixed, '--quiet', '--backend', 'wasm', '--workers', '1', '--resume']).code).toBe(0);
+    expect(
+      moe([
+        'train',
+        '--config',
+        cfg,
+        '--data',
+        shards,
+        '--out',
+        mixed,
+        '--quiet',
+        '--backend',
+        'wasm',
+        '--workers',
+        '2',
+        '--max-steps',
+        '4',
+      ]).code,
+    ).toBe(0);
+    expect(
+      moe([
+        'train',
+        '--config',
+        cfg,
+        '--data',
+        shards,
+        '--out',
+        mixed,
+        '--quiet',
+        '--backend',
+        'wasm',
+        '--workers',
+        '1',
+        '--resume',
+      ]).code,
+    ).toBe(0);
     const losses = (run: string) => metrics(run).map((m) => [m.loss, m.grad_norm, m.val_loss ?? null]);
     expect(losses(two)).toEqual(losses(one));
     expect(losses(mixed)).toEqual(losses(one));
@@ -84,15 +207,34 @@ describe('moe train', () => {
     expect(weights(two).equals(weights(one))).toBe(true);
     expect(weights(mixed).equals(weights(one))).toBe(true);
     // more workers than micro-batches: the extra ones are not started, and the user is told
-    const r3 = moe(['train', '--config', config(), '--data', shards, '--out', join(tmpDir(), 'w3'), '--backend', 'wasm', '--workers', '3', '--max-steps', '1']);
+    const r3 = moe([
+      'train',
+      '--config',
+      config(),
+      '--data',
+      shards,
+      '--out',
+      join(tmpDir(), 'w3'),
+      '--backend',
+      'wasm',
+      '--workers',
+      '3',
+      '--max-steps',
+      '1',
+    ]);
     expect(r3.stderr).toContain('train: using 1 of 3 workers: a step has 1 micro-batch(es), one per worker');
   });
 
   it('leaks no tensors: the count after step 10 equals the count after step 100', () => {
     const file = join(tmpDir(), 'long.yaml');
-    writeFileSync(file, `model: { vocab_size: 400, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 8, dense_layers: 1, d_ff: 16, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8 }\ntrain: { steps: 100, batchSize: 2, logEvery: 1, evalEvery: 50, evalTokens: 256, checkpointEvery: 50 }\n`);
+    writeFileSync(
+      file,
+      `model: { vocab_size: 400, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 8, dense_layers: 1, d_ff: 16, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 8 }\ntrain: { steps: 100, batchSize: 2, logEvery: 1, evalEvery: 50, evalTokens: 256, checkpointEvery: 50 }\n`,
+    );
     const run = join(tmpDir(), 'long');
-    expect(moe(['train', '--config', file, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
+    expect(moe(['train', '--config', file, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(
+      0,
+    );
     const m = metrics(run);
     expect(m).toHaveLength(100);
     expect(m[99]!.tensors).toBe(m[9]!.tensors);
@@ -106,12 +248,16 @@ describe('moe train', () => {
         `model: { vocab_size: 400, d_model: 32, n_layers: 3, n_heads: 2, max_seq_len: 32, dense_layers: 1, d_ff: 64, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 32, aux_loss_coef: ${aux}, bias_update_rate: ${bias} }\ntrain: { steps: 150, batchSize: 8, logEvery: 1, evalEvery: 1000, checkpointEvery: 1000 }\n`,
       );
       const run = join(tmpDir(), 'bal');
-      expect(moe(['train', '--config', file, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
+      expect(
+        moe(['train', '--config', file, '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code,
+      ).toBe(0);
       const last = metrics(run).slice(-10) as unknown as Array<{ expert_load: number[][] }>;
       // per layer and expert, the share of routing slots over the last 10 steps; the busiest one
       const layers = last[0]!.expert_load.length;
       let max = 0;
-      for (let l = 0; l < layers; l++) for (let e = 0; e < 4; e++) max = Math.max(max, last.reduce((s, m) => s + m.expert_load[l]![e]!, 0) / last.length);
+      for (let l = 0; l < layers; l++)
+        for (let e = 0; e < 4; e++)
+          max = Math.max(max, last.reduce((s, m) => s + m.expert_load[l]![e]!, 0) / last.length);
       return max;
     };
     const uniform = 0.25;
@@ -125,15 +271,37 @@ describe('moe train', () => {
 
   it('eval scores the validation windows; generate at temperature 0 is deterministic', () => {
     const run = join(tmpDir(), 'r');
-    expect(moe(['train', '--config', config(), '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code).toBe(0);
+    expect(
+      moe(['train', '--config', config(), '--data', shards, '--out', run, '--quiet', '--backend', 'wasm']).code,
+    ).toBe(0);
     const ck = join(run, 'checkpoints', 'step-000008');
     const e = moe(['eval', '--checkpoint', ck, '--data', shards, '--json', '--backend', 'wasm']);
     expect(e.code).toBe(0);
     const r = JSON.parse(e.stdout.trim().split('\n').pop()!) as { loss: number; perplexity: number; tokens: number };
     expect(r.tokens % 16).toBe(0);
     expect(r.perplexity).toBeCloseTo(Math.exp(r.loss), 3);
-    const g1 = moe(['generate', '--checkpoint', ck, '--prompt', 'The village', '--max-new-tokens', '8', '--backend', 'wasm']);
-    const g2 = moe(['generate', '--checkpoint', ck, '--prompt', 'The village', '--max-new-tokens', '8', '--backend', 'wasm']);
+    const g1 = moe([
+      'generate',
+      '--checkpoint',
+      ck,
+      '--prompt',
+      'The village',
+      '--max-new-tokens',
+      '8',
+      '--backend',
+      'wasm',
+    ]);
+    const g2 = moe([
+      'generate',
+      '--checkpoint',
+      ck,
+      '--prompt',
+      'The village',
+      '--max-new-tokens',
+      '8',
+      '--backend',
+      'wasm',
+    ]);
     expect(g1.code).toBe(0);
     expect(g1.stdout).toBe(g2.stdout);
   });
@@ -142,7 +310,17 @@ describe('moe train', () => {
     const bad = moe(['train', '--config', config({ top_k: 9 }), '--data', shards, '--out', join(tmpDir(), 'x')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('top_k 9 is larger than n_routed_experts 4');
-    const small = moe(['train', '--config', config({ vocab_size: 100 }), '--data', shards, '--out', join(tmpDir(), 'y'), '--backend', 'wasm']);
+    const small = moe([
+      'train',
+      '--config',
+      config({ vocab_size: 100 }),
+      '--data',
+      shards,
+      '--out',
+      join(tmpDir(), 'y'),
+      '--backend',
+      'wasm',
+    ]);
     expect(small.code).toBe(1);
     expect(small.stderr).toContain("was tokenized with 400 ids, more than the model's vocab_size 100");
     const none = join(tmpDir(), 'none');

@@ -38,7 +38,11 @@ function importsOf(file: string, text: string): Import[] {
   for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'([^']+)'/gm)) {
     const spec = m[2]!;
     const local = spec.startsWith('.');
-    out.push({ target: local ? relative('src', join(dirname(join('src', file)), spec)).replace(/\.js$/, '.ts') : spec, local, typeOnly: Boolean(m[1]) });
+    out.push({
+      target: local ? relative('src', join(dirname(join('src', file)), spec)).replace(/\.js$/, '.ts') : spec,
+      local,
+      typeOnly: Boolean(m[1]),
+    });
   }
   return out;
 }
@@ -51,7 +55,9 @@ const folder = (f: string): string => f.split('/')[0]!;
 describe('the layers of ARCHITECTURE.md', () => {
   it('finds the source files and their imports, every local import naming a file that exists', () => {
     expect(files.length).toBeGreaterThan(100);
-    const missing = [...graph].flatMap(([f, imps]) => imps.filter((i) => i.local && !sources.has(i.target)).map((i) => `${f} → ${i.target}`));
+    const missing = [...graph].flatMap(([f, imps]) =>
+      imps.filter((i) => i.local && !sources.has(i.target)).map((i) => `${f} → ${i.target}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -77,7 +83,9 @@ describe('the layers of ARCHITECTURE.md', () => {
   });
 
   it('kernels import only their assembler', () => {
-    const wrong = [...graph].filter(([f]) => folder(f) === 'kernels').flatMap(([f, imps]) => imps.filter((i) => i.target !== 'kernels/assembler.ts').map((i) => `${f} → ${i.target}`));
+    const wrong = [...graph]
+      .filter(([f]) => folder(f) === 'kernels')
+      .flatMap(([f, imps]) => imps.filter((i) => i.target !== 'kernels/assembler.ts').map((i) => `${f} → ${i.target}`));
     expect(wrong).toEqual([]);
   });
 
@@ -122,7 +130,11 @@ describe('the layers of ARCHITECTURE.md', () => {
   });
 
   it('SQL lives in io/dedup-db.ts, the one importer of better-sqlite3', () => {
-    const sql = files.filter((f) => f !== 'io/dedup-db.ts' && /\.prepare\(|\.pragma\(|\b(SELECT|INSERT|DELETE|UPDATE)\s+\S+\s+(FROM|INTO|SET)\b/.test(sources.get(f)!));
+    const sql = files.filter(
+      (f) =>
+        f !== 'io/dedup-db.ts' &&
+        /\.prepare\(|\.pragma\(|\b(SELECT|INSERT|DELETE|UPDATE)\s+\S+\s+(FROM|INTO|SET)\b/.test(sources.get(f)!),
+    );
     expect(sql).toEqual([]);
     expect(files.filter((f) => graph.get(f)!.some((i) => i.target === 'better-sqlite3'))).toEqual(['io/dedup-db.ts']);
   });
@@ -135,7 +147,15 @@ describe('the layers of ARCHITECTURE.md', () => {
 
   it('TensorFlow.js is imported in train/ only', () => {
     // static imports, and dynamic ones (the optional native backends) by their package name
-    expect(files.filter((f) => folder(f) !== 'train' && (graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/')) || sources.get(f)!.includes("'@tensorflow/")))).toEqual([]);
-    expect(files.filter((f) => graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/'))).length).toBeGreaterThan(0);
+    expect(
+      files.filter(
+        (f) =>
+          folder(f) !== 'train' &&
+          (graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/')) || sources.get(f)!.includes("'@tensorflow/")),
+      ),
+    ).toEqual([]);
+    expect(files.filter((f) => graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/'))).length).toBeGreaterThan(
+      0,
+    );
   });
 });

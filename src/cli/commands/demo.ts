@@ -50,27 +50,46 @@ export async function demoCommand(flags: { out: string; workers: number; backend
   const models = `${out}-models`;
   const quality = join(ROOT, 'fixtures', 'quality');
   await lmTrainCommand({ in: join(quality, 'clean-train.txt'), out: join(models, 'lm.bin'), order: 3 });
-  await classifierTrainCommand({ positive: join(quality, 'clean-train.txt'), negative: join(quality, 'junk-train.txt'), out: join(models, 'clf.bin'), epochs: 8, seed: 1 });
+  await classifierTrainCommand({
+    positive: join(quality, 'clean-train.txt'),
+    negative: join(quality, 'junk-train.txt'),
+    out: join(models, 'clf.bin'),
+    epochs: 8,
+    seed: 1,
+  });
   const code = await curateCommand({
     config: join(ROOT, 'configs', 'demo.yaml'),
     out: flags.out,
     workers: flags.workers,
     set: [`filter.models.perplexity=${join(models, 'lm.bin')}`, `filter.models.classifier=${join(models, 'clf.bin')}`],
   });
-  const report = JSON.parse(await readText(join(out, 'report.json'))) as { stages: Record<string, Record<string, unknown>> };
+  const report = JSON.parse(await readText(join(out, 'report.json'))) as {
+    stages: Record<string, Record<string, unknown>>;
+  };
   const ingestErrors = Number((report.stages.ingest?.counts as Record<string, number> | undefined)?.errors ?? 0);
 
   // a fresh training run each time: the previous demo's is replaced, nothing else is
   const trainDir = join(out, 'train');
   if (await exists(trainDir)) {
-    if (!(await exists(join(trainDir, 'train_config.json')))) throw new UserError(`${trainDir} exists and is not a moe train run`, 'move it away or choose another --out');
+    if (!(await exists(join(trainDir, 'train_config.json'))))
+      throw new UserError(`${trainDir} exists and is not a moe train run`, 'move it away or choose another --out');
     await removeTree(trainDir);
   }
   const backend = await selectBackend(flags.backend);
-  info(`demo: training the demo MoE (configs/train-demo.yaml) on ${shown}/shards with ${flags.workers} worker(s), backend ${backend}`);
+  info(
+    `demo: training the demo MoE (configs/train-demo.yaml) on ${shown}/shards with ${flags.workers} worker(s), backend ${backend}`,
+  );
   const { model, train: t } = await loadTrainConfig(join(ROOT, 'configs', 'train-demo.yaml'));
   const started = Date.now();
-  const result = await train({ model, train: t, data: join(out, 'shards'), out: trainDir, resume: false, workers: flags.workers, backend: flags.backend });
+  const result = await train({
+    model,
+    train: t,
+    data: join(out, 'shards'),
+    out: trainDir,
+    resume: false,
+    workers: flags.workers,
+    backend: flags.backend,
+  });
   const seconds = (Date.now() - started) / 1000;
   if (!result.checkpoint) throw new UserError('the demo run saved no checkpoint', 'see the messages above');
 
@@ -85,7 +104,13 @@ export async function demoCommand(flags: { out: string; workers: number; backend
   loader.close();
   const entropy = unigramEntropy(valPrefix, model.vocab_size);
   const tok = BpeTokenizer.load(join(out, 'tokenizer.json'));
-  const ids = generate(params, model, tok.encode(PROMPT), { maxNewTokens: 60, temperature: 0.7, topK: 40, seed: 1, stop: tok.special(EOT_NAMES) });
+  const ids = generate(params, model, tok.encode(PROMPT), {
+    maxNewTokens: 60,
+    temperature: 0.7,
+    topK: 40,
+    seed: 1,
+    stop: tok.special(EOT_NAMES),
+  });
   const sample = PROMPT + tok.decode(ids);
   let parameters = 0;
   for (const v of params.values()) parameters += v.size;

@@ -22,11 +22,31 @@ export async function ingestCommand(paths: string[], flags: IngestFlags): Promis
   const ingest = flags.source ? { ...config.ingest, source: flags.source } : config.ingest;
   const shard = parseShard(flags.shard);
   const out = resolve(flags.out);
-  const { report, skipped, errors } = await runIngest({ inputs: paths, out, config: ingest, shard, workers: flags.workers, strict: flags.strict, silent: flags.quiet });
+  const { report, skipped, errors } = await runIngest({
+    inputs: paths,
+    out,
+    config: ingest,
+    shard,
+    workers: flags.workers,
+    strict: flags.strict,
+    silent: flags.quiet,
+  });
   const errorCount = report.stats.counts.errors ?? 0;
   if (skipped) info(`ingest: ${flags.out} is up to date (${report.docs_out} docs); nothing to do`);
-  else info(`ingest: ${report.docs_out} docs from ${report.stats.counts.files_in ?? 0} files → ${flags.out} (${report.outputs.length} part files, ${report.timing.seconds.toFixed(1)} s)`);
+  else
+    info(
+      `ingest: ${report.docs_out} docs from ${report.stats.counts.files_in ?? 0} files → ${flags.out} (${report.outputs.length} part files, ${report.timing.seconds.toFixed(1)} s)`,
+    );
   const code = reportFileErrors(errors, errorCount, flags.strict);
-  if (flags.json) printJson({ command: 'ingest', out: flags.out, skipped, docs_out: report.docs_out, errors: errorCount, counts: report.stats.counts, seconds: report.timing.seconds });
+  if (flags.json)
+    printJson({
+      command: 'ingest',
+      out: flags.out,
+      skipped,
+      docs_out: report.docs_out,
+      errors: errorCount,
+      counts: report.stats.counts,
+      seconds: report.timing.seconds,
+    });
   return code;
 }

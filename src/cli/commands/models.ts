@@ -20,10 +20,13 @@ export async function lmTrainCommand(flags: LmFlags): Promise<number> {
   await checkOutFile(resolve(flags.out), 'lm.bin');
   const t0 = Date.now();
   const lm = await NgramLm.train(readTexts(resolve(flags.in), flags.maxDocs), flags.order);
-  if (lm.meta.tokens === 0) throw new UserError(`no text found in ${flags.in}`, 'pass part files, JSONL with a "text" field, or .txt files');
+  if (lm.meta.tokens === 0)
+    throw new UserError(`no text found in ${flags.in}`, 'pass part files, JSONL with a "text" field, or .txt files');
   await lm.save(resolve(flags.out));
   const seconds = (Date.now() - t0) / 1000;
-  info(`lm: ${lm.meta.order}-gram Kneser-Ney model of ${lm.meta.docs} docs, ${lm.meta.tokens} tokens, ${lm.meta.vocab} word types → ${flags.out} (${seconds.toFixed(1)} s)`);
+  info(
+    `lm: ${lm.meta.order}-gram Kneser-Ney model of ${lm.meta.docs} docs, ${lm.meta.tokens} tokens, ${lm.meta.vocab} word types → ${flags.out} (${seconds.toFixed(1)} s)`,
+  );
   if (flags.json) printJson({ command: 'lm train', out: flags.out, ...lm.meta, seconds });
   return 0;
 }
@@ -49,13 +52,27 @@ export async function classifierTrainCommand(flags: ClassifierFlags): Promise<nu
   const t0 = Date.now();
   const pos = await collect(flags.positive, flags.maxDocs);
   const neg = await collect(flags.negative, flags.maxDocs);
-  if (!pos.length || !neg.length) throw new UserError(`no text found in ${!pos.length ? flags.positive : flags.negative}`, 'pass part files, JSONL with a "text" field, or .txt files');
+  if (!pos.length || !neg.length)
+    throw new UserError(
+      `no text found in ${!pos.length ? flags.positive : flags.negative}`,
+      'pass part files, JSONL with a "text" field, or .txt files',
+    );
   const clf = QualityClassifier.train(pos, neg, { epochs: flags.epochs, seed: flags.seed });
   await clf.save(resolve(flags.out));
   const correct = pos.filter((t) => clf.score(t) >= 0.5).length + neg.filter((t) => clf.score(t) < 0.5).length;
   const accuracy = correct / (pos.length + neg.length);
   const seconds = (Date.now() - t0) / 1000;
-  info(`classifier: ${pos.length} positive, ${neg.length} negative docs, training accuracy ${(100 * accuracy).toFixed(1)}% → ${flags.out} (${seconds.toFixed(1)} s)`);
-  if (flags.json) printJson({ command: 'classifier train', out: flags.out, positives: pos.length, negatives: neg.length, train_accuracy: accuracy, seconds });
+  info(
+    `classifier: ${pos.length} positive, ${neg.length} negative docs, training accuracy ${(100 * accuracy).toFixed(1)}% → ${flags.out} (${seconds.toFixed(1)} s)`,
+  );
+  if (flags.json)
+    printJson({
+      command: 'classifier train',
+      out: flags.out,
+      positives: pos.length,
+      negatives: neg.length,
+      train_accuracy: accuracy,
+      seconds,
+    });
   return 0;
 }

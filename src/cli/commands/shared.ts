@@ -30,9 +30,17 @@ export function reportFileErrors(errors: FileError[], total: number, strict: boo
  * `curate`'s one line for input problems (a whole pipeline's warnings would bury its summary):
  * how many, the first, and where every one is listed. Returns the exit code as `reportFileErrors`.
  */
-export function summarizeFileErrors(errors: FileError[], total: number, where: string, strict: boolean | undefined): number {
+export function summarizeFileErrors(
+  errors: FileError[],
+  total: number,
+  where: string,
+  strict: boolean | undefined,
+): number {
   const first = errors[0];
-  if (total > 0 && first) warn(`${total} input problem${total === 1 ? '' : 's'} (the first: ${first.path}: ${first.reason}); each is listed under stats.errors in ${where}`);
+  if (total > 0 && first)
+    warn(
+      `${total} input problem${total === 1 ? '' : 's'} (the first: ${first.path}: ${first.reason}); each is listed under stats.errors in ${where}`,
+    );
   // --strict stops a run at its first problem; this is a stage kept from a run without it
   return total > 0 && strict ? EXIT.user : EXIT.ok;
 }

@@ -72,7 +72,10 @@ export class QualityClassifier {
     const lr = opts.learningRate ?? 0.5;
     const l2 = opts.l2 ?? 1e-6;
     const seed = opts.seed ?? 1;
-    const data = [...positives.map((t) => ({ x: features(t), y: 1 })), ...negatives.map((t) => ({ x: features(t), y: 0 }))];
+    const data = [
+      ...positives.map((t) => ({ x: features(t), y: 1 })),
+      ...negatives.map((t) => ({ x: features(t), y: 0 })),
+    ];
     const wPos = data.length / (2 * Math.max(positives.length, 1));
     const wNeg = data.length / (2 * Math.max(negatives.length, 1));
     const w = new Float64Array(SIZE);
@@ -102,7 +105,13 @@ export class QualityClassifier {
         bias -= (lr * err) / Math.sqrt(gBias);
       }
     }
-    return new QualityClassifier(Float32Array.from(w), { bias, epochs, positives: positives.length, negatives: negatives.length, seed });
+    return new QualityClassifier(Float32Array.from(w), {
+      bias,
+      epochs,
+      positives: positives.length,
+      negatives: negatives.length,
+      seed,
+    });
   }
 
   /** P(positive) for a text. */
@@ -114,13 +123,25 @@ export class QualityClassifier {
   }
 
   async save(path: string): Promise<void> {
-    await writeModelFile(path, { kind: 'quality-classifier', meta: this.meta as unknown as Record<string, unknown>, arrays: { weights: this.weights } });
+    await writeModelFile(path, {
+      kind: 'quality-classifier',
+      meta: this.meta as unknown as Record<string, unknown>,
+      arrays: { weights: this.weights },
+    });
   }
 
   static load(path: string): QualityClassifier {
-    const m = readModelFile(path, 'quality-classifier', 'train one with `moe classifier train --positive A --negative B --out clf.bin`');
+    const m = readModelFile(
+      path,
+      'quality-classifier',
+      'train one with `moe classifier train --positive A --negative B --out clf.bin`',
+    );
     const weights = m.arrays.weights as Float32Array;
-    if (weights.length !== SIZE) throw new DataError(`${path}: classifier has ${weights.length} weights, expected ${SIZE}`, 'retrain it with this version of moe');
+    if (weights.length !== SIZE)
+      throw new DataError(
+        `${path}: classifier has ${weights.length} weights, expected ${SIZE}`,
+        'retrain it with this version of moe',
+      );
     return new QualityClassifier(weights, m.meta as unknown as ClassifierMeta);
   }
 }

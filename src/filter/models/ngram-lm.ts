@@ -28,7 +28,7 @@ export function lmSentences(text: string, order: number): Uint32Array[] {
     if (!words.length) continue;
     const seq = new Uint32Array(words.length + order);
     seq.fill(BOS, 0, order - 1);
-    words.forEach((w, i) => (seq[order - 1 + i] = hash32(w)));
+    for (let i = 0; i < words.length; i++) seq[order - 1 + i] = hash32(words[i]!);
     seq[seq.length - 1] = EOS;
     out.push(seq);
   }
@@ -165,7 +165,14 @@ export class NgramLm {
         for (const [v] of level.values()) total1 += v!;
       }
     }
-    const meta: LmMeta = { order, discounts, total1, vocab: grams[1]!.keys.filter((k) => k !== 0).length, tokens, docs };
+    const meta: LmMeta = {
+      order,
+      discounts,
+      total1,
+      vocab: grams[1]!.keys.filter((k) => k !== 0).length,
+      tokens,
+      docs,
+    };
     return new NgramLm(meta, grams, contexts);
   }
 

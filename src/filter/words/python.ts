@@ -8,7 +8,17 @@
 export function isPySpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
   if (c < 0x85) return false;
-  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
 }
 
 /** Python's `str.strip()`. */
@@ -57,7 +67,9 @@ export const TERMINAL_PUNCTUATION = set(
 export const PUNCTUATION_SET = new Set([
   ...set(
     '!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„\';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_."}►»' +
-      String.fromCharCode(...[...Array(160).keys()].filter((x) => x < 9 || (x >= 11 && x < 32) || (x >= 127 && x < 160))),
+      String.fromCharCode(
+        ...[...Array(160).keys()].filter((x) => x < 9 || (x >= 11 && x < 32) || (x >= 127 && x < 160)),
+      ),
   ),
   ...TERMINAL_PUNCTUATION,
 ]);
@@ -65,7 +77,13 @@ export const PUNCTUATION_SET = new Set([
 /** True when the string ends with a character of the set. */
 export function endsWithOneOf(s: string, chars: Set<number>): boolean {
   if (s.length === 0) return false;
-  return chars.has(s.codePointAt(s.length - 1 - (s.length > 1 && s.charCodeAt(s.length - 1) >= 0xdc00 && s.charCodeAt(s.length - 1) <= 0xdfff ? 1 : 0))!);
+  return chars.has(
+    s.codePointAt(
+      s.length -
+        1 -
+        (s.length > 1 && s.charCodeAt(s.length - 1) >= 0xdc00 && s.charCodeAt(s.length - 1) <= 0xdfff ? 1 : 0),
+    )!,
+  );
 }
 
 /**

@@ -36,7 +36,6 @@ for (const tokens of Object.values(MATCHED)) {
   matchedByFirst.set(tokens[0]!, list);
 }
 
-
 /** Letters only, or digits only: no prefix, suffix or infix rule splits such a chunk. */
 const PLAIN = /^(?:\p{L}+|\p{Nd}+)$/u;
 
@@ -296,7 +295,11 @@ function hasNoLoneEnd(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c > 126 || c === 33 || c === 63) return false;
-    if (c === 46 && !(i > from && isAlnum(text.charCodeAt(i - 1)) && i + 1 < to && isLowerOrDigit(text.charCodeAt(i + 1)))) return false;
+    if (
+      c === 46 &&
+      !(i > from && isAlnum(text.charCodeAt(i - 1)) && i + 1 < to && isLowerOrDigit(text.charCodeAt(i + 1)))
+    )
+      return false;
   }
   return true;
 }

@@ -8,7 +8,19 @@ import type { El } from '../../text/html/dom.js';
 
 /** Tags that hold navigation, side matter or captions (a `header` only outside the article). */
 const FURNITURE_TAGS = new Set(['nav', 'footer', 'aside', 'menu', 'dialog', 'form', 'fieldset', 'figcaption']);
-const FURNITURE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search', 'menu', 'menubar', 'dialog', 'alert', 'alertdialog', 'toolbar']);
+const FURNITURE_ROLES = new Set([
+  'navigation',
+  'banner',
+  'contentinfo',
+  'complementary',
+  'search',
+  'menu',
+  'menubar',
+  'dialog',
+  'alert',
+  'alertdialog',
+  'toolbar',
+]);
 
 /**
  * Parts of class or id words (split at `-`, `_`, `:` and `.`) that mark furniture. The strong
@@ -16,33 +28,167 @@ const FURNITURE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complem
  * when they do not hold most of the page's good text.
  */
 const STRONG_PARTS = new Set([
-  'comment', 'comments', 'disqus', 'related', 'share', 'sharing', 'sharer', 'sharebar', 'social', 'socials',
-  'cookie', 'cookies', 'consent', 'gdpr', 'newsletter', 'subscribe', 'subscription', 'breadcrumb', 'breadcrumbs',
-  'footer', 'recommended', 'outbrain', 'taboola', 'pagination', 'pager', 'skiplink', 'sronly', 'adsbygoogle',
+  'comment',
+  'comments',
+  'disqus',
+  'related',
+  'share',
+  'sharing',
+  'sharer',
+  'sharebar',
+  'social',
+  'socials',
+  'cookie',
+  'cookies',
+  'consent',
+  'gdpr',
+  'newsletter',
+  'subscribe',
+  'subscription',
+  'breadcrumb',
+  'breadcrumbs',
+  'footer',
+  'recommended',
+  'outbrain',
+  'taboola',
+  'pagination',
+  'pager',
+  'skiplink',
+  'sronly',
+  'adsbygoogle',
   // the same in the web's other large languages
-  'kommentar', 'kommentare', 'commentaire', 'commentaires', 'comentario', 'comentarios', 'commenti', 'komentarz',
-  'komentarze', 'reacties', 'teilen', 'partager', 'compartir', 'condividi', 'verwandt', 'similaires',
-  'relacionados', 'correlati', 'fusszeile', 'werbung', 'anzeige', 'publicidad', 'publicite', 'pubblicita',
+  'kommentar',
+  'kommentare',
+  'commentaire',
+  'commentaires',
+  'comentario',
+  'comentarios',
+  'commenti',
+  'komentarz',
+  'komentarze',
+  'reacties',
+  'teilen',
+  'partager',
+  'compartir',
+  'condividi',
+  'verwandt',
+  'similaires',
+  'relacionados',
+  'correlati',
+  'fusszeile',
+  'werbung',
+  'anzeige',
+  'publicidad',
+  'publicite',
+  'pubblicita',
 ]);
 const WEAK_PARTS = new Set([
-  'nav', 'navbar', 'navigation', 'menu', 'menus', 'mainmenu', 'submenu', 'sidebar', 'sidebars', 'advert',
-  'advertisement', 'ads', 'sponsor', 'sponsored', 'promo', 'popup', 'modal', 'masthead', 'toolbar', 'banner', 'skip', 'tags', 'tagcloud', 'rss', 'login', 'signup', 'print', 'byline', 'author', 'meta',
-  'postmeta', 'caption', 'credit', 'credits', 'date', 'time', 'timestamp', 'published', 'updated', 'dateline', 'bio',
-  'copyright', 'datum', 'fecha', 'autor', 'auteur', 'seitenleiste',
+  'nav',
+  'navbar',
+  'navigation',
+  'menu',
+  'menus',
+  'mainmenu',
+  'submenu',
+  'sidebar',
+  'sidebars',
+  'advert',
+  'advertisement',
+  'ads',
+  'sponsor',
+  'sponsored',
+  'promo',
+  'popup',
+  'modal',
+  'masthead',
+  'toolbar',
+  'banner',
+  'skip',
+  'tags',
+  'tagcloud',
+  'rss',
+  'login',
+  'signup',
+  'print',
+  'byline',
+  'author',
+  'meta',
+  'postmeta',
+  'caption',
+  'credit',
+  'credits',
+  'date',
+  'time',
+  'timestamp',
+  'published',
+  'updated',
+  'dateline',
+  'bio',
+  'copyright',
+  'datum',
+  'fecha',
+  'autor',
+  'auteur',
+  'seitenleiste',
 ]);
 /** Words that start or end with one of these (`commentscontainer`, `leftsidebar`) count as it. */
 const AFFIXES = [
-  'comments', 'footer', 'sidebar', 'share', 'social', 'related', 'cookie', 'consent', 'navbar', 'navigation',
-  'newsletter', 'subscribe', 'breadcrumb', 'pagination', 'advert', 'sponsor', 'popup', 'banner', 'kommentar',
+  'comments',
+  'footer',
+  'sidebar',
+  'share',
+  'social',
+  'related',
+  'cookie',
+  'consent',
+  'navbar',
+  'navigation',
+  'newsletter',
+  'subscribe',
+  'breadcrumb',
+  'pagination',
+  'advert',
+  'sponsor',
+  'popup',
+  'banner',
+  'kommentar',
 ];
-const STRONG_AFFIXES = new Set(['comments', 'footer', 'share', 'social', 'related', 'cookie', 'consent', 'newsletter', 'subscribe', 'breadcrumb', 'pagination', 'kommentar']);
+const STRONG_AFFIXES = new Set([
+  'comments',
+  'footer',
+  'share',
+  'social',
+  'related',
+  'cookie',
+  'consent',
+  'newsletter',
+  'subscribe',
+  'breadcrumb',
+  'pagination',
+  'kommentar',
+]);
 /**
  * Words that describe the element's content rather than its role, as WordPress writes them on
  * the article itself (`category-social-issues`, `tag-comments`, `no-share`): never furniture.
  */
-const DESCRIPTIVE = /^(?:(?:category|cat|tag|tags|format|status|type|has|no|postid|term|lang)[-_]|(?:post|page-id)-\d|page-template)/;
+const DESCRIPTIVE =
+  /^(?:(?:category|cat|tag|tags|format|status|type|has|no|postid|term|lang)[-_]|(?:post|page-id)-\d|page-template)/;
 /** Words that mark the element as the content: they outweigh any furniture word beside them. */
-const CONTENT_WORDS = new Set(['hentry', 'h-entry', 'post', 'article', 'entry', 'story', 'content', 'main', 'post-content', 'entry-content', 'article-body', 'articlebody', 'post-body']);
+const CONTENT_WORDS = new Set([
+  'hentry',
+  'h-entry',
+  'post',
+  'article',
+  'entry',
+  'story',
+  'content',
+  'main',
+  'post-content',
+  'entry-content',
+  'article-body',
+  'articlebody',
+  'post-body',
+]);
 /** Exceptions: a word with one of these parts is content whatever else it says. */
 const CONTENT_PARTS = new Set(['content', 'article', 'articlebody', 'body', 'main', 'entry', 'story', 'text']);
 
@@ -50,7 +196,10 @@ const CONTENT_PARTS = new Set(['content', 'article', 'articlebody', 'body', 'mai
 function wordMark(word: string): 0 | 1 | 2 {
   if (DESCRIPTIVE.test(word)) return 0;
   // a BEM modifier says which variant, not what the element is: `report__section--ads`
-  const split = word.split('--')[0]!.split(/[-_:.]+/).filter(Boolean);
+  const split = word
+    .split('--')[0]!
+    .split(/[-_:.]+/)
+    .filter(Boolean);
   if (split.some((p) => CONTENT_PARTS.has(p))) return 0;
   let mark: 0 | 1 | 2 = 0;
   for (const p of split) {
@@ -92,7 +241,8 @@ export function furnitureMark(el: El, inArticle: boolean): 0 | 1 | 2 {
 }
 
 const POSITIVE = /article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|beitrag|artikel|inhalt/;
-const NEGATIVE = /-ad-|hidden|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|teaser/;
+const NEGATIVE =
+  /-ad-|hidden|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|teaser/;
 
 /** Readability's class weight: +25 for a content-like class or id, −25 for a furniture-like one. */
 export function classWeight(el: El): number {

@@ -54,10 +54,39 @@ const MIN_SHORT_ARTICLE = 100;
 const CALIBRATION = 0.7;
 const SCORED_LEVELS = 5;
 /** Tags whose text is not scored as a paragraph (Readability scores p, pre, td, div-like text). */
-const UNSCORED = new Set(['li', 'dt', 'dd', 'th', 'figcaption', 'caption', 'label', 'legend', 'summary', 'h1', 'address']);
+const UNSCORED = new Set([
+  'li',
+  'dt',
+  'dd',
+  'th',
+  'figcaption',
+  'caption',
+  'label',
+  'legend',
+  'summary',
+  'h1',
+  'address',
+]);
 const TAG_WEIGHT: Record<string, number> = {
-  div: 5, pre: 3, td: 3, blockquote: 3, address: -3, ol: -3, ul: -3, dl: -3, dd: -3, dt: -3, li: -3, form: -3,
-  h1: -5, h2: -5, h3: -5, h4: -5, h5: -5, h6: -5, th: -5,
+  div: 5,
+  pre: 3,
+  td: 3,
+  blockquote: 3,
+  address: -3,
+  ol: -3,
+  ul: -3,
+  dl: -3,
+  dd: -3,
+  dt: -3,
+  li: -3,
+  form: -3,
+  h1: -5,
+  h2: -5,
+  h3: -5,
+  h4: -5,
+  h5: -5,
+  h6: -5,
+  th: -5,
 };
 const COMMA = /[,，、،]/g;
 
@@ -90,7 +119,17 @@ function furnitureOf(body: El, good: Block[]): Set<El> {
 }
 
 function hasBlockChild(el: El): boolean {
-  for (const k of el.kids) if (typeof k !== 'string' && k.tag !== 'a' && k.tag !== 'span' && k.tag !== 'b' && k.tag !== 'i' && k.tag !== 'em' && k.tag !== 'strong') return true;
+  for (const k of el.kids)
+    if (
+      typeof k !== 'string' &&
+      k.tag !== 'a' &&
+      k.tag !== 'span' &&
+      k.tag !== 'b' &&
+      k.tag !== 'i' &&
+      k.tag !== 'em' &&
+      k.tag !== 'strong'
+    )
+      return true;
   return false;
 }
 
@@ -109,7 +148,11 @@ function measured(el: El, furniture: Set<El>, memo: Map<El, [number, number]>): 
   // text directly in `el`: its total less its element children's totals
   let own = el.chars;
   let ownLinks = el.linkChars;
-  for (const k of el.kids) if (typeof k !== 'string') (own -= k.chars), (ownLinks -= k.linkChars);
+  for (const k of el.kids)
+    if (typeof k !== 'string') {
+      own -= k.chars;
+      ownLinks -= k.linkChars;
+    }
   const r: [number, number] = [chars + own, links + ownLinks];
   memo.set(el, r);
   return r;
@@ -140,7 +183,10 @@ function chooseContainer(body: El, blocks: Block[], furniture: Set<El>): El[] | 
   const ranked = [...final.entries()].sort((a, b) => b[1] - a[1]);
   let [top, topScore] = ranked[0]!;
   // several near-best candidates under one ancestor: the ancestor is the article
-  const alternatives = ranked.slice(1, 5).filter(([, s]) => s >= topScore * 0.75).map(([el]) => el);
+  const alternatives = ranked
+    .slice(1, 5)
+    .filter(([, s]) => s >= topScore * 0.75)
+    .map(([el]) => el);
   if (alternatives.length >= 3) {
     for (let p = top.parent; p && p !== body; p = p.parent) {
       const under = new Set([p]);
@@ -162,7 +208,8 @@ function chooseContainer(body: El, blocks: Block[], furniture: Set<El>): El[] | 
     }
     last = ps;
   }
-  while (top.parent && top.parent !== body && elementKids(top.parent).filter((k) => !furniture.has(k)).length === 1) top = top.parent;
+  while (top.parent && top.parent !== body && elementKids(top.parent).filter((k) => !furniture.has(k)).length === 1)
+    top = top.parent;
   topScore = final.get(top) ?? topScore;
   const parent = top.parent;
   if (!parent) return [top];
@@ -265,7 +312,11 @@ function withoutTitle(blocks: Block[], title: string): Block[] {
 function calibrated(o: JusTextOptions, sampleDensity: number): JusTextOptions {
   const cap = sampleDensity * CALIBRATION;
   if (cap >= o.stopwordsLow) return o;
-  return { ...o, stopwordsLow: cap, stopwordsHigh: Math.min(o.stopwordsHigh, cap + (o.stopwordsHigh - o.stopwordsLow)) };
+  return {
+    ...o,
+    stopwordsLow: cap,
+    stopwordsHigh: Math.min(o.stopwordsHigh, cap + (o.stopwordsHigh - o.stopwordsLow)),
+  };
 }
 
 /**
@@ -292,7 +343,10 @@ export function mainContent(page: Page, o: JusTextOptions): MainContent {
   const stop = stopList(language);
   const thresholds = stop ? calibrated(o, stopDensity(sample, stop)) : o;
   classify(all, thresholds, stop);
-  const furniture = furnitureOf(body, all.filter((b) => b.cls === 'good'));
+  const furniture = furnitureOf(
+    body,
+    all.filter((b) => b.cls === 'good'),
+  );
   // again without the furniture, inline pieces too (a dateline <span> inside a paragraph's cell)
   const blocks = furniture.size > 0 ? segment(body, (el) => furniture.has(el)) : all;
   if (furniture.size > 0) classify(blocks, thresholds, stop);

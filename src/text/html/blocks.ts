@@ -24,10 +24,50 @@ export interface Block {
 }
 
 export const BLOCK_TAGS = new Set([
-  'address', 'article', 'blockquote', 'body', 'center', 'dd', 'details', 'div', 'dl', 'dt', 'fieldset',
-  'figcaption', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'footer', 'nav', 'aside', 'hr', 'li',
-  'main', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'thead', 'tfoot', 'tr', 'caption', 'ul',
-  'br', 'form', 'menu', 'dialog', 'label', 'legend',
+  'address',
+  'article',
+  'blockquote',
+  'body',
+  'center',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'hr',
+  'li',
+  'main',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'tr',
+  'caption',
+  'ul',
+  'br',
+  'form',
+  'menu',
+  'dialog',
+  'label',
+  'legend',
 ]);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
@@ -51,7 +91,16 @@ export function segment(root: El, skip: (el: El) => boolean = () => false): Bloc
     const raw = parts.join('');
     parts = [];
     const text = pre > 0 ? raw.replace(/^\n+|\s+$/g, '') : raw.replace(/[\s\u00a0]+/g, ' ').trim();
-    if (text) blocks.push({ text, length: effectiveLength(text), linkChars: Math.min(linkChars, text.length), heading: heading > 0, pre: pre > 0, owner, cls: 'bad' });
+    if (text)
+      blocks.push({
+        text,
+        length: effectiveLength(text),
+        linkChars: Math.min(linkChars, text.length),
+        heading: heading > 0,
+        pre: pre > 0,
+        owner,
+        cls: 'bad',
+      });
     linkChars = 0;
   };
   const walk = (el: El, owner: El, inLink: boolean): void => {
@@ -175,12 +224,14 @@ function revise(blocks: Block[], o: JusTextOptions): void {
     if ((prev === 'bad' && next === 'near-good') || (prev === 'near-good' && next === 'bad')) return 'bad';
     return 'good';
   });
-  blocks.forEach((b, i) => (b.cls = shorts[i]!));
+  for (const [i, b] of blocks.entries()) b.cls = shorts[i]!;
   const final = blocks.map((b, i) => {
     if (b.cls !== 'near-good') return b.cls;
-    return neighbour(blocks, i, -1, NEAR_OR_SHORT) === 'good' || neighbour(blocks, i, 1, NEAR_OR_SHORT) === 'good' ? 'good' : 'bad';
+    return neighbour(blocks, i, -1, NEAR_OR_SHORT) === 'good' || neighbour(blocks, i, 1, NEAR_OR_SHORT) === 'good'
+      ? 'good'
+      : 'bad';
   });
-  blocks.forEach((b, i) => (b.cls = final[i]!));
+  for (const [i, b] of blocks.entries()) b.cls = final[i]!;
 }
 
 /** Every visible text block of an HTML page, in reading order, and its `<title>`. */

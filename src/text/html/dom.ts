@@ -34,9 +34,31 @@ export interface Page {
 
 /** Subtrees dropped at parse time: nothing in them is text a reader sees. */
 const SKIP = new Set([
-  'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'button',
-  'select', 'textarea', 'input', 'option', 'title', 'map', 'audio', 'video', 'picture', 'source', 'img', 'link',
-  'meta', 'base',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'embed',
+  'canvas',
+  'button',
+  'select',
+  'textarea',
+  'input',
+  'option',
+  'title',
+  'map',
+  'audio',
+  'video',
+  'picture',
+  'source',
+  'img',
+  'link',
+  'meta',
+  'base',
 ]);
 /**
  * Deepest element kept; deeper tags are read as if absent (their text goes to the element at this

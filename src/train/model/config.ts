@@ -30,10 +30,30 @@ export const ModelConfigSchema = z
     tie_embeddings: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
-    if (c.top_k > c.n_routed_experts) ctx.addIssue({ code: 'custom', path: ['top_k'], message: `top_k ${c.top_k} is larger than n_routed_experts ${c.n_routed_experts}` });
-    if (c.d_model % c.n_heads !== 0) ctx.addIssue({ code: 'custom', path: ['d_model'], message: `d_model ${c.d_model} is not divisible by n_heads ${c.n_heads}` });
-    else if ((c.d_model / c.n_heads) % 2 !== 0) ctx.addIssue({ code: 'custom', path: ['n_heads'], message: `head size ${c.d_model / c.n_heads} is odd; rotary embeddings pair its halves` });
-    if (c.dense_layers > c.n_layers) ctx.addIssue({ code: 'custom', path: ['dense_layers'], message: `dense_layers ${c.dense_layers} is more than n_layers ${c.n_layers}` });
+    if (c.top_k > c.n_routed_experts)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['top_k'],
+        message: `top_k ${c.top_k} is larger than n_routed_experts ${c.n_routed_experts}`,
+      });
+    if (c.d_model % c.n_heads !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['d_model'],
+        message: `d_model ${c.d_model} is not divisible by n_heads ${c.n_heads}`,
+      });
+    else if ((c.d_model / c.n_heads) % 2 !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['n_heads'],
+        message: `head size ${c.d_model / c.n_heads} is odd; rotary embeddings pair its halves`,
+      });
+    if (c.dense_layers > c.n_layers)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dense_layers'],
+        message: `dense_layers ${c.dense_layers} is more than n_layers ${c.n_layers}`,
+      });
   });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
@@ -45,7 +65,10 @@ export function parseModelConfig(raw: unknown, origin: string): ModelConfig {
   const issue = r.error.issues[0]!;
   const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
   const message = issue.code === 'unrecognized_keys' ? `unknown key "${key}"` : `key "${key}": ${issue.message}`;
-  throw new ConfigError(`${origin}: model ${message}`, `the model fields: ${Object.keys(ModelConfigSchema.shape).join(', ')}`);
+  throw new ConfigError(
+    `${origin}: model ${message}`,
+    `the model fields: ${Object.keys(ModelConfigSchema.shape).join(', ')}`,
+  );
 }
 
 /** Parameter count (embeddings and head included; a tied head counts once). */
@@ -53,7 +76,10 @@ export function parameterCount(c: ModelConfig): number {
   const attn = 4 * c.d_model * c.d_model;
   const norms = 2 * c.d_model;
   const dense = 3 * c.d_model * c.d_ff;
-  const moe = c.n_routed_experts * 3 * c.d_model * c.d_expert + (c.n_shared_experts ? 3 * c.d_model * c.n_shared_experts * c.d_expert : 0) + c.n_routed_experts * (c.d_model + 1);
+  const moe =
+    c.n_routed_experts * 3 * c.d_model * c.d_expert +
+    (c.n_shared_experts ? 3 * c.d_model * c.n_shared_experts * c.d_expert : 0) +
+    c.n_routed_experts * (c.d_model + 1);
   const layers = c.dense_layers * (attn + norms + dense) + (c.n_layers - c.dense_layers) * (attn + norms + moe);
   return c.vocab_size * c.d_model * (c.tie_embeddings ? 1 : 2) + layers + c.d_model;
 }

@@ -26,13 +26,24 @@ export function parameterShapes(c: ModelConfig): Array<[string, number[]]> {
     for (const m of ['q', 'k', 'v', 'o']) out.push([`${p}.self_attn.${m}_proj.weight`, [D, D]]);
     out.push([`${p}.post_attention_layernorm.weight`, [D]]);
     if (i < c.dense_layers) {
-      out.push([`${p}.mlp.gate_proj.weight`, [c.d_ff, D]], [`${p}.mlp.up_proj.weight`, [c.d_ff, D]], [`${p}.mlp.down_proj.weight`, [D, c.d_ff]]);
+      out.push(
+        [`${p}.mlp.gate_proj.weight`, [c.d_ff, D]],
+        [`${p}.mlp.up_proj.weight`, [c.d_ff, D]],
+        [`${p}.mlp.down_proj.weight`, [D, c.d_ff]],
+      );
       continue;
     }
-    out.push([`${p}.mlp.gate.weight`, [c.n_routed_experts, D]], [`${p}.mlp.gate.e_score_correction_bias`, [c.n_routed_experts]]);
+    out.push(
+      [`${p}.mlp.gate.weight`, [c.n_routed_experts, D]],
+      [`${p}.mlp.gate.e_score_correction_bias`, [c.n_routed_experts]],
+    );
     for (let j = 0; j < c.n_routed_experts; j++) {
       const e = `${p}.mlp.experts.${j}`;
-      out.push([`${e}.gate_proj.weight`, [c.d_expert, D]], [`${e}.up_proj.weight`, [c.d_expert, D]], [`${e}.down_proj.weight`, [D, c.d_expert]]);
+      out.push(
+        [`${e}.gate_proj.weight`, [c.d_expert, D]],
+        [`${e}.up_proj.weight`, [c.d_expert, D]],
+        [`${e}.down_proj.weight`, [D, c.d_expert]],
+      );
     }
     if (c.n_shared_experts > 0) {
       const w = c.n_shared_experts * c.d_expert;
@@ -58,9 +69,13 @@ export function initParams(c: ModelConfig, seed: number): Params {
     const data = new Float32Array(n);
     if (name.endsWith('norm.weight')) data.fill(1);
     else if (!name.endsWith('e_score_correction_bias')) {
-      for (let i = 0; i < n; i++) data[i] = 0.02 * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+      for (let i = 0; i < n; i++)
+        data[i] = 0.02 * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     }
-    params.set(name, tf.variable(tf.tensor(data, shape), !name.endsWith('e_score_correction_bias'), `${name}@${instance}`));
+    params.set(
+      name,
+      tf.variable(tf.tensor(data, shape), !name.endsWith('e_score_correction_bias'), `${name}@${instance}`),
+    );
   }
   return params;
 }
@@ -74,7 +89,10 @@ const mm = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   save([a, b]);
   return {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)), tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D)],
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)),
+      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
+    ],
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
@@ -88,7 +106,10 @@ const logSumExp = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) =
   const m = tf.max(x, -1, true);
   const lse = tf.add(m, tf.log(tf.sum(tf.exp(tf.sub(x, m)), -1, true)));
   save([x, lse]);
-  return { value: lse, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, tf.exp(tf.sub(saved[0]!, saved[1]!)))] };
+  return {
+    value: lse,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, tf.exp(tf.sub(saved[0]!, saved[1]!)))],
+  };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 
 /**
@@ -99,7 +120,10 @@ function segmentSum(x: tf.Tensor2D, ids: tf.Tensor1D, N: number): tf.Tensor2D {
   const f = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [rows, index, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([index]);
-    return { value: tf.unsortedSegmentSum(rows, index, N), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.gather(dy, saved[0]!), tf.zerosLike(saved[0]!)] };
+    return {
+      value: tf.unsortedSegmentSum(rows, index, N),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.gather(dy, saved[0]!), tf.zerosLike(saved[0]!)],
+    };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, ids: tf.Tensor1D) => tf.Tensor2D;
   return f(x, ids);
 }
@@ -118,7 +142,10 @@ const linear = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const [N, dIn] = xs.shape;
       const dOut = ws.shape[0];
-      const dw = N * dOut <= N * dIn + dIn * dOut ? tf.matMul(tf.transpose(dy as tf.Tensor2D), xs) : tf.transpose(tf.matMul(tf.transpose(xs), dy as tf.Tensor2D));
+      const dw =
+        N * dOut <= N * dIn + dIn * dOut
+          ? tf.matMul(tf.transpose(dy as tf.Tensor2D), xs)
+          : tf.transpose(tf.matMul(tf.transpose(xs), dy as tf.Tensor2D));
       return [tf.matMul(dy as tf.Tensor2D, ws), dw];
     },
   };
@@ -143,7 +170,10 @@ interface Tables {
   mask: tf.Tensor2D;
 }
 
-const tableCache = new Map<string, { cos: Float32Array; sin: Float32Array; rotate: Float32Array; mask: Float32Array }>();
+const tableCache = new Map<
+  string,
+  { cos: Float32Array; sin: Float32Array; rotate: Float32Array; mask: Float32Array }
+>();
 
 /** Rotary tables and the causal mask, computed once per shape (as plain arrays). */
 function tables(T: number, hd: number, theta: number): Tables {
@@ -169,7 +199,12 @@ function tables(T: number, hd: number, theta: number): Tables {
     for (let i = 0; i < T; i++) mask.fill(-1e9, i * T + i + 1, (i + 1) * T);
     tableCache.set(key, (t = { cos, sin, rotate, mask }));
   }
-  return { cos: tf.tensor2d(t.cos, [T, hd]), sin: tf.tensor2d(t.sin, [T, hd]), rotate: tf.tensor2d(t.rotate, [hd, hd]), mask: tf.tensor2d(t.mask, [T, T]) };
+  return {
+    cos: tf.tensor2d(t.cos, [T, hd]),
+    sin: tf.tensor2d(t.sin, [T, hd]),
+    rotate: tf.tensor2d(t.rotate, [hd, hd]),
+    mask: tf.tensor2d(t.mask, [T, T]),
+  };
 }
 
 /** [B·T, D] (token-major) → [B·H·T, hd] (one contiguous [T, hd] block per sequence and head). */
@@ -190,11 +225,22 @@ function rope(x: tf.Tensor2D, BH: number, T: number, t: Tables): tf.Tensor2D {
  * wasm backend's batched matmul runs about 10× slower than its 2-D path (research §2.2). Heads
  * are laid out so each block is contiguous rows: one split, no strided slices.
  */
-function attention(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, B: number, T: number, t: Tables): tf.Tensor2D {
+function attention(
+  x: tf.Tensor2D,
+  p: (n: string) => tf.Tensor,
+  pre: string,
+  c: ModelConfig,
+  B: number,
+  T: number,
+  t: Tables,
+): tf.Tensor2D {
   const H = c.n_heads;
   const hd = c.d_model / H;
   const BH = B * H;
-  const q = tf.mul(rope(toHeads(linear(x, p(`${pre}.self_attn.q_proj.weight`)), B, T, H), BH, T, t), 1 / Math.sqrt(hd)) as tf.Tensor2D; // [B·H·T, hd], scaled
+  const q = tf.mul(
+    rope(toHeads(linear(x, p(`${pre}.self_attn.q_proj.weight`)), B, T, H), BH, T, t),
+    1 / Math.sqrt(hd),
+  ) as tf.Tensor2D; // [B·H·T, hd], scaled
   const k = rope(toHeads(linear(x, p(`${pre}.self_attn.k_proj.weight`)), B, T, H), BH, T, t);
   const kT = tf.reshape(tf.transpose(tf.reshape(k, [BH, T, hd]), [0, 2, 1]), [BH * hd, T]); // [B·H·hd, T]
   const v = toHeads(linear(x, p(`${pre}.self_attn.v_proj.weight`)), B, T, H);
@@ -212,7 +258,13 @@ function attention(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: 
 /** Per MoE layer: the fraction of routing slots each expert received. */
 export type ExpertLoad = number[];
 
-function moe(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelConfig, loads: ExpertLoad[]): { y: tf.Tensor2D; aux: tf.Scalar; z: tf.Scalar } {
+function moe(
+  x: tf.Tensor2D,
+  p: (n: string) => tf.Tensor,
+  pre: string,
+  c: ModelConfig,
+  loads: ExpertLoad[],
+): { y: tf.Tensor2D; aux: tf.Scalar; z: tf.Scalar } {
   const N = x.shape[0];
   const E = c.n_routed_experts;
   const K = c.top_k;
@@ -223,7 +275,9 @@ function moe(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelC
   const bias = p(`${pre}.mlp.gate.e_score_correction_bias`).dataSync();
   const chosen = new Int32Array(N * K);
   for (let n = 0; n < N; n++) {
-    const order = Array.from({ length: E }, (_, e) => e).sort((a, b) => s[n * E + b]! + bias[b]! - (s[n * E + a]! + bias[a]!) || a - b);
+    const order = Array.from({ length: E }, (_, e) => e).sort(
+      (a, b) => s[n * E + b]! + bias[b]! - (s[n * E + a]! + bias[a]!) || a - b,
+    );
     for (let k = 0; k < K; k++) chosen[n * K + k] = order[k]!;
   }
   const flat = Int32Array.from(chosen, (e, slot) => Math.floor(slot / K) * E + e);
@@ -241,7 +295,12 @@ function moe(x: tf.Tensor2D, p: (n: string) => tf.Tensor, pre: string, c: ModelC
     if (!slots.length) continue;
     const tok = slots.map((i) => Math.floor(i / K));
     const ex = `${pre}.mlp.experts.${e}`;
-    const ye = swiglu(tf.gather(x, tok) as tf.Tensor2D, p(`${ex}.gate_proj.weight`), p(`${ex}.up_proj.weight`), p(`${ex}.down_proj.weight`));
+    const ye = swiglu(
+      tf.gather(x, tok) as tf.Tensor2D,
+      p(`${ex}.gate_proj.weight`),
+      p(`${ex}.up_proj.weight`),
+      p(`${ex}.down_proj.weight`),
+    );
     outs.push(tf.mul(ye, tf.reshape(tf.gather(wFlat, slots), [slots.length, 1])) as tf.Tensor2D);
     tokens.push(...tok);
   }
@@ -285,7 +344,11 @@ export function forward(params: Params, ids: Int32Array, B: number, T: number, c
     const pre = `model.layers.${i}`;
     h = tf.add(h, attention(rmsNorm(h, p(`${pre}.input_layernorm.weight`), c.rms_norm_eps), p, pre, c, B, T, t));
     const f = rmsNorm(h, p(`${pre}.post_attention_layernorm.weight`), c.rms_norm_eps);
-    if (i < c.dense_layers) h = tf.add(h, swiglu(f, p(`${pre}.mlp.gate_proj.weight`), p(`${pre}.mlp.up_proj.weight`), p(`${pre}.mlp.down_proj.weight`)));
+    if (i < c.dense_layers)
+      h = tf.add(
+        h,
+        swiglu(f, p(`${pre}.mlp.gate_proj.weight`), p(`${pre}.mlp.up_proj.weight`), p(`${pre}.mlp.down_proj.weight`)),
+      );
     else {
       const m = moe(f, p, pre, c, loads);
       h = tf.add(h, m.y);
@@ -295,19 +358,33 @@ export function forward(params: Params, ids: Int32Array, B: number, T: number, c
   }
   h = rmsNorm(h, p('model.norm.weight'), c.rms_norm_eps);
   const logits = linear(h, c.tie_embeddings ? p('model.embed_tokens.weight') : p('lm_head.weight'));
-  const meanOf = (xs: tf.Scalar[]): tf.Scalar => (xs.length ? (tf.div(tf.addN(xs), xs.length) as tf.Scalar) : tf.scalar(0));
+  const meanOf = (xs: tf.Scalar[]): tf.Scalar =>
+    xs.length ? (tf.div(tf.addN(xs), xs.length) as tf.Scalar) : tf.scalar(0);
   return { logits, aux: meanOf(auxes), z: meanOf(zs), loads };
 }
 
 /** Mean next-token cross-entropy of logits [N, V] against targets [N]. */
 export function crossEntropy(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
   const logp = tf.sub(logits, logSumExp(logits));
-  const picked = tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(Int32Array.from(targets, (t, i) => i * logits.shape[1] + t), 'int32'));
+  const picked = tf.gather(
+    tf.reshape(logp, [-1]),
+    tf.tensor1d(
+      Int32Array.from(targets, (t, i) => i * logits.shape[1] + t),
+      'int32',
+    ),
+  );
   return tf.neg(tf.mean(picked)) as tf.Scalar;
 }
 
 /** The training loss: cross-entropy plus the mean router losses. */
-export function loss(params: Params, x: Int32Array, y: Int32Array, B: number, T: number, c: ModelConfig): { total: tf.Scalar; ce: tf.Scalar; aux: tf.Scalar; z: tf.Scalar; loads: ExpertLoad[] } {
+export function loss(
+  params: Params,
+  x: Int32Array,
+  y: Int32Array,
+  B: number,
+  T: number,
+  c: ModelConfig,
+): { total: tf.Scalar; ce: tf.Scalar; aux: tf.Scalar; z: tf.Scalar; loads: ExpertLoad[] } {
   const f = forward(params, x, B, T, c);
   const ce = crossEntropy(f.logits, y);
   return { total: tf.addN([ce, f.aux, f.z]) as tf.Scalar, ce, aux: f.aux, z: f.z, loads: f.loads };

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Clusters } from '../../../src/dedup/clusters.js';
 import { exactJaccard } from '../../../src/dedup/verify.js';
-import { bandsForThreshold, candidateProbability, estimateJaccard, MinHasher, normalizeForDedup, shingles, unitHashes } from '../../../src/dedup/minhash.js';
+import {
+  bandsForThreshold,
+  candidateProbability,
+  estimateJaccard,
+  MinHasher,
+  normalizeForDedup,
+  shingles,
+  unitHashes,
+} from '../../../src/dedup/minhash.js';
 import { hash32, mulberry32 } from '../../../src/text/hash.js';
 
 describe('normalisation and shingles', () => {
@@ -9,7 +17,14 @@ describe('normalisation and shingles', () => {
     expect(normalizeForDedup('The ＡＢＣ, costs $12.50!\n\n  Really?')).toBe('the abc costs 00 00 really');
   });
   it('hashes the normalised units in one pass exactly as normalising, splitting and hashing would', () => {
-    for (const t of ['The ＡＢＣ, costs $12.50!\n\n  Really?', 'Ünïcödé — «quotes» and naïve café 42', 'tabs\tand\u00a0spaces', '', '!!!', 'e\u0301t\u00e9 ÉTÉ']) {
+    for (const t of [
+      'The ＡＢＣ, costs $12.50!\n\n  Really?',
+      'Ünïcödé — «quotes» and naïve café 42',
+      'tabs\tand\u00a0spaces',
+      '',
+      '!!!',
+      'e\u0301t\u00e9 ÉTÉ',
+    ]) {
       const words = normalizeForDedup(t).split(' ').filter(Boolean);
       expect(Array.from(unitHashes(t)), JSON.stringify(t)).toEqual(words.map(hash32));
     }
@@ -19,10 +34,45 @@ describe('normalisation and shingles', () => {
 
   it('the WebAssembly scan gives exactly the JavaScript unit hashes, beyond the BMP and for space-less scripts too', () => {
     const rand = mulberry32(9);
-    const alphabet = ['a', 'Z', ' ', '\n', '.', '—', 'é', 'İ', 'ß', '混', '合', '😀', '𝐀', '\u00a0', '7', '٣', 'ǅ', '\u0e01', "'", '\t'];
-    const samples = ['', '!!!', 'emoji 😀 test 𝐀𝐁 ok', 'ΣΊΣΥΦΟΣ İstanbul ǅ', '混合专家模型，把前馈网络2个', 'lone \ud800 surrogate', 'x'.repeat(100000)];
-    for (let k = 0; k < 200; k++) samples.push(Array.from({ length: Math.floor(rand() * 60) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
-    for (const t of samples) expect(Array.from(unitHashes(t)), JSON.stringify(t.slice(0, 40))).toEqual(Array.from(unitHashes(t, { wasm: false })));
+    const alphabet = [
+      'a',
+      'Z',
+      ' ',
+      '\n',
+      '.',
+      '—',
+      'é',
+      'İ',
+      'ß',
+      '混',
+      '合',
+      '😀',
+      '𝐀',
+      '\u00a0',
+      '7',
+      '٣',
+      'ǅ',
+      '\u0e01',
+      "'",
+      '\t',
+    ];
+    const samples = [
+      '',
+      '!!!',
+      'emoji 😀 test 𝐀𝐁 ok',
+      'ΣΊΣΥΦΟΣ İstanbul ǅ',
+      '混合专家模型，把前馈网络2个',
+      'lone \ud800 surrogate',
+      'x'.repeat(100000),
+    ];
+    for (let k = 0; k < 200; k++)
+      samples.push(
+        Array.from({ length: Math.floor(rand() * 60) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''),
+      );
+    for (const t of samples)
+      expect(Array.from(unitHashes(t)), JSON.stringify(t.slice(0, 40))).toEqual(
+        Array.from(unitHashes(t, { wasm: false })),
+      );
   });
 
   it('makes word 5-grams, and character 5-grams for Chinese', () => {
@@ -37,7 +87,12 @@ describe('normalisation and shingles', () => {
 describe('MinHash signatures', () => {
   it('the WebAssembly SIMD kernel gives exactly the scalar signatures, for any number of permutations', () => {
     const rand = mulberry32(3);
-    for (const [bands, rows] of [[14, 8], [20, 5], [3, 1], [9, 13]] as const) {
+    for (const [bands, rows] of [
+      [14, 8],
+      [20, 5],
+      [3, 1],
+      [9, 13],
+    ] as const) {
       const params = { bands, rows, ngram: 5, seed: 11 };
       const simd = new MinHasher(params);
       const scalar = new MinHasher(params, { simd: false });
@@ -52,7 +107,9 @@ describe('MinHash signatures', () => {
     const m = new MinHasher({ bands: 1, rows: 1, ngram: 5, seed: 1 }, { simd: false });
     const one = new MinHasher({ bands: 1, rows: 1, ngram: 5, seed: 1 }).signature(Uint32Array.of(0));
     expect(one[0]).toBe(m.signature(Uint32Array.of(0))[0]);
-    expect(new MinHasher({ bands: 2, rows: 2, ngram: 5, seed: 1 }).signature(new Uint32Array(0))).toEqual(new Uint32Array(4).fill(0xffffffff));
+    expect(new MinHasher({ bands: 2, rows: 2, ngram: 5, seed: 1 }).signature(new Uint32Array(0))).toEqual(
+      new Uint32Array(4).fill(0xffffffff),
+    );
   });
 });
 
@@ -87,7 +144,9 @@ describe('MinHash LSH', () => {
       }
       const p = candidateProbability(j, 14, 8);
       const sigma = Math.sqrt((p * (1 - p)) / trials);
-      expect(Math.abs(hits / trials - p), `J=${j}: ${hits}/${trials} vs ${p.toFixed(3)}`).toBeLessThanOrEqual(4 * sigma + 0.02);
+      expect(Math.abs(hits / trials - p), `J=${j}: ${hits}/${trials} vs ${p.toFixed(3)}`).toBeLessThanOrEqual(
+        4 * sigma + 0.02,
+      );
     }
   });
 });
@@ -113,8 +172,16 @@ describe('exactJaccard', () => {
 describe('Clusters', () => {
   it('keeps the earliest document as the root, whatever order pairs arrive in', () => {
     const orders = [
-      [[14, 12], [11, 13], [12, 13]],
-      [[12, 13], [13, 11], [14, 12]],
+      [
+        [14, 12],
+        [11, 13],
+        [12, 13],
+      ],
+      [
+        [12, 13],
+        [13, 11],
+        [14, 12],
+      ],
     ];
     for (const pairs of orders) {
       const c = new Clusters(10, 6, () => -1);
@@ -124,7 +191,12 @@ describe('Clusters', () => {
   });
   it('joins this batch to earlier clusters, and reports earlier clusters it bridges', () => {
     // earlier documents 0..9: clusters rooted at 2 (members 2, 5) and 3 (members 3, 7)
-    const stored = new Map([[2, 2], [5, 2], [3, 3], [7, 3]]);
+    const stored = new Map([
+      [2, 2],
+      [5, 2],
+      [3, 3],
+      [7, 3],
+    ]);
     const c = new Clusters(10, 3, (s) => stored.get(s) ?? s);
     c.union(10, 5); // a new document joins cluster 2
     c.union(11, 10);

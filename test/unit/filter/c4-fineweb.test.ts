@@ -8,8 +8,17 @@ import { spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-
 import { TextView, tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
 
-function lines(text: string, params: Record<string, unknown> = {}, lang = 'eng'): { text: string; counts: Record<string, number> } {
-  const t = c4Lines.create(c4Lines.params.parse(params), { language: lang, models: {}, learned: {}, dialect: MOE_DIALECT }) as Transform;
+function lines(
+  text: string,
+  params: Record<string, unknown> = {},
+  lang = 'eng',
+): { text: string; counts: Record<string, number> } {
+  const t = c4Lines.create(c4Lines.params.parse(params), {
+    language: lang,
+    models: {},
+    learned: {},
+    dialect: MOE_DIALECT,
+  }) as Transform;
   const counts: Record<string, number> = {};
   return { text: textOf(t.apply(text, (k, n = 1) => (counts[k] = (counts[k] ?? 0) + n))), counts };
 }
@@ -26,13 +35,29 @@ describe('c4-lines (transform)', () => {
       'The river floods every spring[1] as recorded[edit] in the archives[citation needed].',
     ].join('\n');
     const { text, counts } = lines(input);
-    expect(text.split('\n')).toEqual(['Three words here.', `A ${'w'.repeat(1000)} word.`, 'The river floods every spring as recorded in the archives.']);
+    expect(text.split('\n')).toEqual([
+      'Three words here.',
+      `A ${'w'.repeat(1000)} word.`,
+      'The river floods every spring as recorded in the archives.',
+    ]);
     expect(counts).toEqual({ line_too_few_words: 1, line_long_word: 1, line_javascript: 1, line_policy: 1 });
   });
   it('counts every dropped line, once per reason and document', () => {
-    const input = ['Home', 'About us', 'A full sentence of prose stays.', 'Contact', 'Enable JavaScript please now.', 'Menu'].join('\n');
+    const input = [
+      'Home',
+      'About us',
+      'A full sentence of prose stays.',
+      'Contact',
+      'Enable JavaScript please now.',
+      'Menu',
+    ].join('\n');
     const got: Array<[string, number | undefined]> = [];
-    const t = c4Lines.create(c4Lines.params.parse({}), { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT }) as Transform;
+    const t = c4Lines.create(c4Lines.params.parse({}), {
+      language: 'eng',
+      models: {},
+      learned: {},
+      dialect: MOE_DIALECT,
+    }) as Transform;
     expect(textOf(t.apply(input, (k, n) => got.push([k, n])))).toBe('A full sentence of prose stays.');
     expect(got).toEqual([
       ['line_too_few_words', 4],
@@ -41,7 +66,10 @@ describe('c4-lines (transform)', () => {
   });
   it('keeps lines without terminal punctuation unless asked (FineWeb turned that rule off)', () => {
     expect(lines('a line with no end').text).toBe('a line with no end');
-    expect(lines('a line with no end\nA line with an end.', { dropNoTerminalPunct: true })).toEqual({ text: 'A line with an end.', counts: { line_no_terminal_punct: 1 } });
+    expect(lines('a line with no end\nA line with an end.', { dropNoTerminalPunct: true })).toEqual({
+      text: 'A line with an end.',
+      counts: { line_no_terminal_punct: 1 },
+    });
   });
   it('counts Chinese words by character, so a short Chinese line is not dropped as "two words"', () => {
     expect(lines('专家混合模型很好。', {}, 'cmn').text).toBe('专家混合模型很好。');
@@ -51,11 +79,22 @@ describe('c4-lines (transform)', () => {
 describe('c4-lines: the one pass over each line', () => {
   const p = c4Lines.params.parse({});
   it("splits lines as Python's splitlines() does, strips them, and keeps what datatrove keeps", () => {
-    const text = ' First kept line here. \r\nsecond line kept too\rthird, with a\u2028break\x1cfourth line is here\x85\n\nlast line has words\n';
-    expect(c4LinePass(text, p).kept).toEqual(['First kept line here.', 'second line kept too', 'third, with a', 'fourth line is here', 'last line has words']);
+    const text =
+      ' First kept line here. \r\nsecond line kept too\rthird, with a\u2028break\x1cfourth line is here\x85\n\nlast line has words\n';
+    expect(c4LinePass(text, p).kept).toEqual([
+      'First kept line here.',
+      'second line kept too',
+      'third, with a',
+      'fourth line is here',
+      'last line has words',
+    ]);
   });
-  it('counts the kept text\'s whitespace tokens as tokenize does, and leaves it to tokenize when a cut or one-sided white space moves them', () => {
-    for (const text of ['One two three.\n\n  Four five  six seven\tend.\n', 'Wörter mit\u00a0Umlaut hier. Und mehr\u3000Text.', 'A\u200bzero width space is no space at all.']) {
+  it("counts the kept text's whitespace tokens as tokenize does, and leaves it to tokenize when a cut or one-sided white space moves them", () => {
+    for (const text of [
+      'One two three.\n\n  Four five  six seven\tend.\n',
+      'Wörter mit\u00a0Umlaut hier. Und mehr\u3000Text.',
+      'A\u200bzero width space is no space at all.',
+    ]) {
       const { kept, facts } = c4LinePass(text, p);
       expect(facts.tokenCount).toBe(tokenize(kept.join('\n'), false).count);
     }
@@ -65,7 +104,12 @@ describe('c4-lines: the one pass over each line', () => {
     expect(c4LinePass('a \u001f b c d', p).kept).toEqual(['a \u001f b c d']);
   });
   it('counts a line without a sentence end as one sentence, and the others as spaCy does', () => {
-    const text = ['no end on this line', 'One. Two! Three? four', 'Emoji 😀 line without an end', 'e.g. this is one sentence'].join('\n');
+    const text = [
+      'no end on this line',
+      'One. Two! Three? four',
+      'Emoji 😀 line without an end',
+      'e.g. this is one sentence',
+    ].join('\n');
     const { kept, facts } = c4LinePass(text, p);
     expect(kept.map((l) => spacySentenceCount(l))).toEqual([1, 4, 1, 1]);
     expect(facts.sentences).toBe(7);
@@ -76,7 +120,10 @@ describe('c4 (document filter)', () => {
   const five = 'One is here. Two is here. Three is here. Four is here. Five is here.';
   it('5 sentences keep, 4 drop (too_few_sentences)', () => {
     expect(judge(c4, five).result).toBe(true);
-    expect(judge(c4, 'One is here. Two is here. Three is here. Four is here.').result).toEqual({ reason: 'too_few_sentences', value: 4 });
+    expect(judge(c4, 'One is here. Two is here. Three is here. Four is here.').result).toEqual({
+      reason: 'too_few_sentences',
+      value: 4,
+    });
   });
   it('drops lorem ipsum and curly brackets', () => {
     expect(judge(c4, `${five} Lorem ipsum dolor.`).result).toEqual({ reason: 'lorem_ipsum', value: 1 });
@@ -94,7 +141,8 @@ describe('fineweb at its default thresholds', () => {
     expect(judge(fineweb, doc(11)).result).toEqual({ reason: 'line_punct_ratio', value: 0.11 });
   });
   it('short lines: 67 of 100 keep, 68 drop (short_line_ratio)', () => {
-    const doc = (k: number): string => Array.from({ length: 100 }, (_, i) => (i < k ? `${filler(4, 5, i * 10).join(' ')}.` : line(i, '.'))).join('\n');
+    const doc = (k: number): string =>
+      Array.from({ length: 100 }, (_, i) => (i < k ? `${filler(4, 5, i * 10).join(' ')}.` : line(i, '.'))).join('\n');
     expect(judge(fineweb, doc(67)).result).toBe(true);
     expect(judge(fineweb, doc(68)).result).toEqual({ reason: 'short_line_ratio', value: 0.68 });
   });
@@ -131,18 +179,35 @@ describe('fineweb at its default thresholds', () => {
 
 /** The c4 pair as a chain runs it: c4-lines, then the c4 filter on what it wrote. */
 function c4Chain(text: string): ReturnType<typeof judge> & { kept: string } {
-  const t = c4Lines.create(c4Lines.params.parse({}), { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT }) as Transform;
+  const t = c4Lines.create(c4Lines.params.parse({}), {
+    language: 'eng',
+    models: {},
+    learned: {},
+    dialect: MOE_DIALECT,
+  }) as Transform;
   const r = t.apply(text, () => {});
   const kept = textOf(r);
   const step = c4.create(c4.params.parse({}), { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT });
   const measures: Record<string, number> = {};
-  const result = (step as import('../../../src/filter/types.js').Filter).keep({ id: 't', text: kept, source: 'web', metadata: {} }, new TextView(kept, 'eng', typeof r === 'string' ? {} : r), (m, v) => (measures[m] = v));
+  const result = (step as import('../../../src/filter/types.js').Filter).keep(
+    { id: 't', text: kept, source: 'web', metadata: {} },
+    new TextView(kept, 'eng', typeof r === 'string' ? {} : r),
+    (m, v) => (measures[m] = v),
+  );
   return { result, measures, kept };
 }
 
 describe('the rules as datatrove runs them (issue: filters that decide as the reference does)', () => {
   it('C4 counts the sentences of each kept line: a 7-line page without periods is 7 sentences, not 2', () => {
-    const page = ['Welcome to the community garden site', 'We grow beans and squash every summer', 'Volunteers meet on Saturday mornings', 'Bring gloves and a water bottle', 'Children are welcome with an adult', 'Tools are kept in the green shed', 'Contact the coordinator for a plot'].join('\n');
+    const page = [
+      'Welcome to the community garden site',
+      'We grow beans and squash every summer',
+      'Volunteers meet on Saturday mornings',
+      'Bring gloves and a water bottle',
+      'Children are welcome with an adult',
+      'Tools are kept in the green shed',
+      'Contact the coordinator for a plot',
+    ].join('\n');
     const { result, measures } = c4Chain(page);
     expect(measures.sentences).toBe(7);
     expect(result).toBe(true);
@@ -151,7 +216,21 @@ describe('the rules as datatrove runs them (issue: filters that decide as the re
     expect(spacySentenceCount('See docs.aws.amazon.com/lambda/latest/dg/x.html for the details')).toBe(1);
     expect(spacySentenceCount('It rained. Then it stopped! Did it? Yes.')).toBe(4);
     expect(spacySentenceCount('Mr. Smith paid $3.50 at 10 a.m. on Monday.')).toBe(1);
-    expect(spacyWords('docs.aws.amazon.com/x/y.html, e-mail (a.m.) "quoted" don\'t')).toEqual(['docs.aws.amazon.com/x/y.html', ',', 'e', '-', 'mail', '(', 'a.m.', ')', '"', 'quoted', '"', 'do', "n't"]);
+    expect(spacyWords('docs.aws.amazon.com/x/y.html, e-mail (a.m.) "quoted" don\'t')).toEqual([
+      'docs.aws.amazon.com/x/y.html',
+      ',',
+      'e',
+      '-',
+      'mail',
+      '(',
+      'a.m.',
+      ')',
+      '"',
+      'quoted',
+      '"',
+      'do',
+      "n't",
+    ]);
   });
   it('`fn main() {` has three whitespace words: c4-lines keeps it, so c4 drops the page for its brace', () => {
     const five = 'One is here. Two is here. Three is here. Four is here. Five is here.';
@@ -160,20 +239,33 @@ describe('the rules as datatrove runs them (issue: filters that decide as the re
     expect(result).toEqual({ reason: 'curly_bracket', value: 1 });
   });
   it('a line ending in a quote or a bracket does not end in terminal punctuation (FineWeb), and blank lines go', () => {
-    const quoted = Array.from({ length: 10 }, (_, i) => `He said "this is line number ${filler(1, 6, i)[0]} of ten."`).join('\n\n');
+    const quoted = Array.from(
+      { length: 10 },
+      (_, i) => `He said "this is line number ${filler(1, 6, i)[0]} of ten."`,
+    ).join('\n\n');
     const r = judge(fineweb, quoted);
     expect(r.measures.line_punct_ratio).toBe(0);
     expect(r.result).toEqual({ reason: 'line_punct_ratio', value: 0 });
     const closed = Array.from({ length: 10 }, (_, i) => `The value is set in the file (see section ${i}.)`).join('\n');
     expect(judge(fineweb, closed).measures.line_punct_ratio).toBe(0);
     // C4 keeps quoted line ends (its END_PUNCTUATION has " and '), and drops blank lines
-    expect(lines(`"Quoted line ends here."\n\n\n(A bracket ends this one)`, { dropNoTerminalPunct: true }).text).toBe('"Quoted line ends here."');
-    expect(lines('First line with words.\n\n\nSecond line with words.').text).toBe('First line with words.\nSecond line with words.');
+    expect(lines(`"Quoted line ends here."\n\n\n(A bracket ends this one)`, { dropNoTerminalPunct: true }).text).toBe(
+      '"Quoted line ends here."',
+    );
+    expect(lines('First line with words.\n\n\nSecond line with words.').text).toBe(
+      'First line with words.\nSecond line with words.',
+    );
   });
   it('lines are compared as they are: an indented copy is no duplicate (Gopher repetition)', () => {
     const body = filler(60).join(' ');
-    const same = judge(gopherRepetition, `${body}\nrepeat this line here\nrepeat this line here\n${filler(40, 5, 100).join(' ')}`);
-    const indented = judge(gopherRepetition, `${body}\nrepeat this line here\n    repeat this line here\n${filler(40, 5, 100).join(' ')}`);
+    const same = judge(
+      gopherRepetition,
+      `${body}\nrepeat this line here\nrepeat this line here\n${filler(40, 5, 100).join(' ')}`,
+    );
+    const indented = judge(
+      gopherRepetition,
+      `${body}\nrepeat this line here\n    repeat this line here\n${filler(40, 5, 100).join(' ')}`,
+    );
     expect(same.measures.dup_line_frac).toBeCloseTo(1 / 4, 10);
     expect(indented.measures.dup_line_frac).toBe(0);
   });

@@ -41,14 +41,20 @@ describe('gopher-quality at its default thresholds', () => {
 
   it('bullet lines: 0.9 keeps, 1.0 drops (gopher_too_many_bullets)', () => {
     const ws = words(100);
-    const lines = (bullets: number): string => Array.from({ length: 10 }, (_, i) => `${i < bullets ? '- ' : ''}${ws.slice(i * 10, i * 10 + 10).join(' ')}`).join('\n');
+    const lines = (bullets: number): string =>
+      Array.from({ length: 10 }, (_, i) => `${i < bullets ? '- ' : ''}${ws.slice(i * 10, i * 10 + 10).join(' ')}`).join(
+        '\n',
+      );
     expect(judge(gopherQuality, lines(9)).result).toBe(true);
     expect(judge(gopherQuality, lines(10)).result).toEqual({ reason: 'gopher_too_many_bullets', value: 1 });
   });
 
   it('lines ending in an ellipsis: 0.3 keeps, 0.4 drops (gopher_too_many_end_ellipsis)', () => {
     const ws = words(100);
-    const lines = (k: number): string => Array.from({ length: 10 }, (_, i) => `${ws.slice(i * 10, i * 10 + 10).join(' ')}${i < k ? '...' : '.'}`).join('\n');
+    const lines = (k: number): string =>
+      Array.from({ length: 10 }, (_, i) => `${ws.slice(i * 10, i * 10 + 10).join(' ')}${i < k ? '...' : '.'}`).join(
+        '\n',
+      );
     expect(judge(gopherQuality, lines(3)).result).toBe(true);
     expect(judge(gopherQuality, lines(4)).result).toEqual({ reason: 'gopher_too_many_end_ellipsis', value: 0.4 });
   });
@@ -61,19 +67,30 @@ describe('gopher-quality at its default thresholds', () => {
 
   it('stop words: 2 keep, 1 drops (gopher_enough_stop_words); a language without a list is not judged', () => {
     expect(judge(gopherQuality, text(['the', 'and', ...filler(60, 4)])).measures.stop_words).toBe(2);
-    expect(judge(gopherQuality, text(['the', ...filler(60, 4)])).result).toEqual({ reason: 'gopher_enough_stop_words', value: 1 });
+    expect(judge(gopherQuality, text(['the', ...filler(60, 4)])).result).toEqual({
+      reason: 'gopher_enough_stop_words',
+      value: 1,
+    });
     expect(judge(gopherQuality, text(['der', 'und', ...filler(60, 4)]), { lang: 'deu' }).result).toBe(true);
-    expect(judge(gopherQuality, text(['the', 'and', ...filler(60, 4)]), { lang: 'deu' }).result).toEqual({ reason: 'gopher_enough_stop_words', value: 0 });
+    expect(judge(gopherQuality, text(['the', 'and', ...filler(60, 4)]), { lang: 'deu' }).result).toEqual({
+      reason: 'gopher_enough_stop_words',
+      value: 0,
+    });
     expect(judge(gopherQuality, text(filler(60, 4)), { lang: 'swh' }).result).toBe(true);
   });
 
   it('stop words count in any case, ASCII or not; look-alikes do not', () => {
-    expect(judge(gopherQuality, text(['The', 'AND', 'tHaT', 'thee', 'Thé', ...filler(60, 4)])).measures.stop_words).toBe(3);
-    expect(judge(gopherQuality, text(['И', 'НЕ', 'Что', 'Чтоб', ...filler(60, 4)]), { lang: 'rus' }).measures.stop_words).toBe(3);
+    expect(
+      judge(gopherQuality, text(['The', 'AND', 'tHaT', 'thee', 'Thé', ...filler(60, 4)])).measures.stop_words,
+    ).toBe(3);
+    expect(
+      judge(gopherQuality, text(['И', 'НЕ', 'Что', 'Чтоб', ...filler(60, 4)]), { lang: 'rus' }).measures.stop_words,
+    ).toBe(3);
   });
 
   it('counts Chinese by characters with the Chinese stop words', () => {
-    const zh = '混合专家模型把前馈网络拆分成许多较小的专家，每个词元只激活其中少数几个专家，因此参数总量可以很大，而每个词元的计算量基本不变。';
+    const zh =
+      '混合专家模型把前馈网络拆分成许多较小的专家，每个词元只激活其中少数几个专家，因此参数总量可以很大，而每个词元的计算量基本不变。';
     const r = judge(gopherQuality, zh, { lang: 'cmn', params: { minAvgWordLength: 1 } });
     expect(r.measures.word_count).toBe(59);
     expect(r.measures.avg_word_length).toBe(1);

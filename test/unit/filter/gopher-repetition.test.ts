@@ -70,7 +70,10 @@ describe('gopher-repetition at its default thresholds', () => {
       const at = rep(padTo(base, total));
       expect(at.measures[`top_${n}_gram`], `n=${n}`).toBe([0.2, 0.18, 0.16][n - 2]);
       expect(at.result, `n=${n}`).toBe(true);
-      expect(rep(padTo(base, total - 1)).result).toEqual({ reason: `top_${n}_gram`, value: (gram.length * k) / (total - 1) });
+      expect(rep(padTo(base, total - 1)).result).toEqual({
+        reason: `top_${n}_gram`,
+        value: (gram.length * k) / (total - 1),
+      });
     }
   });
 
@@ -94,7 +97,10 @@ describe('gopher-repetition at its default thresholds', () => {
       const at = rep(padTo(base, total));
       expect(at.measures[`duplicated_${n}_n_grams`], `n=${n}`).toBe(thr);
       expect(at.result, `n=${n}`).toBe(true);
-      expect(rep(padTo(base, total - 1)).result, `n=${n}`).toEqual({ reason: `duplicated_${n}_n_grams`, value: (6 * n * k) / (total - 1) });
+      expect(rep(padTo(base, total - 1)).result, `n=${n}`).toEqual({
+        reason: `duplicated_${n}_n_grams`,
+        value: (6 * n * k) / (total - 1),
+      });
     }
   });
 });
@@ -102,7 +108,7 @@ describe('gopher-repetition at its default thresholds', () => {
 describe('n-gram measures in WebAssembly', () => {
   it('equal the JavaScript ones on random word streams with repeats, from 0 words up', () => {
     let seed = 17;
-    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const rand = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
     let nonZero = 0;
     for (let k = 0; k < 400; k++) {
       const w = k < 12 ? k : rand(300);

@@ -8,9 +8,24 @@ export interface Judged {
 }
 
 /** Runs one filter definition on a text with default (or given) parameters. */
-export function judge(def: StepDefinition, text: string, opts: { params?: Record<string, unknown>; lang?: string; metadata?: Doc['metadata']; source?: Doc['source']; dialect?: Dialect } = {}): Judged {
+export function judge(
+  def: StepDefinition,
+  text: string,
+  opts: {
+    params?: Record<string, unknown>;
+    lang?: string;
+    metadata?: Doc['metadata'];
+    source?: Doc['source'];
+    dialect?: Dialect;
+  } = {},
+): Judged {
   const lang = opts.lang ?? 'eng';
-  const step = def.create(def.params.parse(opts.params ?? {}), { language: lang, models: {}, learned: {}, dialect: opts.dialect ?? MOE_DIALECT }) as Filter;
+  const step = def.create(def.params.parse(opts.params ?? {}), {
+    language: lang,
+    models: {},
+    learned: {},
+    dialect: opts.dialect ?? MOE_DIALECT,
+  }) as Filter;
   const measures: Record<string, number> = {};
   const doc: Doc = { id: 't', text, source: opts.source ?? 'web', metadata: { language: lang, ...opts.metadata } };
   const result = step.keep(doc, new TextView(text, lang), (m, v) => (measures[m] = v));

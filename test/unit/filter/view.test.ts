@@ -26,20 +26,46 @@ describe('tokenize', () => {
 
 describe('tokenize in WebAssembly', () => {
   it('finds the tokens, offsets, hashes and counts of the JavaScript loop, surrogates and Unicode spaces included', () => {
-    const pool = ['a', 'Z', '1', ' ', '\n', '.', '-', "'", '\u00a0', '\u3000', 'é', '专', '😀', '𝐀', '\ud800', '\udc00', '\u2028', '٣', 'ß', '\ufeff', '\t'];
+    const pool = [
+      'a',
+      'Z',
+      '1',
+      ' ',
+      '\n',
+      '.',
+      '-',
+      "'",
+      '\u00a0',
+      '\u3000',
+      'é',
+      '专',
+      '😀',
+      '𝐀',
+      '\ud800',
+      '\udc00',
+      '\u2028',
+      '٣',
+      'ß',
+      '\ufeff',
+      '\t',
+    ];
     let seed = 3;
-    const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const rand = (n: number): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
     const texts = ['  "Hello," she said -- it\'s 3.5 km... (really)!\n\n[1] naïve café 😀 x-ray ---'];
     for (let k = 0; k < 2000; k++) texts.push(Array.from({ length: rand(40) }, () => pool[rand(pool.length)]).join(''));
     let words = 0;
     for (const text of texts) {
       const fast = tokenize(text, false);
       const slow = tokenize(text, false, { wasm: false });
-      expect([fast.n, fast.count, fast.alphaCount], JSON.stringify(text)).toEqual([slow.n, slow.count, slow.alphaCount]);
-      for (const k of ['starts', 'ends', 'hashes'] as const) expect([...fast[k].subarray(0, fast.n)], JSON.stringify(text)).toEqual([...slow[k].subarray(0, slow.n)]);
+      expect([fast.n, fast.count, fast.alphaCount], JSON.stringify(text)).toEqual([
+        slow.n,
+        slow.count,
+        slow.alphaCount,
+      ]);
+      for (const k of ['starts', 'ends', 'hashes'] as const)
+        expect([...fast[k].subarray(0, fast.n)], JSON.stringify(text)).toEqual([...slow[k].subarray(0, slow.n)]);
       words += fast.n;
     }
     expect(words).toBeGreaterThan(5000);
   });
 });
-

@@ -42,7 +42,15 @@ describe('extractMainText on pages of each failure mode', () => {
   });
 });
 
-const el = (tag: string, names = '', role = ''): El => ({ tag, parent: undefined, kids: [], names, role, chars: 0, linkChars: 0 });
+const el = (tag: string, names = '', role = ''): El => ({
+  tag,
+  parent: undefined,
+  kids: [],
+  names,
+  role,
+  chars: 0,
+  linkChars: 0,
+});
 
 describe('furnitureMark', () => {
   it('reads class and id words by their parts, strong and weak', () => {
@@ -72,43 +80,58 @@ describe('furnitureMark', () => {
 describe('stop lists and the page language', () => {
   it('has lists for at least 40 languages, none for scripts without spaces', () => {
     expect(STOP_LIST_LANGUAGES).toBeGreaterThanOrEqual(40);
-    for (const key of ['en', 'de', 'ru', 'id', 'pt', 'fa', 'tr', 'vi', 'ar', 'pl']) expect(stopList(key)?.size).toBeGreaterThan(100);
+    for (const key of ['en', 'de', 'ru', 'id', 'pt', 'fa', 'tr', 'vi', 'ar', 'pl'])
+      expect(stopList(key)?.size).toBeGreaterThan(100);
     for (const key of ['zh', 'ja', 'th', 'ko']) expect(stopList(key)).toBeUndefined();
   });
 
   it('takes the lang attribute when the text agrees, the text when it does not', () => {
-    const en = 'The committee met on Tuesday to discuss the plan for the new library, and after a long debate it decided that the building should open on Sundays as well.';
-    const de = 'Der Ausschuss hat sich am Dienstag getroffen, um über den Plan für die neue Bibliothek zu sprechen, und nach einer langen Debatte wurde beschlossen, dass sie auch sonntags öffnet.';
+    const en =
+      'The committee met on Tuesday to discuss the plan for the new library, and after a long debate it decided that the building should open on Sundays as well.';
+    const de =
+      'Der Ausschuss hat sich am Dienstag getroffen, um über den Plan für die neue Bibliothek zu sprechen, und nach einer langen Debatte wurde beschlossen, dass sie auch sonntags öffnet.';
     expect(pageLanguage('en-US', en)).toBe('en');
     expect(pageLanguage('de', en)).toBe('en'); // a template's lang="de" on an English page
     expect(pageLanguage('en', de)).toBe('de');
     expect(pageLanguage('', de)).toBe('de');
-    expect(pageLanguage('pt-BR', 'O comitê se reuniu na terça-feira para discutir o plano da nova biblioteca e decidiu que ela também abrirá aos domingos.')).toBe('pt');
+    expect(
+      pageLanguage(
+        'pt-BR',
+        'O comitê se reuniu na terça-feira para discutir o plano da nova biblioteca e decidiu que ela também abrirá aos domingos.',
+      ),
+    ).toBe('pt');
     expect(pageLanguage('zh-CN', '混合专家模型把前馈网络拆分成许多较小的专家')).toBe('zh');
   });
 });
 
 describe('the document tree', () => {
   it('keeps the body of a page that never closes <head>, without the title text', () => {
-    const p = parsePage('<html><head><title>T</title><meta charset="utf-8"><p>First paragraph of the page.</p><div>More text.</div>');
+    const p = parsePage(
+      '<html><head><title>T</title><meta charset="utf-8"><p>First paragraph of the page.</p><div>More text.</div>',
+    );
     expect(p.title).toBe('T');
     expect(segment(p.body).map((b) => b.text)).toEqual(['First paragraph of the page.', 'More text.']);
   });
 
   it('reads a data table as rows and a layout cell as a block of its own', () => {
-    const p = parsePage('<table><tr><td>a</td><td>b</td></tr><tr><td>menu</td><td><p>Long text in a layout cell.</p></td></tr></table>');
+    const p = parsePage(
+      '<table><tr><td>a</td><td>b</td></tr><tr><td>menu</td><td><p>Long text in a layout cell.</p></td></tr></table>',
+    );
     expect(segment(p.body).map((b) => b.text)).toEqual(['a | b', 'menu', 'Long text in a layout cell.']);
   });
 
   it('leaves out hidden elements and counts visible characters with links apart', () => {
-    const p = parsePage('<div hidden>secret</div><p style="display:none">gone</p><p>see <a href="/x">this  link</a></p>');
+    const p = parsePage(
+      '<div hidden>secret</div><p style="display:none">gone</p><p>see <a href="/x">this  link</a></p>',
+    );
     expect(p.body.chars).toBe('see this link'.length);
     expect(p.body.linkChars).toBe('this link'.length);
   });
 
   it('reads a page nested deeper than browsers allow without exhausting the stack or the clock', () => {
     const para = (s: string): string => `<p>${s} ${'and more words of the same paragraph, '.repeat(4)}end.</p>`;
-    const page = (n: number): string => `<body>${para('Before the nest,')}${'<div>'.repeat(n)}${para('Deep inside,')}${'</div>'.repeat(n)}</body>`;
+    const page = (n: number): string =>
+      `<body>${para('Before the nest,')}${'<div>'.repeat(n)}${para('Deep inside,')}${'</div>'.repeat(n)}</body>`;
     // 600 levels: past the 512 kept, the deeper tags are read as absent and their text kept
     const mid = extractMainText(page(600));
     expect(mid.truncated).toBe(false);

@@ -18,7 +18,8 @@ describe('extractMainText', () => {
     const { text, title } = extractMainText(html);
     expect(title).toBe('T');
     expect(text).toBe(`${LONG_EN}\n${LONG_EN_2}`);
-    for (const bad of ['secret', 'color', 'Home', 'About', 'Sponsored', 'Email', 'Copyright', 'track']) expect(text).not.toContain(bad);
+    for (const bad of ['secret', 'color', 'Home', 'About', 'Sponsored', 'Email', 'Copyright', 'track'])
+      expect(text).not.toContain(bad);
   });
 
   it('drops boilerplate marked by class, id, role or hidden attributes', () => {
@@ -68,12 +69,15 @@ describe('extractMainText', () => {
   });
 
   it('keeps Chinese text, which has no spaces and no stop-word list match', () => {
-    const zh = '混合专家模型把前馈网络拆分成许多较小的专家，每个词元只激活其中少数几个专家，因此参数总量可以很大，而每个词元的计算量基本不变。';
+    const zh =
+      '混合专家模型把前馈网络拆分成许多较小的专家，每个词元只激活其中少数几个专家，因此参数总量可以很大，而每个词元的计算量基本不变。';
     const html = `<body><nav><a href="/">首页</a></nav><div>${para(zh)}</div></body>`;
     expect(extractMainText(html).text).toBe(zh);
   });
 
   it('returns nothing for a page that is only navigation', () => {
-    expect(extractMainText('<body><ul><li><a href="/">Home</a></li><li><a href="/x">Shop</a></li></ul></body>').text).toBe('');
+    expect(
+      extractMainText('<body><ul><li><a href="/">Home</a></li><li><a href="/x">Shop</a></li></ul></body>').text,
+    ).toBe('');
   });
 });

@@ -28,7 +28,14 @@ describe('decodeTex and pickMain', () => {
     ]);
     expect(pickMain(files)).toBe('sub/ms.tex');
     expect(pickMain(new Map([['only.tex', '\\section{x}']]))).toBe('only.tex');
-    expect(pickMain(new Map([['a.tex', 'x'], ['b.tex', 'y']]))).toBeUndefined();
+    expect(
+      pickMain(
+        new Map([
+          ['a.tex', 'x'],
+          ['b.tex', 'y'],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -47,7 +54,9 @@ describe('languageOf', () => {
 
 describe('identifyLicense', () => {
   it('recognises the common licenses and nothing else', () => {
-    expect(identifyLicense('Permission is hereby granted, free of charge, to any person obtaining a copy of this')).toBe('MIT');
+    expect(
+      identifyLicense('Permission is hereby granted, free of charge, to any person obtaining a copy of this'),
+    ).toBe('MIT');
     expect(identifyLicense('Apache License\nVersion 2.0, January 2004')).toBe('Apache-2.0');
     expect(identifyLicense('GNU LESSER GENERAL PUBLIC LICENSE\n Version 3, 29 June 2007')).toBe('LGPL-3.0');
     expect(identifyLicense('GNU GENERAL PUBLIC LICENSE\n Version 2, June 1991')).toBe('GPL-2.0');

@@ -9,7 +9,10 @@ import { runTask } from '../../../src/ingest/task.js';
 import { tmpDir } from '../../helpers.js';
 
 const code = { maxFileBytes: 1_000_000, skipDirs: DEFAULT_SKIP_DIRS, gitignore: true, extensions: {} };
-const opts = { arxiv: { maxFileBytes: 1e7, minChars: 100, frontMatter: true }, web: { textField: 'text', maxHtmlBytes: 1e7, maxLineBytes: 64 * 1024 * 1024, html: DEFAULT_HTML_OPTIONS } };
+const opts = {
+  arxiv: { maxFileBytes: 1e7, minChars: 100, frontMatter: true },
+  web: { textField: 'text', maxHtmlBytes: 1e7, maxLineBytes: 64 * 1024 * 1024, html: DEFAULT_HTML_OPTIONS },
+};
 
 describe('runTask', () => {
   it('reports a file that vanished or cannot be read with its path and reason, and goes on', async () => {
@@ -17,9 +20,25 @@ describe('runTask', () => {
     writeFileSync(join(dir, 'ok.py'), 'print(1)\n');
     const stats = new StageStats();
     const units = [
-      { kind: 'code' as const, path: join(dir, 'gone.py'), id: 'x/gone.py', rel: 'gone.py', repo: 'x', language: 'Python', size: 3 },
+      {
+        kind: 'code' as const,
+        path: join(dir, 'gone.py'),
+        id: 'x/gone.py',
+        rel: 'gone.py',
+        repo: 'x',
+        language: 'Python',
+        size: 3,
+      },
       { kind: 'web' as const, path: dir, id: 'x/dir.jsonl', format: 'jsonl' as const, size: 0 },
-      { kind: 'code' as const, path: join(dir, 'ok.py'), id: 'x/ok.py', rel: 'ok.py', repo: 'x', language: 'Python', size: 9 },
+      {
+        kind: 'code' as const,
+        path: join(dir, 'ok.py'),
+        id: 'x/ok.py',
+        rel: 'ok.py',
+        repo: 'x',
+        language: 'Python',
+        size: 9,
+      },
     ];
     const gen = runTask({ units }, opts, stats);
     const batches = [];

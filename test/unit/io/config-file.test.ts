@@ -15,7 +15,10 @@ function yamlFile(text: string): string {
 describe('loadConfig', () => {
   it('fills defaults under the file and --set, in that order', async () => {
     const f = yamlFile('inputs: [a]\ningest:\n  code:\n    maxFileBytes: 500\n');
-    const { config, hash } = await loadConfig(CurateSchema, f, ['ingest.code.maxFileBytes=700', 'ingest.web.textField=content']);
+    const { config, hash } = await loadConfig(CurateSchema, f, [
+      'ingest.code.maxFileBytes=700',
+      'ingest.web.textField=content',
+    ]);
     expect(config.ingest.code.maxFileBytes).toBe(700);
     expect(config.ingest.web.textField).toBe('content');
     expect(config.ingest.web.html.lengthLow).toBe(70);
@@ -28,13 +31,19 @@ describe('loadConfig', () => {
     await expect(loadConfig(CurateSchema, f)).rejects.toBeInstanceOf(ConfigError);
   });
   it('names a value out of range, a wrong type and a missing key', async () => {
-    await expect(loadConfig(CurateSchema, yamlFile('inputs: [a]\ningest:\n  web:\n    html:\n      maxLinkDensity: 2\n'))).rejects.toThrow(/key "ingest\.web\.html\.maxLinkDensity"/);
-    await expect(loadConfig(CurateSchema, yamlFile('inputs: [a]\ningest:\n  source: ftp\n'))).rejects.toThrow(/key "ingest\.source"/);
+    await expect(
+      loadConfig(CurateSchema, yamlFile('inputs: [a]\ningest:\n  web:\n    html:\n      maxLinkDensity: 2\n')),
+    ).rejects.toThrow(/key "ingest\.web\.html\.maxLinkDensity"/);
+    await expect(loadConfig(CurateSchema, yamlFile('inputs: [a]\ningest:\n  source: ftp\n'))).rejects.toThrow(
+      /key "ingest\.source"/,
+    );
     await expect(loadConfig(CurateSchema, yamlFile('name: x\n'))).rejects.toThrow(/key "inputs"/);
   });
   it('reports invalid YAML and an unreadable file', async () => {
     await expect(loadConfig(CurateSchema, yamlFile('inputs: [a\n'))).rejects.toThrow(/invalid YAML/);
-    await expect(loadConfig(CurateSchema, '/nonexistent/c.yaml')).rejects.toThrow('cannot read config /nonexistent/c.yaml');
+    await expect(loadConfig(CurateSchema, '/nonexistent/c.yaml')).rejects.toThrow(
+      'cannot read config /nonexistent/c.yaml',
+    );
   });
   it('hashes equal configs equally whatever the key order', async () => {
     const a = await loadConfig(CurateSchema, yamlFile('inputs: [a]\nseed: 3\nname: n\n'));
@@ -47,7 +56,11 @@ describe('loadConfig', () => {
 describe('applySets', () => {
   it('parses values as YAML scalars and never mutates its input', () => {
     const raw = { a: { b: 1 } };
-    expect(applySets(raw, ['a.b=2', 'a.c=true', 'd.e=[1, 2]', 'f=text'], 'x')).toEqual({ a: { b: 2, c: true }, d: { e: [1, 2] }, f: 'text' });
+    expect(applySets(raw, ['a.b=2', 'a.c=true', 'd.e=[1, 2]', 'f=text'], 'x')).toEqual({
+      a: { b: 2, c: true },
+      d: { e: [1, 2] },
+      f: 'text',
+    });
     expect(raw).toEqual({ a: { b: 1 } });
     expect(() => applySets({}, ['novalue'], 'x')).toThrow(/bad --set/);
     expect(() => applySets({ a: 1 }, ['a.b=2'], 'x')).toThrow(/"a" is not a section/);

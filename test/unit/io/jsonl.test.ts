@@ -9,7 +9,12 @@ import { decodeUtf8, openBytes, splitBoundedLines, splitLines } from '../../../s
 import { PartWriter, readChunks, readDocs, readPart } from '../../../src/io/jsonl.js';
 import { docsOf, FIXTURES, tmpDir } from '../../helpers.js';
 
-const doc = (i: number, text = `document number ${i}`): Doc => ({ id: `d${i}`, text, source: 'web', metadata: { n: i } });
+const doc = (i: number, text = `document number ${i}`): Doc => ({
+  id: `d${i}`,
+  text,
+  source: 'web',
+  metadata: { n: i },
+});
 
 async function lines(data: Buffer, chunk: number): Promise<string[]> {
   async function* src(): AsyncGenerator<Uint8Array> {
@@ -46,7 +51,11 @@ describe('readChunks', () => {
 
   it('cuts into the whole lines that fit in 1 MiB (a longer document alone), quickly', async () => {
     const dir = tmpDir();
-    const docs = [doc(1), doc(2, 'y'.repeat(5 << 20)), ...Array.from({ length: 3000 }, (_, i) => doc(i + 3, `text ${i} `.repeat(100)))];
+    const docs = [
+      doc(1),
+      doc(2, 'y'.repeat(5 << 20)),
+      ...Array.from({ length: 3000 }, (_, i) => doc(i + 3, `text ${i} `.repeat(100))),
+    ];
     const lineBytes = docs.map((d) => Buffer.byteLength(`${JSON.stringify(d)}\n`));
     const raw = Buffer.from(docs.map((d) => `${JSON.stringify(d)}\n`).join(''));
     writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync(raw, { level: 1 }));
@@ -87,7 +96,10 @@ describe('readChunks', () => {
   });
 
   it('cuts at the same lines whatever the sizes the bytes are read in (plain: 1 MiB reads; gzip: 256 KiB)', async () => {
-    const docs = [doc(1, 'z'.repeat(3 << 20)), ...Array.from({ length: 4000 }, (_, i) => doc(i + 2, `w${i} `.repeat(i % 700)))];
+    const docs = [
+      doc(1, 'z'.repeat(3 << 20)),
+      ...Array.from({ length: 4000 }, (_, i) => doc(i + 2, `w${i} `.repeat(i % 700))),
+    ];
     const raw = Buffer.from(docs.map((d) => `${JSON.stringify(d)}\n`).join(''));
     const plain = tmpDir();
     const gz = tmpDir();
@@ -146,7 +158,9 @@ describe('PartWriter', () => {
     }
     expect(parts.reduce((s, p) => s + p.docs, 0)).toBe(50);
     for (const p of parts) expect(createHash('sha256').update(readFileSync(p.file)).digest('hex')).toBe(p.sha256);
-    expect(parts.map((p) => p.file.slice(dir.length + 1))).toEqual(parts.map((_, i) => `part-${String(i).padStart(5, '0')}.jsonl.gz`));
+    expect(parts.map((p) => p.file.slice(dir.length + 1))).toEqual(
+      parts.map((_, i) => `part-${String(i).padStart(5, '0')}.jsonl.gz`),
+    );
     expect(await docsOf(dir)).toEqual(docs);
   });
   it('writes byte-identical parts for the same documents', async () => {
@@ -157,11 +171,16 @@ describe('PartWriter', () => {
       for (let i = 0; i < 3000; i++) await w.write(doc(i));
       await w.close();
     }
-    expect(readFileSync(join(a, 'part-00000.jsonl.gz')).equals(readFileSync(join(b, 'part-00000.jsonl.gz')))).toBe(true);
+    expect(readFileSync(join(a, 'part-00000.jsonl.gz')).equals(readFileSync(join(b, 'part-00000.jsonl.gz')))).toBe(
+      true,
+    );
   });
   it('reports the file and line of a malformed document', async () => {
     const dir = tmpDir();
-    writeFileSync(join(dir, 'part-00000.jsonl.gz'), gzipSync('{"id":"a","text":"t","source":"web","metadata":{}}\n{"id":"b","text":5}\n'));
+    writeFileSync(
+      join(dir, 'part-00000.jsonl.gz'),
+      gzipSync('{"id":"a","text":"t","source":"web","metadata":{}}\n{"id":"b","text":5}\n'),
+    );
     const seen: string[] = [];
     await expect(
       (async () => {
@@ -189,7 +208,12 @@ describe('splitBoundedLines', () => {
   });
 
   it('replaces a line over the limit by its length, across chunks, at the end too, and keeps a line of exactly the limit', async () => {
-    expect(await lines(['ab', 'c\nlongline', 'xxxxxxxxx', 'y\nok\r\n', 'tail-without-newline-too-long'], 8)).toEqual(['abc', { tooLong: 18 }, 'ok', { tooLong: 29 }]);
+    expect(await lines(['ab', 'c\nlongline', 'xxxxxxxxx', 'y\nok\r\n', 'tail-without-newline-too-long'], 8)).toEqual([
+      'abc',
+      { tooLong: 18 },
+      'ok',
+      { tooLong: 29 },
+    ]);
     expect(await lines(['12345678\n123456789\n'], 8)).toEqual(['12345678', { tooLong: 9 }]);
   });
 });

@@ -22,7 +22,10 @@ async function collect(data: Buffer, size = 7): Promise<{ types: string[]; block
 
 describe('readWarc', () => {
   it('reads records across arbitrary chunk boundaries, with multi-line headers', async () => {
-    const data = Buffer.from(record('warcinfo', 'a: b\r\n') + record('response', 'HTTP/1.1 200 OK\r\n\r\n<p>hi</p>', 'WARC-Target-URI: http://x.example/\r\n  continued\r\n'));
+    const data = Buffer.from(
+      record('warcinfo', 'a: b\r\n') +
+        record('response', 'HTTP/1.1 200 OK\r\n\r\n<p>hi</p>', 'WARC-Target-URI: http://x.example/\r\n  continued\r\n'),
+    );
     for (const size of [1, 3, 64, 4096]) {
       const r = await collect(data, size);
       expect(r.types).toEqual(['warcinfo', 'response']);
@@ -40,7 +43,9 @@ describe('readWarc', () => {
   });
 
   it('rejects a bad Content-Length and a bad version line', async () => {
-    const r = await collect(Buffer.from('WARC/1.0\r\nWARC-Type: x\r\nContent-Length: -1\r\n\r\n' + record('resource', 'ok')));
+    const r = await collect(
+      Buffer.from(`WARC/1.0\r\nWARC-Type: x\r\nContent-Length: -1\r\n\r\n${record('resource', 'ok')}`),
+    );
     expect(r.errors[0]).toContain('missing or invalid Content-Length');
     expect(r.blocks).toEqual(['ok']);
     const v = await collect(Buffer.from('HTTP/1.1 200 OK\r\nX: y\r\n\r\n'));
@@ -66,7 +71,9 @@ describe('readWarc', () => {
 
 describe('parseHttpResponse', () => {
   it('splits status, headers and body', () => {
-    const r = parseHttpResponse(Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>x</p>'))!;
+    const r = parseHttpResponse(
+      Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>x</p>'),
+    )!;
     expect(r.status).toBe(404);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.body.toString()).toBe('<p>x</p>');

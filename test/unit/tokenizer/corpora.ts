@@ -9,11 +9,26 @@ export function unicodeTorture(n: number, seed: number): string[] {
   const rand = mulberry32(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const pieces = [
-    '\ufeffStarts with a BOM', 'no\u00a0break\u2009thin\u202fnarrow\u3000ideographic\u2028line\u2029para', 'e\u0301 a\u0308 n\u0303 \u1100\u1161\u11a8 Z\u0336\u0335a\u0337l\u0338g\u0334o',
-    '👨‍👩‍👧‍👦 family 🏳️‍🌈 flag 👍🏽 tone 🇯🇵 🇩🇪 keycap 1️⃣', '混合专家模型把前馈网络拆分成许多较小的专家。', '日本語のテキストとカタカナ、ひらがな。', '한국어 텍스트도 있습니다.',
-    'مرحبا بالعالم، هذا نص عربي.', 'שלום עולם \u200fמימין לשמאל\u200f', 'Ελληνικά κείμενα και Кириллица тоже.', 'lone high \ud800 and low \udc00 surrogates',
-    'tabs\tand\r\nwindows\r\nnewlines\n\n\n', '   leading and trailing   ', "it's I'M we'LL they'Re you'VE", '1234567890 3.14159 2,718 ٣٤٥ १२३',
-    'https://example.com/path?q=1&r=2#frag', 'snake_case camelCase kebab-case SCREAMING', '\u0000\u0001\u001f control \u007f', 'a'.repeat(300), '!!!???...;;;',
+    '\ufeffStarts with a BOM',
+    'no\u00a0break\u2009thin\u202fnarrow\u3000ideographic\u2028line\u2029para',
+    'e\u0301 a\u0308 n\u0303 \u1100\u1161\u11a8 Z\u0336\u0335a\u0337l\u0338g\u0334o',
+    '👨‍👩‍👧‍👦 family 🏳️‍🌈 flag 👍🏽 tone 🇯🇵 🇩🇪 keycap 1️⃣',
+    '混合专家模型把前馈网络拆分成许多较小的专家。',
+    '日本語のテキストとカタカナ、ひらがな。',
+    '한국어 텍스트도 있습니다.',
+    'مرحبا بالعالم، هذا نص عربي.',
+    'שלום עולם \u200fמימין לשמאל\u200f',
+    'Ελληνικά κείμενα και Кириллица тоже.',
+    'lone high \ud800 and low \udc00 surrogates',
+    'tabs\tand\r\nwindows\r\nnewlines\n\n\n',
+    '   leading and trailing   ',
+    "it's I'M we'LL they'Re you'VE",
+    '1234567890 3.14159 2,718 ٣٤٥ १२३',
+    'https://example.com/path?q=1&r=2#frag',
+    'snake_case camelCase kebab-case SCREAMING',
+    '\u0000\u0001\u001f control \u007f',
+    'a'.repeat(300),
+    '!!!???...;;;',
   ];
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -22,7 +37,10 @@ export function unicodeTorture(n: number, seed: number): string[] {
       s += pick(pieces);
       s += pick([' ', '\n', '', '  ', '\t']);
       // a random code point from a random block, now and then
-      if (rand() < 0.3) s += String.fromCodePoint(pick([0x80, 0x370, 0x600, 0x900, 0x3040, 0x4e00, 0xac00, 0x1f300, 0x10000]) + Math.floor(rand() * 200));
+      if (rand() < 0.3)
+        s += String.fromCodePoint(
+          pick([0x80, 0x370, 0x600, 0x900, 0x3040, 0x4e00, 0xac00, 0x1f300, 0x10000]) + Math.floor(rand() * 200),
+        );
     }
     out.push(s);
   }
@@ -55,4 +73,3 @@ export function realText(bytes: number): string[] {
   walk(join(ROOT, 'node_modules'));
   return out;
 }
-

