@@ -12,8 +12,8 @@
  */
 import { join } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
-import { Progress } from '../core/log.js';
 import { orderedPool, taskModule } from '../core/pool.js';
+import { stageLoop } from '../core/stage-loop.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
@@ -134,24 +134,14 @@ export async function* computeSignatures(
   stats: StageStats,
   parts?: string[],
 ): AsyncGenerator<SignedChunk> {
-  const progress = new Progress({ label: 'dedup: signatures', silent: run.silent });
-  for await (const ev of orderedPool({
-    tasks: readChunks(
-      run.input,
-      parts,
-      docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict),
-    ),
+  const bound = docBound(run.maxDocBytes ?? MAX_DOC_BYTES, 'dedup.maxDocBytes', stats, run.strict);
+  const pool = {
+    tasks: readChunks(run.input, parts, bound),
     workers: run.workers,
     module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
     init: run.params,
-  })) {
-    if (ev.type === 'batch') yield* ev.items;
-    else {
-      stats.merge(ev.stats);
-      progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
-    }
-  }
-  progress.done();
+  };
+  for await (const items of stageLoop(pool, { label: 'dedup: signatures', silent: run.silent, stats })) yield* items;
 }
 
 /** Pass 1 and clustering: stores this batch's documents and buckets, then its cluster roots. */

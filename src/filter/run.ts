@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type { FilterConfig } from '../config/filter-schema.js';
 import { hashConfig, resolveFromConfig } from '../io/config-file.js';
-import { Progress } from '../core/log.js';
-import { orderedPool, taskModule } from '../core/pool.js';
+import { taskModule } from '../core/pool.js';
+import { stageLoop } from '../core/stage-loop.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
@@ -199,7 +199,6 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
     const stats = new StageStats();
     const kept = dir ? new PartWriter({ dir }) : undefined;
     const rejected = dir && run.keepRejected ? new PartWriter({ dir: join(dir, 'rejected') }) : undefined;
-    const progress = new Progress({ label: 'filter', silent: run.silent });
     const init: FilterInit = {
       config: run.config,
       modelPaths: run.modelPaths,
@@ -207,27 +206,15 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
       keepRejected: run.keepRejected,
       dryRun: !dir,
     };
-    for await (const ev of orderedPool({
-      tasks: readChunks(
-        run.input,
-        undefined,
-        docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict),
-      ),
-      workers: run.workers,
-      module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
-      init,
-    })) {
-      if (ev.type === 'batch') {
-        for (const out of ev.items) {
-          if (out.kept) await kept!.writeEncoded(out.kept);
-          if (out.rejected) await rejected?.writeEncoded(out.rejected);
-        }
-      } else {
-        stats.merge(ev.stats);
-        progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
+    const module = taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url));
+    const bound = docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict);
+    const pool = { tasks: readChunks(run.input, undefined, bound), workers: run.workers, module, init };
+    for await (const items of stageLoop(pool, { label: 'filter', silent: run.silent, stats })) {
+      for (const out of items) {
+        if (out.kept) await kept!.writeEncoded(out.kept);
+        if (out.rejected) await rejected?.writeEncoded(out.rejected);
       }
     }
-    progress.done();
     const rel = (parts: PartInfo[], base: string): PartInfo[] =>
       parts.map((p) => ({ ...p, file: p.file.slice(base.length + 1) }));
     const c = stats.data.counts;

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { Progress } from '../core/log.js';
-import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { orderedPool, taskModule } from '../core/pool.js';
+import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
+import { taskModule } from '../core/pool.js';
+import { stageLoop } from '../core/stage-loop.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
 import { copyFile, exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
@@ -82,31 +82,29 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
         valFraction: run.valFraction,
         uint16: dtype === DTYPE_UINT16,
       };
-      const progress = new Progress({ label: 'tokenize', silent: run.silent });
       let bytesIn = 0;
       const stats = new StageStats();
-      for await (const ev of orderedPool({
+      const pool = {
         tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)),
         workers: run.workers,
         module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
         init,
-      })) {
-        if (ev.type === 'batch') {
-          for (const c of ev.items) {
-            for (const split of ['train', 'val'] as const) {
-              let at = 0;
-              for (const n of c[split].lengths) {
-                writers[split].add(c[split].ids.subarray(at, at + n));
-                at += n;
-              }
+      };
+      // the workers' counts give only the bytes read; the report's stats are the reader's (skipped documents)
+      const onTaskStats = (s: StatsData): void => {
+        bytesIn += s.counts.bytes_in ?? 0;
+      };
+      for await (const items of stageLoop(pool, { label: 'tokenize', silent: run.silent, stats, onTaskStats })) {
+        for (const c of items) {
+          for (const split of ['train', 'val'] as const) {
+            let at = 0;
+            for (const n of c[split].lengths) {
+              writers[split].add(c[split].ids.subarray(at, at + n));
+              at += n;
             }
           }
-        } else {
-          bytesIn += ev.stats.counts.bytes_in ?? 0;
-          progress.add(ev.result, ev.stats.counts.bytes_in ?? 0);
         }
       }
-      progress.done();
       const train = writers.train.close();
       const val = writers.val.close();
       const info: ShardsInfo = {
