@@ -83,6 +83,18 @@ for (const c of [10, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]) LINE_C
 for (const e of SENTENCE_ENDS) if (e.length === 1) LINE_CLASS[e.charCodeAt(0)]! |= MAY_END;
 LINE_CLASS[91]! |= BRACKET;
 
+/** The longest Python word of text[from, to), in code points. */
+function longestWord(text: string, from: number, to: number): number {
+  let longest = 0;
+  let run = 0;
+  for (let i = from; i < to; i++) {
+    const k = LINE_CLASS[text.charCodeAt(i)]!;
+    if (k & PY_SPACE) run = 0;
+    else if ((k & LOW) === 0 && ++run > longest) longest = run;
+  }
+  return longest;
+}
+
 /**
  * datatrove's line loop over `text`: the kept lines, the dropped ones by reason, and the facts
  * the `c4` filter judges. `count` receives dropped lines by reason. One pass over each line's code
@@ -109,40 +121,39 @@ export function c4LinePass(
   const curly = text.includes('{');
   const n = text.length;
   for (let start = 0, lineNo = 0; start < n; lineNo++) {
+    // per word, not per code unit: its start, and the longest in code units (a bound on code points)
     let first = -1;
     let last = -1;
     let words = 0;
-    let jsWords = 0;
-    let run = 0;
     let longest = 0;
     let flags = 0;
-    let inWord = false;
-    let inJsWord = false;
+    let wordStart = -1;
     let end = start;
     for (; end < n; end++) {
       const k = LINE_CLASS[text.charCodeAt(end)]!;
-      if (k & BREAK) break;
       flags |= k;
-      if (k & PY_SPACE) {
-        inWord = false;
-        run = 0;
-      } else {
-        if (!inWord) {
-          inWord = true;
+      if ((k & (BREAK | PY_SPACE)) === 0) {
+        if (wordStart < 0) {
+          wordStart = end;
           words++;
+          if (first < 0) first = end;
         }
-        if (first < 0) first = end;
-        last = end;
-        if ((k & LOW) === 0 && ++run > longest) longest = run;
-      }
-      if (k & JS_SPACE) inJsWord = false;
-      else if (!inJsWord) {
-        inJsWord = true;
-        jsWords++;
-      }
+      } else if (wordStart >= 0) {
+        if (end - wordStart > longest) longest = end - wordStart;
+        last = end - 1;
+        wordStart = -1;
+        if (k & BREAK) break;
+      } else if (k & BREAK) break;
     }
+    if (wordStart >= 0) {
+      if (end - wordStart > longest) longest = end - wordStart;
+      last = end - 1;
+    }
+    flags &= ~BREAK;
     start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
     if (first < 0) continue; // blank
+    // a word's code points, when a surrogate pair may have made its code units too many
+    if (longest > p.maxWordLength && flags & LOW) longest = longestWord(text, first, last + 1);
     if (longest > p.maxWordLength) {
       drop('line_long_word');
       continue;
@@ -182,8 +193,9 @@ export function c4LinePass(
     else facts.sentences += !cut && (flags & MAY_END) === 0 ? 1 : spacySentenceCount(line);
     // the whitespace tokens of the kept text, unless a cut or white space only one side knows
     // moves them (the text is then tokenized again)
+    // without white space only one of Python and JavaScript knows, both count the same words
     if (cut || flags & ODD_SPACE) tokensKnown = false;
-    tokenCount += jsWords;
+    tokenCount += words;
     kept.push(line);
   }
   facts.tokenCount = tokensKnown ? tokenCount : undefined;

@@ -4,6 +4,7 @@
  * gzip uses node:zlib, which continues across concatenated members (Common Crawl's multi-member
  * WARC.gz); zstd uses fzstd's streaming decoder, since Node 20's zlib has no zstd.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -180,7 +181,12 @@ export async function* splitBoundedLines(
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** Strict UTF-8 decoding: throws on invalid bytes instead of inserting U+FFFD. */
+/**
+ * Strict UTF-8 decoding: throws on invalid bytes instead of inserting U+FFFD. ASCII bytes are
+ * copied as Latin-1 (several times faster here than V8's UTF-8 decoder, and the string is then
+ * one byte per character, which every later scan of it is faster on).
+ */
 export function decodeUtf8(bytes: Uint8Array): string {
+  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   return utf8.decode(bytes);
 }

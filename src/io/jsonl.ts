@@ -307,25 +307,35 @@ export function countLines(bytes: Uint8Array): number {
   }
 }
 
-/** Parses a chunk's lines into documents; a malformed line is a DataError naming file and line. */
+/**
+ * Parses a chunk's lines into documents; a malformed line is a DataError naming file and line.
+ * Each line is decoded alone, so a document in ASCII is a one-byte string whatever its neighbours hold.
+ */
 export function parseChunk(chunk: DocChunk): Doc[] {
-  const lines = decodeUtf8(chunk.bytes).split('\n');
+  const bytes = chunk.bytes;
   const docs: Doc[] = [];
-  lines.forEach((line, i) => {
-    if (!line) return;
+  const where = (i: number): string => `${chunk.file}:${chunk.firstLine + i}`;
+  for (let start = 0, i = 0; start < bytes.length; i++) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    if (line.length === 0) continue;
+    let text: string;
+    try {
+      text = decodeUtf8(line);
+    } catch {
+      throw new DataError(`${where(i)}: not valid UTF-8`, 're-run the stage that wrote this folder');
+    }
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(text);
     } catch {
-      throw new DataError(
-        `${chunk.file}:${chunk.firstLine + i}: not valid JSON`,
-        're-run the stage that wrote this folder',
-      );
+      throw new DataError(`${where(i)}: not valid JSON`, 're-run the stage that wrote this folder');
     }
     const doc = checkDoc(value);
-    if (typeof doc === 'string')
-      throw new DataError(`${chunk.file}:${chunk.firstLine + i}: ${doc}`, 're-run the stage that wrote this folder');
+    if (typeof doc === 'string') throw new DataError(`${where(i)}: ${doc}`, 're-run the stage that wrote this folder');
     docs.push(doc);
-  });
+  }
   return docs;
 }

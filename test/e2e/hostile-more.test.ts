@@ -405,6 +405,25 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
       'foreign report',
     );
     expect(readFileSync(join(foreign, 'report.json'), 'utf8')).toBe('{"quarter": 3}');
+    // a stage folder with bytes that are not UTF-8 (it was an internal error from the worker)
+    const badUtf8 = join(dir, 'bad-utf8');
+    mkdirSync(badUtf8);
+    writeFileSync(
+      join(badUtf8, 'part-00000.jsonl.gz'),
+      gzipSync(
+        Buffer.concat([
+          Buffer.from('{"id":"a","text":"fine","source":"web","metadata":{}}\n{"id":"b","text":"'),
+          Buffer.from([0xc3, 0x28]),
+          Buffer.from('","source":"web","metadata":{}}\n'),
+        ]),
+      ),
+    );
+    for (const stage of [['filter'], ['dedup', '--db', join(dir, 'bad.sqlite')]])
+      expectUserError(
+        moe([...stage, '--in', badUtf8, '--out', join(dir, `bad-${stage[0]}`)]),
+        `${join(badUtf8, 'part-00000.jsonl.gz')}:2: not valid UTF-8`,
+        `${stage[0]} of bytes that are not UTF-8`,
+      );
     expect(
       moe(['dedup', '--in', join(base, 'docs'), '--shard', '1/2', '--out', join(dir, 'sigs'), '--quiet']).code,
     ).toBe(0);

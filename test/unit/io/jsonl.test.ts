@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
 import { DataError } from '../../../src/core/errors.js';
 import { decodeUtf8, openBytes, splitBoundedLines, splitLines } from '../../../src/io/compress.js';
-import { PartWriter, readChunks, readDocs, readPart } from '../../../src/io/jsonl.js';
+import { PartWriter, parseChunk, readChunks, readDocs, readPart } from '../../../src/io/jsonl.js';
 import { docsOf, FIXTURES, tmpDir } from '../../helpers.js';
 
 const doc = (i: number, text = `document number ${i}`): Doc => ({
@@ -136,7 +136,28 @@ describe('openBytes', () => {
   });
   it('decodeUtf8 is strict', () => {
     expect(decodeUtf8(Buffer.from('café'))).toBe('café');
+    expect(decodeUtf8(Buffer.from('plain ASCII\u007f'))).toBe('plain ASCII\u007f');
+    expect(decodeUtf8(Buffer.from('x😀y').subarray(1, 5))).toBe('😀');
     expect(() => decodeUtf8(Buffer.from([0x61, 0xff]))).toThrow();
+    expect(() => decodeUtf8(Buffer.from([0xe2, 0x82]))).toThrow();
+  });
+  it('parseChunk reads each line alone: ASCII and not, blank lines skipped, a bad line named by file and line', () => {
+    const line = (id: string, text: string): string => JSON.stringify({ id, text, source: 'web', metadata: {} });
+    const bytes = Buffer.from(`${line('a', 'plain')}\n\n${line('b', 'naïve 日本')}\n`);
+    expect(parseChunk({ file: 'p.jsonl.gz', firstLine: 7, bytes }).map((d) => [d.id, d.text])).toEqual([
+      ['a', 'plain'],
+      ['b', 'naïve 日本'],
+    ]);
+    const bad = Buffer.concat([
+      Buffer.from(`${line('a', 'ok')}\n{"id":"b","text":"`),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}\n'),
+    ]);
+    expect(() => parseChunk({ file: 'p.jsonl.gz', firstLine: 7, bytes: bad })).toThrow('p.jsonl.gz:8: not valid UTF-8');
+    const broken = Buffer.from(`${line('a', 'ok')}\n\n{"id":\n`);
+    expect(() => parseChunk({ file: 'p.jsonl.gz', firstLine: 1, bytes: broken })).toThrow(
+      'p.jsonl.gz:3: not valid JSON',
+    );
   });
 });
 
