@@ -132,6 +132,11 @@ class AddedMatcher {
 const utf8 = new TextEncoder();
 const CACHE_LIMIT = 200_000;
 
+/** Where `encode` puts ids: an array, or anything else with `push`. */
+export interface IdSink {
+  push(id: number): unknown;
+}
+
 export class BpeTokenizer {
   private readonly vocab: Map<string, number>;
   private readonly idToToken: string[];
@@ -277,9 +282,13 @@ export class BpeTokenizer {
     }
   }
 
-  /** Token ids of a text (special-token strings are ordinary text; non-special added tokens are theirs). */
-  encode(text: string): number[] {
-    const out: number[] = [];
+  /**
+   * Token ids of a text (special-token strings are ordinary text; non-special added tokens are
+   * theirs), pushed onto `out` (a new array by default; `moe tokenize` passes a growing typed array).
+   */
+  encode(text: string): number[];
+  encode<Out extends IdSink>(text: string, out: Out): Out;
+  encode(text: string, out: IdSink = []): IdSink {
     const piece = (p: string): void => {
       let ids = this.cache.get(p);
       if (!ids) {

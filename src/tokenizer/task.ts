@@ -33,6 +33,25 @@ export function isValidation(id: string, fraction: number): boolean {
 
 let loaded: { path: string; tok: BpeTokenizer } | undefined;
 
+/** Ids (or lengths) appended one at a time into a typed array that doubles when full. */
+class IdBuffer {
+  private ids = new Int32Array(1 << 16);
+  length = 0;
+
+  push(id: number): void {
+    if (this.length === this.ids.length) {
+      const more = new Int32Array(this.ids.length * 2);
+      more.set(this.ids);
+      this.ids = more;
+    }
+    this.ids[this.length++] = id;
+  }
+
+  get view(): Int32Array {
+    return this.ids.subarray(0, this.length);
+  }
+}
+
 export async function* runTask(
   chunk: DocChunk,
   init: TokenizeInit,
@@ -41,23 +60,23 @@ export async function* runTask(
   if (loaded?.path !== init.tokenizer) loaded = { path: init.tokenizer, tok: BpeTokenizer.load(init.tokenizer) };
   const tok = loaded.tok;
   const parts = {
-    train: { lengths: [] as number[], ids: [] as number[] },
-    val: { lengths: [] as number[], ids: [] as number[] },
+    train: { lengths: new IdBuffer(), ids: new IdBuffer() },
+    val: { lengths: new IdBuffer(), ids: new IdBuffer() },
   };
   const docs = parseChunk(chunk);
   for (const doc of docs) {
-    const ids = tok.encode(doc.text);
-    ids.push(init.eot);
     const val = isValidation(doc.id, init.valFraction);
     const split = val ? parts.val : parts.train;
-    split.lengths.push(ids.length);
-    stats.count(`tokens.${val ? 'val' : 'train'}.${doc.source}`, ids.length);
-    for (const id of ids) split.ids.push(id);
+    const before = split.ids.length;
+    tok.encode(doc.text, split.ids).push(init.eot);
+    const n = split.ids.length - before;
+    split.lengths.push(n);
+    stats.count(`tokens.${val ? 'val' : 'train'}.${doc.source}`, n);
     stats.count('bytes_in', Buffer.byteLength(doc.text));
   }
-  const pack = (s: { lengths: number[]; ids: number[] }): SplitTokens => ({
-    lengths: Int32Array.from(s.lengths),
-    ids: init.uint16 ? Uint16Array.from(s.ids) : Int32Array.from(s.ids),
+  const pack = (s: { lengths: IdBuffer; ids: IdBuffer }): SplitTokens => ({
+    lengths: s.lengths.view.slice(),
+    ids: init.uint16 ? new Uint16Array(s.ids.view) : s.ids.view.slice(),
   });
   yield [{ train: pack(parts.train), val: pack(parts.val) }];
   return docs.length;
