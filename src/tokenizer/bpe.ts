@@ -23,6 +23,7 @@ import {
   type Normalizer,
   type NormalizerJson,
   normalizerOf,
+  type PreTokenizer,
   type PreTokenizerJson,
   type Splitter,
   splitterOf,
@@ -30,6 +31,7 @@ import {
   translateRegex,
 } from './components.js';
 import { readTextSync } from '../io/files.js';
+import { hashRange, PieceCache } from './piece-cache.js';
 
 export { GPT2_PATTERN, translateRegex };
 
@@ -130,7 +132,8 @@ class AddedMatcher {
 }
 
 const utf8 = new TextEncoder();
-const CACHE_LIMIT = 200_000;
+/** Pieces cached (enough for the distinct pieces of 50 MB of multilingual text). */
+const CACHE_LIMIT = 500_000;
 
 /** Where `encode` puts ids: an array, or anything else with `push`. */
 export interface IdSink {
@@ -143,6 +146,8 @@ export class BpeTokenizer {
   private readonly split: Splitter;
   /** The pre-tokenizer's pieces are byte-level symbols already. */
   private readonly mapped: boolean;
+  /** The pre-tokenizer as a scan handing over pieces one by one, where it has one. */
+  private readonly each: PreTokenizer['each'];
   private readonly normalize: Normalizer | undefined;
   private readonly ignoreMerges: boolean;
   private readonly rawAdded: AddedMatcher | undefined;
@@ -150,11 +155,13 @@ export class BpeTokenizer {
   private readonly addedContent: Set<string>;
   /** No normalizer and no non-special added tokens: text goes straight to the pre-tokenizer. */
   private readonly plain: boolean;
-  private readonly cache = new Map<string, number[]>();
+  private readonly cache = new PieceCache(CACHE_LIMIT);
   /** The model of SentencePiece-style files (characters, byte fallback); undefined for byte-level BPE. */
   private readonly chars: CharBpe | undefined;
   /** Byte-level BPE's merges (by rank, with a priority queue, as for characters). */
   private readonly merger!: CharBpe;
+  /** Byte → the id of its byte-level symbol. */
+  private readonly byteIds!: Int32Array;
   private readonly decoder: DecoderJson | null;
   readonly specialTokens: Map<string, number>;
   /** Number of ids (vocabulary plus added tokens). */
@@ -181,6 +188,7 @@ export class BpeTokenizer {
         'a byte-level vocabulary needs no byte fallback; the file mixes two kinds of BPE',
       );
     this.split = pre.split;
+    this.each = pre.each;
     this.mapped = pre.mapped;
     this.ignoreMerges = model.ignore_merges === true;
     this.vocab = new Map(Object.entries(model.vocab));
@@ -221,6 +229,7 @@ export class BpeTokenizer {
           'moe reads byte-level BPE tokenizers, whose vocabulary holds every byte UTF-8 uses',
         );
     });
+    this.byteIds = Int32Array.from(BYTE_TO_CHAR, (c) => this.vocab.get(c) ?? -1);
     // the same merge procedure, over byte-level symbols (every one is in the vocabulary)
     this.merger = new CharBpe({ vocab: this.vocab, merges: model.merges, byteFallback: false, fuseUnk: false });
   }
@@ -289,22 +298,32 @@ export class BpeTokenizer {
   encode(text: string): number[];
   encode<Out extends IdSink>(text: string, out: Out): Out;
   encode(text: string, out: IdSink = []): IdSink {
-    const piece = (p: string): void => {
-      let ids = this.cache.get(p);
-      if (!ids) {
-        ids = this.chars ? this.charPiece(p) : this.bpe(p);
-        // short pieces repeat; a SentencePiece-style piece can be a whole document
-        if (p.length <= 256) {
-          if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-          this.cache.set(p, ids);
-        }
-      }
-      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-    };
-    // the common file (no normalizer, no added tokens of the text): pre-tokenize and encode
-    if (this.plain) for (const p of this.split([wellFormed(text)], true)) piece(p);
-    else this.walk(text, piece, (id) => out.push(id));
+    if (this.plain && this.each) {
+      // the common file: GPT-2's pattern, scanned; a cached piece is found without being cut out
+      this.each(wellFormed(text), (s, start, end) => this.piece(s, start, end, out));
+    } else if (this.plain) for (const p of this.split([wellFormed(text)], true)) this.piece(p, 0, p.length, out);
+    else
+      this.walk(
+        text,
+        (p) => this.piece(p, 0, p.length, out),
+        (id) => out.push(id),
+      );
     return out;
+  }
+
+  /** Appends the ids of the piece `s[start, end)` to `out`. */
+  private piece(s: string, start: number, end: number, out: IdSink): void {
+    const h = hashRange(s, start, end);
+    const slot = this.cache.find(s, start, end, h);
+    if (slot >= 0) {
+      this.cache.copy(slot, out);
+      return;
+    }
+    const p = start === 0 && end === s.length ? s : s.slice(start, end);
+    const ids = this.chars ? this.charPiece(p) : this.bpe(p);
+    // short pieces repeat; a SentencePiece-style piece can be a whole document
+    if (p.length <= 256) this.cache.add(s, start, end, h, ids);
+    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
   }
 
   /** A SentencePiece-style piece; with ignore_merges, a vocabulary entry is that token. */
@@ -314,14 +333,23 @@ export class BpeTokenizer {
   }
 
   private bpe(piece: string): number[] {
-    const word = this.mapped ? piece : toSymbols(piece);
     // ignore_merges (Llama 3's setting): a piece that is a vocabulary entry is that token
-    if (this.ignoreMerges) {
-      const whole = this.vocab.get(word);
+    if (this.mapped || this.ignoreMerges) {
+      const word = this.mapped ? piece : toSymbols(piece);
+      const whole = this.ignoreMerges ? this.vocab.get(word) : undefined;
       if (whole !== undefined) return [whole];
+      if (this.mapped) return this.merger.encode(word);
     }
-    return this.merger.encode(word);
+    // the piece's UTF-8 bytes straight to their symbols' ids
+    if (this.bytes.length < piece.length * 3) this.bytes = new Uint8Array(piece.length * 3);
+    const n = utf8.encodeInto(piece, this.bytes).written;
+    const ids = new Array<number>(n);
+    for (let k = 0; k < n; k++) ids[k] = this.byteIds[this.bytes[k]!]!;
+    return this.merger.merge(ids);
   }
+
+  /** Scratch space for a piece's UTF-8 bytes. */
+  private bytes = new Uint8Array(1024);
 
   /** The text of some ids (invalid UTF-8 from a partial sequence becomes U+FFFD). */
   decode(ids: ArrayLike<number>): string {

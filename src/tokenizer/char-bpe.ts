@@ -21,16 +21,55 @@ const hex = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2
 
 const POS = 2 ** 26;
 
+/** (left id, right id) → merge rank and merged id: open addressing over typed arrays. */
+class PairTable {
+  private readonly mask: number;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  /** Per slot: the rank (-1 for a free slot) and the merged id. */
+  readonly rank: Int32Array;
+  readonly merged: Int32Array;
+
+  constructor(count: number) {
+    let slots = 1024;
+    while (slots < count * 2) slots *= 2;
+    this.mask = slots - 1;
+    this.left = new Int32Array(slots);
+    this.right = new Int32Array(slots);
+    this.rank = new Int32Array(slots).fill(-1);
+    this.merged = new Int32Array(slots);
+  }
+
+  /** The slot of the pair (a, b), or -1 when they do not merge. */
+  find(a: number, b: number): number {
+    let slot = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 12;
+    for (slot &= this.mask; this.rank[slot] !== -1; slot = (slot + 1) & this.mask)
+      if (this.left[slot] === a && this.right[slot] === b) return slot;
+    return -1;
+  }
+
+  /** Adds the pair unless it is there (the first, lowest-ranked merge of a pair wins). */
+  add(a: number, b: number, rank: number, merged: number): void {
+    if (this.find(a, b) >= 0) return;
+    let slot = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 12;
+    for (slot &= this.mask; this.rank[slot] !== -1; slot = (slot + 1) & this.mask);
+    this.left[slot] = a;
+    this.right[slot] = b;
+    this.rank[slot] = rank;
+    this.merged[slot] = merged;
+  }
+}
+
+/** Pieces up to this many symbols merge by rescanning their pairs; longer ones with a priority queue. */
+const SHORT = 48;
+
 export class CharBpe {
-  /** (left id, right id) → rank and merged id. */
-  private readonly pairs = new Map<number, { rank: number; id: number }>();
+  private readonly pairs: PairTable;
   private readonly bytes: number[] = [];
   private readonly unk: number | undefined;
 
   constructor(private readonly m: CharBpeModel) {
-    let size = 0;
-    for (const id of m.vocab.values()) if (id >= size) size = id + 1;
-    this.stride = size;
+    this.pairs = new PairTable(m.merges.length);
     m.merges.forEach((merge, rank) => {
       const [a, b] = Array.isArray(merge)
         ? merge
@@ -43,8 +82,7 @@ export class CharBpe {
           `tokenizer.json: the merge "${a} ${b}" names a symbol that is not in the vocabulary`,
           'the tokenizer file is inconsistent',
         );
-      const key = ia * size + ib;
-      if (!this.pairs.has(key)) this.pairs.set(key, { rank, id });
+      this.pairs.add(ia, ib, rank, id);
     });
     if (m.byteFallback) {
       for (let b = 0; b < 256; b++) {
@@ -59,8 +97,6 @@ export class CharBpe {
     }
     this.unk = m.unkToken ? m.vocab.get(m.unkToken) : undefined;
   }
-
-  private readonly stride: number;
 
   /** The ids of one piece. */
   encode(piece: string): number[] {
@@ -86,8 +122,15 @@ export class CharBpe {
       if (!(this.m.fuseUnk && lastUnk)) ids.push(this.unk);
       lastUnk = true;
     }
+    return this.merge(ids);
+  }
+
+  /** Merges symbol ids (changing `ids`): lowest rank first, leftmost first among equal ranks. */
+  merge(ids: number[]): number[] {
     if (ids.length < 2) return ids;
+    if (ids.length <= SHORT) return this.mergeShort(ids);
     // merges with a priority queue over a linked list of symbols
+    const pairs = this.pairs;
     const n = ids.length;
     const next = new Int32Array(n);
     const prev = new Int32Array(n);
@@ -101,8 +144,8 @@ export class CharBpe {
     const consider = (i: number): void => {
       const j = next[i]!;
       if (j < 0) return;
-      const p = this.pairs.get(ids[i]! * this.stride + ids[j]!);
-      if (p) heap.push(p.rank * POS + i);
+      const slot = pairs.find(ids[i]!, ids[j]!);
+      if (slot >= 0) heap.push(pairs.rank[slot]! * POS + i);
     };
     for (let i = 0; i + 1 < n; i++) consider(i);
     while (heap.size) {
@@ -111,10 +154,10 @@ export class CharBpe {
       const rank = (top - i) / POS;
       const j = next[i]!;
       if (!alive[i] || j < 0) continue;
-      const p = this.pairs.get(ids[i]! * this.stride + ids[j]!);
+      const slot = pairs.find(ids[i]!, ids[j]!);
       // stale: the pair at i changed since it was queued
-      if (!p || p.rank !== rank) continue;
-      ids[i] = p.id;
+      if (slot < 0 || pairs.rank[slot] !== rank) continue;
+      ids[i] = pairs.merged[slot]!;
       alive[j] = 0;
       next[i] = next[j]!;
       if (next[j]! >= 0) prev[next[j]!] = i;
@@ -125,6 +168,38 @@ export class CharBpe {
     for (let i = 0; i >= 0; i = next[i]!) out.push(ids[i]!);
     return out;
   }
+
+  /**
+   * The same merges for a short piece, without the queue: the slot of each adjacent pair is kept,
+   * the lowest-ranked (leftmost on ties) is merged, and its two neighbouring pairs looked up again.
+   */
+  private mergeShort(ids: number[]): number[] {
+    const pairs = this.pairs;
+    const slots = this.slots;
+    let n = ids.length;
+    for (let i = 0; i + 1 < n; i++) slots[i] = pairs.find(ids[i]!, ids[i + 1]!);
+    for (;;) {
+      let best = -1;
+      let bestRank = 0x7fffffff;
+      for (let i = 0; i + 1 < n; i++) {
+        const slot = slots[i]!;
+        if (slot >= 0 && pairs.rank[slot]! < bestRank) {
+          bestRank = pairs.rank[slot]!;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      ids[best] = pairs.merged[slots[best]!]!;
+      ids.splice(best + 1, 1);
+      slots.copyWithin(best + 1, best + 2, n - 1);
+      n--;
+      if (best > 0) slots[best - 1] = pairs.find(ids[best - 1]!, ids[best]!);
+      if (best + 1 < n) slots[best] = pairs.find(ids[best]!, ids[best + 1]!);
+    }
+    return ids;
+  }
+
+  private readonly slots = new Int32Array(SHORT);
 }
 
 /** `<0xXX>` → the byte, for decoding with ByteFallback. */

@@ -7,6 +7,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { bytesToSymbols } from './byte-level.js';
+import { scanGpt2 } from './scan.js';
 
 /** GPT-2's pre-tokenization pattern (also tiktoken's `gpt2` / `r50k_base`). */
 export const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
@@ -168,6 +169,8 @@ export interface PreTokenizerJson {
 /** Pieces → pieces; `atStart`: the first piece begins the text (Metaspace's `prepend_scheme: first`). */
 export type Splitter = (pieces: string[], atStart?: boolean) => string[];
 
+const GPT2_JS = translateRegex(GPT2_PATTERN);
+
 const BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
 
 /** Splits each piece on the matches of `pattern` (a JavaScript regex source), as `Split` does with `behavior`. */
@@ -177,6 +180,16 @@ export function regexSplitter(pattern: string, behavior: string, invert: boolean
       `unsupported Split behavior "${behavior}" in tokenizer.json`,
       `supported: ${BEHAVIORS.join(', ')}`,
     );
+  if (behavior === 'Isolated' && !invert && pattern === GPT2_JS) {
+    return (pieces) => {
+      const out: string[] = [];
+      const push = (p: string, start: number, end: number): void => {
+        out.push(p.slice(start, end));
+      };
+      for (const p of pieces) scanGpt2(p, push);
+      return out;
+    };
+  }
   const re = new RegExp(pattern, 'gu');
   // the common case (every byte-level file's split): matches and the gaps between them, in order;
   // written without the runs below, as it is most of the time spent outside BPE itself
@@ -277,6 +290,11 @@ export interface PreTokenizer {
   byteLevel: boolean;
   /** Its pieces are already byte-level symbols (a ByteLevel step came before the end). */
   mapped: boolean;
+  /**
+   * The same split of one whole text, each piece handed over as found, as bounds in a string
+   * (the text, or the text with a space before it): for GPT-2's pattern alone.
+   */
+  each?: (text: string, piece: (s: string, start: number, end: number) => void) => void;
 }
 
 function byteLevelStep(pt: PreTokenizerJson, map: boolean): Splitter {
@@ -311,8 +329,16 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
   }
   const plain = (split: Splitter): PreTokenizer => ({ split, byteLevel: false, mapped: false });
   switch (pt.type) {
-    case 'ByteLevel':
-      return { split: byteLevelStep(pt, false), byteLevel: true, mapped: false };
+    case 'ByteLevel': {
+      const each =
+        pt.use_regex === false
+          ? undefined
+          : pt.add_prefix_space
+            ? (t: string, f: (s: string, start: number, end: number) => void) =>
+                scanGpt2(t.startsWith(' ') ? t : ` ${t}`, f)
+            : scanGpt2;
+      return { split: byteLevelStep(pt, false), byteLevel: true, mapped: false, each };
+    }
     case 'Split': {
       const pattern =
         pt.pattern?.Regex !== undefined
@@ -321,7 +347,9 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
             ? escapeRegex(pt.pattern.String)
             : undefined;
       if (pattern === undefined) throw new UserError('tokenizer.json: a Split pre-tokenizer has no pattern');
-      return plain(regexSplitter(pattern, pt.behavior ?? 'Isolated', Boolean(pt.invert)));
+      const split = regexSplitter(pattern, pt.behavior ?? 'Isolated', Boolean(pt.invert));
+      const gpt2 = pattern === GPT2_JS && (pt.behavior ?? 'Isolated') === 'Isolated' && !pt.invert;
+      return { ...plain(split), each: gpt2 ? scanGpt2 : undefined };
     }
     case 'Digits':
       return plain(regexSplitter(pt.individual_digits ? '\\p{N}' : '\\p{N}+', 'Isolated', false));
