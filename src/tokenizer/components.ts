@@ -274,6 +274,26 @@ export function regexSplitter(pattern: string, behavior: string, invert: boolean
   };
 }
 
+/** The bounds of each match of `pattern` and of the gaps between them, in order (an Isolated split of one text). */
+function regexRanges(pattern: string): NonNullable<PreTokenizer['each']> {
+  const re = new RegExp(pattern, 'gu');
+  return (text, piece) => {
+    let last = 0;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const end = m.index + m[0].length;
+      if (end === m.index) {
+        re.lastIndex += (text.codePointAt(re.lastIndex) ?? 0) > 0xffff ? 2 : 1;
+        continue;
+      }
+      if (m.index > last) piece(text, last, m.index);
+      piece(text, m.index, end);
+      last = end;
+    }
+    if (last < text.length) piece(text, last, text.length);
+  };
+}
+
 /** Rust's `is_ascii_punctuation() || is_punctuation()` (the Unicode P categories). */
 const PUNCTUATION = '[\\p{P}!-\\/:-@\\[-`{-~]';
 
@@ -321,10 +341,14 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
         ? { split: byteLevelStep(s, i < steps.length - 1), byteLevel: true, mapped: i < steps.length - 1 }
         : splitterOf(s),
     );
+    // a split followed by a ByteLevel step that only maps bytes (Llama 3, cl100k, o200k): the split's scan
+    const last = steps[steps.length - 1];
+    const mapsOnly = last?.type === 'ByteLevel' && last.use_regex === false && !last.add_prefix_space;
     return {
       split: (p, atStart) => parts.reduce((acc, s) => s.split(acc, atStart), p),
       byteLevel: parts.some((s) => s.byteLevel),
       mapped: parts.some((s) => s.mapped),
+      each: steps.length === 2 && mapsOnly ? parts[0]!.each : undefined,
     };
   }
   const plain = (split: Splitter): PreTokenizer => ({ split, byteLevel: false, mapped: false });
@@ -348,8 +372,8 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
             : undefined;
       if (pattern === undefined) throw new UserError('tokenizer.json: a Split pre-tokenizer has no pattern');
       const split = regexSplitter(pattern, pt.behavior ?? 'Isolated', Boolean(pt.invert));
-      const gpt2 = pattern === GPT2_JS && (pt.behavior ?? 'Isolated') === 'Isolated' && !pt.invert;
-      return { ...plain(split), each: gpt2 ? scanGpt2 : undefined };
+      const isolated = (pt.behavior ?? 'Isolated') === 'Isolated' && !pt.invert;
+      return { ...plain(split), each: isolated ? (pattern === GPT2_JS ? scanGpt2 : regexRanges(pattern)) : undefined };
     }
     case 'Digits':
       return plain(regexSplitter(pt.individual_digits ? '\\p{N}' : '\\p{N}+', 'Isolated', false));
