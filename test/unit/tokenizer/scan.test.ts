@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GPT2_PATTERN, regexSplitter, translateRegex } from '../../../src/tokenizer/components.js';
+import { GPT2_PATTERN, regexSplitter, translateRegex } from '../../../src/tokenizer/split.js';
 import { hashRange, PieceCache } from '../../../src/tokenizer/piece-cache.js';
 import { scanGpt2 } from '../../../src/tokenizer/scan.js';
 import { mulberry32 } from '../../../src/text/hash.js';
