@@ -18,7 +18,7 @@ import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
 import { loadTrainConfig } from '../../train/config.js';
 import { ShardLoader, unigramEntropy } from '../../train/data.js';
 import { generate } from '../../train/generate.js';
-import { evaluate, train } from '../../train/loop.js';
+import { evaluate, train } from '../../train/run.js';
 import { initParams } from '../../train/model/transformer.js';
 import { curateCommand } from './curate.js';
 import { classifierTrainCommand, lmTrainCommand } from './models.js';

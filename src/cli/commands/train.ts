@@ -12,7 +12,7 @@ import { type BackendName, selectBackend } from '../../train/backend.js';
 import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
 import { loadTrainConfig } from '../../train/config.js';
 import { checkVocab, ShardLoader } from '../../train/data.js';
-import { checkTokenizer, evaluate, train } from '../../train/loop.js';
+import { checkTokenizer, evaluate, train } from '../../train/run.js';
 import { initParams } from '../../train/model/transformer.js';
 import { generate } from '../../train/generate.js';
 import { printJson } from './shared.js';
