@@ -105,26 +105,7 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
           }
         }
       }
-      const train = writers.train.close();
-      const val = writers.val.close();
-      const info: ShardsInfo = {
-        tokenizer_sha256: tokSha,
-        vocab_size: tok.vocabSize,
-        dtype: dtype === DTYPE_UINT16 ? 'uint16' : 'int32',
-        eot_id: eot,
-        val_fraction: run.valFraction,
-        splits: { train: { prefix: 'train_text_document', ...train }, val: { prefix: 'val_text_document', ...val } },
-      };
-      await writeJsonAtomic(join(dir, 'shards.json'), info);
-      // the shards carry their tokenizer, so they can be decoded (and trained on) on their own
-      await copyFile(run.tokenizer, join(dir, 'tokenizer.json'));
-      // every file of the folder with its hash, so `moe verify` can check shards as it checks parts
-      const files = [
-        ...['train', 'val'].flatMap((s) => [`${s}_text_document.bin`, `${s}_text_document.idx`]),
-        'shards.json',
-        'tokenizer.json',
-      ];
-      const outputs = files.map((file) => ({ file, sha256: sha256File(join(dir, file)) }));
+      const { info, outputs } = await closeShards(dir, writers, { run, tokSha, vocabSize: tok.vocabSize, dtype, eot });
       return {
         input: displayPath(run.input),
         ...info,
@@ -135,4 +116,32 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
       };
     },
   );
+}
+
+/** Closes the shards and writes shards.json and the tokenizer beside them; the folder's files with their hashes. */
+async function closeShards(
+  dir: string,
+  writers: { train: MegatronWriter; val: MegatronWriter },
+  o: { run: TokenizeRun; tokSha: string; vocabSize: number; dtype: number; eot: number },
+): Promise<{ info: ShardsInfo; outputs: TokenizeReport['outputs'] }> {
+  const train = writers.train.close();
+  const val = writers.val.close();
+  const info: ShardsInfo = {
+    tokenizer_sha256: o.tokSha,
+    vocab_size: o.vocabSize,
+    dtype: o.dtype === DTYPE_UINT16 ? 'uint16' : 'int32',
+    eot_id: o.eot,
+    val_fraction: o.run.valFraction,
+    splits: { train: { prefix: 'train_text_document', ...train }, val: { prefix: 'val_text_document', ...val } },
+  };
+  await writeJsonAtomic(join(dir, 'shards.json'), info);
+  // the shards carry their tokenizer, so they can be decoded (and trained on) on their own
+  await copyFile(o.run.tokenizer, join(dir, 'tokenizer.json'));
+  // every file of the folder with its hash, so `moe verify` can check shards as it checks parts
+  const files = [
+    ...['train', 'val'].flatMap((s) => [`${s}_text_document.bin`, `${s}_text_document.idx`]),
+    'shards.json',
+    'tokenizer.json',
+  ];
+  return { info, outputs: files.map((file) => ({ file, sha256: sha256File(join(dir, file)) })) };
 }

@@ -93,40 +93,24 @@ export function regexSplitter(pattern: string, behavior: string, invert: boolean
       `unsupported Split behavior "${behavior}" in tokenizer.json`,
       `supported: ${BEHAVIORS.join(', ')}`,
     );
-  if (behavior === 'Isolated' && !invert && pattern === GPT2_JS) {
+  // the common case (every byte-level file's split): matches and the gaps between them, in order,
+  // whichever of the two is the match (invert makes no difference)
+  if (behavior === 'Isolated') {
+    const each = pattern === GPT2_JS ? scanGpt2 : regexRanges(pattern);
     return (pieces) => {
       const out: string[] = [];
       const push = (p: string, start: number, end: number): void => {
         out.push(p.slice(start, end));
       };
-      for (const p of pieces) scanGpt2(p, push);
+      for (const p of pieces) each(p, push);
       return out;
     };
   }
-  const re = new RegExp(pattern, 'gu');
-  // the common case (every byte-level file's split): matches and the gaps between them, in order;
-  // written without the runs below, as it is most of the time spent outside BPE itself
-  if (behavior === 'Isolated') {
-    return (pieces) => {
-      const out: string[] = [];
-      for (const p of pieces) {
-        let last = 0;
-        re.lastIndex = 0;
-        for (let m = re.exec(p); m !== null; m = re.exec(p)) {
-          const s = m[0];
-          if (s.length === 0) {
-            re.lastIndex += (p.codePointAt(re.lastIndex) ?? 0) > 0xffff ? 2 : 1;
-            continue;
-          }
-          if (m.index > last) out.push(p.slice(last, m.index));
-          out.push(s);
-          last = m.index + s.length;
-        }
-        if (last < p.length) out.push(p.slice(last));
-      }
-      return out;
-    };
-  }
+  return foldedSplitter(new RegExp(pattern, 'gu'), behavior, invert);
+}
+
+/** The other behaviours: the runs of matches and gaps, folded as the Rust crate folds them. */
+function foldedSplitter(re: RegExp, behavior: string, invert: boolean): Splitter {
   return (pieces) => {
     const out: string[] = [];
     for (const p of pieces) {
@@ -143,9 +127,6 @@ export function regexSplitter(pattern: string, behavior: string, invert: boolean
       switch (behavior) {
         case 'Removed':
           for (const [s, match] of runs) if (!match) out.push(s);
-          break;
-        case 'Isolated':
-          for (const [s] of runs) out.push(s);
           break;
         // as the Rust crate folds the runs: a match joins the run before it (or after it) when
         // that run is not a match itself; Contiguous joins neighbouring runs of the same kind

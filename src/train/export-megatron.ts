@@ -41,28 +41,7 @@ export function megatronArgs(
     ['--hidden-dropout', 0],
   ];
   if (!c.tie_embeddings) args.push(['--untie-embeddings-and-output-weights', true]);
-  // DeepSeekMoE: the first dense_layers are dense, the rest MoE
-  args.push(
-    ['--num-experts', c.n_routed_experts],
-    ['--moe-layer-freq', `([0]*${c.dense_layers}+[1]*${c.n_layers - c.dense_layers})`],
-    ['--moe-ffn-hidden-size', c.d_expert],
-    ['--moe-router-topk', c.top_k],
-    ['--moe-router-score-function', c.router],
-    ['--moe-router-load-balancing-type', c.aux_loss_coef > 0 ? 'aux_loss' : 'none'],
-  );
-  if (c.n_shared_experts > 0) args.push(['--moe-shared-expert-intermediate-size', c.n_shared_experts * c.d_expert]);
-  if (c.aux_loss_coef > 0) args.push(['--moe-aux-loss-coeff', c.aux_loss_coef]);
-  if (c.z_loss_coef > 0) args.push(['--moe-z-loss-coeff', c.z_loss_coef]);
-  if (c.bias_update_rate > 0)
-    args.push(['--moe-router-enable-expert-bias', true], ['--moe-router-bias-update-rate', c.bias_update_rate]);
-  if (c.route_scale !== 1) args.push(['--moe-router-topk-scaling-factor', c.route_scale]);
-  // softmax over all experts then top-k without renormalising is Megatron's pre-softmax; with
-  // renormalisation it equals Megatron's default, a softmax over the k chosen logits
-  if (c.router === 'softmax' && !c.norm_topk_prob) args.push(['--moe-router-pre-softmax', true]);
-  if (c.router === 'sigmoid' && !c.norm_topk_prob && c.top_k > 1)
-    notes.push(
-      'moe does not renormalise the top-k sigmoid scores (norm_topk_prob: false); Megatron always does for top-k > 1',
-    );
+  args.push(...expertArgs(c, notes));
   args.push(
     ['--moe-token-dispatcher-type', 'alltoall'],
     // the data: the shards moe tokenize wrote, the tokenizer beside them
@@ -100,6 +79,33 @@ export function megatronArgs(
     `--tokenizer-model names a folder holding tokenizer.json (${opts.tokenizerDir}); Hugging Face's AutoTokenizer reads it from there`,
   );
   return { args, notes };
+}
+
+/** The MoE layers' flags (DeepSeekMoE: the first dense_layers are dense, the rest MoE); what Megatron cannot say goes to `notes`. */
+function expertArgs(c: ModelConfig, notes: string[]): MegatronCommand['args'] {
+  const args: MegatronCommand['args'] = [];
+  args.push(
+    ['--num-experts', c.n_routed_experts],
+    ['--moe-layer-freq', `([0]*${c.dense_layers}+[1]*${c.n_layers - c.dense_layers})`],
+    ['--moe-ffn-hidden-size', c.d_expert],
+    ['--moe-router-topk', c.top_k],
+    ['--moe-router-score-function', c.router],
+    ['--moe-router-load-balancing-type', c.aux_loss_coef > 0 ? 'aux_loss' : 'none'],
+  );
+  if (c.n_shared_experts > 0) args.push(['--moe-shared-expert-intermediate-size', c.n_shared_experts * c.d_expert]);
+  if (c.aux_loss_coef > 0) args.push(['--moe-aux-loss-coeff', c.aux_loss_coef]);
+  if (c.z_loss_coef > 0) args.push(['--moe-z-loss-coeff', c.z_loss_coef]);
+  if (c.bias_update_rate > 0)
+    args.push(['--moe-router-enable-expert-bias', true], ['--moe-router-bias-update-rate', c.bias_update_rate]);
+  if (c.route_scale !== 1) args.push(['--moe-router-topk-scaling-factor', c.route_scale]);
+  // softmax over all experts then top-k without renormalising is Megatron's pre-softmax; with
+  // renormalisation it equals Megatron's default, a softmax over the k chosen logits
+  if (c.router === 'softmax' && !c.norm_topk_prob) args.push(['--moe-router-pre-softmax', true]);
+  if (c.router === 'sigmoid' && !c.norm_topk_prob && c.top_k > 1)
+    notes.push(
+      'moe does not renormalise the top-k sigmoid scores (norm_topk_prob: false); Megatron always does for top-k > 1',
+    );
+  return args;
 }
 
 /** The command as a shell script: one flag a line, notes as comments. */

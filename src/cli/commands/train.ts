@@ -12,7 +12,7 @@ import { type BackendName, selectBackend } from '../../train/backend.js';
 import { assignParams, loadCheckpoint } from '../../train/checkpoint.js';
 import { loadTrainConfig } from '../../train/config.js';
 import { checkVocab, ShardLoader } from '../../train/data.js';
-import { checkTokenizer, evaluate, train } from '../../train/run.js';
+import { checkTokenizer, evaluate, type TrainResult, train } from '../../train/run.js';
 import { initParams } from '../../train/model/transformer.js';
 import { generate } from '../../train/generate.js';
 import { printJson } from './shared.js';
@@ -54,28 +54,7 @@ export async function trainCommand(flags: {
   });
   const { history } = result;
   const last = history.at(-1);
-  if (result.stopped) {
-    info(
-      `train: stopped by ${result.stopped} after step ${last?.step ?? '?'}; checkpoint ${result.checkpoint ?? 'none'}`,
-    );
-    info(`train: to continue: moe train --config ${flags.config} --data ${flags.data} --out ${flags.out} --resume`);
-  }
-  if (result.restarts || result.rollbacks)
-    info(`train: ${result.restarts} worker restart(s), ${result.rollbacks} rollback(s) (see metrics.jsonl)`);
-  if (result.checkpoint && !result.finished && !result.stopped) {
-    const vals = history.filter((m) => m.val_loss !== undefined);
-    const best = vals.reduce<(typeof vals)[number] | undefined>(
-      (b, m) => (b === undefined || m.val_loss! < b.val_loss! ? m : b),
-      undefined,
-    );
-    const lastVal = vals.at(-1);
-    info(
-      `train: done: step ${last?.step ?? '?'} of ${t.steps} in ${((Date.now() - started) / 1000).toFixed(0)} s; loss ${last?.loss.toFixed(4) ?? '-'}${lastVal ? `, validation ${lastVal.val_loss!.toFixed(4)}${best && best !== lastVal ? ` (best ${best.val_loss!.toFixed(4)} at step ${best.step})` : ''}` : ''}`,
-    );
-    info(
-      `train: last checkpoint ${result.checkpoint}${result.best && result.best !== result.checkpoint ? `; best (validation loss) ${result.best}` : ''}`,
-    );
-  }
+  tellOutcome(result, flags, t.steps, started);
   // the charts of the run, also after a signal stopped it (not when nothing was trained)
   if (!result.finished && history.length) {
     await writeReport([resolve(flags.out)], join(resolve(flags.out), 'report.html'));
@@ -98,6 +77,39 @@ export async function trainCommand(flags: {
       history,
     });
   return 0;
+}
+
+/** What a person reads when the run ends: why it stopped and how to go on, or how it went and where the checkpoints are. */
+function tellOutcome(
+  result: TrainResult,
+  flags: { config: string; data: string; out: string },
+  steps: number,
+  started: number,
+): void {
+  const { history } = result;
+  const last = history.at(-1);
+  if (result.stopped) {
+    info(
+      `train: stopped by ${result.stopped} after step ${last?.step ?? '?'}; checkpoint ${result.checkpoint ?? 'none'}`,
+    );
+    info(`train: to continue: moe train --config ${flags.config} --data ${flags.data} --out ${flags.out} --resume`);
+  }
+  if (result.restarts || result.rollbacks)
+    info(`train: ${result.restarts} worker restart(s), ${result.rollbacks} rollback(s) (see metrics.jsonl)`);
+  if (result.checkpoint && !result.finished && !result.stopped) {
+    const vals = history.filter((m) => m.val_loss !== undefined);
+    const best = vals.reduce<(typeof vals)[number] | undefined>(
+      (b, m) => (b === undefined || m.val_loss! < b.val_loss! ? m : b),
+      undefined,
+    );
+    const lastVal = vals.at(-1);
+    info(
+      `train: done: step ${last?.step ?? '?'} of ${steps} in ${((Date.now() - started) / 1000).toFixed(0)} s; loss ${last?.loss.toFixed(4) ?? '-'}${lastVal ? `, validation ${lastVal.val_loss!.toFixed(4)}${best && best !== lastVal ? ` (best ${best.val_loss!.toFixed(4)} at step ${best.step})` : ''}` : ''}`,
+    );
+    info(
+      `train: last checkpoint ${result.checkpoint}${result.best && result.best !== result.checkpoint ? `; best (validation loss) ${result.best}` : ''}`,
+    );
+  }
 }
 
 async function loadModel(checkpoint: string) {
