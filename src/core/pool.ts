@@ -84,6 +84,18 @@ async function* inProcess<F, T, I, R>(opts: PoolOptions<F>): AsyncGenerator<Pool
  */
 export const threadsAvailable = !import.meta.url.endsWith('.ts');
 
+/** What a worker thread sends: a batch of a task's items, the task's end, or an error. */
+interface WorkerMessage<I, R> {
+  type: string;
+  index: number;
+  items?: I[];
+  stats?: StatsData;
+  result?: R;
+  error?: string;
+  user?: boolean;
+  hint?: string;
+}
+
 /** Runs the tasks and yields their batches and completions in task order. */
 export async function* orderedPool<F extends TaskFn<never, unknown, unknown, never>>(
   opts: PoolOptions<F>,
@@ -131,33 +143,22 @@ export async function* orderedPool<F extends TaskFn<never, unknown, unknown, nev
       notify();
     });
   };
+  const onMessage = (worker: Worker, msg: WorkerMessage<I, R>): void => {
+    const state = states.get(msg.index);
+    if (msg.type === 'batch' && state) state.batches.push(msg.items!);
+    else if (msg.type === 'done' && state) {
+      state.done = { stats: msg.stats!, result: msg.result as R };
+      assign(worker);
+    } else if (msg.type === 'error')
+      failure = msg.user ? new DataError(msg.error!, msg.hint) : new Error(`in a worker thread: ${msg.error}`);
+    notify();
+  };
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
     const worker = new Worker(workerUrl, {
       workerData: { module: opts.module.url.href, init: opts.init, window: opts.window ?? 4 },
     });
-    worker.on(
-      'message',
-      (msg: {
-        type: string;
-        index: number;
-        items?: I[];
-        stats?: StatsData;
-        result?: R;
-        error?: string;
-        user?: boolean;
-        hint?: string;
-      }) => {
-        const state = states.get(msg.index);
-        if (msg.type === 'batch' && state) state.batches.push(msg.items!);
-        else if (msg.type === 'done' && state) {
-          state.done = { stats: msg.stats!, result: msg.result as R };
-          assign(worker);
-        } else if (msg.type === 'error')
-          failure = msg.user ? new DataError(msg.error!, msg.hint) : new Error(`in a worker thread: ${msg.error}`);
-        notify();
-      },
-    );
+    worker.on('message', (msg: WorkerMessage<I, R>) => onMessage(worker, msg));
     worker.on('error', (e) => {
       failure = e;
       notify();

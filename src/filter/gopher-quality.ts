@@ -19,7 +19,8 @@
 import { z } from 'zod';
 import { hash32 } from '../text/hash.js';
 import { judge, occurrences, ratio } from './rules.js';
-import { COUNT, FRACTION, type StepDefinition } from './types.js';
+import { COUNT, type Dialect, FRACTION, type StepDefinition } from './types.js';
+import type { TextView } from './view.js';
 import { cpLength, isPySpace, PUNCTUATION_SET } from './words/python.js';
 
 const HAS_LETTER = /\p{L}/u;
@@ -95,106 +96,21 @@ export const gopherQuality: StepDefinition<typeof params> = {
     stop_words: COUNT,
   },
   create(p, ctx) {
-    const list = p.stopWords ?? GOPHER_STOP_WORDS[ctx.language];
-    const stop = list ? new Set(list) : undefined;
-    // a word can only be a stop word if its hash is one's; a word with capitals or non-ASCII
-    // letters is also checked lower-cased
-    const stopHashes = new Set((list ?? []).map((w) => hash32(w) | 0));
-    // a 1024-entry filter on the hash's low bits answers most lookups without the Set
-    const maybeStop = new Uint8Array(1024);
-    for (const h of stopHashes) maybeStop[h & 1023] = 1;
-    const isStopHash = (h: number): boolean => maybeStop[h & 1023] === 1 && stopHashes.has(h);
-    const maxStopLength = list ? Math.max(...list.map((w) => w.length)) : 0;
     const { whitespaceWords, languageStopWords } = ctx.dialect;
-    const englishStop = new Set(p.stopWords ?? GOPHER_STOP_WORDS.eng!);
+    const countStop = stopWordCounter(p, ctx.language, ctx.dialect);
     return {
       kind: 'filter',
       name: 'gopher-quality',
       keep(_doc, view, measure) {
         const text = view.text;
-        // lines as Python's splitlines() gives them, blank ones included
-        const lines = view.lines;
-        let bulletLines = 0;
-        let ellipsisLines = 0;
-        for (const line of lines) {
-          // the line's first and last characters that are not white space (lstrip, rstrip)
-          let a = 0;
-          while (a < line.length && isPySpace(line.charCodeAt(a))) a++;
-          if (a === line.length) continue;
-          const first = line.charCodeAt(a);
-          if (first === 0x2022 || first === 0x2d) bulletLines += 1; // • -
-          let b = line.length;
-          while (isPySpace(line.charCodeAt(b - 1))) b--;
-          const last = line.charCodeAt(b - 1);
-          if (
-            last === 0x2026 ||
-            (last === 0x2e && b - a >= 3 && line.charCodeAt(b - 2) === 0x2e && line.charCodeAt(b - 3) === 0x2e)
-          )
-            ellipsisLines += 1; // … ...
-        }
-        const bullets = ratio(bulletLines, lines.length);
-        const endEllipsis = ratio(ellipsisLines, lines.length);
+        const { bullets, endEllipsis } = lineMarks(view.lines);
         const ellipsisCount = occurrences(text, '...') + occurrences(text, '\u2026');
-        let n: number;
-        let avg: number;
-        let tokens: number;
-        let alpha: number;
-        let words: readonly string[];
-        if (whitespaceWords) {
-          // whitespace tokens; a word is a token with a letter or digit, its edge punctuation stripped
-          const t = view.tokens;
-          n = t.n;
-          tokens = t.count;
-          let letters = 0;
-          for (let i = 0; i < n; i++) letters += t.ends[i]! - t.starts[i]!;
-          avg = ratio(letters, n);
-          alpha = ratio(t.alphaCount, tokens);
-          words = languageStopWords ? [] : t.words;
-        } else {
-          // datatrove: spaCy's words; a word of punctuation only is a symbol
-          words = view.spacyWords;
-          let symbolFree = 0;
-          let length = 0;
-          let alphaWords = 0;
-          for (const w of words) {
-            if (!isSymbol(w)) {
-              symbolFree += 1;
-              length += cpLength(w);
-            }
-            if (HAS_LETTER.test(w)) alphaWords += 1;
-          }
-          n = symbolFree;
-          avg = symbolFree > 0 ? length / symbolFree : Number.NaN;
-          tokens = words.length;
-          alpha = ratio(alphaWords, tokens);
-        }
-        let stopCount = 0;
-        if (!languageStopWords) {
-          // datatrove: English stop words, distinct, as written
-          const present = new Set<string>();
-          for (const w of words) if (englishStop.has(w)) present.add(w);
-          stopCount = present.size;
-        } else if (stop && !whitespaceWords) {
-          for (const w of words) if (w.length <= maxStopLength && stop.has(w.toLowerCase())) stopCount += 1;
-        } else if (stop) {
-          const { n: count, starts, ends, hashes: wordHashes } = view.tokens;
-          for (let i = 0; i < count; i++) {
-            const from = starts[i]!;
-            const to = ends[i]!;
-            if (to - from > maxStopLength) continue;
-            if (isStopHash(wordHashes[i]!) && stop.has(text.slice(from, to))) {
-              stopCount += 1;
-              continue;
-            }
-            // the word lower-cased: ASCII capitals by hash first; anything else by toLowerCase
-            const lower = lowerHash(text, from, to);
-            if (lower === SAME) continue;
-            if ((lower === OTHER || isStopHash(lower)) && stop.has(text.slice(from, to).toLowerCase())) stopCount += 1;
-          }
-        }
-        const hashes = ratio(occurrences(text, '#'), tokens);
-        const ellipses = ratio(ellipsisCount, tokens);
-        const checksStop = !languageStopWords || stop !== undefined;
+        const w = whitespaceWords ? whitespaceWordStats(view, languageStopWords) : spacyWordStats(view);
+        const stopCount = countStop(view, w.words);
+        const hashes = ratio(occurrences(text, '#'), w.tokens);
+        const ellipses = ratio(ellipsisCount, w.tokens);
+        const checksStop = !languageStopWords || countStop.hasList;
+        const { n, avg, alpha } = w;
         return judge(
           [
             { metric: 'word_count', value: n, fails: n < p.minWords, reason: 'gopher_short_doc' },
@@ -249,3 +165,124 @@ export const gopherQuality: StepDefinition<typeof params> = {
     };
   },
 };
+
+/** The fractions of lines (Python's splitlines(), blank ones included) that start with a bullet and that end with an ellipsis. */
+function lineMarks(lines: readonly string[]): { bullets: number; endEllipsis: number } {
+  let bulletLines = 0;
+  let ellipsisLines = 0;
+  for (const line of lines) {
+    // the line's first and last characters that are not white space (lstrip, rstrip)
+    let a = 0;
+    while (a < line.length && isPySpace(line.charCodeAt(a))) a++;
+    if (a === line.length) continue;
+    const first = line.charCodeAt(a);
+    if (first === 0x2022 || first === 0x2d) bulletLines += 1; // • -
+    let b = line.length;
+    while (isPySpace(line.charCodeAt(b - 1))) b--;
+    const last = line.charCodeAt(b - 1);
+    if (
+      last === 0x2026 ||
+      (last === 0x2e && b - a >= 3 && line.charCodeAt(b - 2) === 0x2e && line.charCodeAt(b - 3) === 0x2e)
+    )
+      ellipsisLines += 1; // … ...
+  }
+  return { bullets: ratio(bulletLines, lines.length), endEllipsis: ratio(ellipsisLines, lines.length) };
+}
+
+/** Word count `n`, mean word length, token count, the fraction of tokens with a letter, and the words stop words are counted in. */
+interface WordStats {
+  n: number;
+  avg: number;
+  tokens: number;
+  alpha: number;
+  words: readonly string[];
+}
+
+/** Whitespace tokens; a word is a token with a letter or digit, its edge punctuation stripped. */
+function whitespaceWordStats(view: TextView, languageStopWords: boolean): WordStats {
+  const t = view.tokens;
+  let letters = 0;
+  for (let i = 0; i < t.n; i++) letters += t.ends[i]! - t.starts[i]!;
+  return {
+    n: t.n,
+    avg: ratio(letters, t.n),
+    tokens: t.count,
+    alpha: ratio(t.alphaCount, t.count),
+    words: languageStopWords ? [] : t.words,
+  };
+}
+
+/** datatrove: spaCy's words; a word of punctuation only is a symbol. */
+function spacyWordStats(view: TextView): WordStats {
+  const words = view.spacyWords;
+  let symbolFree = 0;
+  let length = 0;
+  let alphaWords = 0;
+  for (const w of words) {
+    if (!isSymbol(w)) {
+      symbolFree += 1;
+      length += cpLength(w);
+    }
+    if (HAS_LETTER.test(w)) alphaWords += 1;
+  }
+  return {
+    n: symbolFree,
+    avg: symbolFree > 0 ? length / symbolFree : Number.NaN,
+    tokens: words.length,
+    alpha: ratio(alphaWords, words.length),
+    words,
+  };
+}
+
+/**
+ * Counts the stop words of a document: datatrove's English ones, distinct, as written; or, in
+ * moe's dialect, every occurrence of the language's (lower-cased), found among whitespace tokens
+ * by hash first. `hasList`: the language has a list (without one the rule does not apply).
+ */
+function stopWordCounter(
+  p: z.infer<typeof params>,
+  language: string,
+  dialect: Dialect,
+): ((view: TextView, words: readonly string[]) => number) & { hasList: boolean } {
+  const list = p.stopWords ?? GOPHER_STOP_WORDS[language];
+  const stop = list ? new Set(list) : undefined;
+  // a word can only be a stop word if its hash is one's; a word with capitals or non-ASCII
+  // letters is also checked lower-cased
+  const stopHashes = new Set((list ?? []).map((w) => hash32(w) | 0));
+  // a 1024-entry filter on the hash's low bits answers most lookups without the Set
+  const maybeStop = new Uint8Array(1024);
+  for (const h of stopHashes) maybeStop[h & 1023] = 1;
+  const isStopHash = (h: number): boolean => maybeStop[h & 1023] === 1 && stopHashes.has(h);
+  const maxStopLength = list ? Math.max(...list.map((w) => w.length)) : 0;
+  const englishStop = new Set(p.stopWords ?? GOPHER_STOP_WORDS.eng!);
+  const count = (view: TextView, words: readonly string[]): number => {
+    let stopCount = 0;
+    if (!dialect.languageStopWords) {
+      const present = new Set<string>();
+      for (const w of words) if (englishStop.has(w)) present.add(w);
+      return present.size;
+    }
+    if (!stop) return 0;
+    if (!dialect.whitespaceWords) {
+      for (const w of words) if (w.length <= maxStopLength && stop.has(w.toLowerCase())) stopCount += 1;
+      return stopCount;
+    }
+    const text = view.text;
+    const { n, starts, ends, hashes } = view.tokens;
+    for (let i = 0; i < n; i++) {
+      const from = starts[i]!;
+      const to = ends[i]!;
+      if (to - from > maxStopLength) continue;
+      if (isStopHash(hashes[i]!) && stop.has(text.slice(from, to))) {
+        stopCount += 1;
+        continue;
+      }
+      // the word lower-cased: ASCII capitals by hash first; anything else by toLowerCase
+      const lower = lowerHash(text, from, to);
+      if (lower === SAME) continue;
+      if ((lower === OTHER || isStopHash(lower)) && stop.has(text.slice(from, to).toLowerCase())) stopCount += 1;
+    }
+    return stopCount;
+  };
+  return Object.assign(count, { hasList: stop !== undefined });
+}
