@@ -238,118 +238,34 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
           : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
         const indexSeconds = (Date.now() - t0) / 1000;
         const rows = index.batchDocs(b.batch);
-        const kept = new PartWriter({ dir });
-        const removed = new PartWriter({ dir: join(dir, 'removed') });
-        const sizes = new Map<number, number>();
-        const touched = new Set<number>();
-        let docsIn = 0;
-        let docsOut = 0;
-        let exactDups = 0;
-        let nearDups = 0;
-        let allCopies = 0;
-        const contaminatedBy = evals.map(() => 0);
-        // the index's verdict for the next document of the input, in input order
-        const verdict = (): Verdict => {
-          const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
-          if (!row)
-            throw new DataError(
-              `${run.input} has more documents than the index recorded`,
-              'the input changed during the run; run moe dedup again',
-            );
-          const root = row.cluster;
-          let size = sizes.get(root);
-          if (size === undefined) sizes.set(root, (size = index.clusterSize(root)));
-          if (root === row.seq) {
-            if (run.dropAllCopies && size > 1)
-              return {
-                id: row.id,
-                keep: false,
-                kind: 'all_copies',
-                root,
-                size,
-                dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true },
-              };
-            return {
-              id: row.id,
-              keep: true,
-              kind: 'kept',
-              root,
-              size,
-              dedup: { cluster_id: row.id, cluster_size: size },
-            };
-          }
-          const me = index.docAt(row.seq);
-          const other = index.docAt(root);
-          const isExact = me.exact === other.exact;
-          const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
-          return {
-            id: row.id,
-            keep: false,
-            kind: isExact ? 'exact' : 'near',
-            root,
-            size,
-            dedup: { duplicate_of: other.id, jaccard },
-          };
-        };
-        const sent: Verdict[][] = [];
-        async function* tasks(): AsyncGenerator<OutputTask> {
-          for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
-            const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
-            sent.push(verdicts);
-            yield { chunk, verdicts };
-          }
-        }
-        const init: OutputInit = { evals, ngram: evalNgram, input: run.input };
-        for await (const ev of orderedPool({
-          tasks: tasks(),
-          workers: run.workers,
-          module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)),
-          init,
-        })) {
-          if (ev.type !== 'batch') continue;
-          for (const out of ev.items) {
-            const verdicts = sent.shift()!;
-            verdicts.forEach((v, k) => {
-              docsIn += 1;
-              if (v.size > 1) touched.add(v.root);
-              const evalIndex = out.contaminated[k]!;
-              if (evalIndex >= 0) contaminatedBy[evalIndex]! += 1;
-              else if (v.kind === 'exact') exactDups += 1;
-              else if (v.kind === 'near') nearDups += 1;
-              else {
-                stats.histogram('cluster_size', v.size, SIZES);
-                if (v.kind === 'kept') docsOut += 1;
-                else allCopies += 1;
-              }
-            });
-            if (out.kept) await kept.writeEncoded(out.kept);
-            if (out.removed) await removed.writeEncoded(out.removed);
-          }
-        }
-        if (!rows.next().done)
-          throw new DataError(
-            `${run.input} has fewer documents than the index recorded`,
-            'the input changed during the run; run moe dedup again',
-          );
+        const tally = new Tally(evals.length, stats);
+        const { kept, removed } = await writeOutputs(run, dir, index, rows, tally, {
+          evals,
+          ngram: evalNgram,
+          input: run.input,
+        });
         const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
-        stats.count('docs_out', docsOut);
+        stats.count('docs_out', tally.docsOut);
         return {
           input: displayPath(run.input),
           db: displayPath(run.db),
           params: run.params,
           batch: b.batch,
-          docs_in: docsIn,
-          docs_out: docsOut,
-          exact_duplicates: exactDups,
-          near_duplicates: nearDups,
-          clusters: touched.size,
+          docs_in: tally.docsIn,
+          docs_out: tally.docsOut,
+          exact_duplicates: tally.exact,
+          near_duplicates: tally.near,
+          clusters: tally.touched.size,
           bridged_clusters: bridged,
           decontamination: Object.fromEntries(
-            evals.map((e, i) => [e.name, { items: e.items, ngrams: e.keys.length, docs_removed: contaminatedBy[i]! }]),
+            evals.map((e, i) => [
+              e.name,
+              { items: e.items, ngrams: e.keys.length, docs_removed: tally.contaminatedBy[i]! },
+            ]),
           ),
-          dropped_all_copies: allCopies,
-          outputs: rel(await kept.close()),
-          removed_outputs: rel(await removed.close()),
+          dropped_all_copies: tally.allCopies,
+          outputs: rel(kept),
+          removed_outputs: rel(removed),
           stats: statsToReport(stats.data),
           timing: { seconds: (Date.now() - t0) / 1000, index_seconds: indexSeconds, workers: run.workers },
         };
@@ -358,4 +274,128 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       }
     },
   );
+}
+
+/**
+ * The output pass: the input again, each document with the index's verdict, through the workers
+ * (which also look for eval sets' n-grams); kept and removed documents written in input order.
+ */
+async function writeOutputs(
+  run: DedupRun,
+  dir: string,
+  index: DedupDb,
+  rows: ReturnType<DedupDb['batchDocs']>,
+  tally: Tally,
+  init: OutputInit,
+): Promise<{ kept: PartInfo[]; removed: PartInfo[] }> {
+  const kept = new PartWriter({ dir });
+  const removed = new PartWriter({ dir: join(dir, 'removed') });
+  const verdict = verdictReader(index, rows, run);
+  const sent: Verdict[][] = [];
+  async function* tasks(): AsyncGenerator<OutputTask> {
+    for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
+      const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
+      sent.push(verdicts);
+      yield { chunk, verdicts };
+    }
+  }
+  for await (const ev of orderedPool({
+    tasks: tasks(),
+    workers: run.workers,
+    module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)),
+    init,
+  })) {
+    if (ev.type !== 'batch') continue;
+    for (const out of ev.items) {
+      const verdicts = sent.shift()!;
+      for (const [k, v] of verdicts.entries()) tally.add(v, out.contaminated[k]!);
+      if (out.kept) await kept.writeEncoded(out.kept);
+      if (out.removed) await removed.writeEncoded(out.removed);
+    }
+  }
+  if (!rows.next().done)
+    throw new DataError(
+      `${run.input} has fewer documents than the index recorded`,
+      'the input changed during the run; run moe dedup again',
+    );
+  return { kept: await kept.close(), removed: await removed.close() };
+}
+
+/** The index's verdict for the next document of the input, in input order, at each call. */
+function verdictReader(index: DedupDb, rows: ReturnType<DedupDb['batchDocs']>, run: DedupRun): () => Verdict {
+  const sizes = new Map<number, number>();
+  return (): Verdict => {
+    const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
+    if (!row)
+      throw new DataError(
+        `${run.input} has more documents than the index recorded`,
+        'the input changed during the run; run moe dedup again',
+      );
+    const root = row.cluster;
+    let size = sizes.get(root);
+    if (size === undefined) sizes.set(root, (size = index.clusterSize(root)));
+    if (root === row.seq) {
+      if (run.dropAllCopies && size > 1)
+        return {
+          id: row.id,
+          keep: false,
+          kind: 'all_copies',
+          root,
+          size,
+          dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true },
+        };
+      return {
+        id: row.id,
+        keep: true,
+        kind: 'kept',
+        root,
+        size,
+        dedup: { cluster_id: row.id, cluster_size: size },
+      };
+    }
+    const me = index.docAt(row.seq);
+    const other = index.docAt(root);
+    const isExact = me.exact === other.exact;
+    const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
+    return {
+      id: row.id,
+      keep: false,
+      kind: isExact ? 'exact' : 'near',
+      root,
+      size,
+      dedup: { duplicate_of: other.id, jaccard },
+    };
+  };
+}
+
+/** The output pass's counts: documents in and kept, duplicates by kind, clusters touched, documents per eval set. */
+class Tally {
+  docsIn = 0;
+  docsOut = 0;
+  exact = 0;
+  near = 0;
+  allCopies = 0;
+  readonly touched = new Set<number>();
+  readonly contaminatedBy: number[];
+
+  constructor(
+    evals: number,
+    private readonly stats: StageStats,
+  ) {
+    this.contaminatedBy = new Array<number>(evals).fill(0);
+  }
+
+  /** One document's verdict; `evalIndex` ≥ 0 when it was removed for holding an eval set's n-gram. */
+  add(v: Verdict, evalIndex: number): void {
+    this.docsIn += 1;
+    if (v.size > 1) this.touched.add(v.root);
+    if (evalIndex >= 0) this.contaminatedBy[evalIndex]! += 1;
+    else if (v.kind === 'exact') this.exact += 1;
+    else if (v.kind === 'near') this.near += 1;
+    else {
+      this.stats.histogram('cluster_size', v.size, SIZES);
+      if (v.kind === 'kept') this.docsOut += 1;
+      else this.allCopies += 1;
+    }
+  }
 }
