@@ -125,10 +125,34 @@ export async function collectCurate(dir: string): Promise<CurateData> {
   const filterReport = (await readJson(join(dir, 'filter', 'report.json'))) ?? {};
   const dedupReport = (await readJson(join(dir, 'dedup', 'report.json'))) ?? {};
   const shardsReport = (await readJson(join(dir, 'shards', 'report.json'))) ?? {};
+  const ingest = obj(stages.ingest);
+  const filters = filterRows(obj(stages.filter));
+  const { clusterSizes, singletons } = clusterRows(dedupReport);
+  const problems = (
+    Array.isArray(ingest.errors) ? (ingest.errors as Array<{ path: string; reason: string }>) : []
+  ).slice(0, 50);
+  return {
+    dir,
+    name: String(top.name ?? dir),
+    funnel: funnelRows(stages, shardsReport),
+    filters,
+    mix: mixRows(obj(obj(filterReport.stats).counts)),
+    clusterSizes,
+    singletons,
+    largestClusters: await largestClusters(dir),
+    tokens: tokenRows(stages, shardsReport),
+    rejected: await rejectedSamples(dir, filters),
+    kept: await keptSamples(dir),
+    problems,
+    problemCount: num(obj(ingest.counts).errors),
+  };
+}
+
+/** Documents (and MB) after each stage. */
+function funnelRows(stages: Json, shardsReport: Json): Row[] {
   const filter = obj(stages.filter);
   const dedup = obj(stages.dedup);
   const ingest = obj(stages.ingest);
-
   const funnel: Row[] = [];
   const add = (stage: string, docs: number, bytes: number | null): void => {
     funnel.push({ stage, measure: 'documents', value: docs });
@@ -139,6 +163,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
   if (stages.dedup)
     add('deduplicated', num(dedup.docs_out), shardsReport.bytes_in !== undefined ? num(shardsReport.bytes_in) : null);
 
+  return funnel;
+}
+
+/** Per filter and reason: documents dropped first, that it would drop, and that it alone drops. */
+function filterRows(filter: Json): Row[] {
   const filters: Row[] = [];
   for (const [name, f] of Object.entries(obj(filter.filters))) {
     for (const [reason, r] of Object.entries(obj(obj(f).reasons))) {
@@ -149,7 +178,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
     }
   }
 
-  const counts = obj(obj(filterReport.stats).counts);
+  return filters;
+}
+
+/** The source and language mix before and after the filter. */
+function mixRows(counts: Json): Row[] {
   const mix: Row[] = [];
   for (const [when, key] of [
     ['before', 'in'],
@@ -168,6 +201,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
     }
   }
 
+  return mix;
+}
+
+/** Duplicate clusters by size (log2 bins), and the documents that had no duplicate. */
+function clusterRows(dedupReport: Json): { clusterSizes: Row[]; singletons: number } {
   const clusterSizes: Row[] = [];
   let singletons = 0;
   const hist = obj(obj(obj(dedupReport.stats).histograms).cluster_size);
@@ -180,7 +218,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
     else if (n > 0) clusterSizes.push({ size: binLabel(lo, hi), lo, clusters: n });
   });
 
-  // the largest clusters, from the removed copies (each names the document it duplicates)
+  return { clusterSizes, singletons };
+}
+
+/** The largest clusters, from the removed copies (each names the document it duplicates). */
+async function largestClusters(dir: string): Promise<Cluster[]> {
   const byKept = new Map<string, Cluster>();
   await scan(
     join(dir, 'dedup', 'removed'),
@@ -202,10 +244,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
     },
     () => false,
   );
-  const largestClusters = [...byKept.values()]
-    .sort((a, b) => b.size - a.size || (a.kept < b.kept ? -1 : 1))
-    .slice(0, 5);
+  return [...byKept.values()].sort((a, b) => b.size - a.size || (a.kept < b.kept ? -1 : 1)).slice(0, 5);
+}
 
+/** Tokens per split and source. */
+function tokenRows(stages: Json, shardsReport: Json): Row[] {
   const tokens: Row[] = [];
   const tc = obj(obj(shardsReport.stats).counts);
   for (const [split, source, n] of splitCounts(tc, 'tokens.')) tokens.push({ split, source, tokens: n });
@@ -214,7 +257,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
       tokens.push({ split, source: 'all', tokens: num(obj(s).tokens) });
   }
 
-  // samples: two rejected documents for each reason that dropped any, and a few kept ones
+  return tokens;
+}
+
+/** Two rejected documents for each reason that dropped any. */
+async function rejectedSamples(dir: string, filters: Row[]): Promise<Sample[]> {
   const perReason = 2;
   const wanted = new Set(
     filters.filter((r) => r.measure === 'dropped first' && num(r.docs) > 0).map((r) => `${r.filter}\u0000${r.reason}`),
@@ -245,6 +292,11 @@ export async function collectCurate(dir: string): Promise<CurateData> {
   rejected.sort((a, b) =>
     a.filter! + a.reason! < b.filter! + b.reason! ? -1 : a.filter! + a.reason! > b.filter! + b.reason! ? 1 : 0,
   );
+  return rejected;
+}
+
+/** A few kept documents, at most two per source. */
+async function keptSamples(dir: string): Promise<Sample[]> {
   const kept: Sample[] = [];
   const keptSources = new Map<string, number>();
   await scan(
@@ -264,24 +316,7 @@ export async function collectCurate(dir: string): Promise<CurateData> {
     () => kept.length >= 6,
   );
 
-  const problems = (
-    Array.isArray(ingest.errors) ? (ingest.errors as Array<{ path: string; reason: string }>) : []
-  ).slice(0, 50);
-  return {
-    dir,
-    name: String(top.name ?? dir),
-    funnel,
-    filters,
-    mix,
-    clusterSizes,
-    singletons,
-    largestClusters,
-    tokens,
-    rejected,
-    kept,
-    problems,
-    problemCount: num(obj(ingest.counts).errors),
-  };
+  return kept;
 }
 
 export async function collectTrain(dir: string): Promise<TrainData> {
