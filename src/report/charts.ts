@@ -42,108 +42,116 @@ function topGroups(rows: Row[], n: number, field: string): Row[] {
 }
 
 export function curateCharts(d: CurateData): Chart[] {
-  const charts: Chart[] = [];
-  if (d.funnel.length) {
-    charts.push(
-      chart(
-        'funnel',
-        'Documents and bytes through each stage',
-        'What each stage kept: documents (left) and megabytes of text (right).',
-        d.funnel,
-        {
-          facet: { column: { field: 'measure', type: 'nominal', title: null, sort: ['documents', 'MB'] } },
-          spec: {
-            width: 260,
-            mark: { type: 'bar', tooltip: true },
-            encoding: {
-              x: { field: 'stage', type: 'nominal', sort: STAGE_ORDER, title: null, axis: { labelAngle: 0 } },
-              y: { field: 'value', type: 'quantitative', title: null },
-              color: { field: 'stage', type: 'nominal', sort: STAGE_ORDER, legend: null },
-            },
-          },
-          resolve: { scale: { y: 'independent' } },
-        },
-      ),
-    );
-  }
-  if (d.filters.length) {
-    charts.push(
-      chart(
-        'filters',
-        'Filters: what each reason dropped',
-        '"dropped first": documents this reason removed (the first filter to fire in the chain); "would drop": documents it fires on, judged alone on every document; "dropped alone": documents no other filter would have dropped.',
-        d.filters,
-        {
-          mark: { type: 'bar', tooltip: true },
-          height: { step: 9 },
-          encoding: {
-            y: { field: 'label', type: 'nominal', title: null },
-            yOffset: { field: 'measure', type: 'nominal', sort: MEASURES },
-            x: { field: 'docs', type: 'quantitative', title: 'documents' },
-            color: { field: 'measure', type: 'nominal', sort: MEASURES, title: null, legend: { orient: 'top' } },
-          },
-        },
-      ),
-    );
-  }
-  if (d.mix.length) {
-    charts.push(
-      chart(
-        'mix',
-        'Source and language mix, before and after filtering',
-        'Megabytes of text per source and language (for code, the programming language) entering the filter stage and kept by it; the 12 largest groups, the rest as "other".',
-        topGroups(d.mix, 12, 'MB'),
-        {
-          mark: { type: 'bar', tooltip: true },
-          encoding: {
-            y: { field: 'when', type: 'nominal', sort: ['before', 'after'], title: null },
-            x: { aggregate: 'sum', field: 'MB', type: 'quantitative', title: 'MB' },
-            color: { field: 'group', type: 'nominal', title: 'source · language', scale: { scheme: 'tableau20' } },
-          },
-        },
-      ),
-    );
-  }
-  charts.push(
-    chart(
-      'clusters',
-      'Duplicate clusters by size',
-      `Clusters of near-duplicate documents by their number of copies (one is kept of each); ${d.singletons} documents had no duplicate.`,
-      d.clusterSizes,
-      {
+  const charts: Array<[boolean, (d: CurateData) => Chart]> = [
+    [d.funnel.length > 0, funnelChart],
+    [d.filters.length > 0, filtersChart],
+    [d.mix.length > 0, mixChart],
+    [true, clustersChart],
+    [d.tokens.length > 0, tokensChart],
+  ];
+  return charts.filter(([shown]) => shown).map(([, make]) => make(d));
+}
+
+/** Documents and bytes through each stage. */
+function funnelChart(d: CurateData): Chart {
+  return chart(
+    'funnel',
+    'Documents and bytes through each stage',
+    'What each stage kept: documents (left) and megabytes of text (right).',
+    d.funnel,
+    {
+      facet: { column: { field: 'measure', type: 'nominal', title: null, sort: ['documents', 'MB'] } },
+      spec: {
+        width: 260,
         mark: { type: 'bar', tooltip: true },
         encoding: {
-          x: {
-            field: 'size',
-            type: 'ordinal',
-            sort: { field: 'lo' },
-            title: 'copies in the cluster',
-            axis: { labelAngle: 0 },
-          },
-          y: { field: 'clusters', type: 'quantitative', title: 'clusters' },
+          x: { field: 'stage', type: 'nominal', sort: STAGE_ORDER, title: null, axis: { labelAngle: 0 } },
+          y: { field: 'value', type: 'quantitative', title: null },
+          color: { field: 'stage', type: 'nominal', sort: STAGE_ORDER, legend: null },
         },
       },
-    ),
+      resolve: { scale: { y: 'independent' } },
+    },
   );
-  if (d.tokens.length) {
-    charts.push(
-      chart(
-        'tokens',
-        'Tokens per source and split',
-        'Tokens in the training and validation shards (end-of-text tokens included), by the source of their documents.',
-        d.tokens,
-        {
-          mark: { type: 'bar', tooltip: true },
-          encoding: {
-            y: { field: 'split', type: 'nominal', sort: ['train', 'val'], title: null },
-            x: { field: 'tokens', type: 'quantitative', title: 'tokens' },
-            color: { field: 'source', type: 'nominal', title: 'source' },
-          },
+}
+
+/** Per filter reason: the documents it dropped first, would drop, and dropped alone. */
+function filtersChart(d: CurateData): Chart {
+  return chart(
+    'filters',
+    'Filters: what each reason dropped',
+    '"dropped first": documents this reason removed (the first filter to fire in the chain); "would drop": documents it fires on, judged alone on every document; "dropped alone": documents no other filter would have dropped.',
+    d.filters,
+    {
+      mark: { type: 'bar', tooltip: true },
+      height: { step: 9 },
+      encoding: {
+        y: { field: 'label', type: 'nominal', title: null },
+        yOffset: { field: 'measure', type: 'nominal', sort: MEASURES },
+        x: { field: 'docs', type: 'quantitative', title: 'documents' },
+        color: { field: 'measure', type: 'nominal', sort: MEASURES, title: null, legend: { orient: 'top' } },
+      },
+    },
+  );
+}
+
+/** The source and language mix before and after filtering. */
+function mixChart(d: CurateData): Chart {
+  return chart(
+    'mix',
+    'Source and language mix, before and after filtering',
+    'Megabytes of text per source and language (for code, the programming language) entering the filter stage and kept by it; the 12 largest groups, the rest as "other".',
+    topGroups(d.mix, 12, 'MB'),
+    {
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        y: { field: 'when', type: 'nominal', sort: ['before', 'after'], title: null },
+        x: { aggregate: 'sum', field: 'MB', type: 'quantitative', title: 'MB' },
+        color: { field: 'group', type: 'nominal', title: 'source · language', scale: { scheme: 'tableau20' } },
+      },
+    },
+  );
+}
+
+/** Duplicate clusters by size. */
+function clustersChart(d: CurateData): Chart {
+  return chart(
+    'clusters',
+    'Duplicate clusters by size',
+    `Clusters of near-duplicate documents by their number of copies (one is kept of each); ${d.singletons} documents had no duplicate.`,
+    d.clusterSizes,
+    {
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        x: {
+          field: 'size',
+          type: 'ordinal',
+          sort: { field: 'lo' },
+          title: 'copies in the cluster',
+          axis: { labelAngle: 0 },
         },
-      ),
-    );
-  }
-  return charts;
+        y: { field: 'clusters', type: 'quantitative', title: 'clusters' },
+      },
+    },
+  );
+}
+
+/** Tokens per source and split. */
+function tokensChart(d: CurateData): Chart {
+  return chart(
+    'tokens',
+    'Tokens per source and split',
+    'Tokens in the training and validation shards (end-of-text tokens included), by the source of their documents.',
+    d.tokens,
+    {
+      mark: { type: 'bar', tooltip: true },
+      encoding: {
+        y: { field: 'split', type: 'nominal', sort: ['train', 'val'], title: null },
+        x: { field: 'tokens', type: 'quantitative', title: 'tokens' },
+        color: { field: 'source', type: 'nominal', title: 'source' },
+      },
+    },
+  );
 }
 
 const line = (y: string, title: string, scale?: Record<string, unknown>): Record<string, unknown> => ({
