@@ -96,7 +96,13 @@ interface WorkerMessage<I, R> {
   hint?: string;
 }
 
-/** Runs the tasks and yields their batches and completions in task order. */
+/**
+ * Runs the tasks and yields their batches and completions in task order.
+ *
+ * Over 80 lines: the pull chain, the workers' callbacks and the in-order consumer share the
+ * dispatch state (`pulled`, `total`, `failure`, `wake`); one scope keeps each variable beside
+ * every place that writes it.
+ */
 export async function* orderedPool<F extends TaskFn<never, unknown, unknown, never>>(
   opts: PoolOptions<F>,
 ): AsyncGenerator<PoolEvent<ItemOf<F>, ResultOf<F>>> {

@@ -11,35 +11,24 @@
  * so a run killed at any point is redone from a consistent index.
  */
 import { join } from 'node:path';
-import { DataError, UserError } from '../core/errors.js';
-import { orderedPool, taskModule } from '../core/pool.js';
+import { UserError } from '../core/errors.js';
+import { taskModule } from '../core/pool.js';
 import { stageLoop } from '../core/stage-loop.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
 import { runStageDir } from '../io/stage-dir.js';
-import { type HistogramSpec, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { DedupDb, sigOf } from '../io/dedup-db.js';
+import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
+import { DedupDb } from '../io/dedup-db.js';
 import { exists, removeFile, sha256File, sha256Text } from '../io/files.js';
-import {
-  countLines,
-  docBound,
-  listParts,
-  MAX_DOC_BYTES,
-  type PartInfo,
-  PartWriter,
-  quietBound,
-  readChunks,
-} from '../io/jsonl.js';
+import { docBound, listParts, MAX_DOC_BYTES, type PartInfo, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
 import type { MinHashParams } from '../io/signatures.js';
-import { estimateJaccard } from './minhash.js';
 import { verifiedUnions } from './verify.js';
-import type { OutputInit, OutputTask, Verdict } from './output-task.js';
+import { Tally, writeOutputs } from './output.js';
 import type { SignedChunk } from './task.js';
 
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
 export const SCHEME = 1;
-const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
 /** Documents stored per index transaction. */
 const COMMIT_DOCS = 50_000;
 
@@ -274,128 +263,4 @@ export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; sk
       }
     },
   );
-}
-
-/**
- * The output pass: the input again, each document with the index's verdict, through the workers
- * (which also look for eval sets' n-grams); kept and removed documents written in input order.
- */
-async function writeOutputs(
-  run: DedupRun,
-  dir: string,
-  index: DedupDb,
-  rows: ReturnType<DedupDb['batchDocs']>,
-  tally: Tally,
-  init: OutputInit,
-): Promise<{ kept: PartInfo[]; removed: PartInfo[] }> {
-  const kept = new PartWriter({ dir });
-  const removed = new PartWriter({ dir: join(dir, 'removed') });
-  const verdict = verdictReader(index, rows, run);
-  const sent: Verdict[][] = [];
-  async function* tasks(): AsyncGenerator<OutputTask> {
-    for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
-      const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
-      sent.push(verdicts);
-      yield { chunk, verdicts };
-    }
-  }
-  for await (const ev of orderedPool({
-    tasks: tasks(),
-    workers: run.workers,
-    module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)),
-    init,
-  })) {
-    if (ev.type !== 'batch') continue;
-    for (const out of ev.items) {
-      const verdicts = sent.shift()!;
-      for (const [k, v] of verdicts.entries()) tally.add(v, out.contaminated[k]!);
-      if (out.kept) await kept.writeEncoded(out.kept);
-      if (out.removed) await removed.writeEncoded(out.removed);
-    }
-  }
-  if (!rows.next().done)
-    throw new DataError(
-      `${run.input} has fewer documents than the index recorded`,
-      'the input changed during the run; run moe dedup again',
-    );
-  return { kept: await kept.close(), removed: await removed.close() };
-}
-
-/** The index's verdict for the next document of the input, in input order, at each call. */
-function verdictReader(index: DedupDb, rows: ReturnType<DedupDb['batchDocs']>, run: DedupRun): () => Verdict {
-  const sizes = new Map<number, number>();
-  return (): Verdict => {
-    const row = rows.next().value as { seq: number; id: string; cluster: number } | undefined;
-    if (!row)
-      throw new DataError(
-        `${run.input} has more documents than the index recorded`,
-        'the input changed during the run; run moe dedup again',
-      );
-    const root = row.cluster;
-    let size = sizes.get(root);
-    if (size === undefined) sizes.set(root, (size = index.clusterSize(root)));
-    if (root === row.seq) {
-      if (run.dropAllCopies && size > 1)
-        return {
-          id: row.id,
-          keep: false,
-          kind: 'all_copies',
-          root,
-          size,
-          dedup: { cluster_id: row.id, cluster_size: size, dropped_all_copies: true },
-        };
-      return {
-        id: row.id,
-        keep: true,
-        kind: 'kept',
-        root,
-        size,
-        dedup: { cluster_id: row.id, cluster_size: size },
-      };
-    }
-    const me = index.docAt(row.seq);
-    const other = index.docAt(root);
-    const isExact = me.exact === other.exact;
-    const jaccard = isExact ? 1 : Math.round(estimateJaccard(sigOf(me.sig), sigOf(other.sig)) * 1e4) / 1e4;
-    return {
-      id: row.id,
-      keep: false,
-      kind: isExact ? 'exact' : 'near',
-      root,
-      size,
-      dedup: { duplicate_of: other.id, jaccard },
-    };
-  };
-}
-
-/** The output pass's counts: documents in and kept, duplicates by kind, clusters touched, documents per eval set. */
-class Tally {
-  docsIn = 0;
-  docsOut = 0;
-  exact = 0;
-  near = 0;
-  allCopies = 0;
-  readonly touched = new Set<number>();
-  readonly contaminatedBy: number[];
-
-  constructor(
-    evals: number,
-    private readonly stats: StageStats,
-  ) {
-    this.contaminatedBy = new Array<number>(evals).fill(0);
-  }
-
-  /** One document's verdict; `evalIndex` ≥ 0 when it was removed for holding an eval set's n-gram. */
-  add(v: Verdict, evalIndex: number): void {
-    this.docsIn += 1;
-    if (v.size > 1) this.touched.add(v.root);
-    if (evalIndex >= 0) this.contaminatedBy[evalIndex]! += 1;
-    else if (v.kind === 'exact') this.exact += 1;
-    else if (v.kind === 'near') this.near += 1;
-    else {
-      this.stats.histogram('cluster_size', v.size, SIZES);
-      if (v.kind === 'kept') this.docsOut += 1;
-      else this.allCopies += 1;
-    }
-  }
 }

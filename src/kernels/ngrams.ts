@@ -62,6 +62,10 @@ function clearTable(): number[] {
 /** Loops J over 0 … M − 1 around `inner`. */
 const forCandidates = (inner: number[]): number[] => code(i32c(0), set(J), BLOCK, LOOP, get(J), get(M), OP.geU, brIf(1), inner, inc(J), br(0), END, END);
 
+/**
+ * The function's instructions. Over 80 lines: a WebAssembly listing, read top to bottom beside the
+ * JavaScript loop of `gopher-repetition.ts` it mirrors step for step.
+ */
 function body(): number[] {
   return code(
     // prefix sums of word lengths; keys = word hashes; every position a candidate

@@ -149,6 +149,16 @@ export function trainBpe(wordCounts: Map<string, number>, opts: TrainOptions): T
       if (n > 0 && n !== before.get(pk)) heap.push([n, Math.floor(pk / KEY), pk % KEY]);
     }
   }
+  return tokenizerJson(vocab, merges, specials, opts.pattern);
+}
+
+/** The tokenizer.json of a trained byte-level BPE: its special tokens, vocabulary and merges. */
+function tokenizerJson(
+  vocab: string[],
+  merges: Array<[string, string]>,
+  specials: string[],
+  pattern: TrainOptions['pattern'],
+): TokenizerJson {
   return {
     version: '1.0',
     truncation: null,
@@ -163,7 +173,7 @@ export function trainBpe(wordCounts: Map<string, number>, opts: TrainOptions): T
       special: true,
     })),
     normalizer: null,
-    pre_tokenizer: preTokenizerJson(opts.pattern),
+    pre_tokenizer: preTokenizerJson(pattern),
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {

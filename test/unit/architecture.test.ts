@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import fg from 'fast-glob';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -157,5 +158,46 @@ describe('the layers of ARCHITECTURE.md', () => {
     expect(files.filter((f) => graph.get(f)!.some((i) => i.target.startsWith('@tensorflow/'))).length).toBeGreaterThan(
       0,
     );
+  });
+});
+
+/**
+ * Functions longer than `max` lines in a source text, as `name:line`, unless the comment just before
+ * one says why ("Over 80 lines: …"). Nested functions count on their own.
+ */
+function longFunctions(file: string, text: string, max = 80): string[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const first = sf.getLineAndCharacterOfPosition(node.getStart()).line;
+      const last = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
+      const comments = ts.getLeadingCommentRanges(text, node.getFullStart()) ?? [];
+      const why = comments.some((c) => /Over 80 lines: \S/.test(text.slice(c.pos, c.end)));
+      if (last - first + 1 > max && !why) out.push(`${file}:${first + 1} ${node.name?.getText(sf) ?? '(a function)'}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+describe('sizes a reader can hold (ARCHITECTURE.md)', () => {
+  it('no file of src/ over 400 lines', () => {
+    expect(files.filter((f) => sources.get(f)!.split('\n').length > 401)).toEqual([]);
+  });
+
+  it('no function over 80 lines unless a comment before it says why', () => {
+    expect(files.flatMap((f) => longFunctions(f, sources.get(f)!))).toEqual([]);
+  });
+
+  it('the function check finds a long function and accepts one whose comment says why', () => {
+    const long = (comment: string): string =>
+      `${comment}export function f(): number {\n${'  let x = 1;\n'.repeat(80)}  return 1;\n}\n`;
+    expect(longFunctions('a.ts', long(''))).toEqual(['a.ts:1 f']);
+    expect(longFunctions('a.ts', long('/** Over 80 lines: a listing read top to bottom. */\n'))).toEqual([]);
+    expect(longFunctions('a.ts', `function g() {\n  return 1;\n}\n`)).toEqual([]);
+    // a closure inside a short-enough outer function is measured too
+    expect(longFunctions('a.ts', `const o = { keep() {\n${'  1;\n'.repeat(81)}} };\n`)).toEqual(['a.ts:1 keep']);
   });
 });
