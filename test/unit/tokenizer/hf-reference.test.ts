@@ -1,6 +1,7 @@
 /**
  * moe's encoder against the Rust `tokenizers` library itself (npm `tokenizers`, Hugging Face's
- * Node binding): real tokenizer files shipped in npm packages (Qwen3: an NFC normalizer,
+ * Node binding): real tokenizer files shipped in npm packages (Llama 3, GPT-4o; Gemma 3:
+ * SentencePiece-style with 6,406 non-special added tokens; Qwen3: an NFC normalizer,
  * non-special added tokens, `ignore_merges: false`; DeepSeek-V3: three `Split`s; Llama 2:
  * SentencePiece-style BPE with byte fallback, and in Mistral's Metaspace form), and variants
  * of the GPT-2 vocabulary with what other families' files say (phi-2's added tokens for runs of
@@ -92,6 +93,22 @@ describe('BPE tokenizer: exactly the ids of the Rust tokenizers library', () => 
     expect(new BpeTokenizer(qwen).encode('<think>')).toEqual([151667]);
     expect(await mismatches(packaged('deepseek_v3'), docs)).toEqual([]);
   }, 120_000);
+
+  it('Llama 3 and GPT-4o (a Split with a Rust regex, then ByteLevel; ignore_merges in Llama 3) and Gemma 3 (SentencePiece-style with byte_fallback, 6,406 non-special added tokens): zero mismatching documents, and decoding gives the text back', async () => {
+    const llama3 = packaged('llama3');
+    expect(llama3.model.ignore_merges).toBe(true);
+    expect(await mismatches(llama3, docs)).toEqual([]);
+    expect(await mismatches(packaged('gpt4o'), docs)).toEqual([]);
+    const gemma = packaged('gemma3');
+    expect(gemma.model.byte_fallback).toBe(true);
+    expect((gemma.added_tokens ?? []).filter((t) => t.special === false).length).toBe(6406);
+    expect(await mismatches(gemma, docs)).toEqual([]);
+    const lossless = docs.filter((d) => d.isWellFormed()).slice(0, 300);
+    for (const json of [llama3, gemma]) {
+      const tok = new BpeTokenizer(json);
+      expect(lossless.filter((d) => tok.decode(tok.encode(d)) !== d)).toEqual([]);
+    }
+  }, 180_000);
 
   it('one list of end-of-text names for tokenize, generate, demo and export: a tokenizer whose only end token is any of them is found', () => {
     // GPT-2's vocabulary without its own end token, then one end token of another family
