@@ -1,7 +1,7 @@
 /**
- * The loop every chunk-reading stage runs over the ordered pool (filter, dedup's signatures,
- * tokenize): the items of each task in input order, each task's stats merged, progress counted.
- * The stage keeps only what is its own: what to do with the items.
+ * The loop every chunk-reading stage runs over the ordered pool (filter, dedup's signatures and
+ * output pass, tokenize): the items of each task in input order, each task's stats merged,
+ * progress counted. The stage keeps only what is its own: what to do with the items.
  */
 import { Progress } from './log.js';
 import { type ItemOf, orderedPool, type PoolOptions, type TaskFn } from './pool.js';

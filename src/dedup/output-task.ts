@@ -46,7 +46,7 @@ let cached: { init: unknown; c: Contamination } | undefined;
 export async function* runTask(
   task: OutputTask,
   init: OutputInit,
-  _stats: StageStats,
+  stats: StageStats,
 ): AsyncGenerator<CheckedChunk[], number> {
   if (cached?.init !== init) cached = { init, c: new Contamination(init.evals, init.ngram) };
   const docs = parseChunk(task.chunk);
@@ -54,6 +54,7 @@ export async function* runTask(
   const removed: Doc[] = [];
   const contaminated = new Int32Array(docs.length);
   docs.forEach((doc, k) => {
+    stats.count('bytes_in', Buffer.byteLength(doc.text));
     const verdict = task.verdicts[k];
     if (verdict?.id !== doc.id)
       throw new DataError(

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
-import { orderedPool, taskModule } from '../core/pool.js';
+import { taskModule } from '../core/pool.js';
+import { stageLoop } from '../core/stage-loop.js';
 import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { type DedupDb, sigOf } from '../io/dedup-db.js';
 import { countLines, MAX_DOC_BYTES, type PartInfo, PartWriter, quietBound, readChunks } from '../io/jsonl.js';
@@ -20,6 +21,8 @@ export interface OutputRun {
   maxDocBytes?: number;
   /** Drop every copy of a duplicated document, the first included. */
   dropAllCopies?: boolean;
+  /** No progress line. */
+  silent?: boolean;
 }
 
 const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
@@ -47,14 +50,16 @@ export async function writeOutputs(
       yield { chunk, verdicts };
     }
   }
-  for await (const ev of orderedPool({
+  const pool = {
     tasks: tasks(),
     workers: run.workers,
     module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)),
     init,
-  })) {
-    if (ev.type !== 'batch') continue;
-    for (const out of ev.items) {
+  };
+  // the workers count only the bytes they read, for the progress line
+  const loop = { label: 'dedup: output', silent: run.silent, stats: tally.stats, onTaskStats: () => {} };
+  for await (const items of stageLoop(pool, loop)) {
+    for (const out of items) {
       const verdicts = sent.shift()!;
       for (const [k, v] of verdicts.entries()) tally.add(v, out.contaminated[k]!);
       if (out.kept) await kept.writeEncoded(out.kept);
@@ -128,7 +133,7 @@ export class Tally {
 
   constructor(
     evals: number,
-    private readonly stats: StageStats,
+    readonly stats: StageStats,
   ) {
     this.contaminatedBy = new Array<number>(evals).fill(0);
   }
