@@ -1,25 +1,11 @@
-/**
- * `moe dedup`: exact, then near-duplicate removal against everything the index has seen.
- *
- * Pass 1 (parallel): exact keys, MinHash signatures and band keys of every document; in input
- * order the main thread looks each exact key up (an exact duplicate never reaches the LSH
- * tables) and stores the document and its band buckets. Clustering: every pair of documents
- * that share a bucket (found with one GROUP BY over the buckets this batch touched) is joined
- * in a union-find whose roots are the earliest documents. Pass 2: the input is read again and
- * each document is written as kept (`metadata.dedup = {cluster_id, cluster_size}`) or removed
- * (`{duplicate_of, jaccard}`). The batch is marked complete in the index only after clustering,
- * so a run killed at any point is redone from a consistent index.
- */
-import { join } from 'node:path';
-import { UserError } from '../core/errors.js';
 import { taskModule } from '../core/pool.js';
 import { stageLoop } from '../core/stage-loop.js';
-import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { runStageDir } from '../io/stage-dir.js';
+import { displayPath, type StageReport } from '../core/stage.js';
+import { inputParts, runStageDir, stageFingerprint } from '../io/stage-dir.js';
 import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
-import { exists, removeFile, sha256File, sha256Text } from '../io/files.js';
-import { docBound, listParts, MAX_DOC_BYTES, type PartInfo, readChunks } from '../io/jsonl.js';
+import { removeFile, sha256File, sha256Text } from '../io/files.js';
+import { docBound, MAX_DOC_BYTES, type PartInfo, readChunks } from '../io/jsonl.js';
 import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
 import type { MinHashParams } from '../io/signatures.js';
@@ -97,24 +83,15 @@ async function removeIndex(path: string): Promise<void> {
 }
 
 export async function fingerprintOf(run: DedupRun): Promise<string> {
-  const parts = await listParts(run.input);
-  if (parts.length === 0 && !(await exists(join(run.input, 'report.json')))) {
-    throw new UserError(
-      `no part-*.jsonl.gz files in ${run.input}`,
-      'pass the output folder of an earlier stage, e.g. --in runs/demo/filter',
-    );
-  }
+  const parts = await inputParts(run.input, 'filter');
   const bound =
     run.maxDocBytes !== undefined && run.maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes: run.maxDocBytes } : {};
-  return sha256Text(
-    JSON.stringify({
-      v: TOOL_VERSION,
-      params: run.params,
-      verify: run.verifyThreshold ?? null,
-      ...bound,
-      parts: parts.map((p) => sha256File(p)),
-    }),
-  );
+  return stageFingerprint({
+    params: run.params,
+    verify: run.verifyThreshold ?? null,
+    ...bound,
+    parts: parts.map((p) => sha256File(p)),
+  });
 }
 
 /** Signatures of the input's documents (or of the given part files), computed in parallel, in input order. */

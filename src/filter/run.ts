@@ -9,11 +9,10 @@ import { hashConfig, resolveFromConfig } from '../io/config-file.js';
 import { taskModule } from '../core/pool.js';
 import { stageLoop } from '../core/stage-loop.js';
 import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { runStageDir } from '../io/stage-dir.js';
+import { inputParts, runStageDir, stageFingerprint } from '../io/stage-dir.js';
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
-import { exists, sha256File, sha256Text } from '../io/files.js';
-import { UserError } from '../core/errors.js';
-import { docBound, listParts, type PartInfo, PartWriter, quietBound, readChunks, readDocs } from '../io/jsonl.js';
+import { sha256File, sha256Text } from '../io/files.js';
+import { docBound, type PartInfo, PartWriter, quietBound, readChunks, readDocs } from '../io/jsonl.js';
 import { Chains, chainNames, stepParams } from './chain.js';
 import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
@@ -168,14 +167,7 @@ async function modelInfo(paths: Record<string, string>): Promise<Record<string, 
 }
 
 async function inputFingerprint(dir: string): Promise<string> {
-  const parts = await listParts(dir);
-  // an empty stage folder is fine (everything was skipped upstream); a folder of nothing is a wrong path
-  if (parts.length === 0 && !(await exists(join(dir, 'report.json')))) {
-    throw new UserError(
-      `no part-*.jsonl.gz files in ${dir}`,
-      'pass the output folder of an earlier stage, e.g. --in runs/demo/ingest',
-    );
-  }
+  const parts = await inputParts(dir, 'ingest');
   return sha256Text(JSON.stringify(parts.map((p) => [p, sha256File(p)])));
 }
 
@@ -185,15 +177,12 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
   const models = loadModels(run.modelPaths);
   const learned = await learnThresholds(run, models);
   const modelsInfo = await modelInfo(run.modelPaths);
-  const fingerprint = sha256Text(
-    JSON.stringify({
-      v: TOOL_VERSION,
-      input: await inputFingerprint(run.input),
-      config: hashConfig(run.config),
-      models: modelsInfo,
-      keep: run.keepRejected,
-    }),
-  );
+  const fingerprint = stageFingerprint({
+    input: await inputFingerprint(run.input),
+    config: hashConfig(run.config),
+    models: modelsInfo,
+    keep: run.keepRejected,
+  });
   const names = [...new Set((['web', 'code', 'arxiv'] as const).flatMap((s) => chainNames(run.config, s)))];
   const body = async (dir: string | undefined): Promise<Omit<FilterReport, keyof StageReport>> => {
     const stats = new StageStats();

@@ -7,11 +7,11 @@ import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../io/config-file.js';
 import { Progress } from '../core/log.js';
 import { orderedPool, taskModule } from '../core/pool.js';
-import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { runStageDir } from '../io/stage-dir.js';
+import { displayPath, type StageReport } from '../core/stage.js';
+import { runStageDir, stageFingerprint } from '../io/stage-dir.js';
 import { type FileError, failOnFirst, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { type PartInfo, PartWriter } from '../io/jsonl.js';
-import { fileStampSync, sha256Text } from '../io/files.js';
+import { fileStampSync } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
 import type { IngestTask, InputRecord, TaskOptions } from './task.js';
 
@@ -81,9 +81,7 @@ function fingerprintOf(units: Unit[], run: IngestRun): string {
     const s = fileStampSync(u.path);
     files.push(s ? [u.path, s.size, Math.floor(s.mtimeMs)] : [u.path, -1, 0]);
   }
-  return sha256Text(
-    JSON.stringify({ v: TOOL_VERSION, config: hashConfig(run.config), shard: run.shard ?? null, files }),
-  );
+  return stageFingerprint({ config: hashConfig(run.config), shard: run.shard ?? null, files });
 }
 
 export async function runIngest(run: IngestRun): Promise<IngestResult> {

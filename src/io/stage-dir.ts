@@ -8,7 +8,8 @@ import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { environmentError, UserError } from '../core/errors.js';
 import { StagePlan, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { commitDir, exists, freshDir, tempDirFor, writeJsonAtomic } from './files.js';
+import { commitDir, exists, freshDir, sha256Text, tempDirFor, writeJsonAtomic } from './files.js';
+import { listParts } from './jsonl.js';
 
 export interface StageDirOptions {
   stage: string;
@@ -143,4 +144,26 @@ export async function runStageDir<R extends StageReport>(
     await rm(tmp, { recursive: true, force: true });
     throw environmentError(e, `writing ${opts.out}`) ?? e;
   }
+}
+
+/**
+ * A stage's fingerprint: the tool version, then what its output depends on (its input and
+ * resolved settings, in the order given). A finished folder with the same one is not run again.
+ */
+export function stageFingerprint(of: Record<string, unknown>): string {
+  return sha256Text(JSON.stringify({ v: TOOL_VERSION, ...of }));
+}
+
+/**
+ * The part files of the stage folder given as `--in`. An empty finished stage folder is fine
+ * (everything was dropped upstream); a folder with neither parts nor a report is a wrong path.
+ */
+export async function inputParts(dir: string, earlier: string): Promise<string[]> {
+  const parts = await listParts(dir);
+  if (parts.length === 0 && !(await exists(join(dir, 'report.json'))))
+    throw new UserError(
+      `no part-*.jsonl.gz files in ${dir}`,
+      `pass the output folder of an earlier stage, e.g. --in runs/demo/${earlier}`,
+    );
+  return parts;
 }

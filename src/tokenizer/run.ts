@@ -9,10 +9,10 @@ import { UserError } from '../core/errors.js';
 import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
 import { taskModule } from '../core/pool.js';
 import { stageLoop } from '../core/stage-loop.js';
-import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { runStageDir } from '../io/stage-dir.js';
-import { copyFile, exists, sha256File, sha256Text, writeJsonAtomic } from '../io/files.js';
-import { docBound, listParts, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
+import { displayPath, type StageReport } from '../core/stage.js';
+import { inputParts, runStageDir, stageFingerprint } from '../io/stage-dir.js';
+import { copyFile, sha256File, writeJsonAtomic } from '../io/files.js';
+import { docBound, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
 import { DTYPE_UINT16, dtypeFor, MegatronWriter, type ShardsInfo } from '../io/megatron.js';
 import { BpeTokenizer } from './bpe.js';
 import type { TokenizeInit } from './task.js';
@@ -56,18 +56,16 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
       `${run.tokenizer} has no end-of-text token (looked for ${EOT_NAMES.join(', ')})`,
       'add one to added_tokens, or train a tokenizer with moe tokenizer train',
     );
-  const parts = await listParts(run.input);
-  if (parts.length === 0 && !(await exists(join(run.input, 'report.json'))))
-    throw new UserError(
-      `no part-*.jsonl.gz files in ${run.input}`,
-      'pass the output folder of an earlier stage, e.g. --in runs/demo/dedup',
-    );
+  const parts = await inputParts(run.input, 'dedup');
   const tokSha = sha256File(run.tokenizer);
   const maxDocBytes = run.maxDocBytes ?? MAX_DOC_BYTES;
   const bound = maxDocBytes !== MAX_DOC_BYTES ? { maxDocBytes } : {};
-  const fingerprint = sha256Text(
-    JSON.stringify({ v: TOOL_VERSION, tokSha, val: run.valFraction, ...bound, parts: parts.map((p) => sha256File(p)) }),
-  );
+  const fingerprint = stageFingerprint({
+    tokSha,
+    val: run.valFraction,
+    ...bound,
+    parts: parts.map((p) => sha256File(p)),
+  });
   return runStageDir<TokenizeReport>(
     { stage: 'tokenize', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan },
     async (dir) => {
