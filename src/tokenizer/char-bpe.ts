@@ -21,6 +21,12 @@ const hex = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2
 
 const POS = 2 ** 26;
 
+/** A hash of a pair of ids, its low bits mixed from all of theirs. */
+function pairHash(a: number, b: number): number {
+  const h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b);
+  return h ^ (h >>> 15);
+}
+
 /** (left id, right id) → merge rank and merged id: open addressing over typed arrays. */
 class PairTable {
   private readonly mask: number;
@@ -42,8 +48,7 @@ class PairTable {
 
   /** The slot of the pair (a, b), or -1 when they do not merge. */
   find(a: number, b: number): number {
-    let slot = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 12;
-    for (slot &= this.mask; this.rank[slot] !== -1; slot = (slot + 1) & this.mask)
+    for (let slot = pairHash(a, b) & this.mask; this.rank[slot] !== -1; slot = (slot + 1) & this.mask)
       if (this.left[slot] === a && this.right[slot] === b) return slot;
     return -1;
   }
@@ -51,8 +56,8 @@ class PairTable {
   /** Adds the pair unless it is there (the first, lowest-ranked merge of a pair wins). */
   add(a: number, b: number, rank: number, merged: number): void {
     if (this.find(a, b) >= 0) return;
-    let slot = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b) >>> 12;
-    for (slot &= this.mask; this.rank[slot] !== -1; slot = (slot + 1) & this.mask);
+    let slot = pairHash(a, b) & this.mask;
+    while (this.rank[slot] !== -1) slot = (slot + 1) & this.mask;
     this.left[slot] = a;
     this.right[slot] = b;
     this.rank[slot] = rank;
