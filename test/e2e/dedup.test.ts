@@ -264,6 +264,21 @@ describe('moe dedup', () => {
     ]);
     // item 1 joins 43 words (25 + 15 + "none of these"): 31 13-grams; item 2 is shorter than 13 words: 1
     expect(JSON.parse(r.stdout).decontamination).toEqual({ 'mmlu-mini': { items: 2, ngrams: 32, docs_removed: 2 } });
+    // named in a config instead, the eval set is found beside the config, as moe curate finds it,
+    // whatever folder the command runs in
+    mkdirSync(join(dir, 'cfg'));
+    mkdirSync(join(dir, 'elsewhere'));
+    writeFileSync(join(dir, 'cfg', 'mmlu-mini.jsonl'), readFileSync(join(dir, 'mmlu-mini.jsonl')));
+    writeFileSync(join(dir, 'cfg', 'dedup.yaml'), 'dedup:\n  against: [mmlu-mini.jsonl]\n');
+    const fromConfig = moe(
+      ['dedup', '--in', input, '--out', join(dir, 'out2'), '--db', join(dir, 'i2.sqlite'), '--quiet', '--json'].concat([
+        '--config',
+        join(dir, 'cfg', 'dedup.yaml'),
+      ]),
+      { cwd: join(dir, 'elsewhere') },
+    );
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect(JSON.parse(fromConfig.stdout).decontamination['mmlu-mini'].docs_removed).toBe(2);
   });
 
   it('--drop-all-copies removes every member of a duplicate cluster', async () => {

@@ -8,6 +8,7 @@ import { type DedupReport, runDedup } from '../../dedup/run.js';
 import { mergeShardSignatures, writeShardSignatures } from '../../dedup/shards.js';
 import { parseShard } from '../../ingest/plan.js';
 import { DedupDb } from '../../io/dedup-db.js';
+import { resolveFromConfig } from '../../io/config-file.js';
 import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface DedupFlags {
@@ -50,11 +51,13 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
         'e.g. moe dedup --in runs/demo/filter --out runs/demo/dedup --db runs/dedup.sqlite',
       );
   }
-  const { config } = await loadStageConfig(flags.config, flags.set);
+  const { config, file } = await loadStageConfig(flags.config, flags.set);
   const params = minhashParams(config.dedup, flags);
   const ngram = flags.againstNgram ?? config.dedup.againstNgram;
+  // paths on the command line are the shell's; a config's are its file's, as `moe curate` reads them
+  const against = flags.against?.map((p) => resolve(p)) ?? config.dedup.against.map((p) => resolveFromConfig(file, p));
   const evals = [];
-  for (const path of flags.against ?? config.dedup.against) evals.push(await loadEvalSet(resolve(path), ngram));
+  for (const path of against) evals.push(await loadEvalSet(path, ngram));
   const { report, skipped } = await runDedup({
     input: resolve(flags.in),
     out: resolve(flags.out),
