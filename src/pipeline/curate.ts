@@ -10,10 +10,8 @@ import { CurateSchema, type CurateConfig } from '../config/schema.js';
 import { UserError } from '../core/errors.js';
 import { info } from '../core/log.js';
 import type { FileError } from '../core/stats.js';
-import { loadEvalSet } from '../dedup/decontaminate.js';
-import { minhashParams } from '../dedup/params.js';
 import { type DedupReport, runDedup } from '../dedup/run.js';
-import { type FilterReport, modelPaths, runFilter } from '../filter/run.js';
+import { type FilterReport, runFilter } from '../filter/run.js';
 import { runIngest } from '../ingest/ingest.js';
 import { loadConfig, resolveFromConfig } from '../io/config-file.js';
 import { removeFile, writeJsonAtomic } from '../io/files.js';
@@ -22,6 +20,7 @@ import { writeReport } from '../report/html.js';
 import { runTokenize } from '../tokenizer/run.js';
 import { curateManifest } from './manifest.js';
 import { checkRunFolder } from './run-folder.js';
+import { dedupRun, filterRun, ingestRun, tokenizeRun } from './stages.js';
 import { tokenizerFor } from './tokenizer.js';
 
 /** The stages of a curate run, in order (`--from`, `--until`). */
@@ -169,12 +168,10 @@ class CurateRun {
 
   private async ingest() {
     const { config, run, file } = this;
-    const ingest = await runIngest({
-      inputs: config.inputs.map((p) => resolveFromConfig(file, p)),
-      out: join(run, 'ingest'),
-      config: config.ingest,
-      ...this.common('ingest'),
-    });
+    const inputs = config.inputs.map((p) => resolveFromConfig(file, p));
+    const ingest = await runIngest(
+      ingestRun(config.ingest, { inputs, out: join(run, 'ingest') }, this.common('ingest')),
+    );
     const ingestErrors = ingest.report.stats.counts.errors ?? 0;
     this.problems.push(...ingest.errors);
     this.problemCount += ingestErrors;
@@ -186,15 +183,8 @@ class CurateRun {
 
   private async filter(hooks: CurateHooks) {
     const { config, run, file } = this;
-    const filter = await runFilter({
-      input: join(run, 'ingest'),
-      out: join(run, 'filter'),
-      config: config.filter,
-      modelPaths: modelPaths(config.filter, file),
-      keepRejected: config.filter.keepRejected,
-      dryRun: false,
-      ...this.common('filter'),
-    });
+    const io = { input: join(run, 'ingest'), out: join(run, 'filter') };
+    const filter = await runFilter(filterRun(config.filter, file, io, this.common('filter')));
     const fr = filter.report;
     info(`curate: filter ${filter.skipped ? 'up to date' : 'done'}: kept ${fr.docs_out} of ${fr.docs_in} docs`);
     if (!this.opts.quiet) hooks.filterDone?.(fr);
@@ -214,21 +204,13 @@ class CurateRun {
 
   private async dedup(hooks: CurateHooks) {
     const { config, run, file } = this;
-    const evals = [];
-    for (const path of config.dedup.against)
-      evals.push(await loadEvalSet(resolveFromConfig(file, path), config.dedup.againstNgram));
-    const dedup = await runDedup({
+    const io = {
       input: join(run, 'filter'),
       out: join(run, 'dedup'),
       db: config.dedup.db ? resolveFromConfig(file, config.dedup.db) : join(run, 'dedup.sqlite'),
-      params: minhashParams(config.dedup, {}),
-      evals,
-      evalNgram: config.dedup.againstNgram,
-      dropAllCopies: config.dedup.dropAllCopies,
       privateIndex: !config.dedup.db,
-      maxDocBytes: config.dedup.maxDocBytes,
-      ...this.common('dedup'),
-    });
+    };
+    const dedup = await runDedup(await dedupRun(config.dedup, file, io, this.common('dedup')));
     const dr = dedup.report;
     info(`curate: dedup ${dedup.skipped ? 'up to date' : 'done'}: kept ${dr.docs_out} of ${dr.docs_in} docs`);
     if (!this.opts.quiet) hooks.dedupDone?.(dr);
@@ -259,14 +241,9 @@ class CurateRun {
       force: this.force('tokenize'),
       plan: this.opts.plan,
     });
-    const tokenized = await runTokenize({
-      input: join(run, 'dedup'),
-      out: join(run, 'shards'),
-      tokenizer,
-      valFraction: tk.valFraction,
-      maxDocBytes: tk.maxDocBytes,
-      ...this.common('tokenize'),
-    });
+    const io = { input: join(run, 'dedup'), out: join(run, 'shards'), tokenizer };
+    const settings = { valFraction: tk.valFraction, maxDocBytes: tk.maxDocBytes };
+    const tokenized = await runTokenize(tokenizeRun(io, settings, this.common('tokenize')));
     const tr = tokenized.report;
     info(
       `curate: tokenize ${tokenized.skipped ? 'up to date' : 'done'}: ${tr.splits.train.tokens} train and ${tr.splits.val.tokens} validation tokens`,

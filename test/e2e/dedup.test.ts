@@ -425,6 +425,17 @@ describe('moe dedup', () => {
     ).toBe(0);
     for (const f of ['part-00000.jsonl.gz', 'removed/part-00000.jsonl.gz'])
       expect(readFileSync(join(dir, 'merged', f)).equals(readFileSync(join(dir, 'one', f)))).toBe(true);
+    // with a config, merge writes what one run with that config writes (here: every copy dropped)
+    writeFileSync(join(dir, 'all.yaml'), 'dedup:\n  dropAllCopies: true\n');
+    const cfg = ['--config', join(dir, 'all.yaml'), '--quiet'];
+    expect(
+      moe(['dedup', '--in', input, '--out', join(dir, 'one-all'), '--db', join(dir, 'oa.sqlite'), ...cfg]).code,
+    ).toBe(0);
+    const merge = ['dedup', 'merge', '--in', input, '--signatures', ...sigs, '--db', join(dir, 'ma.sqlite')];
+    expect(moe([...merge, '--out', join(dir, 'merged-all'), ...cfg]).code).toBe(0);
+    const one = await docsOf(join(dir, 'one-all'));
+    expect(one.length).toBeLessThan((await docsOf(join(dir, 'one'))).length);
+    expect((await docsOf(join(dir, 'merged-all'))).map((d) => d.id)).toEqual(one.map((d) => d.id));
   });
 
   it('a run killed with SIGKILL and started again gives the output of an uninterrupted run', async () => {

@@ -2,13 +2,12 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { loadEvalSet } from '../../dedup/decontaminate.js';
 import { minhashParams } from '../../dedup/params.js';
 import { type DedupReport, runDedup } from '../../dedup/run.js';
 import { mergeShardSignatures, writeShardSignatures } from '../../dedup/shards.js';
 import { parseShard } from '../../ingest/plan.js';
 import { DedupDb } from '../../io/dedup-db.js';
-import { resolveFromConfig } from '../../io/config-file.js';
+import { dedupRun } from '../../pipeline/stages.js';
 import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface DedupFlags {
@@ -52,25 +51,9 @@ export async function dedupCommand(flags: DedupFlags): Promise<number> {
       );
   }
   const { config, file } = await loadStageConfig(flags.config, flags.set);
-  const params = minhashParams(config.dedup, flags);
-  const ngram = flags.againstNgram ?? config.dedup.againstNgram;
-  // paths on the command line are the shell's; a config's are its file's, as `moe curate` reads them
-  const against = flags.against?.map((p) => resolve(p)) ?? config.dedup.against.map((p) => resolveFromConfig(file, p));
-  const evals = [];
-  for (const path of against) evals.push(await loadEvalSet(path, ngram));
-  const { report, skipped } = await runDedup({
-    input: resolve(flags.in),
-    out: resolve(flags.out),
-    db: resolve(flags.db),
-    params,
-    workers: flags.workers,
-    evals,
-    evalNgram: ngram,
-    dropAllCopies: flags.dropAllCopies ?? config.dedup.dropAllCopies,
-    verifyThreshold: flags.verify ? (flags.threshold ?? config.dedup.threshold ?? 0.8) : undefined,
-    maxDocBytes: config.dedup.maxDocBytes,
-    silent: flags.quiet,
-  });
+  const io = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db) };
+  const run = await dedupRun(config.dedup, file, io, { workers: flags.workers, silent: flags.quiet }, flags);
+  const { report, skipped } = await runDedup(run);
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
   printDedupSummary(report);
   reportFileErrors(report.stats.errors, report.stats.counts.errors ?? 0, false);
@@ -154,16 +137,10 @@ async function shardCommand(flags: DedupFlags): Promise<number> {
 }
 
 export async function dedupMergeCommand(flags: DedupFlags & { signatures: string[] }): Promise<number> {
-  const { config } = await loadStageConfig(flags.config, flags.set);
-  const run = {
-    input: resolve(flags.in),
-    out: resolve(flags.out),
-    db: resolve(flags.db),
-    params: minhashParams(config.dedup, flags),
-    maxDocBytes: config.dedup.maxDocBytes,
-    workers: flags.workers,
-    silent: flags.quiet,
-  };
+  const { config, file } = await loadStageConfig(flags.config, flags.set);
+  // the run one machine would do with this config (its eval sets and drop-all-copies too)
+  const io = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db) };
+  const run = await dedupRun(config.dedup, file, io, { workers: flags.workers, silent: flags.quiet }, flags);
   const merged = await mergeShardSignatures(
     run,
     flags.signatures.map((f) => resolve(f)),

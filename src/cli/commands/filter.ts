@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
-import { type FilterReport, modelPaths, runFilter } from '../../filter/run.js';
+import { type FilterReport, runFilter } from '../../filter/run.js';
+import { filterRun } from '../../pipeline/stages.js';
 import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface FilterFlags {
@@ -54,16 +55,10 @@ export async function filterCommand(flags: FilterFlags): Promise<number> {
       'drop --out to measure only, or --dry-run to write the stage',
     );
   const { config, file } = await loadStageConfig(flags.config, flags.set);
-  const { report, skipped } = await runFilter({
-    input: resolve(flags.in),
-    out: flags.out ? resolve(flags.out) : undefined,
-    config: flags.annotate ? { ...config.filter, annotate: true } : config.filter,
-    modelPaths: modelPaths(config.filter, file),
-    workers: flags.workers,
-    keepRejected: Boolean(flags.keepRejected) || config.filter.keepRejected,
-    dryRun: Boolean(flags.dryRun),
-    silent: flags.quiet,
-  });
+  const io = { input: resolve(flags.in), out: flags.out ? resolve(flags.out) : undefined };
+  const { report, skipped } = await runFilter(
+    filterRun(config.filter, file, io, { workers: flags.workers, silent: flags.quiet }, flags),
+  );
   if (skipped) info(`filter: ${flags.out} is up to date; nothing to do`);
   printFilterTable(report);
   reportFileErrors(report.stats.errors, report.stats.counts.errors ?? 0, false);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { info } from '../../core/log.js';
 import { runIngest } from '../../ingest/ingest.js';
 import { parseShard } from '../../ingest/plan.js';
+import { ingestRun } from '../../pipeline/stages.js';
 import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface IngestFlags {
@@ -19,18 +20,13 @@ export interface IngestFlags {
 
 export async function ingestCommand(paths: string[], flags: IngestFlags): Promise<number> {
   const { config } = await loadStageConfig(flags.config, flags.set);
-  const ingest = flags.source ? { ...config.ingest, source: flags.source } : config.ingest;
   const shard = parseShard(flags.shard);
-  const out = resolve(flags.out);
-  const { report, skipped, errors } = await runIngest({
-    inputs: paths,
-    out,
-    config: ingest,
+  const common = { workers: flags.workers, strict: flags.strict, silent: flags.quiet };
+  const run = ingestRun(config.ingest, { inputs: paths, out: resolve(flags.out) }, common, {
+    source: flags.source,
     shard,
-    workers: flags.workers,
-    strict: flags.strict,
-    silent: flags.quiet,
   });
+  const { report, skipped, errors } = await runIngest(run);
   const errorCount = report.stats.counts.errors ?? 0;
   if (skipped) info(`ingest: ${flags.out} is up to date (${report.docs_out} docs); nothing to do`);
   else

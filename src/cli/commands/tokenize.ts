@@ -4,6 +4,7 @@ import { DataError, UserError } from '../../core/errors.js';
 import { info } from '../../core/log.js';
 import { readMegatronIndex, readSequence, readShardsInfo } from '../../io/megatron.js';
 import { BpeTokenizer } from '../../tokenizer/bpe.js';
+import { tokenizeRun } from '../../pipeline/stages.js';
 import { runTokenize } from '../../tokenizer/run.js';
 import { printJson, reportFileErrors } from './shared.js';
 
@@ -20,14 +21,9 @@ export interface TokenizeFlags {
 export async function tokenizeCommand(flags: TokenizeFlags): Promise<number> {
   if (!(flags.valFraction >= 0 && flags.valFraction <= 1))
     throw new UserError(`--val-fraction ${flags.valFraction} is not between 0 and 1`);
-  const { report, skipped } = await runTokenize({
-    input: resolve(flags.in),
-    out: resolve(flags.out),
-    tokenizer: resolve(flags.tokenizer),
-    valFraction: flags.valFraction,
-    workers: flags.workers,
-    silent: flags.quiet,
-  });
+  const io = { input: resolve(flags.in), out: resolve(flags.out), tokenizer: resolve(flags.tokenizer) };
+  const common = { workers: flags.workers, silent: flags.quiet };
+  const { report, skipped } = await runTokenize(tokenizeRun(io, { valFraction: flags.valFraction }, common));
   if (skipped) info(`tokenize: ${flags.out} is up to date; nothing to do`);
   const { train, val } = report.splits;
   reportFileErrors(report.stats.errors, report.stats.counts.errors ?? 0, false);
