@@ -2,7 +2,7 @@
  * The one error boundary and the only `process.exit` (docs/DESIGN.md §1): user errors
  * print one line and a hint and exit 1; anything else is a bug: stack, exit 70.
  */
-import { CommanderError } from 'commander';
+import { CommanderError } from '@commander-js/extra-typings';
 import { environmentError, EXIT, isUserError } from '../core/errors.js';
 import { tuneV8 } from '../core/jit.js';
 import { createProgram } from './program.js';

@@ -1,6 +1,6 @@
 /** Option parsers and the options several commands share (workers, --set, MinHash, the backend). */
 import { availableParallelism } from 'node:os';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { DEDUP_DEFAULTS } from '../config/defaults.js';
 
 export function positiveInt(value: string): number {
@@ -39,17 +39,19 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export const workersOption = (): Option =>
+export const workersOption = () =>
   new Option('--workers <n>', 'worker threads for CPU work (output is identical for any N)')
     .argParser(workerCount)
     .default(availableParallelism(), 'number of cores');
-export const setOption = (): Option =>
+export const setOption = () =>
   new Option('--set <key=value>', 'override a config key, e.g. --set ingest.code.maxFileBytes=500000 (repeatable)')
     .argParser(collect)
-    .default([]);
+    .default([] as string[]);
 
 /** MinHash's options (defaults in help from the config schema's, which apply when a flag is absent). */
-export function minhashOptions(cmd: Command): Command {
+export function minhashOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
   return cmd
     .addOption(
       new Option('--threshold <j>', 'Jaccard similarity the LSH bands are tuned for (instead of --bands/--rows)')
@@ -62,15 +64,13 @@ export function minhashOptions(cmd: Command): Command {
 }
 
 /**
- * The options of a dedup run, shared by `moe dedup run` (`required`: commander checks --in, --out
- * and --db) and the bare `moe dedup` (the command run checks them: `dedup inspect` shares its name).
+ * The options of a dedup run but its folders, shared by `moe dedup run` (where commander checks
+ * --in, --out and --db) and the bare `moe dedup` (where the command checks them: `dedup inspect`
+ * shares its name).
  */
-export function dedupRunOptions(cmd: Command, required: boolean): Command {
-  const io = required ? cmd.requiredOption.bind(cmd) : cmd.option.bind(cmd);
-  const req = required ? '' : ' (required)';
-  io('--in <dir>', `a stage folder of part files (e.g. the output of moe filter)${req}`);
-  io('--out <dir>', `output folder (kept part files, removed/, report.json)${req}`);
-  io('--db <file>', `the SQLite index; reuse it for the next batch to deduplicate across batches${req}`);
+export function dedupRunOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+) {
   return minhashOptions(cmd)
     .option(
       '--against <file...>',
@@ -91,7 +91,14 @@ export function dedupRunOptions(cmd: Command, required: boolean): Command {
     .option('--quiet', 'no progress lines');
 }
 
-export const backendOption = (): Option =>
+/** The folders of a dedup run (help text for `dedup run`, where they are required options). */
+export const DEDUP_FOLDERS = {
+  in: 'a stage folder of part files (e.g. the output of moe filter)',
+  out: 'output folder (kept part files, removed/, report.json)',
+  db: 'the SQLite index; reuse it for the next batch to deduplicate across batches',
+} as const;
+
+export const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend')
-    .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
-    .default('auto');
+    .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const)
+    .default('auto' as const);

@@ -3,7 +3,7 @@
  * `declare/` with their options and help (shared options in `options.ts`); their implementations
  * in `commands/` load lazily, so `moe --help` never loads tfjs, SQLite or the parsers.
  */
-import { Command } from 'commander';
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { TOOL_VERSION } from '../core/stage.js';
 import { declareDataCommands } from './declare/data.js';
 import { declareModelCommands } from './declare/model.js';
@@ -18,7 +18,11 @@ export interface ProgramOptions {
 }
 
 /** Replaces the action of every command under `cmd` by `onAction` (see `ProgramOptions`). */
-function interceptActions(cmd: Command, prefix: string[], onAction: NonNullable<ProgramOptions['onAction']>): void {
+function interceptActions(
+  cmd: CommandUnknownOpts,
+  prefix: string[],
+  onAction: NonNullable<ProgramOptions['onAction']>,
+): void {
   for (const sub of cmd.commands) {
     const path = [...prefix, sub.name()];
     // commander calls an action with the positional arguments, then the options, then the command

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { ROOT } from '../helpers.js';
@@ -40,7 +40,7 @@ function readmeCommands(markdown: string): string[] {
 }
 
 /** Every command path (`['dedup', 'merge']`), depth first, in the order the program declares them. */
-function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
+function commandPaths(cmd: CommandUnknownOpts, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
 }
 

@@ -22,7 +22,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { CommanderError, type Command, type Option } from 'commander';
+import { CommanderError, type CommandUnknownOpts, type Option } from '@commander-js/extra-typings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { DedupDb } from '../../src/io/dedup-db.js';
@@ -501,9 +501,9 @@ describe('user and environment errors: exit 1, the path and the problem, a hint'
 });
 
 /** Every option of every command, with its command path. */
-function numericOptions(program: Command): Array<{ path: string[]; option: Option }> {
+function numericOptions(program: CommandUnknownOpts): Array<{ path: string[]; option: Option }> {
   const out: Array<{ path: string[]; option: Option }> = [];
-  const walk = (cmd: Command, path: string[]): void => {
+  const walk = (cmd: CommandUnknownOpts, path: string[]): void => {
     for (const option of cmd.options as Option[]) {
       // numeric flags are the ones whose parser turns "1" into a number
       if (!option.parseArg || !option.required) continue;
@@ -557,7 +557,7 @@ describe('property: every numeric flag refuses invalid values, naming the flag',
         tried += 1;
         let error: unknown;
         const program = createProgram();
-        const silence = (c: Command): void => {
+        const silence = (c: CommandUnknownOpts): void => {
           c.configureOutput({ writeErr: () => undefined, writeOut: () => undefined, outputError: () => undefined });
           c.commands.forEach(silence);
         };

@@ -11,9 +11,10 @@ import { dedupRun } from '../../pipeline/stages.js';
 import { loadStageConfig, printJson, reportFileErrors } from './shared.js';
 
 export interface DedupFlags {
-  in: string;
-  out: string;
-  db: string;
+  /** Required; optional here because the bare `moe dedup` checks them itself (see `folders`). */
+  in?: string;
+  out?: string;
+  db?: string;
   config?: string;
   set: string[];
   threshold?: number;
@@ -41,17 +42,24 @@ export function printDedupSummary(r: DedupReport): void {
     info(`dedup: ${r.bridged_clusters} clusters of earlier batches were joined by documents of this one (see README)`);
 }
 
-export async function dedupCommand(flags: DedupFlags): Promise<number> {
-  if (flags.shard) return shardCommand(flags);
-  for (const key of ['in', 'out', 'db'] as const) {
-    if (!flags[key])
+/** --in, --out and --db, resolved; each is required. */
+function folders(flags: DedupFlags): { input: string; out: string; db: string } {
+  const need = (key: 'in' | 'out' | 'db'): string => {
+    const value = flags[key];
+    if (!value)
       throw new UserError(
         `moe dedup needs --${key}`,
         'e.g. moe dedup --in runs/demo/filter --out runs/demo/dedup --db runs/dedup.sqlite',
       );
-  }
+    return resolve(value);
+  };
+  return { input: need('in'), out: need('out'), db: need('db') };
+}
+
+export async function dedupCommand(flags: DedupFlags): Promise<number> {
+  if (flags.shard) return shardCommand(flags);
+  const io = folders(flags);
   const { config, file } = await loadStageConfig(flags.config, flags.set);
-  const io = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db) };
   const run = await dedupRun(config.dedup, file, io, { workers: flags.workers, silent: flags.quiet }, flags);
   const { report, skipped } = await runDedup(run);
   if (skipped) info(`dedup: ${flags.out} is up to date; nothing to do`);
@@ -137,9 +145,9 @@ async function shardCommand(flags: DedupFlags): Promise<number> {
 }
 
 export async function dedupMergeCommand(flags: DedupFlags & { signatures: string[] }): Promise<number> {
-  const { config, file } = await loadStageConfig(flags.config, flags.set);
   // the run one machine would do with this config (its eval sets and drop-all-copies too)
-  const io = { input: resolve(flags.in), out: resolve(flags.out), db: resolve(flags.db) };
+  const io = folders(flags);
+  const { config, file } = await loadStageConfig(flags.config, flags.set);
   const run = await dedupRun(config.dedup, file, io, { workers: flags.workers, silent: flags.quiet }, flags);
   const merged = await mergeShardSignatures(
     run,

@@ -2,10 +2,11 @@
  * The data commands (ingest, filter, dedup run | signatures | merge | inspect, tokenizer train,
  * tokenize, shards inspect): options, help and a lazy import of each implementation.
  */
-import { type Command, Option } from 'commander';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { DEDUP_DEFAULTS } from '../../config/defaults.js';
 import {
   collect,
+  DEDUP_FOLDERS,
   dedupRunOptions,
   minhashOptions,
   nonNegativeInt,
@@ -85,8 +86,10 @@ function dedup(program: Command): void {
       .description(
         'remove exact and near duplicates (MinHash LSH), against everything the SQLite index has seen; ' +
           '`moe dedup --in …` is `moe dedup run --in …`',
-      ),
-    false,
+      )
+      .option('--in <dir>', `${DEDUP_FOLDERS.in} (required)`)
+      .option('--out <dir>', `${DEDUP_FOLDERS.out} (required)`)
+      .option('--db <file>', `${DEDUP_FOLDERS.db} (required)`),
   )
     .option('--shard <I/N>', 'as moe dedup signatures: only the signatures of the I-th of N partitions, into --out')
     .addHelpText(
@@ -97,7 +100,14 @@ function dedup(program: Command): void {
       const { dedupCommand } = await import('../commands/dedup.js');
       process.exitCode = await dedupCommand(opts);
     });
-  dedupRunOptions(dedup.command('run').description('deduplicate a stage folder (the same as moe dedup --in …)'), true)
+  dedupRunOptions(
+    dedup
+      .command('run')
+      .description('deduplicate a stage folder (the same as moe dedup --in …)')
+      .requiredOption('--in <dir>', DEDUP_FOLDERS.in)
+      .requiredOption('--out <dir>', DEDUP_FOLDERS.out)
+      .requiredOption('--db <file>', DEDUP_FOLDERS.db),
+  )
     .addHelpText(
       'after',
       '\nExample:\n  moe dedup run --in runs/demo/filter --out runs/dedup-a --db runs/dedup.sqlite\n',
@@ -200,7 +210,7 @@ function tokenizer(program: Command): void {
     .addOption(
       new Option('--special <token>', 'a special token (repeatable; default <|endoftext|>)')
         .argParser(collect)
-        .default([]),
+        .default([] as string[]),
     )
     .addOption(
       new Option('--min-frequency <n>', 'stop when the best pair occurs fewer times').argParser(positiveInt).default(2),

@@ -3,7 +3,7 @@
  * options, help and a lazy import of each implementation.
  */
 import { availableParallelism } from 'node:os';
-import { type Command, Option } from 'commander';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { backendOption, nonNegativeInt, numberIn, positiveInt, workerCount } from '../options.js';
 
 export function declareModelCommands(program: Command): void {

@@ -1,5 +1,5 @@
 /** The run commands (curate, verify, demo, report): options, help and a lazy import of each implementation. */
-import { type Command, Option } from 'commander';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { backendOption, setOption, workersOption } from '../options.js';
 
 export function declareRunCommands(program: Command): void {

@@ -4,7 +4,7 @@
  * the message. Nothing runs: `createProgram({ onAction })` replaces every implementation.
  */
 import { availableParallelism } from 'node:os';
-import type { Command, CommanderError } from 'commander';
+import type { CommandUnknownOpts, CommanderError } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../../src/cli/program.js';
 
@@ -25,7 +25,7 @@ async function parse(argv: string[]): Promise<Parsed | { error: string }> {
     },
   });
   let err = '';
-  const quiet = (c: Command): void => {
+  const quiet = (c: CommandUnknownOpts): void => {
     c.configureOutput({ writeErr: (s) => (err += s), writeOut: () => {} });
     for (const sub of c.commands) quiet(sub);
   };
@@ -40,7 +40,7 @@ async function parse(argv: string[]): Promise<Parsed | { error: string }> {
 }
 
 /** Every command path, depth first, in declaration order. */
-function commandPaths(cmd: Command, prefix: string[] = []): string[] {
+function commandPaths(cmd: CommandUnknownOpts, prefix: string[] = []): string[] {
   return cmd.commands.flatMap((c) => [[...prefix, c.name()].join(' '), ...commandPaths(c, [...prefix, c.name()])]);
 }
 
