@@ -5,12 +5,19 @@
 import { resolve, sep } from 'node:path';
 import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../io/config-file.js';
-import { Progress } from '../core/log.js';
-import { orderedPool, taskModule } from '../core/pool.js';
+import { taskModule } from '../core/pool.js';
+import { stageLoop } from '../core/stage-loop.js';
 import { displayPath, type StageReport } from '../core/stage.js';
 import { runStageDir, stageFingerprint } from '../io/stage-dir.js';
-import { type FileError, failOnFirst, StageStats, type StatsReport, statsToReport } from '../core/stats.js';
-import { type PartInfo, PartWriter } from '../io/jsonl.js';
+import {
+  type FileError,
+  failOnFirst,
+  StageStats,
+  type StatsData,
+  type StatsReport,
+  statsToReport,
+} from '../core/stats.js';
+import { type EncodedBatch, type PartInfo, PartWriter } from '../io/jsonl.js';
 import { fileStampSync } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
 import type { IngestTask, InputRecord, TaskOptions } from './task.js';
@@ -101,39 +108,37 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
       const stats = new StageStats();
       stats.merge(planStats.data);
       const writer = new PartWriter({ dir, maxPartBytes: run.config.partMaxBytes });
-      const progress = new Progress({
-        label: 'ingest',
-        totalBytes: units.reduce((s, u) => s + u.size, 0),
-        silent: run.silent,
-      });
       const init: TaskOptions = { arxiv: run.config.arxiv, web: run.config.web };
       const inputs: InputRecord[] = [];
-      const tasks = makeTasks(units);
-      let docsOut = 0;
-      for await (const ev of orderedPool({
-        tasks,
+      const pool = {
+        tasks: makeTasks(units),
         workers: run.workers,
         module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
         init,
-      })) {
-        if (ev.type === 'batch') {
-          for (const batch of ev.items) {
-            await writer.writeEncoded(batch);
-            docsOut += batch.docs;
-            progress.add(batch.docs, 0);
-          }
-        } else {
-          if (run.strict) failOnFirst(ev.stats.errors);
-          stats.merge(ev.stats);
-          inputs.push(...ev.result.map((r) => ({ ...r, path: displayPath(r.path) })));
-          progress.add(
-            0,
-            tasks[ev.index]!.units.reduce((s, u) => s + u.size, 0),
-          );
+      };
+      const loop = {
+        label: 'ingest',
+        silent: run.silent,
+        stats,
+        totalBytes: units.reduce((s, u) => s + u.size, 0),
+        // a task is whole input files: documents are counted as they come
+        itemDocs: (batch: EncodedBatch) => batch.docs,
+        onTaskStats: (s: StatsData) => {
+          if (run.strict) failOnFirst(s.errors);
+          stats.merge(s);
+        },
+        onTaskDone: (records: InputRecord[]) => {
+          inputs.push(...records.map((r) => ({ ...r, path: displayPath(r.path) })));
+        },
+      };
+      let docsOut = 0;
+      for await (const batches of stageLoop(pool, loop)) {
+        for (const batch of batches) {
+          await writer.writeEncoded(batch);
+          docsOut += batch.docs;
         }
       }
       const outputs = (await writer.close()).map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
-      progress.done();
       stats.count('docs_out', docsOut);
       return {
         config_sha256: hashConfig(run.config),
