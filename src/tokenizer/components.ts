@@ -10,10 +10,9 @@ import { bytesToSymbols } from './byte-level.js';
 import { scanGpt2 } from './scan.js';
 import {
   escapeRegex,
-  GPT2_JS,
   GPT2_PATTERN,
   type RangeSink,
-  regexRanges,
+  isolatedRanges,
   regexSplitter,
   type Splitter,
   translateRegex,
@@ -186,8 +185,9 @@ export function splitterOf(pt: PreTokenizerJson | null | undefined): PreTokenize
             : undefined;
       if (pattern === undefined) throw new UserError('tokenizer.json: a Split pre-tokenizer has no pattern');
       const split = regexSplitter(pattern, pt.behavior ?? 'Isolated', Boolean(pt.invert));
-      const isolated = (pt.behavior ?? 'Isolated') === 'Isolated' && !pt.invert;
-      return { ...plain(split), each: isolated ? (pattern === GPT2_JS ? scanGpt2 : regexRanges(pattern)) : undefined };
+      // an Isolated split keeps matches and gaps alike, inverted or not: its pieces as ranges too
+      const isolated = (pt.behavior ?? 'Isolated') === 'Isolated';
+      return { ...plain(split), each: isolated ? isolatedRanges(pattern) : undefined };
     }
     case 'Digits':
       return plain(regexSplitter(pt.individual_digits ? '\\p{N}' : '\\p{N}+', 'Isolated', false));

@@ -82,7 +82,7 @@ export type Splitter = (pieces: string[], atStart?: boolean) => string[];
 /** Pieces handed over one by one as bounds in a string: `s.slice(start, end)` is the piece. */
 export type RangeSink = (s: string, start: number, end: number) => void;
 
-export const GPT2_JS = translateRegex(GPT2_PATTERN);
+const GPT2_JS = translateRegex(GPT2_PATTERN);
 
 const BEHAVIORS = ['Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'];
 
@@ -96,7 +96,7 @@ export function regexSplitter(pattern: string, behavior: string, invert: boolean
   // the common case (every byte-level file's split): matches and the gaps between them, in order,
   // whichever of the two is the match (invert makes no difference)
   if (behavior === 'Isolated') {
-    const each = pattern === GPT2_JS ? scanGpt2 : regexRanges(pattern);
+    const each = isolatedRanges(pattern);
     return (pieces) => {
       const out: string[] = [];
       const push = (p: string, start: number, end: number): void => {
@@ -168,8 +168,15 @@ function foldedSplitter(re: RegExp, behavior: string, invert: boolean): Splitter
   };
 }
 
-/** The bounds of each match of `pattern` and of the gaps between them, in order (an Isolated split of one text). */
-export function regexRanges(pattern: string): (text: string, piece: RangeSink) => void {
+/**
+ * An Isolated split of one text: the bounds of each match of `pattern` and of the gaps between
+ * them, in order; GPT-2's pattern by its hand-written scanner.
+ */
+export function isolatedRanges(pattern: string): (text: string, piece: RangeSink) => void {
+  return pattern === GPT2_JS ? scanGpt2 : regexRanges(pattern);
+}
+
+function regexRanges(pattern: string): (text: string, piece: RangeSink) => void {
   const re = new RegExp(pattern, 'gu');
   return (text, piece) => {
     let last = 0;
