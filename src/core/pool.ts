@@ -34,8 +34,8 @@ export function taskModule<F extends TaskFn<never, unknown, unknown, never>>(url
   return { url };
 }
 
-type TaskOf<F> = F extends (task: infer T, init: never, stats: StageStats) => unknown ? T : never;
-type InitOf<F> = F extends (task: never, init: infer Init, stats: StageStats) => unknown ? Init : never;
+export type TaskOf<F> = F extends (task: infer T, init: never, stats: StageStats) => unknown ? T : never;
+export type InitOf<F> = F extends (task: never, init: infer Init, stats: StageStats) => unknown ? Init : never;
 export type ItemOf<F> = F extends (...args: never[]) => AsyncGenerator<Array<infer I>, unknown> ? I : never;
 export type ResultOf<F> = F extends (...args: never[]) => AsyncGenerator<unknown, infer R> ? R : never;
 

@@ -1,7 +1,8 @@
 /**
  * What every stage shares: the tool version recorded in reports, the report fields the stage
- * runner fills in, the plan signal of `curate --plan`, and paths as reports record them. Running
- * a stage into its folder is `io/stage-dir.ts`.
+ * runner fills in, the plan signal of `curate --plan`, and paths as reports record them. The
+ * `Stage` contract is `stage-contract.ts`; the driver that runs a stage into its folder is
+ * `io/stage-dir.ts`.
  */
 import { relative, sep } from 'node:path';
 
@@ -12,7 +13,6 @@ export interface StageReport {
   stage: string;
   tool_version: string;
   fingerprint: string;
-  [key: string]: unknown;
 }
 
 /** What `curate --plan` learns of a stage that would run (thrown before anything is written). */

@@ -6,23 +6,18 @@
  */
 import { join } from 'node:path';
 import { DataError } from '../core/errors.js';
-import { taskModule } from '../core/pool.js';
-import { stageLoop } from '../core/stage-loop.js';
 import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { type DedupDb, sigOf } from '../io/dedup-db.js';
 import { countLines, MAX_DOC_BYTES, type PartInfo, PartWriter, quietBound, readChunks } from '../io/jsonl.js';
 import { estimateJaccard } from './minhash.js';
-import type { OutputInit, OutputTask, Verdict } from './output-task.js';
+import type { CheckedChunk, OutputTask, Verdict } from './output-task.js';
 
 /** What the output pass reads of a dedup run. */
 export interface OutputRun {
   input: string;
-  workers: number;
   maxDocBytes?: number;
   /** Drop every copy of a duplicated document, the first included. */
   dropAllCopies?: boolean;
-  /** No progress line. */
-  silent?: boolean;
 }
 
 const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
@@ -30,48 +25,54 @@ const SIZES: HistogramSpec = { kind: 'log2', maxExp: 20 };
 /**
  * The output pass: the input again, each document with the index's verdict, through the workers
  * (which also look for eval sets' n-grams); kept and removed documents written in input order.
+ * The dedup stage hands the driver its `tasks` and each worker item to `write`.
  */
-export async function writeOutputs(
-  run: OutputRun,
-  dir: string,
-  index: DedupDb,
-  rows: ReturnType<DedupDb['batchDocs']>,
-  tally: Tally,
-  init: OutputInit,
-): Promise<{ kept: PartInfo[]; removed: PartInfo[] }> {
-  const kept = new PartWriter({ dir });
-  const removed = new PartWriter({ dir: join(dir, 'removed') });
-  const verdict = verdictReader(index, rows, run);
-  const sent: Verdict[][] = [];
-  async function* tasks(): AsyncGenerator<OutputTask> {
-    for await (const chunk of readChunks(run.input, undefined, quietBound(run.maxDocBytes ?? MAX_DOC_BYTES))) {
-      const verdicts = Array.from({ length: countLines(chunk.bytes) }, verdict);
-      sent.push(verdicts);
+export class OutputPass {
+  private readonly kept: PartWriter;
+  private readonly removed: PartWriter;
+  private readonly verdict: () => Verdict;
+  /** Each task's verdicts, in task order, until its item comes back. */
+  private readonly sent: Verdict[][] = [];
+
+  constructor(
+    private readonly run: OutputRun,
+    dir: string,
+    index: DedupDb,
+    private readonly rows: ReturnType<DedupDb['batchDocs']>,
+    private readonly tally: Tally,
+  ) {
+    this.kept = new PartWriter({ dir });
+    this.removed = new PartWriter({ dir: join(dir, 'removed') });
+    this.verdict = verdictReader(index, rows, run);
+  }
+
+  async *tasks(): AsyncGenerator<OutputTask> {
+    for await (const chunk of readChunks(
+      this.run.input,
+      undefined,
+      quietBound(this.run.maxDocBytes ?? MAX_DOC_BYTES),
+    )) {
+      const verdicts = Array.from({ length: countLines(chunk.bytes) }, this.verdict);
+      this.sent.push(verdicts);
       yield { chunk, verdicts };
     }
   }
-  const pool = {
-    tasks: tasks(),
-    workers: run.workers,
-    module: taskModule<typeof import('./output-task.js').runTask>(new URL('./output-task.js', import.meta.url)),
-    init,
-  };
-  // the workers count only the bytes they read, for the progress line
-  const loop = { label: 'dedup: output', silent: run.silent, stats: tally.stats, onTaskStats: () => {} };
-  for await (const items of stageLoop(pool, loop)) {
-    for (const out of items) {
-      const verdicts = sent.shift()!;
-      for (const [k, v] of verdicts.entries()) tally.add(v, out.contaminated[k]!);
-      if (out.kept) await kept.writeEncoded(out.kept);
-      if (out.removed) await removed.writeEncoded(out.removed);
-    }
+
+  async write(out: CheckedChunk): Promise<void> {
+    const verdicts = this.sent.shift()!;
+    for (const [k, v] of verdicts.entries()) this.tally.add(v, out.contaminated[k]!);
+    if (out.kept) await this.kept.writeEncoded(out.kept);
+    if (out.removed) await this.removed.writeEncoded(out.removed);
   }
-  if (!rows.next().done)
-    throw new DataError(
-      `${run.input} has fewer documents than the index recorded`,
-      'the input changed during the run; run moe dedup again',
-    );
-  return { kept: await kept.close(), removed: await removed.close() };
+
+  async close(): Promise<{ kept: PartInfo[]; removed: PartInfo[] }> {
+    if (!this.rows.next().done)
+      throw new DataError(
+        `${this.run.input} has fewer documents than the index recorded`,
+        'the input changed during the run; run moe dedup again',
+      );
+    return { kept: await this.kept.close(), removed: await this.removed.close() };
+  }
 }
 
 /** The index's verdict for the next document of the input, in input order, at each call. */

@@ -1,8 +1,9 @@
 import { taskModule } from '../core/pool.js';
 import { stageLoop } from '../core/stage-loop.js';
+import type { Stage, StageContext } from '../core/stage-contract.js';
 import { displayPath, type StageReport } from '../core/stage.js';
-import { inputParts, runStageDir, stageFingerprint } from '../io/stage-dir.js';
-import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
+import { type DriverFields, inputParts, runStage, stageFingerprint } from '../io/stage-dir.js';
+import type { StageStats } from '../core/stats.js';
 import { DedupDb } from '../io/dedup-db.js';
 import { removeFile, sha256File, sha256Text } from '../io/files.js';
 import { docBound, MAX_DOC_BYTES, type PartInfo, readChunks } from '../io/jsonl.js';
@@ -10,7 +11,8 @@ import { Clusters } from './clusters.js';
 import type { EvalSet } from './decontaminate.js';
 import type { MinHashParams } from '../io/signatures.js';
 import { verifiedUnions } from './verify.js';
-import { Tally, writeOutputs } from './output.js';
+import { OutputPass, Tally } from './output.js';
+import type { CheckedChunk, OutputInit, OutputTask } from './output-task.js';
 import type { SignedChunk } from './task.js';
 
 /** Bump when normalisation or shingling changes: an index built otherwise is refused. */
@@ -53,7 +55,13 @@ export interface DedupRun {
   silent?: boolean;
 }
 
-export interface DedupReport extends StageReport {
+/**
+ * The dedup stage's own report fields; the driver adds `stats` and `timing`, whose
+ * `index_seconds` is pass 1 and clustering (reading, shingles, signatures, the SQLite LSH index,
+ * candidates, union-find), the part a MinHash library such as datasketch does; the rest of
+ * `seconds` is pass 2 (writing the outputs).
+ */
+export interface DedupOwn {
   input: string;
   db: string;
   params: MinHashParams;
@@ -69,14 +77,9 @@ export interface DedupReport extends StageReport {
   dropped_all_copies: number;
   outputs: PartInfo[];
   removed_outputs: PartInfo[];
-  stats: StatsReport;
-  /**
-   * `index_seconds`: pass 1 and clustering (reading, shingles, signatures, the SQLite LSH index,
-   * candidates, union-find), the part a MinHash library such as datasketch does; the rest of
-   * `seconds` is pass 2 (writing the outputs).
-   */
-  timing: { seconds: number; index_seconds: number; workers: number };
 }
+
+export type DedupReport = StageReport & DedupOwn & DriverFields;
 
 async function removeIndex(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) await removeFile(`${path}${suffix}`);
@@ -171,73 +174,109 @@ export async function indexBatch(
   return bridged.length;
 }
 
+type OutputTaskFn = typeof import('./output-task.js').runTask;
+
+/**
+ * Dedup as a stage: opening it runs pass 1 into the index (its own pool loop, the signatures)
+ * and clusters the batch; the driver's loop is pass 2, the input again with each document's
+ * verdict, kept and removed documents written in input order.
+ */
+class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
+  readonly name = 'dedup';
+  readonly label = 'dedup: output';
+  readonly module = taskModule<OutputTaskFn>(new URL('./output-task.js', import.meta.url));
+  readonly input: string;
+  readonly workers: number;
+  private index?: DedupDb;
+  private batch = 0;
+  private bridged = 0;
+  private tally?: Tally;
+  private pass?: OutputPass;
+
+  constructor(
+    private readonly run: DedupRun,
+    /** The index batch's fingerprint (input and MinHash settings); the stage's adds the output settings. */
+    private readonly batchFingerprint: string,
+    readonly fingerprint: string,
+  ) {
+    this.input = run.input;
+    this.workers = run.workers;
+  }
+
+  async open(ctx: StageContext): Promise<void> {
+    const { run } = this;
+    if (run.privateIndex) await removeIndex(run.db);
+    const index = (this.index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME }));
+    const b = index.batchFor(this.batchFingerprint, 0);
+    this.batch = b.batch;
+    if (!b.completed)
+      this.bridged = await indexBatch(run, index, b.batch, b.firstSeq, ctx.stats, computeSignatures(run, ctx.stats));
+    ctx.mark('index_seconds');
+    this.tally = new Tally(run.evals?.length ?? 0, ctx.stats);
+    this.pass = new OutputPass(run, ctx.dir!, index, index.batchDocs(b.batch), this.tally);
+  }
+
+  init(): OutputInit {
+    return { evals: this.run.evals ?? [], ngram: this.run.evalNgram ?? 13, input: this.run.input };
+  }
+
+  tasks(): AsyncGenerator<OutputTask> {
+    return this.pass!.tasks();
+  }
+
+  /** The workers count only the bytes they read, for the progress line. */
+  onTaskStats(): void {}
+
+  write(out: CheckedChunk): Promise<void> {
+    return this.pass!.write(out);
+  }
+
+  async close({ dir, stats }: StageContext): Promise<DedupOwn> {
+    const { run } = this;
+    const tally = this.tally!;
+    const { kept, removed } = await this.pass!.close();
+    const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir!.length + 1) }));
+    stats.count('docs_out', tally.docsOut);
+    const evals = run.evals ?? [];
+    return {
+      input: displayPath(run.input),
+      db: displayPath(run.db),
+      params: run.params,
+      batch: this.batch,
+      docs_in: tally.docsIn,
+      docs_out: tally.docsOut,
+      exact_duplicates: tally.exact,
+      near_duplicates: tally.near,
+      clusters: tally.touched.size,
+      bridged_clusters: this.bridged,
+      decontamination: Object.fromEntries(
+        evals.map((e, i) => [
+          e.name,
+          { items: e.items, ngrams: e.keys.length, docs_removed: tally.contaminatedBy[i]! },
+        ]),
+      ),
+      dropped_all_copies: tally.allCopies,
+      outputs: rel(kept),
+      removed_outputs: rel(removed),
+    };
+  }
+
+  dispose(): void {
+    this.index?.close();
+  }
+}
+
 export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; skipped: boolean }> {
-  const t0 = Date.now();
+  const started = Date.now();
   const fingerprint = await fingerprintOf(run);
-  const evals = run.evals ?? [];
-  const evalNgram = run.evalNgram ?? 13;
   const outputFingerprint = sha256Text(
     JSON.stringify({
       fingerprint,
-      evals: evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]),
-      evalNgram,
+      evals: (run.evals ?? []).map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]),
+      evalNgram: run.evalNgram ?? 13,
       drop: Boolean(run.dropAllCopies),
     }),
   );
-  return runStageDir<DedupReport>(
-    {
-      stage: 'dedup',
-      out: run.out,
-      fingerprint: outputFingerprint,
-      input: run.input,
-      force: run.force,
-      plan: run.plan,
-    },
-    async (dir) => {
-      if (run.privateIndex) await removeIndex(run.db);
-      const index = DedupDb.open(run.db, { ...run.params, scheme: SCHEME });
-      try {
-        const stats = new StageStats();
-        const b = index.batchFor(fingerprint, 0);
-        const bridged = b.completed
-          ? 0
-          : await indexBatch(run, index, b.batch, b.firstSeq, stats, computeSignatures(run, stats));
-        const indexSeconds = (Date.now() - t0) / 1000;
-        const rows = index.batchDocs(b.batch);
-        const tally = new Tally(evals.length, stats);
-        const { kept, removed } = await writeOutputs(run, dir, index, rows, tally, {
-          evals,
-          ngram: evalNgram,
-          input: run.input,
-        });
-        const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
-        stats.count('docs_out', tally.docsOut);
-        return {
-          input: displayPath(run.input),
-          db: displayPath(run.db),
-          params: run.params,
-          batch: b.batch,
-          docs_in: tally.docsIn,
-          docs_out: tally.docsOut,
-          exact_duplicates: tally.exact,
-          near_duplicates: tally.near,
-          clusters: tally.touched.size,
-          bridged_clusters: bridged,
-          decontamination: Object.fromEntries(
-            evals.map((e, i) => [
-              e.name,
-              { items: e.items, ngrams: e.keys.length, docs_removed: tally.contaminatedBy[i]! },
-            ]),
-          ),
-          dropped_all_copies: tally.allCopies,
-          outputs: rel(kept),
-          removed_outputs: rel(removed),
-          stats: statsToReport(stats.data),
-          timing: { seconds: (Date.now() - t0) / 1000, index_seconds: indexSeconds, workers: run.workers },
-        };
-      } finally {
-        index.close();
-      }
-    },
-  );
+  const stage = new DedupStage(run, fingerprint, outputFingerprint);
+  return runStage(stage, { out: run.out, force: run.force, plan: run.plan, silent: run.silent, started });
 }

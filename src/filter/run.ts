@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import type { FilterConfig } from '../config/filter-schema.js';
 import { hashConfig, resolveFromConfig } from '../io/config-file.js';
-import { taskModule } from '../core/pool.js';
-import { stageLoop } from '../core/stage-loop.js';
-import { displayPath, type StageReport, TOOL_VERSION } from '../core/stage.js';
-import { inputParts, runStageDir, stageFingerprint } from '../io/stage-dir.js';
-import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
+import { type ItemOf, taskModule } from '../core/pool.js';
+import type { Stage, StageContext } from '../core/stage-contract.js';
+import { displayPath, type StageReport } from '../core/stage.js';
+import { type DriverFields, inputParts, runStage, stageFingerprint } from '../io/stage-dir.js';
+import type { StatsData, StatsReport } from '../core/stats.js';
 import { sha256File, sha256Text } from '../io/files.js';
 import { docBound, type PartInfo, PartWriter, quietBound, readChunks, readDocs } from '../io/jsonl.js';
 import { Chains, chainNames, stepParams } from './chain.js';
@@ -47,7 +47,8 @@ export interface FilterSummary {
   histograms: StatsReport['histograms'];
 }
 
-export interface FilterReport extends StageReport {
+/** The filter stage's own report fields; the driver adds `stats` and `timing`. */
+export interface FilterOwn {
   input: string;
   config_sha256: string;
   config: FilterConfig;
@@ -60,9 +61,9 @@ export interface FilterReport extends StageReport {
   filters: Record<string, FilterSummary>;
   outputs: PartInfo[];
   rejected_outputs: PartInfo[];
-  stats: StatsReport;
-  timing: { seconds: number; workers: number };
 }
+
+export type FilterReport = StageReport & FilterOwn & DriverFields;
 
 /** The filter models a config names (`filter.models`), as paths resolved against the config file. */
 export function modelPaths(config: FilterConfig, configFile: string | undefined): Record<string, string> {
@@ -171,9 +172,75 @@ async function inputFingerprint(dir: string): Promise<string> {
   return sha256Text(JSON.stringify(parts.map((p) => [p, sha256File(p)])));
 }
 
+type FilterTask = typeof import('./task.js').runTask;
+
+/** The filter as a stage: the workers judge every chunk; kept (and rejected) documents written in input order. */
+class FilterStage implements Stage<FilterTask, FilterOwn> {
+  readonly name = 'filter';
+  readonly module = taskModule<FilterTask>(new URL('./task.js', import.meta.url));
+  readonly input: string;
+  readonly workers: number;
+  private kept?: PartWriter;
+  private rejected?: PartWriter;
+
+  constructor(
+    private readonly run: FilterRun,
+    readonly fingerprint: string,
+    private readonly learned: FilterOwn['learned_thresholds'],
+    private readonly models: FilterOwn['models'],
+  ) {
+    this.input = run.input;
+    this.workers = run.workers;
+  }
+
+  open({ dir }: StageContext): void {
+    if (!dir) return;
+    this.kept = new PartWriter({ dir });
+    if (this.run.keepRejected) this.rejected = new PartWriter({ dir: join(dir, 'rejected') });
+  }
+
+  init({ dir }: StageContext): FilterInit {
+    const { config, modelPaths, keepRejected } = this.run;
+    const learned = Object.fromEntries(Object.entries(this.learned).map(([k, v]) => [k, v.value]));
+    return { config, modelPaths, learned, keepRejected, dryRun: !dir };
+  }
+
+  tasks({ stats }: StageContext): ReturnType<typeof readChunks> {
+    const bound = docBound(this.run.config.maxDocBytes, 'filter.maxDocBytes', stats, this.run.strict);
+    return readChunks(this.run.input, undefined, bound);
+  }
+
+  async write(out: ItemOf<FilterTask>): Promise<void> {
+    if (out.kept) await this.kept!.writeEncoded(out.kept);
+    if (out.rejected) await this.rejected?.writeEncoded(out.rejected);
+  }
+
+  async close({ dir, stats }: StageContext): Promise<FilterOwn> {
+    const rel = async (w: PartWriter | undefined): Promise<PartInfo[]> =>
+      w && dir ? (await w.close()).map((p) => ({ ...p, file: p.file.slice(dir.length + 1) })) : [];
+    const { config } = this.run;
+    const names = [...new Set((['web', 'code', 'arxiv'] as const).flatMap((s) => chainNames(config, s)))];
+    const c = stats.data.counts;
+    return {
+      input: displayPath(this.run.input),
+      config_sha256: hashConfig(config),
+      config,
+      models: this.models,
+      learned_thresholds: this.learned,
+      docs_in: c.docs_in ?? 0,
+      docs_out: c.docs_out ?? 0,
+      bytes_in: c.bytes_in ?? 0,
+      bytes_out: c.bytes_out ?? 0,
+      filters: summarize(stats.data, names),
+      outputs: await rel(this.kept),
+      rejected_outputs: await rel(this.rejected),
+    };
+  }
+}
+
 /** Runs the filter stage (or, with `dryRun`, measures it) and returns its report. */
 export async function runFilter(run: FilterRun): Promise<{ report: FilterReport; skipped: boolean }> {
-  const t0 = Date.now();
+  const started = Date.now();
   const models = loadModels(run.modelPaths);
   const learned = await learnThresholds(run, models);
   const modelsInfo = await modelInfo(run.modelPaths);
@@ -183,56 +250,7 @@ export async function runFilter(run: FilterRun): Promise<{ report: FilterReport;
     models: modelsInfo,
     keep: run.keepRejected,
   });
-  const names = [...new Set((['web', 'code', 'arxiv'] as const).flatMap((s) => chainNames(run.config, s)))];
-  const body = async (dir: string | undefined): Promise<Omit<FilterReport, keyof StageReport>> => {
-    const stats = new StageStats();
-    const kept = dir ? new PartWriter({ dir }) : undefined;
-    const rejected = dir && run.keepRejected ? new PartWriter({ dir: join(dir, 'rejected') }) : undefined;
-    const init: FilterInit = {
-      config: run.config,
-      modelPaths: run.modelPaths,
-      learned: Object.fromEntries(Object.entries(learned).map(([k, v]) => [k, v.value])),
-      keepRejected: run.keepRejected,
-      dryRun: !dir,
-    };
-    const module = taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url));
-    const bound = docBound(run.config.maxDocBytes, 'filter.maxDocBytes', stats, run.strict);
-    const pool = { tasks: readChunks(run.input, undefined, bound), workers: run.workers, module, init };
-    for await (const items of stageLoop(pool, { label: 'filter', silent: run.silent, stats })) {
-      for (const out of items) {
-        if (out.kept) await kept!.writeEncoded(out.kept);
-        if (out.rejected) await rejected?.writeEncoded(out.rejected);
-      }
-    }
-    const rel = (parts: PartInfo[], base: string): PartInfo[] =>
-      parts.map((p) => ({ ...p, file: p.file.slice(base.length + 1) }));
-    const c = stats.data.counts;
-    return {
-      input: displayPath(run.input),
-      config_sha256: hashConfig(run.config),
-      config: run.config,
-      models: modelsInfo,
-      learned_thresholds: learned,
-      docs_in: c.docs_in ?? 0,
-      docs_out: c.docs_out ?? 0,
-      bytes_in: c.bytes_in ?? 0,
-      bytes_out: c.bytes_out ?? 0,
-      filters: summarize(stats.data, names),
-      outputs: kept && dir ? rel(await kept.close(), dir) : [],
-      rejected_outputs: rejected && dir ? rel(await rejected.close(), dir) : [],
-      stats: statsToReport(stats.data),
-      timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
-    };
-  };
-  if (run.dryRun || !run.out) {
-    const rest = await body(undefined);
-    return {
-      report: { stage: 'filter', tool_version: TOOL_VERSION, fingerprint, ...rest } as FilterReport,
-      skipped: false,
-    };
-  }
-  return runStageDir<FilterReport>(
-    { stage: 'filter', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan },
-    body,
-  );
+  const stage = new FilterStage(run, fingerprint, learned, modelsInfo);
+  const out = run.dryRun ? undefined : run.out;
+  return runStage(stage, { out, force: run.force, plan: run.plan, silent: run.silent, started });
 }

@@ -6,17 +6,10 @@ import { resolve, sep } from 'node:path';
 import type { IngestConfig } from '../config/schema.js';
 import { hashConfig } from '../io/config-file.js';
 import { taskModule } from '../core/pool.js';
-import { stageLoop } from '../core/stage-loop.js';
+import type { Stage, StageContext } from '../core/stage-contract.js';
 import { displayPath, type StageReport } from '../core/stage.js';
-import { runStageDir, stageFingerprint } from '../io/stage-dir.js';
-import {
-  type FileError,
-  failOnFirst,
-  StageStats,
-  type StatsData,
-  type StatsReport,
-  statsToReport,
-} from '../core/stats.js';
+import { type DriverFields, runStage, stageFingerprint } from '../io/stage-dir.js';
+import { type FileError, failOnFirst, StageStats, type StatsData } from '../core/stats.js';
 import { type EncodedBatch, type PartInfo, PartWriter } from '../io/jsonl.js';
 import { fileStampSync } from '../io/files.js';
 import { type Unit, planInputs } from './plan.js';
@@ -38,16 +31,17 @@ export interface IngestRun {
   silent?: boolean;
 }
 
-export interface IngestReport extends StageReport {
+/** The ingest stage's own report fields; the driver adds `stats` (input problems with their paths) and `timing`. */
+export interface IngestOwn {
   config_sha256: string;
   config: IngestConfig;
   shard: string;
   inputs: InputRecord[];
   outputs: PartInfo[];
   docs_out: number;
-  stats: StatsReport;
-  timing: { seconds: number; workers: number };
 }
+
+export type IngestReport = StageReport & IngestOwn & DriverFields;
 
 export interface IngestResult {
   report: IngestReport;
@@ -91,8 +85,82 @@ function fingerprintOf(units: Unit[], run: IngestRun): string {
   return stageFingerprint({ config: hashConfig(run.config), shard: run.shard ?? null, files });
 }
 
+type IngestTaskFn = typeof import('./task.js').runTask;
+
+/** Stats as the report records them: paths relative to the working directory. */
+function displayed(s: StatsData): StatsData {
+  return { ...s, errors: s.errors.map((e) => ({ ...e, path: displayPath(e.path) })) };
+}
+
+/** Ingest as a stage: the workers read whole input files; their documents written in input order. */
+class IngestStage implements Stage<IngestTaskFn, IngestOwn> {
+  readonly name = 'ingest';
+  readonly module = taskModule<IngestTaskFn>(new URL('./task.js', import.meta.url));
+  readonly workers: number;
+  readonly totalBytes: number;
+  private writer?: PartWriter;
+  private readonly inputs: InputRecord[] = [];
+  private docsOut = 0;
+
+  constructor(
+    private readonly run: IngestRun,
+    readonly fingerprint: string,
+    private readonly units: Unit[],
+    private readonly planned: StatsData,
+  ) {
+    this.workers = run.workers;
+    this.totalBytes = units.reduce((s, u) => s + u.size, 0);
+  }
+
+  open({ dir, stats }: StageContext): void {
+    stats.merge(displayed(this.planned));
+    this.writer = new PartWriter({ dir: dir!, maxPartBytes: this.run.config.partMaxBytes });
+  }
+
+  init(): TaskOptions {
+    return { arxiv: this.run.config.arxiv, web: this.run.config.web };
+  }
+
+  tasks(): IngestTask[] {
+    return makeTasks(this.units);
+  }
+
+  /** A task is whole input files: documents are counted as they come. */
+  itemDocs(batch: EncodedBatch): number {
+    return batch.docs;
+  }
+
+  onTaskStats(s: StatsData, { stats }: StageContext): void {
+    if (this.run.strict) failOnFirst(s.errors);
+    stats.merge(displayed(s));
+  }
+
+  onTaskDone(records: InputRecord[]): void {
+    this.inputs.push(...records.map((r) => ({ ...r, path: displayPath(r.path) })));
+  }
+
+  async write(batch: EncodedBatch): Promise<void> {
+    await this.writer!.writeEncoded(batch);
+    this.docsOut += batch.docs;
+  }
+
+  async close({ dir, stats }: StageContext): Promise<IngestOwn> {
+    const outputs = (await this.writer!.close()).map((p) => ({ ...p, file: p.file.slice(dir!.length + 1) }));
+    stats.count('docs_out', this.docsOut);
+    const { config, shard } = this.run;
+    return {
+      config_sha256: hashConfig(config),
+      config,
+      shard: shard ? `${shard.index}/${shard.count}` : '0/1',
+      inputs: this.inputs,
+      outputs,
+      docs_out: this.docsOut,
+    };
+  }
+}
+
 export async function runIngest(run: IngestRun): Promise<IngestResult> {
-  const t0 = Date.now();
+  const started = Date.now();
   const planStats = new StageStats();
   const all = await planInputs(
     run.inputs,
@@ -101,59 +169,7 @@ export async function runIngest(run: IngestRun): Promise<IngestResult> {
   );
   if (run.strict) failOnFirst(planStats.data.errors);
   const units = run.shard ? all.filter((_, i) => i % run.shard!.count === run.shard!.index) : all;
-  const fingerprint = fingerprintOf(units, run);
-  const result = await runStageDir<IngestReport>(
-    { stage: 'ingest', out: run.out, fingerprint, force: run.force, plan: run.plan },
-    async (dir) => {
-      const stats = new StageStats();
-      stats.merge(planStats.data);
-      const writer = new PartWriter({ dir, maxPartBytes: run.config.partMaxBytes });
-      const init: TaskOptions = { arxiv: run.config.arxiv, web: run.config.web };
-      const inputs: InputRecord[] = [];
-      const pool = {
-        tasks: makeTasks(units),
-        workers: run.workers,
-        module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
-        init,
-      };
-      const loop = {
-        label: 'ingest',
-        silent: run.silent,
-        stats,
-        totalBytes: units.reduce((s, u) => s + u.size, 0),
-        // a task is whole input files: documents are counted as they come
-        itemDocs: (batch: EncodedBatch) => batch.docs,
-        onTaskStats: (s: StatsData) => {
-          if (run.strict) failOnFirst(s.errors);
-          stats.merge(s);
-        },
-        onTaskDone: (records: InputRecord[]) => {
-          inputs.push(...records.map((r) => ({ ...r, path: displayPath(r.path) })));
-        },
-      };
-      let docsOut = 0;
-      for await (const batches of stageLoop(pool, loop)) {
-        for (const batch of batches) {
-          await writer.writeEncoded(batch);
-          docsOut += batch.docs;
-        }
-      }
-      const outputs = (await writer.close()).map((p) => ({ ...p, file: p.file.slice(dir.length + 1) }));
-      stats.count('docs_out', docsOut);
-      return {
-        config_sha256: hashConfig(run.config),
-        config: run.config,
-        shard: run.shard ? `${run.shard.index}/${run.shard.count}` : '0/1',
-        inputs,
-        outputs,
-        docs_out: docsOut,
-        stats: statsToReport({
-          ...stats.data,
-          errors: stats.data.errors.map((e) => ({ ...e, path: displayPath(e.path) })),
-        }),
-        timing: { seconds: (Date.now() - t0) / 1000, workers: run.workers },
-      };
-    },
-  );
+  const stage = new IngestStage(run, fingerprintOf(units, run), units, planStats.data);
+  const result = await runStage(stage, { out: run.out, force: run.force, plan: run.plan, silent: run.silent, started });
   return { ...result, errors: result.report.stats.errors as FileError[] };
 }

@@ -1,13 +1,17 @@
 /**
- * Running a stage into its output folder: the stage writes into a temporary folder that is
- * renamed into place only when complete, so a crash never leaves a half-written stage that looks
+ * Running a stage into its output folder (`runStage`, the driver of every stage): the stage
+ * writes into a temporary folder that is renamed into place only when complete, so a crash never leaves a half-written stage that looks
  * finished. A re-run whose fingerprint (inputs + resolved config) matches the finished folder's
  * report is skipped; a folder that is not a `moe` stage is never overwritten.
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { environmentError, UserError } from '../core/errors.js';
+import type { TaskFn } from '../core/pool.js';
+import type { Stage, StageContext } from '../core/stage-contract.js';
 import { StagePlan, type StageReport, TOOL_VERSION } from '../core/stage.js';
+import { type StageLoopOptions, stageLoop } from '../core/stage-loop.js';
+import { StageStats, type StatsReport, statsToReport } from '../core/stats.js';
 import { commitDir, exists, freshDir, sha256Text, tempDirFor, writeJsonAtomic } from './files.js';
 import { listParts } from './jsonl.js';
 
@@ -144,6 +148,84 @@ export async function runStageDir<R extends StageReport>(
     await rm(tmp, { recursive: true, force: true });
     throw environmentError(e, `writing ${opts.out}`) ?? e;
   }
+}
+
+/** The report fields the driver adds to every stage's own. */
+export interface DriverFields {
+  stats: StatsReport;
+  /** `seconds` in all, the stage's marks (`index_seconds`), the workers it ran with. */
+  timing: { seconds: number; workers: number; [mark: string]: number };
+}
+
+/** Where and how the driver runs a stage. */
+export interface StageWhere {
+  /** The stage folder to write; none: a dry run, which measures everything and writes nothing. */
+  out?: string;
+  /** `curate --from`: run even when the folder is complete for this fingerprint. */
+  force?: boolean;
+  /** `curate --plan`: only say whether the stage would run (a `StagePlan` is thrown when it would). */
+  plan?: boolean;
+  /** No progress line. */
+  silent?: boolean;
+  /** When the stage began (`Date.now()`), when that was before the driver (fingerprints, learned thresholds). */
+  started?: number;
+}
+
+/**
+ * The driver: runs a stage into its folder (or, without `out`, dry) and returns its report. It
+ * owns the folder, the ordered pool loop with progress, the stats merge and the timing; the
+ * stage opens its outputs, does the per-batch work and returns its own report fields.
+ */
+export async function runStage<F extends TaskFn<never, unknown, unknown, never>, Own extends object>(
+  stage: Stage<F, Own>,
+  where: StageWhere,
+): Promise<StageDirResult<StageReport & Own & DriverFields>> {
+  const t0 = where.started ?? Date.now();
+  const body = async (dir: string | undefined): Promise<Own & DriverFields> => {
+    const marks: Record<string, number> = {};
+    const ctx: StageContext = {
+      dir,
+      stats: new StageStats(),
+      seconds: () => (Date.now() - t0) / 1000,
+      mark: (name) => {
+        marks[name] = ctx.seconds();
+      },
+    };
+    try {
+      await stage.open?.(ctx);
+      const pool = { tasks: stage.tasks(ctx), workers: stage.workers, module: stage.module, init: stage.init(ctx) };
+      const loop: StageLoopOptions<F> = {
+        label: stage.label ?? stage.name,
+        silent: where.silent,
+        stats: ctx.stats,
+        totalBytes: stage.totalBytes,
+        itemDocs: stage.itemDocs && ((item) => stage.itemDocs!(item)),
+        onTaskStats: stage.onTaskStats && ((s) => stage.onTaskStats!(s, ctx)),
+        onTaskDone: stage.onTaskDone && ((r) => stage.onTaskDone!(r)),
+      };
+      for await (const items of stageLoop(pool, loop)) for (const item of items) await stage.write(item, ctx);
+      const own = await stage.close(ctx);
+      return {
+        ...own,
+        stats: statsToReport(ctx.stats.data),
+        timing: { seconds: ctx.seconds(), ...marks, workers: stage.workers },
+      };
+    } finally {
+      stage.dispose?.();
+    }
+  };
+  const { name, fingerprint, input } = stage;
+  if (where.out === undefined) {
+    const rest = await body(undefined);
+    const report = { stage: name, tool_version: TOOL_VERSION, fingerprint, ...rest } as StageReport &
+      Own &
+      DriverFields;
+    return { report, skipped: false };
+  }
+  return runStageDir<StageReport & Own & DriverFields>(
+    { stage: name, out: where.out, fingerprint, input, force: where.force, plan: where.plan },
+    body as (dir: string) => Promise<Omit<StageReport & Own & DriverFields, keyof StageReport>>,
+  );
 }
 
 /**

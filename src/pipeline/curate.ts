@@ -249,7 +249,9 @@ class CurateRun {
       `curate: tokenize ${tokenized.skipped ? 'up to date' : 'done'}: ${tr.splits.train.tokens} train and ${tr.splits.val.tokens} validation tokens`,
     );
     this.note(tr.stats);
-    const { splits, vocab_size, dtype, seconds } = tr;
+    const { splits, vocab_size, dtype } = tr;
+    // a report written before tokenize's time moved under `timing` has none
+    const seconds = tr.timing?.seconds;
     this.stages.tokenize = { skipped: tokenized.skipped, splits, vocab_size, dtype, seconds };
     return tokenized;
   }

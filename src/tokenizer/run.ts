@@ -6,11 +6,11 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { StageStats, type StatsData, type StatsReport, statsToReport } from '../core/stats.js';
-import { taskModule } from '../core/pool.js';
-import { stageLoop } from '../core/stage-loop.js';
+import type { StatsData } from '../core/stats.js';
+import { type ItemOf, taskModule } from '../core/pool.js';
+import type { Stage, StageContext } from '../core/stage-contract.js';
 import { displayPath, type StageReport } from '../core/stage.js';
-import { inputParts, runStageDir, stageFingerprint } from '../io/stage-dir.js';
+import { type DriverFields, inputParts, runStage, stageFingerprint } from '../io/stage-dir.js';
 import { copyFile, sha256File, writeJsonAtomic } from '../io/files.js';
 import { docBound, MAX_DOC_BYTES, readChunks } from '../io/jsonl.js';
 import { DTYPE_UINT16, dtypeFor, MegatronWriter, type ShardsInfo } from '../io/megatron.js';
@@ -37,18 +37,84 @@ export interface TokenizeRun {
   silent?: boolean;
 }
 
-export interface TokenizeReport extends StageReport, ShardsInfo {
+/** The tokenize stage's own report fields; the driver adds `stats` (documents skipped on the way, with their `file:line`) and `timing`. */
+export interface TokenizeOwn extends ShardsInfo {
   input: string;
   bytes_in: number;
   /** Every file the stage wrote but report.json, with its sha256 (what `moe verify` checks). */
   outputs: Array<{ file: string; sha256: string }>;
-  /** Documents skipped on the way (`skipped.doc_too_large`), with their `file:line`. */
-  stats: StatsReport;
-  seconds: number;
+}
+
+export type TokenizeReport = StageReport & TokenizeOwn & DriverFields;
+
+type TokenizeTask = typeof import('./task.js').runTask;
+
+/** Tokenize as a stage: the workers encode every chunk; each split's documents appended to its shards in input order. */
+class TokenizeStage implements Stage<TokenizeTask, TokenizeOwn> {
+  readonly name = 'tokenize';
+  readonly module = taskModule<TokenizeTask>(new URL('./task.js', import.meta.url));
+  readonly input: string;
+  readonly workers: number;
+  private readonly dtype: number;
+  private writers?: { train: MegatronWriter; val: MegatronWriter };
+  private bytesIn = 0;
+
+  constructor(
+    private readonly run: TokenizeRun,
+    readonly fingerprint: string,
+    private readonly tok: { sha: string; vocabSize: number; eot: number },
+  ) {
+    this.input = run.input;
+    this.workers = run.workers;
+    this.dtype = dtypeFor(tok.vocabSize);
+  }
+
+  open({ dir }: StageContext): void {
+    this.writers = {
+      train: new MegatronWriter(join(dir!, 'train_text_document'), this.dtype),
+      val: new MegatronWriter(join(dir!, 'val_text_document'), this.dtype),
+    };
+  }
+
+  init(): TokenizeInit {
+    const { tokenizer, valFraction } = this.run;
+    return { tokenizer, eot: this.tok.eot, valFraction, uint16: this.dtype === DTYPE_UINT16 };
+  }
+
+  tasks({ stats }: StageContext): ReturnType<typeof readChunks> {
+    const bound = docBound(this.run.maxDocBytes ?? MAX_DOC_BYTES, 'tokenize.maxDocBytes', stats, this.run.strict);
+    return readChunks(this.run.input, undefined, bound);
+  }
+
+  /** The workers' counts give only the bytes read; the report's stats are the reader's (skipped documents). */
+  onTaskStats(s: StatsData): void {
+    this.bytesIn += s.counts.bytes_in ?? 0;
+  }
+
+  write(c: ItemOf<TokenizeTask>): void {
+    for (const split of ['train', 'val'] as const) {
+      let at = 0;
+      for (const n of c[split].lengths) {
+        this.writers![split].add(c[split].ids.subarray(at, at + n));
+        at += n;
+      }
+    }
+  }
+
+  async close({ dir }: StageContext): Promise<TokenizeOwn> {
+    const { info, outputs } = await closeShards(dir!, this.writers!, {
+      run: this.run,
+      tokSha: this.tok.sha,
+      vocabSize: this.tok.vocabSize,
+      dtype: this.dtype,
+      eot: this.tok.eot,
+    });
+    return { input: displayPath(this.run.input), ...info, bytes_in: this.bytesIn, outputs };
+  }
 }
 
 export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeReport; skipped: boolean }> {
-  const t0 = Date.now();
+  const started = Date.now();
   const tok = BpeTokenizer.load(run.tokenizer);
   const eot = tok.special(EOT_NAMES);
   if (eot === undefined)
@@ -66,54 +132,8 @@ export async function runTokenize(run: TokenizeRun): Promise<{ report: TokenizeR
     ...bound,
     parts: parts.map((p) => sha256File(p)),
   });
-  return runStageDir<TokenizeReport>(
-    { stage: 'tokenize', out: run.out, fingerprint, input: run.input, force: run.force, plan: run.plan },
-    async (dir) => {
-      const dtype = dtypeFor(tok.vocabSize);
-      const writers = {
-        train: new MegatronWriter(join(dir, 'train_text_document'), dtype),
-        val: new MegatronWriter(join(dir, 'val_text_document'), dtype),
-      };
-      const init: TokenizeInit = {
-        tokenizer: run.tokenizer,
-        eot,
-        valFraction: run.valFraction,
-        uint16: dtype === DTYPE_UINT16,
-      };
-      let bytesIn = 0;
-      const stats = new StageStats();
-      const pool = {
-        tasks: readChunks(run.input, undefined, docBound(maxDocBytes, 'tokenize.maxDocBytes', stats, run.strict)),
-        workers: run.workers,
-        module: taskModule<typeof import('./task.js').runTask>(new URL('./task.js', import.meta.url)),
-        init,
-      };
-      // the workers' counts give only the bytes read; the report's stats are the reader's (skipped documents)
-      const onTaskStats = (s: StatsData): void => {
-        bytesIn += s.counts.bytes_in ?? 0;
-      };
-      for await (const items of stageLoop(pool, { label: 'tokenize', silent: run.silent, stats, onTaskStats })) {
-        for (const c of items) {
-          for (const split of ['train', 'val'] as const) {
-            let at = 0;
-            for (const n of c[split].lengths) {
-              writers[split].add(c[split].ids.subarray(at, at + n));
-              at += n;
-            }
-          }
-        }
-      }
-      const { info, outputs } = await closeShards(dir, writers, { run, tokSha, vocabSize: tok.vocabSize, dtype, eot });
-      return {
-        input: displayPath(run.input),
-        ...info,
-        bytes_in: bytesIn,
-        outputs,
-        stats: statsToReport(stats.data),
-        seconds: (Date.now() - t0) / 1000,
-      };
-    },
-  );
+  const stage = new TokenizeStage(run, fingerprint, { sha: tokSha, vocabSize: tok.vocabSize, eot });
+  return runStage(stage, { out: run.out, force: run.force, plan: run.plan, silent: run.silent, started });
 }
 
 /** Closes the shards and writes shards.json and the tokenizer beside them; the folder's files with their hashes. */

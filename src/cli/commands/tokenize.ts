@@ -39,7 +39,8 @@ export async function tokenizeCommand(flags: TokenizeFlags): Promise<number> {
       dtype: report.dtype,
       vocab_size: report.vocab_size,
       bytes_in: report.bytes_in,
-      seconds: report.seconds,
+      // a report written before tokenize's time moved under `timing` has none
+      seconds: report.timing?.seconds,
     });
   return 0;
 }
