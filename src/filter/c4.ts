@@ -83,6 +83,18 @@ for (const c of [10, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]) LINE_C
 for (const e of SENTENCE_ENDS) if (e.length === 1) LINE_CLASS[e.charCodeAt(0)]! |= MAY_END;
 LINE_CLASS[91]! |= BRACKET;
 
+/** The Python words of a line (no line break in it). */
+function wordCount(line: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const space = (LINE_CLASS[line.charCodeAt(i)]! & PY_SPACE) !== 0;
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
+
 /** The longest Python word of text[from, to), in code points. */
 function longestWord(text: string, from: number, to: number): number {
   let longest = 0;
@@ -195,11 +207,10 @@ export function c4LinePass(
     if (unspaced) facts.sentences += unspacedSentences(line);
     // a line without a sentence end is one sentence
     else facts.sentences += !cut && (flags & MAY_END) === 0 ? 1 : spacySentenceCount(line);
-    // the whitespace tokens of the kept text, unless a cut or white space only one side knows
-    // moves them (the text is then tokenized again)
-    // without white space only one of Python and JavaScript knows, both count the same words
-    if (cut || flags & ODD_SPACE) tokensKnown = false;
-    tokenCount += words;
+    // the whitespace tokens of the kept text (a cut line's counted again), unless white space
+    // only one of Python and JavaScript knows moves them (the text is then tokenized again)
+    if (flags & ODD_SPACE) tokensKnown = false;
+    tokenCount += cut ? wordCount(line) : words;
     kept.push(line);
   }
   facts.tokenCount = tokensKnown ? tokenCount : undefined;

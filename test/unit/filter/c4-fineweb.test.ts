@@ -89,16 +89,18 @@ describe('c4-lines: the one pass over each line', () => {
       'last line has words',
     ]);
   });
-  it("counts the kept text's whitespace tokens as tokenize does, and leaves it to tokenize when a cut or one-sided white space moves them", () => {
+  it("counts the kept text's whitespace tokens as tokenize does (cut lines too), and leaves it to tokenize when one-sided white space moves them", () => {
     for (const text of [
       'One two three.\n\n  Four five  six seven\tend.\n',
       'Wörter mit\u00a0Umlaut hier. Und mehr\u3000Text.',
       'A\u200bzero width space is no space at all.',
+      // citations cut: a token goes ([1] alone), stays (floods[2]), or a line goes blank
+      'the river floods [1] each spring\nand floods[2] in autumn [edit]\n[3] [4] [citation needed]\nend of it [5]',
     ]) {
       const { kept, facts } = c4LinePass(text, p);
       expect(facts.tokenCount).toBe(tokenize(kept.join('\n'), false).count);
     }
-    expect(c4LinePass('the river floods [1] each spring', p).facts.tokenCount).toBeUndefined();
+    expect(c4LinePass('the river floods [1] each spring', p).facts.tokenCount).toBe(5);
     expect(c4LinePass('a \u001f b c d', p).facts.tokenCount).toBeUndefined(); // Python white space, not JavaScript's
     expect(c4LinePass('a\ufeffb c d', p).facts.tokenCount).toBeUndefined(); // the other way round
     expect(c4LinePass('a \u001f b c d', p).kept).toEqual(['a \u001f b c d']);
