@@ -1,3 +1,9 @@
+/**
+ * `moe dedup`: exact and near-duplicate removal against a persistent SQLite index. Pass 1 computes
+ * each document's signature (workers, input order) and stores the batch's documents and LSH
+ * buckets; candidates are clustered (union-find, optionally checked by true Jaccard); pass 2, the
+ * stage's driven loop, writes each document kept or removed with its verdict.
+ */
 import { taskModule } from '../core/pool.js';
 import { stageLoop } from '../core/stage-loop.js';
 import type { Stage, StageContext } from '../core/stage-contract.js';

@@ -1,8 +1,9 @@
 /**
  * Running a stage into its output folder (`runStage`, the driver of every stage): the stage
- * writes into a temporary folder that is renamed into place only when complete, so a crash never leaves a half-written stage that looks
- * finished. A re-run whose fingerprint (inputs + resolved config) matches the finished folder's
- * report is skipped; a folder that is not a `moe` stage is never overwritten.
+ * writes into a temporary folder that is renamed into place only when complete, so a crash never
+ * leaves a half-written stage that looks finished. A re-run whose fingerprint (inputs + resolved
+ * config) matches the finished folder's report is skipped; a folder that is not a `moe` stage is
+ * never overwritten.
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
