@@ -193,6 +193,10 @@ class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
   readonly module = taskModule<OutputTaskFn>(new URL('./output-task.js', import.meta.url));
   readonly input: string;
   readonly workers: number;
+  /** The batch's fingerprint and the output's settings (eval sets, n-gram, dropping every copy). */
+  readonly fingerprint: string;
+  private readonly evals: EvalSet[];
+  private readonly ngram: number;
   private index?: DedupDb;
   private batch = 0;
   private bridged = 0;
@@ -201,12 +205,21 @@ class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
 
   constructor(
     private readonly run: DedupRun,
-    /** The index batch's fingerprint (input and MinHash settings); the stage's adds the output settings. */
+    /** The index batch's fingerprint (input and MinHash settings). */
     private readonly batchFingerprint: string,
-    readonly fingerprint: string,
   ) {
     this.input = run.input;
     this.workers = run.workers;
+    this.evals = run.evals ?? [];
+    this.ngram = run.evalNgram ?? 13;
+    this.fingerprint = sha256Text(
+      JSON.stringify({
+        fingerprint: batchFingerprint,
+        evals: this.evals.map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]),
+        evalNgram: this.ngram,
+        drop: Boolean(run.dropAllCopies),
+      }),
+    );
   }
 
   async open(ctx: StageContext): Promise<void> {
@@ -218,12 +231,12 @@ class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
     if (!b.completed)
       this.bridged = await indexBatch(run, index, b.batch, b.firstSeq, ctx.stats, computeSignatures(run, ctx.stats));
     ctx.mark('index_seconds');
-    this.tally = new Tally(run.evals?.length ?? 0, ctx.stats);
+    this.tally = new Tally(this.evals.length, ctx.stats);
     this.pass = new OutputPass(run, ctx.dir!, index, index.batchDocs(b.batch), this.tally);
   }
 
   init(): OutputInit {
-    return { evals: this.run.evals ?? [], ngram: this.run.evalNgram ?? 13, input: this.run.input };
+    return { evals: this.evals, ngram: this.ngram, input: this.run.input };
   }
 
   tasks(): AsyncGenerator<OutputTask> {
@@ -243,7 +256,6 @@ class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
     const { kept, removed } = await this.pass!.close();
     const rel = (parts: PartInfo[]): PartInfo[] => parts.map((p) => ({ ...p, file: p.file.slice(dir!.length + 1) }));
     stats.count('docs_out', tally.docsOut);
-    const evals = run.evals ?? [];
     return {
       input: displayPath(run.input),
       db: displayPath(run.db),
@@ -256,7 +268,7 @@ class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
       clusters: tally.touched.size,
       bridged_clusters: this.bridged,
       decontamination: Object.fromEntries(
-        evals.map((e, i) => [
+        this.evals.map((e, i) => [
           e.name,
           { items: e.items, ngrams: e.keys.length, docs_removed: tally.contaminatedBy[i]! },
         ]),
@@ -274,15 +286,6 @@ class DedupStage implements Stage<OutputTaskFn, DedupOwn> {
 
 export async function runDedup(run: DedupRun): Promise<{ report: DedupReport; skipped: boolean }> {
   const started = Date.now();
-  const fingerprint = await fingerprintOf(run);
-  const outputFingerprint = sha256Text(
-    JSON.stringify({
-      fingerprint,
-      evals: (run.evals ?? []).map((e) => [e.name, sha256Text(Buffer.from(e.keys.buffer).toString('base64'))]),
-      evalNgram: run.evalNgram ?? 13,
-      drop: Boolean(run.dropAllCopies),
-    }),
-  );
-  const stage = new DedupStage(run, fingerprint, outputFingerprint);
+  const stage = new DedupStage(run, await fingerprintOf(run));
   return runStage(stage, { out: run.out, force: run.force, plan: run.plan, silent: run.silent, started });
 }
