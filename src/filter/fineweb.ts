@@ -13,7 +13,15 @@
 import { z } from 'zod';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
-import { cpLength, endsWithOneOf, findDuplicates, isPyBlank, TERMINAL_PUNCTUATION } from './words/python.js';
+import {
+  cpLength,
+  cpLengthRange,
+  endsWithOneOf,
+  findDuplicateSpans,
+  isPyBlank,
+  lineFeedPieces,
+  TERMINAL_PUNCTUATION,
+} from './words/python.js';
 
 const params = z.strictObject({
   minLinePunctRatio: z.number().min(0).max(1).default(0.12),
@@ -42,26 +50,38 @@ export const fineweb: StepDefinition<typeof params> = {
       keep(_doc, view, measure) {
         const { text } = view;
         // the lines with something on them, as they are (not trimmed)
-        const lines = text.split('\n').filter((line) => !isPyBlank(line));
+        // (`split('\n')`'s pieces but the blank ones are `split(/\n+/)`'s: ranges of the text)
+        const pieces = lineFeedPieces(text, 0, text.length, 1);
+        const { starts, ends } = pieces;
+        const blank = new Uint8Array(pieces.n);
+        let lines = 0;
         let punctLines = 0;
         let shortLines = 0;
-        for (const line of lines) {
-          if (endsWithOneOf(line, TERMINAL_PUNCTUATION)) punctLines += 1;
+        for (let i = 0; i < pieces.n; i++) {
+          const a = starts[i]!;
+          const b = ends[i]!;
+          if (isPyBlank(text, a, b)) {
+            blank[i] = 1;
+            continue;
+          }
+          lines += 1;
+          if (endsWithOneOf(text, TERMINAL_PUNCTUATION, a, b)) punctLines += 1;
           // a line of at most L code units has at most L code points; one of over 2L, over L
           if (
-            line.length <= p.shortLineLength ||
-            (line.length <= 2 * p.shortLineLength && cpLength(line) <= p.shortLineLength)
+            b - a <= p.shortLineLength ||
+            (b - a <= 2 * p.shortLineLength && cpLengthRange(text, a, b) <= p.shortLineLength)
           )
             shortLines += 1;
         }
-        const punct = ratio(punctLines, lines.length);
-        const short = ratio(shortLines, lines.length);
-        const dup = ratio(findDuplicates(lines).chars, cpLength(text) - occurrences(text, '\n'));
+        const punct = ratio(punctLines, lines);
+        const short = ratio(shortLines, lines);
+        const duplicates = findDuplicateSpans(text, pieces, (i) => blank[i] === 0);
+        const dup = ratio(duplicates.chars, cpLength(text) - occurrences(text, '\n'));
         const words = whitespaceWords ? view.tokenCount : view.spacyWordCount;
         const newlines = ratio(occurrences(text, '\n'), words);
         return judge(
           [
-            { metric: 'lines', value: lines.length, fails: lines.length === 0, reason: 'empty' },
+            { metric: 'lines', value: lines, fails: lines === 0, reason: 'empty' },
             {
               metric: 'line_punct_ratio',
               value: punct,

@@ -15,7 +15,7 @@ import { ngramKernel } from '../kernels/ngrams.js';
 import type { Tokens } from './view.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
-import { cpLength, findDuplicates, pyStrip } from './words/python.js';
+import { cpLength, findDuplicateSpans, lineFeedPieces, pyStripBounds } from './words/python.js';
 
 const TOP_N = [2, 3, 4] as const;
 const DUP_N = [5, 6, 7, 8, 9, 10] as const;
@@ -309,15 +309,22 @@ export const gopherRepetition: StepDefinition<typeof params> = {
         const len = cpLength(text);
         // paragraphs are split at two or more line breaks of the stripped text, lines at one or more
         // of the text itself; neither is trimmed before comparing (as datatrove)
-        const paras = text.includes('\n\n') ? pyStrip(text).split(/\n{2,}/) : [text];
-        const dp = paras.length > 1 ? findDuplicates(paras) : { count: 0, chars: 0 };
-        const lines = text.split(/\n+/);
-        const dl = findDuplicates(lines);
+        // (as ranges of the text, no piece copied)
+        let paras = 1;
+        let dp = { count: 0, chars: 0 };
+        if (text.includes('\n\n')) {
+          const [a, b] = pyStripBounds(text);
+          const pieces = lineFeedPieces(text, a, b, 2);
+          paras = pieces.n;
+          if (paras > 1) dp = findDuplicateSpans(text, pieces);
+        }
+        const lines = lineFeedPieces(text, 0, text.length, 1);
+        const dl = findDuplicateSpans(text, lines);
         const rules: Rule[] = [
           {
             metric: 'dup_para_frac',
-            value: ratio(dp.count, paras.length),
-            fails: ratio(dp.count, paras.length) > p.maxDupParaFrac,
+            value: ratio(dp.count, paras),
+            fails: ratio(dp.count, paras) > p.maxDupParaFrac,
             reason: 'dup_para_frac',
           },
           {
@@ -328,8 +335,8 @@ export const gopherRepetition: StepDefinition<typeof params> = {
           },
           {
             metric: 'dup_line_frac',
-            value: ratio(dl.count, lines.length),
-            fails: ratio(dl.count, lines.length) > p.maxDupLineFrac,
+            value: ratio(dl.count, lines.n),
+            fails: ratio(dl.count, lines.n) > p.maxDupLineFrac,
             reason: 'dup_line_frac',
           },
           {

@@ -3,6 +3,7 @@
  * `splitlines`, `split()` and `strip()` know Python's whitespace, and the punctuation sets of
  * datatrove's `utils/text.py` (Apache-2.0) that its rules test characters against.
  */
+import { type PieceSpans, pieceSplitter } from '../../kernels/pieces.js';
 
 /** Python's `str.isspace()`: the code points Python splits on. */
 export function isPySpace(c: number): boolean {
@@ -23,11 +24,17 @@ export function isPySpace(c: number): boolean {
 
 /** Python's `str.strip()`. */
 export function pyStrip(s: string): string {
+  const [a, b] = pyStripBounds(s);
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** Where `str.strip()` would cut `s`: it keeps s[a, b). */
+export function pyStripBounds(s: string): [number, number] {
   let a = 0;
   let b = s.length;
   while (a < b && isPySpace(s.charCodeAt(a))) a++;
   while (b > a && isPySpace(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
+  return [a, b];
 }
 
 const PAIRS = /[\ud800-\udbff][\udc00-\udfff]/g;
@@ -38,9 +45,25 @@ export function cpLength(s: string): number {
   return SURROGATES.test(s) ? s.length - (s.match(PAIRS)?.length ?? 0) : s.length;
 }
 
-/** `s.strip() == ''`: empty or Python white space only. */
-export function isPyBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (!isPySpace(s.charCodeAt(i))) return false;
+/** `cpLength(s.slice(from, to))`, without the slice. */
+export function cpLengthRange(s: string, from: number, to: number): number {
+  let n = to - from;
+  for (let i = from + 1; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) {
+      const prev = s.charCodeAt(i - 1);
+      if (prev >= 0xd800 && prev <= 0xdbff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/** `s[from:to].strip() == ''`: empty or Python white space only. */
+export function isPyBlank(s: string, from = 0, to = s.length): boolean {
+  for (let i = from; i < to; i++) if (!isPySpace(s.charCodeAt(i))) return false;
   return true;
 }
 
@@ -74,20 +97,23 @@ export const PUNCTUATION_SET = new Set([
   ...TERMINAL_PUNCTUATION,
 ]);
 
-/** True when the string ends with a character of the set. */
-export function endsWithOneOf(s: string, chars: Set<number>): boolean {
-  if (s.length === 0) return false;
-  return chars.has(
-    s.codePointAt(
-      s.length -
-        1 -
-        (s.length > 1 && s.charCodeAt(s.length - 1) >= 0xdc00 && s.charCodeAt(s.length - 1) <= 0xdfff ? 1 : 0),
-    )!,
-  );
+/** True when s[from, to) ends with a character of the set. */
+export function endsWithOneOf(s: string, chars: Set<number>, from = 0, to = s.length): boolean {
+  if (to <= from) return false;
+  const last = s.charCodeAt(to - 1);
+  // the last character is a pair when a high surrogate inside the range comes before a low one
+  const pair =
+    last >= 0xdc00 &&
+    last <= 0xdfff &&
+    to - from > 1 &&
+    s.charCodeAt(to - 2) >= 0xd800 &&
+    s.charCodeAt(to - 2) <= 0xdbff;
+  return chars.has(pair ? s.codePointAt(to - 2)! : last);
 }
 
 /**
  * datatrove's `find_duplicates`: items equal to an earlier item, and their length in code points.
+ * (The filters call `findDuplicateSpans`, which gives the same over ranges of one text.)
  */
 export function findDuplicates(items: readonly string[]): { count: number; chars: number } {
   const seen = new Set<string>();
@@ -98,6 +124,114 @@ export function findDuplicates(items: readonly string[]): { count: number; chars
       count++;
       chars += cpLength(item);
     } else seen.add(item);
+  }
+  return { count, chars };
+}
+
+/** The kernel, where WebAssembly runs; texts longer than this are split in JavaScript (its memory takes ~8 bytes per character). */
+const splitter = pieceSplitter();
+const WASM_MAX_CHARS = 1 << 26;
+let loaded: string | undefined;
+
+/**
+ * The pieces of text[from, to) between runs of at least `minRun` line feeds, as ranges with a hash
+ * each: `text.slice(from, to).split(/\n+/)` for `minRun` 1, `split(/\n{2,}/)` for 2, with no
+ * string made.
+ */
+export function lineFeedPieces(
+  text: string,
+  from: number,
+  to: number,
+  minRun: number,
+  options: { wasm?: boolean } = {},
+): PieceSpans {
+  if (splitter && options.wasm !== false && text.length <= WASM_MAX_CHARS) {
+    if (loaded !== text) splitter.load(text);
+    loaded = text;
+    return splitter.split(from, to, minRun);
+  }
+  const bounds: number[] = [];
+  let start = from;
+  for (let i = from; i < to; ) {
+    if (text.charCodeAt(i) !== 10) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < to && text.charCodeAt(j) === 10) j++;
+    if (j - i >= minRun) {
+      bounds.push(start, i);
+      start = j;
+    }
+    i = j;
+  }
+  bounds.push(start, to);
+  const n = bounds.length / 2;
+  const spans = new Int32Array(3 * n);
+  for (let k = 0; k < n; k++) {
+    spans[k] = bounds[2 * k]!;
+    spans[n + k] = bounds[2 * k + 1]!;
+    spans[2 * n + k] = hashRange(text, bounds[2 * k]!, bounds[2 * k + 1]!);
+  }
+  return { n, starts: spans.subarray(0, n), ends: spans.subarray(n, 2 * n), hashes: spans.subarray(2 * n, 3 * n) };
+}
+
+/** FNV-1a of text[from, to)'s code units (the kernel's piece hash). */
+function hashRange(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
+  return h | 0;
+}
+
+let slots = new Int32Array(1024);
+
+/**
+ * `findDuplicates` over the ranges `pieces` of `text` (those for which `use(i)` holds): pieces equal to
+ * an earlier one, and their length in code points. Equal hashes are compared code unit by code
+ * unit, so the answer is exact; no substring is made.
+ */
+export function findDuplicateSpans(
+  text: string,
+  pieces: PieceSpans,
+  use: (i: number) => boolean = () => true,
+): { count: number; chars: number } {
+  const { n, starts, ends, hashes } = pieces;
+  let size = 16;
+  while (size < 2 * n) size <<= 1;
+  if (slots.length < size) slots = new Int32Array(size);
+  slots.fill(0, 0, size);
+  const mask = size - 1;
+  let count = 0;
+  let chars = 0;
+  next: for (let i = 0; i < n; i++) {
+    if (!use(i)) continue;
+    const h = hashes[i]!;
+    const a = starts[i]!;
+    const len = ends[i]! - a;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = slots[slot]!;
+      if (e === 0) {
+        slots[slot] = i + 1;
+        continue next;
+      }
+      const b = starts[e - 1]!;
+      if (hashes[e - 1] !== h || ends[e - 1]! - b !== len) continue;
+      let k = 0;
+      let pairs = 0;
+      for (; k < len; k++) {
+        const c = text.charCodeAt(a + k);
+        if (c !== text.charCodeAt(b + k)) break;
+        if (c >= 0xdc00 && c <= 0xdfff && k > 0) {
+          const prev = text.charCodeAt(a + k - 1);
+          if (prev >= 0xd800 && prev <= 0xdbff) pairs++;
+        }
+      }
+      if (k === len) {
+        count++;
+        chars += len - pairs;
+        continue next;
+      }
+    }
   }
   return { count, chars };
 }
