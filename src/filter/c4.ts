@@ -22,9 +22,9 @@ import { z } from 'zod';
 import { judge, type Rule } from './rules.js';
 import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './view.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition, type Transform } from './types.js';
-import { isPySpace, pyStrip } from './words/python.js';
-import { SENTENCE_ENDS } from './words/spacy-en-rules.js';
-import { spacySentenceCount } from './words/spacy-en.js';
+import { FIRST, FLAGS, LAST, LINE_CLASS, LineClass, LONGEST, STRIDE, scanLines, WORDS } from './line-scan.js';
+import { pyStrip } from './words/python.js';
+import { sentencesIn, spacySentenceCount } from './words/spacy-en.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/;
 const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
@@ -60,28 +60,7 @@ function unspacedSentences(line: string): number {
   return 1 + (line.match(UNSPACED_END)?.length ?? 0);
 }
 
-/** Per UTF-16 code unit, what the line pass notes: */
-const BREAK = 1; // a line boundary of `str.splitlines()`
-const PY_SPACE = 2; // Python white space (`str.split()`, `str.strip()`)
-const JS_SPACE = 4; // JavaScript's `\s` (the whitespace tokens `filter.compat: moe` counts)
-const ODD_SPACE = 8; // white space to one of the two only, within a line (U+001F, U+FEFF)
-const MAY_END = 16; // a sentence end, or half of a character beyond the BMP (which may be one)
-const LOW = 32; // the second half of a character beyond the BMP
-const BRACKET = 64; // `[`, where a citation may start
-const LINE_CLASS = new Uint8Array(65536);
-for (let c = 0; c < 65536; c++) {
-  const py = isPySpace(c);
-  const js = /\s/.test(String.fromCharCode(c));
-  LINE_CLASS[c] =
-    (py ? PY_SPACE : 0) |
-    (js ? JS_SPACE : 0) |
-    (py !== js ? ODD_SPACE : 0) |
-    (c >= 0xd800 && c <= 0xdfff ? MAY_END : 0) |
-    (c >= 0xdc00 && c <= 0xdfff ? LOW : 0);
-}
-for (const c of [10, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]) LINE_CLASS[c] = BREAK;
-for (const e of SENTENCE_ENDS) if (e.length === 1) LINE_CLASS[e.charCodeAt(0)]! |= MAY_END;
-LINE_CLASS[91]! |= BRACKET;
+const { PY_SPACE, ODD_SPACE, MAY_END, LOW, BRACKET, CURLY } = LineClass;
 
 /** The Python words of a line (no line break in it). */
 function wordCount(line: string): number {
@@ -108,22 +87,27 @@ function longestWord(text: string, from: number, to: number): number {
 }
 
 /**
- * datatrove's line loop over `text`: the kept lines, the dropped ones by reason, and the facts
- * the `c4` filter judges. `count` receives dropped lines by reason. One pass over each line's code
- * units finds its stripped bounds, its Python words and longest word, and whether it may hold a
- * sentence end or a citation; a line is copied only when it is kept (or its ends are checked).
+ * datatrove's line loop over `text`: the kept lines joined with `\n`, the dropped ones by reason,
+ * and the facts the `c4` filter judges. `count` receives dropped lines by reason. The line scan
+ * (`line-scan.ts`, the view's when the chain has one) gives each line's stripped bounds, its
+ * Python words and longest word, and whether it may hold a sentence end, a citation or `{`; the
+ * rules read those, and a line is copied only when a rule must
+ * read it (a citation to cut, a mention of lorem ipsum, javascript or a policy in the document);
+ * kept lines that follow each other in the text with one line feed between are one slice of it.
  *
- * Over 80 lines: the pass over every line of every web document, `moe filter`'s hottest loop,
- * with datatrove's line rules in datatrove's order, each a few lines; a call per rule and line
- * would cost in the loop that dominates the stage.
+ * Over 80 lines: datatrove's line rules in datatrove's order, each a few lines, in the loop over
+ * every line of every web document; a call per rule and line would cost in the stage's hottest loop.
  */
 export function c4LinePass(
   text: string,
   p: LineParams,
-  opts: { unspaced?: boolean; count?: (key: string, n?: number) => void } = {},
-): { kept: string[]; facts: C4Facts } {
+  opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; lines?: Int32Array } = {},
+): { text: string; facts: C4Facts } {
   const { unspaced = false, count = () => {} } = opts;
-  const kept: string[] = [];
+  const parts: string[] = [];
+  // the kept lines not yet in `parts`: text[runFrom, runTo)
+  let runFrom = -1;
+  let runTo = -1;
   const facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
   let tokenCount = 0;
   let tokensKnown = true;
@@ -134,39 +118,13 @@ export function c4LinePass(
   const lorem = /lorem ipsum/iu.test(text);
   const javascript = p.dropJavascript && /javascript/iu.test(text);
   const policy = p.dropPolicy && /polic|cookie|terms of use/iu.test(text);
-  const curly = text.includes('{');
-  const n = text.length;
-  for (let start = 0, lineNo = 0; start < n; lineNo++) {
-    // per word, not per code unit: its start, and the longest in code units (a bound on code points)
-    let first = -1;
-    let last = -1;
-    let words = 0;
-    let longest = 0;
-    let flags = 0;
-    let wordStart = -1;
-    let end = start;
-    for (; end < n; end++) {
-      const k = LINE_CLASS[text.charCodeAt(end)]!;
-      flags |= k;
-      if ((k & (BREAK | PY_SPACE)) === 0) {
-        if (wordStart < 0) {
-          wordStart = end;
-          words++;
-          if (first < 0) first = end;
-        }
-      } else if (wordStart >= 0) {
-        if (end - wordStart > longest) longest = end - wordStart;
-        last = end - 1;
-        wordStart = -1;
-        if (k & BREAK) break;
-      } else if (k & BREAK) break;
-    }
-    if (wordStart >= 0) {
-      if (end - wordStart > longest) longest = end - wordStart;
-      last = end - 1;
-    }
-    flags &= ~BREAK;
-    start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+  const lines = opts.lines ?? scanLines(text);
+  for (let r = 0, lineNo = 0; r < lines.length; r += STRIDE, lineNo++) {
+    const first = lines[r + FIRST]!;
+    const last = lines[r + LAST]!;
+    const words = lines[r + WORDS]!;
+    let longest = lines[r + LONGEST]!;
+    const flags = lines[r + FLAGS]!;
     if (first < 0) continue; // blank
     // a word's code points, when a surrogate pair may have made its code units too many
     if (longest > p.maxWordLength && flags & LOW) longest = longestWord(text, first, last + 1);
@@ -174,48 +132,69 @@ export function c4LinePass(
       drop('line_long_word');
       continue;
     }
+    // the line's characters, made when a rule reads them
+    let line: string | undefined;
     const enoughWords = unspaced
-      ? hasWords(text.slice(first, last + 1), p.minWordsPerLine, true)
+      ? hasWords((line = text.slice(first, last + 1)), p.minWordsPerLine, true)
       : words >= p.minWordsPerLine;
     if (!enoughWords && !p.dropNoTerminalPunct) {
       drop('line_too_few_words');
       continue;
     }
-    let line = text.slice(first, last + 1);
-    const whole = line;
-    if (p.removeCitations && flags & BRACKET) line = line.replace(CITATION, '');
-    if (p.dropNoTerminalPunct && (!END_PUNCTUATION.some((c) => line.endsWith(c)) || line.endsWith('...'))) {
-      drop('line_no_terminal_punct');
-      continue;
+    let cut = false;
+    if (p.removeCitations && flags & BRACKET) {
+      const whole = (line ??= text.slice(first, last + 1));
+      line = whole.replace(CITATION, '');
+      cut = line !== whole;
+    }
+    if (p.dropNoTerminalPunct) {
+      line ??= text.slice(first, last + 1);
+      if (!END_PUNCTUATION.some((c) => line!.endsWith(c)) || line.endsWith('...')) {
+        drop('line_no_terminal_punct');
+        continue;
+      }
     }
     if (!enoughWords) {
       drop('line_too_few_words');
       continue;
     }
-    const lower = lorem || javascript || policy ? line.toLowerCase() : '';
+    const lower = lorem || javascript || policy ? (line ??= text.slice(first, last + 1)).toLowerCase() : '';
     if (lorem && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = lineNo;
     if (javascript && lower.includes('javascript')) {
       drop('line_javascript');
       continue;
     }
-    if (curly && facts.curlyLine < 0 && line.includes('{')) facts.curlyLine = lineNo;
+    // (a citation holds no `{`: the flag is the cut line's too)
+    if (flags & CURLY && facts.curlyLine < 0) facts.curlyLine = lineNo;
     if (policy && POLICY.test(lower)) {
       drop('line_policy');
       continue;
     }
-    const cut = line !== whole;
-    if (unspaced) facts.sentences += unspacedSentences(line);
+    if (unspaced) facts.sentences += unspacedSentences((line ??= text.slice(first, last + 1)));
+    else if (cut) facts.sentences += spacySentenceCount(line!);
     // a line without a sentence end is one sentence
-    else facts.sentences += !cut && (flags & MAY_END) === 0 ? 1 : spacySentenceCount(line);
+    else facts.sentences += (flags & MAY_END) === 0 ? 1 : sentencesIn(text, first, last + 1);
     // the whitespace tokens of the kept text (a cut line's counted again), unless white space
     // only one of Python and JavaScript knows moves them (the text is then tokenized again)
     if (flags & ODD_SPACE) tokensKnown = false;
-    tokenCount += cut ? wordCount(line) : words;
-    kept.push(line);
+    tokenCount += cut ? wordCount(line!) : words;
+    if (!cut && runTo >= 0 && first === runTo + 1 && text.charCodeAt(runTo) === 10) {
+      runTo = last + 1;
+      continue;
+    }
+    if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
+    if (cut) {
+      parts.push(line!);
+      runFrom = runTo = -1;
+    } else {
+      runFrom = first;
+      runTo = last + 1;
+    }
   }
+  if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
   facts.tokenCount = tokensKnown ? tokenCount : undefined;
   for (const [reason, n] of dropped) count(reason, n);
-  return { kept, facts };
+  return { text: parts.length === 1 ? parts[0]! : parts.join('\n'), facts };
 }
 
 class C4LinesTransform implements Transform {
@@ -227,9 +206,10 @@ class C4LinesTransform implements Transform {
     private readonly unspaced: boolean,
   ) {}
 
-  apply(text: string, count: (key: string, n?: number) => void, _view?: TextView): Rewritten {
-    const { kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count });
-    return { text: pyStrip(kept.join('\n')), c4: facts };
+  apply(text: string, count: (key: string, n?: number) => void, view?: TextView): Rewritten {
+    const lines = view?.text === text ? view.lineRecords : undefined;
+    const { text: kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count, lines });
+    return { text: pyStrip(kept), c4: facts };
   }
 }
 
@@ -262,7 +242,7 @@ export const c4: StepDefinition<typeof docParams> = {
       name: 'c4',
       keep(_doc, view: TextView, measure) {
         // what c4-lines noted on its way; without c4-lines before it, the same pass over this text
-        const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced }).facts;
+        const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced, lines: view.lineRecords }).facts;
         const lorem = facts.loremLine >= 0 ? 1 : 0;
         const curly = facts.curlyLine >= 0 ? 1 : 0;
         const loremRule: Rule = {

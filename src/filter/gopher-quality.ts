@@ -18,10 +18,11 @@
  */
 import { z } from 'zod';
 import { hash32 } from '../text/hash.js';
+import { FIRST, LAST, STRIDE } from './line-scan.js';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, type Dialect, FRACTION, type StepDefinition } from './types.js';
 import type { TextView } from './view.js';
-import { cpLength, isPySpace, PUNCTUATION_SET } from './words/python.js';
+import { cpLength, PUNCTUATION_SET } from './words/python.js';
 
 const HAS_LETTER = /\p{L}/u;
 
@@ -103,7 +104,7 @@ export const gopherQuality: StepDefinition<typeof params> = {
       name: 'gopher-quality',
       keep(_doc, view, measure) {
         const text = view.text;
-        const { bullets, endEllipsis } = lineMarks(view.lines);
+        const { bullets, endEllipsis } = lineMarks(text, view.lineRecords);
         const ellipsisCount = occurrences(text, '...') + occurrences(text, '\u2026');
         const w = whitespaceWords ? whitespaceWordStats(view, languageStopWords) : spacyWordStats(view);
         const stopCount = countStop(view, w.words);
@@ -167,26 +168,25 @@ export const gopherQuality: StepDefinition<typeof params> = {
 };
 
 /** The fractions of lines (Python's splitlines(), blank ones included) that start with a bullet and that end with an ellipsis. */
-function lineMarks(lines: readonly string[]): { bullets: number; endEllipsis: number } {
+function lineMarks(text: string, lines: Int32Array): { bullets: number; endEllipsis: number } {
   let bulletLines = 0;
   let ellipsisLines = 0;
-  for (const line of lines) {
+  for (let r = 0; r < lines.length; r += STRIDE) {
     // the line's first and last characters that are not white space (lstrip, rstrip)
-    let a = 0;
-    while (a < line.length && isPySpace(line.charCodeAt(a))) a++;
-    if (a === line.length) continue;
-    const first = line.charCodeAt(a);
+    const a = lines[r + FIRST]!;
+    const b = lines[r + LAST]! + 1;
+    if (a < 0) continue;
+    const first = text.charCodeAt(a);
     if (first === 0x2022 || first === 0x2d) bulletLines += 1; // • -
-    let b = line.length;
-    while (isPySpace(line.charCodeAt(b - 1))) b--;
-    const last = line.charCodeAt(b - 1);
+    const last = text.charCodeAt(b - 1);
     if (
       last === 0x2026 ||
-      (last === 0x2e && b - a >= 3 && line.charCodeAt(b - 2) === 0x2e && line.charCodeAt(b - 3) === 0x2e)
+      (last === 0x2e && b - a >= 3 && text.charCodeAt(b - 2) === 0x2e && text.charCodeAt(b - 3) === 0x2e)
     )
       ellipsisLines += 1; // … ...
   }
-  return { bullets: ratio(bulletLines, lines.length), endEllipsis: ratio(ellipsisLines, lines.length) };
+  const n = lines.length / STRIDE;
+  return { bullets: ratio(bulletLines, n), endEllipsis: ratio(ellipsisLines, n) };
 }
 
 /** Word count `n`, mean word length, token count, the fraction of tokens with a letter, and the words stop words are counted in. */

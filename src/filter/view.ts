@@ -7,7 +7,7 @@
  */
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from '../kernels/token-scan.js';
 import { isSpace } from '../text/spaces.js';
-import { splitLines } from './words/python.js';
+import { scanLines } from './line-scan.js';
 import { spacyWordCount, spacyWords } from './words/spacy-en.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
@@ -294,7 +294,7 @@ export interface Spans {
 export class TextView {
   private _tokens?: Tokens;
   private _spacyWords?: string[];
-  private _lines?: string[];
+  private _lines?: Int32Array;
   readonly unspaced: boolean;
   /** What `c4-lines` noted, when it made (or kept) this text. */
   c4?: C4Facts;
@@ -331,8 +331,8 @@ export class TextView {
     return this._spacyWords?.length ?? spacyWordCount(this.text);
   }
 
-  /** The lines of Python's `splitlines()` (Gopher quality and C4 read the same text's). */
-  get lines(): readonly string[] {
-    return (this._lines ??= splitLines(this.text));
+  /** The records of the lines of Python's `splitlines()` (`line-scan.ts`; Gopher quality and `c4-lines` read the same text's). */
+  get lineRecords(): Int32Array {
+    return (this._lines ??= scanLines(this.text));
   }
 }

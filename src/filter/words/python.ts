@@ -67,17 +67,6 @@ export function isPyBlank(s: string, from = 0, to = s.length): boolean {
   return true;
 }
 
-/** `str.splitlines()`'s line boundaries. */
-const LINE_BREAKS = /\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/;
-
-/** `str.splitlines()`: no empty last line for a text ending in a line break. */
-export function splitLines(text: string): string[] {
-  if (text.length === 0) return [];
-  const lines = text.split(LINE_BREAKS);
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
 const set = (chars: string): Set<number> => new Set(Array.from(chars, (c) => c.codePointAt(0)!));
 
 /** datatrove's `TERMINAL_PUNCTUATION` (159 characters): what FineWeb's `line_punct_ratio` counts as a line end. */

@@ -304,24 +304,21 @@ function hasNoLoneEnd(text: string, from: number, to: number): boolean {
   return true;
 }
 
-/** A sentence-end character (any of SENTENCE_ENDS), found by the regular-expression engine. */
-const END_RE = new RegExp(`[${SENTENCE_ENDS.map((c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join('')}]`, 'gu');
-
 const isSpaceUnit = (c: number): boolean => (classes[c]! & SPACE) !== 0;
 
 /**
  * True when text[from, to), a stretch between chunks that hold a sentence end, has a token that
  * is not all punctuation: a character that is not punctuation, or a run of white space that is a
- * token (any run but one space right after a chunk).
+ * token (any run but one space right after a chunk; `start` is where the counted text starts).
  */
-function gapHasWord(text: string, from: number, to: number): boolean {
+function gapHasWord(text: string, from: number, to: number, start: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     const k = classes[c]!;
     if (k & SPACE) {
       let j = i + 1;
       while (j < to && isSpaceUnit(text.charCodeAt(j))) j++;
-      if (j - i > 1 || c !== 32 || i === 0) return true;
+      if (j - i > 1 || c !== 32 || i === start) return true;
       i = j - 1;
     } else if (k & SURROGATE) {
       const cp = text.codePointAt(i)!;
@@ -332,14 +329,24 @@ function gapHasWord(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/** True when a sentence-end character starts at text[i] (a pair's high half for one beyond the BMP). */
+function endAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdfff) return (classes[c]! & END) !== 0;
+  return c <= 0xdbff && sentenceEndPoints.has(text.codePointAt(i)!);
+}
+
 /**
- * The number of sentences spaCy's sentencizer finds in `text` (1 or more when it has a token).
+ * The number of sentences spaCy's sentencizer finds in text[from, to) (1 or more when it has a
+ * token), given, in order, the `n` positions of `candidates` where a sentence end may start:
+ * every sentence-end character's, and others (surrogates) that are checked here.
+ *
  * Only the chunks (runs without white space) that hold a sentence-end character are looked at
  * closely: no token of any other chunk is a sentence end, so between two such chunks all that
  * matters is whether some token is not punctuation (where the next sentence would start).
  */
-export function spacySentenceCount(text: string): number {
-  if (text.length === 0) return 0;
+function sentencesAt(text: string, from: number, to: number, candidates: Int32Array, n: number): number {
+  if (to <= from) return 0;
   let sentences = 1;
   let seenPeriod = false;
   /** A token: is it all punctuation, is it a sentence end. */
@@ -349,15 +356,15 @@ export function spacySentenceCount(text: string): number {
       seenPeriod = false;
     } else if (end) seenPeriod = true;
   };
-  const n = text.length;
-  let pos = 0;
-  END_RE.lastIndex = 0;
-  for (let m = END_RE.exec(text); m !== null; m = END_RE.exec(text)) {
-    let a = m.index;
-    while (a > 0 && !isSpaceUnit(text.charCodeAt(a - 1))) a--;
-    let b = m.index + 1;
-    while (b < n && !isSpaceUnit(text.charCodeAt(b))) b++;
-    if (seenPeriod && gapHasWord(text, pos, a)) visit(true, false);
+  let pos = from;
+  for (let e = 0; e < n; e++) {
+    const i = candidates[e]!;
+    if (i < pos || !endAt(text, i)) continue; // inside the chunk just read, or no end
+    let a = i;
+    while (a > from && !isSpaceUnit(text.charCodeAt(a - 1))) a--;
+    let b = i + 1;
+    while (b < to && !isSpaceUnit(text.charCodeAt(b))) b++;
+    if (seenPeriod && gapHasWord(text, pos, a, from)) visit(true, false);
     let flags = 0;
     for (let k = a; k < b; k++) flags |= classes[text.charCodeAt(k)]!;
     if ((flags & SURROGATE) === 0 && hasNoLoneEnd(text, a, b)) visit((flags & NOT) !== 0, false);
@@ -372,8 +379,31 @@ export function spacySentenceCount(text: string): number {
       for (const t of chunkTokens(text.slice(a, b))) visit(NOT_PUNCT.test(t), sentenceEnds.has(t));
     }
     pos = b;
-    END_RE.lastIndex = b;
   }
-  if (seenPeriod && gapHasWord(text, pos, n)) sentences += 1;
+  if (seenPeriod && gapHasWord(text, pos, to, from)) sentences += 1;
   return sentences;
+}
+
+/** Where a sentence end may start in `sentencesIn`'s range (reused: one range is read at a time). */
+let candidates = new Int32Array(256);
+
+/** `spacySentenceCount(text.slice(from, to))`, without the slice. */
+export function sentencesIn(text: string, from: number, to: number): number {
+  let cand = candidates;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    if ((classes[text.charCodeAt(i)]! & (END | SURROGATE)) === 0) continue;
+    if (n === cand.length) {
+      const grown = new Int32Array(2 * n);
+      grown.set(cand);
+      candidates = cand = grown;
+    }
+    cand[n++] = i;
+  }
+  return sentencesAt(text, from, to, cand, n);
+}
+
+/** The number of sentences spaCy's sentencizer finds in `text` (1 or more when it has a token). */
+export function spacySentenceCount(text: string): number {
+  return sentencesIn(text, 0, text.length);
 }

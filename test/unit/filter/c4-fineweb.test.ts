@@ -4,7 +4,7 @@ import { fineweb } from '../../../src/filter/fineweb.js';
 import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
 import { gopherQuality } from '../../../src/filter/gopher-quality.js';
 import { DATATROVE_DIALECT, MOE_DIALECT, textOf, type Transform } from '../../../src/filter/types.js';
-import { spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
+import { sentencesIn, spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
 import { TextView, tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
 
@@ -81,7 +81,7 @@ describe('c4-lines: the one pass over each line', () => {
   it("splits lines as Python's splitlines() does, strips them, and keeps what datatrove keeps", () => {
     const text =
       ' First kept line here. \r\nsecond line kept too\rthird, with a\u2028break\x1cfourth line is here\x85\n\nlast line has words\n';
-    expect(c4LinePass(text, p).kept).toEqual([
+    expect(c4LinePass(text, p).text.split('\n')).toEqual([
       'First kept line here.',
       'second line kept too',
       'third, with a',
@@ -97,13 +97,13 @@ describe('c4-lines: the one pass over each line', () => {
       // citations cut: a token goes ([1] alone), stays (floods[2]), or a line goes blank
       'the river floods [1] each spring\nand floods[2] in autumn [edit]\n[3] [4] [citation needed]\nend of it [5]',
     ]) {
-      const { kept, facts } = c4LinePass(text, p);
-      expect(facts.tokenCount).toBe(tokenize(kept.join('\n'), false).count);
+      const { text: kept, facts } = c4LinePass(text, p);
+      expect(facts.tokenCount).toBe(tokenize(kept, false).count);
     }
     expect(c4LinePass('the river floods [1] each spring', p).facts.tokenCount).toBe(5);
     expect(c4LinePass('a \u001f b c d', p).facts.tokenCount).toBeUndefined(); // Python white space, not JavaScript's
     expect(c4LinePass('a\ufeffb c d', p).facts.tokenCount).toBeUndefined(); // the other way round
-    expect(c4LinePass('a \u001f b c d', p).kept).toEqual(['a \u001f b c d']);
+    expect(c4LinePass('a \u001f b c d', p).text).toBe('a \u001f b c d');
   });
   it('counts a line without a sentence end as one sentence, and the others as spaCy does', () => {
     const text = [
@@ -112,9 +112,32 @@ describe('c4-lines: the one pass over each line', () => {
       'Emoji 😀 line without an end',
       'e.g. this is one sentence',
     ].join('\n');
-    const { kept, facts } = c4LinePass(text, p);
-    expect(kept.map((l) => spacySentenceCount(l))).toEqual([1, 4, 1, 1]);
+    const { text: kept, facts } = c4LinePass(text, p);
+    expect(kept.split('\n').map((l) => spacySentenceCount(l))).toEqual([1, 4, 1, 1]);
     expect(facts.sentences).toBe(7);
+  });
+});
+
+describe('sentences of a range of a text', () => {
+  it('are those of the range alone: chunks, gaps and leading white space end at its bounds', () => {
+    const text = 'x.y  Lead space. Then more!  Two  spaces. e.g. this. And "quoted." end\nsecond line. Yes';
+    const nl = text.indexOf('\n');
+    const e = text.indexOf('e. Then'); // inside the chunk `space.`: `e.` alone is an abbreviation, no end
+    const ranges = [
+      [0, text.length],
+      [3, 30],
+      [4, 16],
+      [2, 16],
+      [17, 41],
+      [5, nl],
+      [nl + 1, text.length],
+      [nl, nl],
+      [e, nl],
+    ];
+    const counts = ranges.map(([a, b]) => sentencesIn(text, a!, b!));
+    expect(counts).toEqual(ranges.map(([a, b]) => spacySentenceCount(text.slice(a, b))));
+    // (the slice's count is the one checked against spaCy's sentencizer; pinned so a change to both shows)
+    expect(counts).toEqual([7, 3, 1, 1, 2, 6, 2, 0, 5]);
   });
 });
 

@@ -1,0 +1,95 @@
+/**
+ * The lines of a text as Python's `str.splitlines()` cuts them, scanned once per text and read
+ * by Gopher quality (bullet and ellipsis lines) and `c4-lines` (every line rule): per line its
+ * range, its first and last character that is not Python white space, its Python words, its
+ * longest word in code units, and the classes of the characters it holds (`LineClass`).
+ * The scan runs in WebAssembly (`kernels/lines.ts`); the loop below is its reference.
+ */
+import { FIRST, FLAGS, LAST, LINE_END, LONGEST, lineScanner, START, STRIDE, WORDS } from '../kernels/lines.js';
+import { SENTENCE_ENDS } from './words/spacy-en-rules.js';
+import { isPySpace } from './words/python.js';
+
+/** Per UTF-16 code unit, what the line scan notes (`LINE_CLASS`): */
+export const LineClass = {
+  /** a line boundary of `str.splitlines()` (only this bit) */
+  BREAK: 1,
+  /** Python white space (`str.split()`, `str.strip()`) */
+  PY_SPACE: 2,
+  /** JavaScript's `\s` (the whitespace tokens `filter.compat: moe` counts) */
+  JS_SPACE: 4,
+  /** white space to one of the two only, within a line (U+001F, U+FEFF) */
+  ODD_SPACE: 8,
+  /** a sentence end, or half of a character beyond the BMP (which may be one) */
+  MAY_END: 16,
+  /** the second half of a character beyond the BMP */
+  LOW: 32,
+  /** `[`, where a citation may start */
+  BRACKET: 64,
+  /** `{` */
+  CURLY: 128,
+} as const;
+
+const { BREAK, PY_SPACE, JS_SPACE, ODD_SPACE, MAY_END, LOW, BRACKET, CURLY } = LineClass;
+
+export const LINE_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const py = isPySpace(c);
+  const js = /\s/.test(String.fromCharCode(c));
+  LINE_CLASS[c] =
+    (py ? PY_SPACE : 0) |
+    (js ? JS_SPACE : 0) |
+    (py !== js ? ODD_SPACE : 0) |
+    (c >= 0xd800 && c <= 0xdfff ? MAY_END : 0) |
+    (c >= 0xdc00 && c <= 0xdfff ? LOW : 0);
+}
+for (const c of [10, 11, 12, 13, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]) LINE_CLASS[c] = BREAK;
+for (const e of SENTENCE_ENDS) if (e.length === 1) LINE_CLASS[e.charCodeAt(0)]! |= MAY_END;
+LINE_CLASS[91]! |= BRACKET;
+LINE_CLASS[123]! |= CURLY;
+
+/** Line i's record is `records[STRIDE * i + field]`, fields as `kernels/lines.ts` names them; a blank line's first and last are -1. */
+export { FIRST, FLAGS, LAST, LINE_END, LONGEST, START, STRIDE, WORDS };
+
+const scanner = lineScanner(LINE_CLASS, BREAK, PY_SPACE);
+/** Longer texts are scanned in JavaScript (a wasm32 memory stops at 4 GiB). */
+const WASM_MAX_CHARS = 1 << 26;
+
+/** The line records of `text` (`STRIDE` numbers per line, `str.splitlines()`'s lines, blank ones included). */
+export function scanLines(text: string, options: { wasm?: boolean } = {}): Int32Array {
+  if (scanner && options.wasm !== false && text.length <= WASM_MAX_CHARS) return scanner.scan(text);
+  const records: number[] = [];
+  const n = text.length;
+  for (let start = 0; start < n; ) {
+    // per word, not per code unit: its start, and the longest in code units (a bound on code points)
+    let first = -1;
+    let last = -1;
+    let words = 0;
+    let longest = 0;
+    let flags = 0;
+    let wordStart = -1;
+    let end = start;
+    for (; end < n; end++) {
+      const k = LINE_CLASS[text.charCodeAt(end)]!;
+      flags |= k;
+      if ((k & (BREAK | PY_SPACE)) === 0) {
+        if (wordStart < 0) {
+          wordStart = end;
+          words++;
+          if (first < 0) first = end;
+        }
+      } else if (wordStart >= 0) {
+        if (end - wordStart > longest) longest = end - wordStart;
+        last = end - 1;
+        wordStart = -1;
+        if (k & BREAK) break;
+      } else if (k & BREAK) break;
+    }
+    if (wordStart >= 0) {
+      if (end - wordStart > longest) longest = end - wordStart;
+      last = end - 1;
+    }
+    records.push(start, end, first, last, words, longest, flags & ~BREAK);
+    start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+  }
+  return Int32Array.from(records);
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FIRST,
+  FLAGS,
+  LAST,
+  LINE_CLASS,
+  LINE_END,
+  LineClass,
+  LONGEST,
+  START,
+  STRIDE,
+  scanLines,
+  WORDS,
+} from '../../../src/filter/line-scan.js';
+import { isPySpace } from '../../../src/filter/words/python.js';
+
+/** Python's `str.splitlines()`, written from its documentation: the reference for the scan's lines. */
+function pySplitlines(text: string): string[] {
+  if (text.length === 0) return [];
+  const lines = text.split(/\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function randomText(seed: number, length: number): string {
+  const alphabet = [
+    'a',
+    'bc',
+    ' ',
+    '  ',
+    '\n',
+    '\r\n',
+    '\r',
+    '\u2028',
+    '\x1c',
+    '\x1f',
+    '\ufeff',
+    '\u00a0',
+    '.',
+    '[1]',
+    '{',
+    '\ud83d\ude00',
+    '\udc00',
+    '\u3002',
+    'x'.repeat(12),
+  ];
+  let s = seed;
+  let text = '';
+  while (text.length < length) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    text += alphabet[(s >>> 16) % alphabet.length];
+  }
+  return text;
+}
+
+const fields = (records: Int32Array, i: number): number[] => [...records.subarray(STRIDE * i, STRIDE * (i + 1))];
+
+describe('the line scan', () => {
+  it('gives Python splitlines() lines with their stripped bounds, words and longest word', () => {
+    const texts = [
+      '',
+      '\n',
+      'a',
+      'a\n',
+      'a\r\nb',
+      '\r\r\n',
+      ' a  bc \n\n x',
+      ...Array.from({ length: 200 }, (_, k) => randomText(k + 1, k * 3)),
+    ];
+    for (const text of texts) {
+      const records = scanLines(text, { wasm: false });
+      const lines = pySplitlines(text);
+      expect(records.length / STRIDE).toBe(lines.length);
+      lines.forEach((line, i) => {
+        const r = fields(records, i);
+        expect(text.slice(r[START], r[LINE_END])).toBe(line);
+        const chars = [...line].map((c) => isPySpace(c.charCodeAt(0)));
+        const firstChar = chars.indexOf(false);
+        expect(r[WORDS]).toBe(pyWords(line).length);
+        expect(r[LONGEST]).toBe(Math.max(0, ...pyWords(line).map((w) => w.length)));
+        if (firstChar < 0) expect([r[FIRST], r[LAST]]).toEqual([-1, -1]);
+        else expect(text.slice(r[FIRST], r[LAST]! + 1)).toBe(pyStripRef(line));
+        let flags = 0;
+        for (let j = 0; j < line.length; j++) flags |= LINE_CLASS[line.charCodeAt(j)]!;
+        expect(r[FLAGS]).toBe(flags);
+      });
+    }
+  });
+
+  it('gives the same records in WebAssembly as in JavaScript, over many batches of lines', () => {
+    const texts = [
+      ...Array.from({ length: 100 }, (_, k) => randomText(500 + k, 400)),
+      randomText(7, 60_000),
+      '\n'.repeat(9000),
+      'a b\r\n'.repeat(5000),
+    ];
+    for (const text of texts) expect([...scanLines(text)]).toEqual([...scanLines(text, { wasm: false })]);
+    expect(scanLines('a b\r\n'.repeat(5000)).length).toBe(5000 * STRIDE);
+  });
+
+  it('marks the classes the rules read', () => {
+    const flags = scanLines(' see [1] {x}. \ud83d\ude00 end')[FLAGS]!;
+    for (const bit of [
+      LineClass.BRACKET,
+      LineClass.CURLY,
+      LineClass.MAY_END,
+      LineClass.LOW,
+      LineClass.PY_SPACE,
+      LineClass.JS_SPACE,
+    ])
+      expect(flags & bit).toBe(bit);
+    expect(flags & (LineClass.BREAK | LineClass.ODD_SPACE)).toBe(0);
+    expect(scanLines('a\x1fb')[FLAGS]! & LineClass.ODD_SPACE).toBe(LineClass.ODD_SPACE);
+  });
+});
+
+/** Python's `str.split()` (no argument) and `str.strip()`, for the test. */
+function pyWords(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  for (const c of line) {
+    if (c.length === 1 && isPySpace(c.charCodeAt(0))) {
+      if (word) words.push(word);
+      word = '';
+    } else word += c;
+  }
+  if (word) words.push(word);
+  return words;
+}
+
+function pyStripRef(line: string): string {
+  let a = 0;
+  let b = line.length;
+  while (a < b && isPySpace(line.charCodeAt(a))) a++;
+  while (b > a && isPySpace(line.charCodeAt(b - 1))) b--;
+  return line.slice(a, b);
+}
