@@ -22,9 +22,21 @@ import { z } from 'zod';
 import { judge, type Rule } from './rules.js';
 import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './view.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition, type Transform } from './types.js';
-import { FIRST, FLAGS, LAST, LINE_CLASS, LineClass, LONGEST, STRIDE, scanLines, WORDS } from './line-scan.js';
+import {
+  CHUNK_END,
+  FIRST,
+  FLAGS,
+  LAST,
+  LINE_CLASS,
+  LineClass,
+  type LineScan,
+  LONGEST,
+  STRIDE,
+  scanLines,
+  WORDS,
+} from './line-scan.js';
 import { pyStrip } from './words/python.js';
-import { sentencesIn, spacySentenceCount } from './words/spacy-en.js';
+import { sentencesOfChunks, spacySentenceCount } from './words/spacy-en.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/;
 const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
@@ -101,7 +113,7 @@ function longestWord(text: string, from: number, to: number): number {
 export function c4LinePass(
   text: string,
   p: LineParams,
-  opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; lines?: Int32Array } = {},
+  opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; scan?: LineScan } = {},
 ): { text: string; facts: C4Facts } {
   const { unspaced = false, count = () => {} } = opts;
   const parts: string[] = [];
@@ -118,8 +130,11 @@ export function c4LinePass(
   const lorem = /lorem ipsum/iu.test(text);
   const javascript = p.dropJavascript && /javascript/iu.test(text);
   const policy = p.dropPolicy && /polic|cookie|terms of use/iu.test(text);
-  const lines = opts.lines ?? scanLines(text);
-  for (let r = 0, lineNo = 0; r < lines.length; r += STRIDE, lineNo++) {
+  const { lines, chunks } = opts.scan ?? scanLines(text);
+  for (let r = 0, lineNo = 0, chunkEnd = 0; r < lines.length; r += STRIDE, lineNo++) {
+    // the line's chunks that may hold a sentence end
+    const chunkStart = chunkEnd;
+    chunkEnd = lines[r + CHUNK_END]!;
     const first = lines[r + FIRST]!;
     const last = lines[r + LAST]!;
     const words = lines[r + WORDS]!;
@@ -173,7 +188,9 @@ export function c4LinePass(
     if (unspaced) facts.sentences += unspacedSentences((line ??= text.slice(first, last + 1)));
     else if (cut) facts.sentences += spacySentenceCount(line!);
     // a line without a sentence end is one sentence
-    else facts.sentences += (flags & MAY_END) === 0 ? 1 : sentencesIn(text, first, last + 1);
+    else
+      facts.sentences +=
+        (flags & MAY_END) === 0 ? 1 : sentencesOfChunks(text, first, last + 1, chunks, chunkStart, chunkEnd);
     // the whitespace tokens of the kept text (a cut line's counted again), unless white space
     // only one of Python and JavaScript knows moves them (the text is then tokenized again)
     if (flags & ODD_SPACE) tokensKnown = false;
@@ -207,8 +224,8 @@ class C4LinesTransform implements Transform {
   ) {}
 
   apply(text: string, count: (key: string, n?: number) => void, view?: TextView): Rewritten {
-    const lines = view?.text === text ? view.lineRecords : undefined;
-    const { text: kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count, lines });
+    const scan = view?.text === text ? view.lineScan : undefined;
+    const { text: kept, facts } = c4LinePass(text, this.p, { unspaced: this.unspaced, count, scan });
     return { text: pyStrip(kept), c4: facts };
   }
 }
@@ -242,7 +259,7 @@ export const c4: StepDefinition<typeof docParams> = {
       name: 'c4',
       keep(_doc, view: TextView, measure) {
         // what c4-lines noted on its way; without c4-lines before it, the same pass over this text
-        const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced, lines: view.lineRecords }).facts;
+        const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced, scan: view.lineScan }).facts;
         const lorem = facts.loremLine >= 0 ? 1 : 0;
         const curly = facts.curlyLine >= 0 ? 1 : 0;
         const loremRule: Rule = {

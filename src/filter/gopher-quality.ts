@@ -104,7 +104,7 @@ export const gopherQuality: StepDefinition<typeof params> = {
       name: 'gopher-quality',
       keep(_doc, view, measure) {
         const text = view.text;
-        const { bullets, endEllipsis } = lineMarks(text, view.lineRecords);
+        const { bullets, endEllipsis } = lineMarks(text, view.lineScan.lines);
         const ellipsisCount = occurrences(text, '...') + occurrences(text, '\u2026');
         const w = whitespaceWords ? whitespaceWordStats(view, languageStopWords) : spacyWordStats(view);
         const stopCount = countStop(view, w.words);

@@ -7,7 +7,7 @@
  */
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from '../kernels/token-scan.js';
 import { isSpace } from '../text/spaces.js';
-import { scanLines } from './line-scan.js';
+import { type LineScan, scanLines } from './line-scan.js';
 import { spacyWordCount, spacyWords } from './words/spacy-en.js';
 
 /** Languages written without spaces between words (ISO 639-3, as franc reports them). */
@@ -294,7 +294,7 @@ export interface Spans {
 export class TextView {
   private _tokens?: Tokens;
   private _spacyWords?: string[];
-  private _lines?: Int32Array;
+  private _lines?: LineScan;
   readonly unspaced: boolean;
   /** What `c4-lines` noted, when it made (or kept) this text. */
   c4?: C4Facts;
@@ -331,8 +331,8 @@ export class TextView {
     return this._spacyWords?.length ?? spacyWordCount(this.text);
   }
 
-  /** The records of the lines of Python's `splitlines()` (`line-scan.ts`; Gopher quality and `c4-lines` read the same text's). */
-  get lineRecords(): Int32Array {
+  /** The line scan of the text (`line-scan.ts`: Python's `splitlines()` lines; Gopher quality and `c4-lines` read the same text's). */
+  get lineScan(): LineScan {
     return (this._lines ??= scanLines(this.text));
   }
 }

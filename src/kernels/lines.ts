@@ -3,13 +3,15 @@
  * `c4-lines` and Gopher quality read: where it starts and ends, its first and last character
  * that is not white space, its words (runs without white space), its longest word in code
  * units, and the OR of its characters' classes. The classes come from a 64 Ki-entry table the
- * caller gives (`lineClasses` in `filter/line-scan.ts`), with its bits for a line break and for
- * white space. The loop is the JavaScript one's (`scanLines(text, { wasm: false })`), state for
- * state; records are written in batches, so memory stays small whatever the number of lines.
+ * caller gives (`LINE_CLASS` in `filter/line-scan.ts`), with its bits for a line break, for white
+ * space and for a possible sentence end. Each word with a possible sentence end is also written
+ * as a chunk record (its range, its classes and the shape bits `ChunkShape` names), which C4's
+ * sentence count reads instead of the text. The loop is the JavaScript one's
+ * (`scanLines(text, { wasm: false })`), state for state; line records are written in batches.
  */
 import { assemble, BLOCK, br, brIf, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, OP, set, type WasmMemory, writeUtf16 } from './assembler.js';
 
-/** A record's fields, in order; `STRIDE` numbers per line. */
+/** A line record's fields, in order; `STRIDE` numbers per line. */
 export const START = 0;
 export const LINE_END = 1;
 export const FIRST = 2;
@@ -17,26 +19,87 @@ export const LAST = 3;
 export const WORDS = 4;
 export const LONGEST = 5;
 export const FLAGS = 6;
-export const STRIDE = 7;
+/** The number of chunk records up to the end of this line (its chunks are those after the previous line's). */
+export const CHUNK_END = 7;
+export const STRIDE = 8;
+
+/** A chunk record's fields: its range and bits (the OR of its classes, and `ChunkShape`'s). */
+export const CHUNK_STRIDE = 3;
+
+/** What the scan notes of a chunk's code units, above the 8 bits of the class table. */
+export const ChunkShape = {
+  /** a code unit above U+007E */
+  HIGH: 1 << 8,
+  /** a code unit below `!` */
+  CONTROL: 1 << 9,
+  /** a `.` first in the chunk or after a character that is no ASCII letter or digit */
+  DOT_NOT_AFTER_ALNUM: 1 << 10,
+  /** a `.` followed in the chunk by a character that is no ASCII lower-case letter or digit */
+  DOT_NOT_BEFORE_LOWER: 1 << 11,
+  /** a surrogate */
+  SURROGATE: 1 << 12,
+  /** a `!` or `?` that is not the chunk's last code unit */
+  BANG_INSIDE: 1 << 13,
+} as const;
+
+const { HIGH, CONTROL, DOT_NOT_AFTER_ALNUM, DOT_NOT_BEFORE_LOWER, SURROGATE, BANG_INSIDE } = ChunkShape;
 
 const TABLE = 0; // 65536 u8 classes
-const SRC = 65536;
+const CHUNK_COUNT = 65536; // the chunk records written so far (read and written by each call)
+const SRC = 65536 + 16;
 const BATCH = 4096; // lines per call
 
-// lines(start, n, out, cap) -> count; params 0..3; locals count=4 end=5 k=6 flags=7 first=8 last=9 words=10 longest=11 ws=12
-const [S, N, OUT, CAP, COUNT, E, K, FL, F1, L1, W, LG, WS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+// lines(start, n, out, cap, chunks) -> count; params 0..4;
+// locals count=5 end=6 k=7 flags=8 first=9 last=10 words=11 longest=12 ws=13 wf=14 cn=15 j=16 c=17 pc=18 bits=19
+const [S, N, OUT, CAP, CHUNKS, COUNT, E, K, FL, F1, L1, W, LG, WS, WF, CN, J, C, PC, BITS] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+] as const;
 
 const unit = (index: number[]): number[] => code(index, i32c(1), OP.shl, OP.load16u, memarg(1, SRC));
+/** 1 when lo <= x < lo + size (unsigned compare of x - lo). */
+const inRange = (x: number[], lo: number, size: number): number[] => code(x, i32c(lo), OP.sub, i32c(size), OP.ltU);
+const lowerOrDigit = (x: number[]): number[] => code(inRange(x, 97, 26), inRange(x, 48, 10), OP.or);
+const alnum = (x: number[]): number[] => code(lowerOrDigit(x), inRange(x, 65, 26), OP.or);
+const mark = (bit: number): number[] => code(get(BITS), i32c(bit), OP.or, set(BITS));
 
-function body(breakBit: number, spaceBit: number): number[] {
+/** The chunk record of the word text[ws, end), whose classes are `wf`: shape bits from one pass over it. */
+function chunkRecord(): number[] {
+  const field = (f: number, value: number[]): number[] =>
+    code(get(CHUNKS), get(CN), i32c(4 * CHUNK_STRIDE), OP.mul, OP.add, value, OP.store, memarg(2, 4 * f));
+  return code(
+    get(WF), set(BITS), i32c(-1), set(PC),
+    get(WS), set(J),
+    BLOCK, LOOP,
+      get(J), get(E), OP.geU, brIf(1),
+      unit(get(J)), set(C),
+      get(C), i32c(126), OP.gtU, IF, mark(HIGH), END,
+      get(C), i32c(33), OP.ltU, IF, mark(CONTROL), END,
+      inRange(get(C), 0xd800, 0x800), IF, mark(SURROGATE), END,
+      get(PC), i32c(46), OP.eq, IF, lowerOrDigit(get(C)), OP.eqz, IF, mark(DOT_NOT_BEFORE_LOWER), END, END,
+      get(PC), i32c(33), OP.eq, get(PC), i32c(63), OP.eq, OP.or, IF, mark(BANG_INSIDE), END,
+      get(C), i32c(46), OP.eq, IF,
+        get(PC), i32c(0), OP.ltS, IF, mark(DOT_NOT_AFTER_ALNUM), ELSE, alnum(get(PC)), OP.eqz, IF, mark(DOT_NOT_AFTER_ALNUM), END, END,
+      END,
+      get(C), set(PC),
+      get(J), i32c(1), OP.add, set(J),
+      br(0),
+    END, END,
+    field(0, get(WS)), field(1, get(E)), field(2, get(BITS)),
+    get(CN), i32c(1), OP.add, set(CN),
+  );
+}
+
+function body(breakBit: number, spaceBit: number, endBit: number): number[] {
   const field = (f: number, value: number[]): number[] =>
     code(get(OUT), get(COUNT), i32c(4 * STRIDE), OP.mul, OP.add, value, OP.store, memarg(2, 4 * f));
   const endWord = code(
     get(E), get(WS), OP.sub, get(LG), OP.gtU, IF, get(E), get(WS), OP.sub, set(LG), END,
     get(E), i32c(1), OP.sub, set(L1),
+    get(WF), i32c(endBit), OP.and, IF, chunkRecord(), END,
   );
   return code(
     i32c(0), set(COUNT),
+    i32c(CHUNK_COUNT), OP.load, memarg(2, 0), set(CN),
     BLOCK, LOOP, // $done, $line
       get(S), get(N), OP.geU, brIf(1),
       get(COUNT), get(CAP), OP.geU, brIf(1),
@@ -49,9 +112,11 @@ function body(breakBit: number, spaceBit: number): number[] {
         get(K), i32c(breakBit | spaceBit), OP.and, OP.eqz, IF,
           get(WS), i32c(0), OP.ltS, IF,
             get(E), set(WS),
+            i32c(0), set(WF),
             get(W), i32c(1), OP.add, set(W),
             get(F1), i32c(0), OP.ltS, IF, get(E), set(F1), END,
           END,
+          get(WF), get(K), OP.or, set(WF),
         ELSE,
           get(WS), i32c(0), OP.geS, IF, endWord, i32c(-1), set(WS), END,
           get(K), i32c(breakBit), OP.and, brIf(2), // → $eol
@@ -67,6 +132,7 @@ function body(breakBit: number, spaceBit: number): number[] {
       field(WORDS, get(W)),
       field(LONGEST, get(LG)),
       field(FLAGS, code(get(FL), i32c(~breakBit), OP.and)),
+      field(CHUNK_END, get(CN)),
       get(COUNT), i32c(1), OP.add, set(COUNT),
       // the next line starts after the break (`\r\n` is one)
       get(E), i32c(1), OP.add, set(S),
@@ -77,37 +143,54 @@ function body(breakBit: number, spaceBit: number): number[] {
       END,
       br(0),
     END, END,
+    i32c(CHUNK_COUNT), get(CN), OP.store, memarg(2, 0),
     get(COUNT),
   );
 }
 
+/** A text's line records (`STRIDE` numbers per line) and chunk records (`CHUNK_STRIDE` per chunk). */
+export interface LineScan {
+  lines: Int32Array;
+  chunks: Int32Array;
+}
+
 export interface LineScanner {
-  /** The records of `text`'s lines, `STRIDE` numbers each. */
-  scan(text: string): Int32Array;
+  scan(text: string): LineScan;
 }
 
 /**
- * The kernel for a class table whose `breakBit` marks line breaks and `spaceBit` white space
- * (a line break has only `breakBit`); undefined where WebAssembly is missing.
+ * The kernel for a class table whose `breakBit` marks line breaks (a break has only that bit),
+ * `spaceBit` white space and `endBit` a possible sentence end; undefined where WebAssembly is missing.
  */
-export function lineScanner(classes: Uint8Array, breakBit: number, spaceBit: number): LineScanner | undefined {
+export function lineScanner(classes: Uint8Array, breakBit: number, spaceBit: number, endBit: number): LineScanner | undefined {
   const exports = instantiate(
-    assemble({ name: 'lines', params: [I32, I32, I32, I32], results: [I32], locals: [[9, I32]], body: body(breakBit, spaceBit), pages: 2 }),
+    assemble({
+      name: 'lines',
+      params: [I32, I32, I32, I32, I32],
+      results: [I32],
+      locals: [[15, I32]],
+      body: body(breakBit, spaceBit, endBit),
+      pages: 2,
+    }),
   );
   if (!exports) return undefined;
   const memory = exports.mem as WasmMemory;
   new Uint8Array(memory.buffer, TABLE, 65536).set(classes);
-  const run = exports.lines as (start: number, n: number, out: number, cap: number) => number;
+  const run = exports.lines as (start: number, n: number, out: number, cap: number, chunks: number) => number;
   return {
     scan(text) {
       const n = text.length;
-      const out = (SRC + 2 * n + 3) & ~3;
+      // a chunk takes at least one code unit and a separator after it (or ends the text)
+      const chunkCap = (n >> 1) + 1;
+      const chunksAt = (SRC + 2 * n + 3) & ~3;
+      const out = chunksAt + 4 * CHUNK_STRIDE * chunkCap;
       ensureMemory(memory, out + 4 * STRIDE * BATCH);
       writeUtf16(memory, SRC, text);
+      new Int32Array(memory.buffer, CHUNK_COUNT, 1)[0] = 0;
       let records = new Int32Array(STRIDE * Math.min(BATCH, (n >> 4) + 1));
       let lines = 0;
       for (let start = 0; start < n; ) {
-        const count = run(start, n, out, BATCH);
+        const count = run(start, n, out, BATCH, chunksAt);
         if (STRIDE * (lines + count) > records.length) {
           const grown = new Int32Array(Math.max(2 * records.length, STRIDE * (lines + count)));
           grown.set(records.subarray(0, STRIDE * lines));
@@ -118,7 +201,11 @@ export function lineScanner(classes: Uint8Array, breakBit: number, spaceBit: num
         const end = records[STRIDE * (lines - 1) + LINE_END]!;
         start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
       }
-      return records.subarray(0, STRIDE * lines);
+      const chunkCount = new Int32Array(memory.buffer, CHUNK_COUNT, 1)[0]!;
+      return {
+        lines: records.subarray(0, STRIDE * lines),
+        chunks: new Int32Array(memory.buffer, chunksAt, CHUNK_STRIDE * chunkCount).slice(),
+      };
     },
   };
 }

@@ -18,6 +18,7 @@
  * that is one of `SENTENCE_ENDS`.
  */
 import { isPySpace, pyStrip } from './python.js';
+import { CHUNK_STRIDE, ChunkShape, LineClass } from '../line-scan.js';
 import { MATCHED, PREFIX, SENTENCE_ENDS, SPECIALS, SUFFIX, INFIX, URL } from './spacy-en-rules.js';
 
 const prefixRe = new RegExp(PREFIX, 'uy');
@@ -232,7 +233,7 @@ export function spacyWords(text: string): string[] {
 }
 
 const sentenceEndPoints = new Set(SENTENCE_ENDS.map((c) => c.codePointAt(0)!));
-const NOT_PUNCT = /[^\p{P}]/u;
+const NOT_PUNCT_RE = /[^\p{P}]/u;
 
 const PUNCT = 1;
 const NOT = 2;
@@ -247,7 +248,7 @@ const classes = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) {
   if (c >= 0xd800 && c <= 0xdfff) classes[c] = NOT | SURROGATE;
   else if (isPySpace(c)) classes[c] = SPACE;
-  else classes[c] = (NOT_PUNCT.test(String.fromCharCode(c)) ? NOT : PUNCT) | (sentenceEndPoints.has(c) ? END : 0);
+  else classes[c] = (NOT_PUNCT_RE.test(String.fromCharCode(c)) ? NOT : PUNCT) | (sentenceEndPoints.has(c) ? END : 0);
 }
 
 const isAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);
@@ -272,19 +273,38 @@ function endsInLoneEnd(text: string, from: number, to: number): boolean {
     if (c === 33 || c === 63) return false;
     if (c === 46 && !isLowerOrDigit(text.charCodeAt(i + 1))) return false;
   }
+  return loneEndBefore(text, from, to);
+}
+
+/**
+ * The rest of `endsInLoneEnd`, once the chunk's characters are known to pass: a `.` end follows a
+ * character spaCy splits it from, and the chunk ends in no special case.
+ */
+function loneEndBefore(text: string, from: number, to: number): boolean {
   const prev = text.charCodeAt(to - 2);
-  if (end === 46 && !isLowerOrDigit(prev) && !SPLITS_DOT.has(prev)) return false;
+  if (text.charCodeAt(to - 1) === 46 && !isLowerOrDigit(prev) && !SPLITS_DOT.has(prev)) return false;
   // the run of letters and digits before the end, and the chunk with and without its end, are no special case
   let a = to - 1;
   while (a > from && isAlnum(text.charCodeAt(a - 1))) a--;
-  const isSpecial = (x: number, y: number): boolean => y - x <= SPECIAL_MAX && specials.has(text.slice(x, y));
-  if (a < to - 1 && isSpecial(a, to)) return false;
-  if (a === to - 1 && isSpecial(to - 2, to)) return false;
-  return !isSpecial(from, to) && !isSpecial(from, to - 1);
+  if (a < to - 1 && isSpecialAt(text, a, to)) return false;
+  if (a === to - 1 && isSpecialAt(text, to - 2, to)) return false;
+  return !isSpecialAt(text, from, to) && !isSpecialAt(text, from, to - 1);
 }
 
 /** The longest special case, in code units: a longer string is none. */
 const SPECIAL_MAX = Math.max(...Object.keys(SPECIALS).map((k) => k.length));
+
+/** A special case's length, first and last code unit, hashed to 16 bits. */
+const shapeOf = (s: string, x: number, y: number): number =>
+  (Math.imul(Math.imul(y - x, 31) + s.charCodeAt(x), 31) + s.charCodeAt(y - 1)) & 0xffff;
+/** The shapes of the special cases: a string of another shape is none, without making it. */
+const SPECIAL_SHAPES = new Uint8Array(1 << 16);
+for (const k of Object.keys(SPECIALS)) SPECIAL_SHAPES[shapeOf(k, 0, k.length)] = 1;
+
+/** True when text[x, y) (not empty) is a special case. */
+function isSpecialAt(text: string, x: number, y: number): boolean {
+  return y - x <= SPECIAL_MAX && SPECIAL_SHAPES[shapeOf(text, x, y)] === 1 && specials.has(text.slice(x, y));
+}
 
 /**
  * True when no token of the ASCII chunk text[from, to) is a sentence end: it has no `!` or `?`,
@@ -322,7 +342,7 @@ function gapHasWord(text: string, from: number, to: number, start: number): bool
       i = j - 1;
     } else if (k & SURROGATE) {
       const cp = text.codePointAt(i)!;
-      if (NOT_PUNCT.test(String.fromCodePoint(cp))) return true;
+      if (NOT_PUNCT_RE.test(String.fromCodePoint(cp))) return true;
       if (cp > 0xffff) i++;
     } else if (k & NOT) return true;
   }
@@ -376,7 +396,7 @@ function sentencesAt(text: string, from: number, to: number, candidates: Int32Ar
       visit(other, false);
       visit(false, true);
     } else {
-      for (const t of chunkTokens(text.slice(a, b))) visit(NOT_PUNCT.test(t), sentenceEnds.has(t));
+      for (const t of chunkTokens(text.slice(a, b))) visit(NOT_PUNCT_RE.test(t), sentenceEnds.has(t));
     }
     pos = b;
   }
@@ -406,4 +426,63 @@ export function sentencesIn(text: string, from: number, to: number): number {
 /** The number of sentences spaCy's sentencizer finds in `text` (1 or more when it has a token). */
 export function spacySentenceCount(text: string): number {
   return sentencesIn(text, 0, text.length);
+}
+
+const { NOT_PUNCT } = LineClass;
+const { HIGH, CONTROL, DOT_NOT_AFTER_ALNUM, DOT_NOT_BEFORE_LOWER, SURROGATE: SURROGATE_IN, BANG_INSIDE } = ChunkShape;
+/** Chunk shapes with which some `.` `!` or `?` may be a token of its own. */
+const MAY_SPLIT = HIGH | SURROGATE_IN | DOT_NOT_AFTER_ALNUM | DOT_NOT_BEFORE_LOWER | BANG_INSIDE;
+/** Chunk shapes whose characters before the last fail `endsInLoneEnd`. */
+const NOT_LONE_END = HIGH | CONTROL | SURROGATE_IN | DOT_NOT_BEFORE_LOWER | BANG_INSIDE;
+
+/**
+ * `sentencesIn(text, from, to)` from the line scan's chunk records `c0` to `c1` of that range
+ * (`line-scan.ts`: the words that may hold a sentence end, with their shape), so the range's
+ * characters are not read again: a chunk's shape bits decide `hasNoLoneEnd` and the character
+ * part of `endsInLoneEnd`.
+ */
+export function sentencesOfChunks(
+  text: string,
+  from: number,
+  to: number,
+  chunks: Int32Array,
+  c0: number,
+  c1: number,
+): number {
+  if (to <= from) return 0;
+  let sentences = 1;
+  let seenPeriod = false;
+  /** A token: is it all punctuation, is it a sentence end. */
+  const visit = (notPunct: boolean, end: boolean): void => {
+    if (seenPeriod && !end && notPunct) {
+      sentences += 1;
+      seenPeriod = false;
+    } else if (end) seenPeriod = true;
+  };
+  let pos = from;
+  for (let c = c0; c < c1; c++) {
+    const a = chunks[CHUNK_STRIDE * c]!;
+    const b = chunks[CHUNK_STRIDE * c + 1]!;
+    const bits = chunks[CHUNK_STRIDE * c + 2]!;
+    if (bits & SURROGATE_IN) {
+      // a character beyond the BMP made it a candidate: without a sentence end it is part of the gap
+      let end = false;
+      for (let i = a; i < b && !end; i++) end = endAt(text, i);
+      if (!end) continue;
+    }
+    if (seenPeriod && gapHasWord(text, pos, a, from)) visit(true, false);
+    const last = text.charCodeAt(b - 1);
+    const lastIsEnd = last === 46 || last === 33 || last === 63;
+    if ((bits & MAY_SPLIT) === 0 && !lastIsEnd) visit((bits & NOT_PUNCT) !== 0, false);
+    else if (lastIsEnd && b - a >= 2 && (bits & NOT_LONE_END) === 0 && loneEndBefore(text, a, b)) {
+      // its other tokens (the last character is punctuation), then the end
+      visit((bits & NOT_PUNCT) !== 0, false);
+      visit(false, true);
+    } else {
+      for (const t of chunkTokens(text.slice(a, b))) visit(NOT_PUNCT_RE.test(t), sentenceEnds.has(t));
+    }
+    pos = b;
+  }
+  if (seenPeriod && gapHasWord(text, pos, to, from)) sentences += 1;
+  return sentences;
 }

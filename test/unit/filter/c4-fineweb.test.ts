@@ -4,7 +4,8 @@ import { fineweb } from '../../../src/filter/fineweb.js';
 import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
 import { gopherQuality } from '../../../src/filter/gopher-quality.js';
 import { DATATROVE_DIALECT, MOE_DIALECT, textOf, type Transform } from '../../../src/filter/types.js';
-import { sentencesIn, spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
+import { sentencesIn, sentencesOfChunks, spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
+import { CHUNK_END, FIRST, LAST, STRIDE, scanLines } from '../../../src/filter/line-scan.js';
 import { TextView, tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
 
@@ -138,6 +139,66 @@ describe('sentences of a range of a text', () => {
     expect(counts).toEqual(ranges.map(([a, b]) => spacySentenceCount(text.slice(a, b))));
     // (the slice's count is the one checked against spaCy's sentencizer; pinned so a change to both shows)
     expect(counts).toEqual([7, 3, 1, 1, 2, 6, 2, 0, 5]);
+  });
+});
+
+describe('sentences from the line scan', () => {
+  it('are those counted from the text, line by line, on mixed prose, code, URLs and other scripts', () => {
+    const words = [
+      'Word.',
+      'e.g.',
+      'U.S.',
+      'etc.',
+      '(see).',
+      'x..',
+      'v1.2',
+      'docs.aws.amazon.com/x.html',
+      'Done!',
+      'Why?!',
+      '"Quoted."',
+      'a\u00e9.',
+      '\ud83d\ude00',
+      '\ud83d\ude00.',
+      '\u3002',
+      'end\u3002next',
+      '.',
+      '...',
+      'Mr.',
+      'ok',
+      'fn()',
+      '{x}.',
+      "it's.",
+      '\u0964',
+      'A.b',
+      'a.Bc.',
+      'end.Next.',
+      '.x',
+      'x.,y',
+      '-.5',
+      'a.B',
+    ];
+    let seed = 7;
+    const pick = (): string => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return words[(seed >>> 16) % words.length]!;
+    };
+    let checked = 0;
+    for (let doc = 0; doc < 200; doc++) {
+      const text = Array.from({ length: 6 }, () =>
+        Array.from({ length: 1 + (doc % 9) }, pick).join(doc % 4 === 0 ? '  ' : ' '),
+      ).join('\n');
+      const { lines, chunks } = scanLines(text);
+      for (let r = 0, c0 = 0; r < lines.length; r += STRIDE) {
+        const c1 = lines[r + CHUNK_END]!;
+        const [first, last] = [lines[r + FIRST]!, lines[r + LAST]!];
+        if (first >= 0) {
+          expect(sentencesOfChunks(text, first, last + 1, chunks, c0, c1)).toBe(sentencesIn(text, first, last + 1));
+          checked += 1;
+        }
+        c0 = c1;
+      }
+    }
+    expect(checked).toBe(1200);
   });
 });
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CHUNK_END,
+  CHUNK_STRIDE,
+  ChunkShape,
   FIRST,
   FLAGS,
   LAST,
@@ -68,7 +71,7 @@ describe('the line scan', () => {
       ...Array.from({ length: 200 }, (_, k) => randomText(k + 1, k * 3)),
     ];
     for (const text of texts) {
-      const records = scanLines(text, { wasm: false });
+      const records = scanLines(text, { wasm: false }).lines;
       const lines = pySplitlines(text);
       expect(records.length / STRIDE).toBe(lines.length);
       lines.forEach((line, i) => {
@@ -94,23 +97,51 @@ describe('the line scan', () => {
       '\n'.repeat(9000),
       'a b\r\n'.repeat(5000),
     ];
-    for (const text of texts) expect([...scanLines(text)]).toEqual([...scanLines(text, { wasm: false })]);
-    expect(scanLines('a b\r\n'.repeat(5000)).length).toBe(5000 * STRIDE);
+    for (const text of texts) {
+      const wasm = scanLines(text);
+      const js = scanLines(text, { wasm: false });
+      expect([...wasm.lines]).toEqual([...js.lines]);
+      expect([...wasm.chunks]).toEqual([...js.chunks]);
+    }
+    expect(scanLines('a b\r\n'.repeat(5000)).lines.length).toBe(5000 * STRIDE);
+    expect(scanLines('a. b\r\n'.repeat(5000)).chunks.length).toBe(5000 * CHUNK_STRIDE);
   });
 
   it('marks the classes the rules read', () => {
-    const flags = scanLines(' see [1] {x}. \ud83d\ude00 end')[FLAGS]!;
-    for (const bit of [
-      LineClass.BRACKET,
-      LineClass.CURLY,
-      LineClass.MAY_END,
-      LineClass.LOW,
-      LineClass.PY_SPACE,
-      LineClass.JS_SPACE,
-    ])
-      expect(flags & bit).toBe(bit);
-    expect(flags & (LineClass.BREAK | LineClass.ODD_SPACE)).toBe(0);
-    expect(scanLines('a\x1fb')[FLAGS]! & LineClass.ODD_SPACE).toBe(LineClass.ODD_SPACE);
+    const flags = scanLines(' see [1] {x}. \ud83d\ude00 end').lines[FLAGS]!;
+    const { BRACKET, CURLY, MAY_END, LOW, PY_SPACE, NOT_PUNCT, BREAK, ODD_SPACE } = LineClass;
+    for (const bit of [BRACKET, CURLY, MAY_END, LOW, PY_SPACE, NOT_PUNCT]) expect(flags & bit).toBe(bit);
+    expect(flags & (BREAK | ODD_SPACE)).toBe(0);
+    expect(scanLines('a\x1fb').lines[FLAGS]! & ODD_SPACE).toBe(ODD_SPACE);
+    expect(scanLines('...').lines[FLAGS]! & NOT_PUNCT).toBe(0);
+  });
+
+  it('writes a chunk record for each word that may hold a sentence end, with its shape', () => {
+    const text = 'plain words here\nend. v1.2 .x (see). Wait!? a\u00e9. \ud83d\ude00 \u3002\nlast line';
+    const { lines, chunks } = scanLines(text);
+    const shapes = (c: Int32Array): Array<[string, number]> =>
+      Array.from({ length: c.length / CHUNK_STRIDE }, (_, j) => [
+        text.slice(c[CHUNK_STRIDE * j], c[CHUNK_STRIDE * j + 1]),
+        c[CHUNK_STRIDE * j + 2]! & ~0xff,
+      ]);
+    const { HIGH, DOT_NOT_AFTER_ALNUM, BANG_INSIDE, SURROGATE, DOT_NOT_BEFORE_LOWER, CONTROL } = ChunkShape;
+    expect(shapes(chunks)).toEqual([
+      ['end.', 0],
+      ['v1.2', 0],
+      ['.x', DOT_NOT_AFTER_ALNUM],
+      ['(see).', DOT_NOT_AFTER_ALNUM],
+      ['Wait!?', BANG_INSIDE],
+      ['a\u00e9.', HIGH | DOT_NOT_AFTER_ALNUM],
+      ['\ud83d\ude00', HIGH | SURROGATE],
+      ['\u3002', HIGH],
+    ]);
+    expect(shapes(scanLines(text, { wasm: false }).chunks)).toEqual(shapes(chunks));
+    // the lines' chunk counts: none, all eight, none more
+    expect([0, 1, 2].map((i) => lines[STRIDE * i + CHUNK_END])).toEqual([0, 8, 8]);
+    const bitsOf = (t: string): number[] =>
+      [...scanLines(t).chunks].filter((_, k) => k % CHUNK_STRIDE === 2).map((b) => b & ~0xff);
+    expect(bitsOf('a.b. x.. y')).toEqual([0, DOT_NOT_AFTER_ALNUM | DOT_NOT_BEFORE_LOWER]);
+    expect(bitsOf('a\u0001b.')).toEqual([CONTROL]);
   });
 });
 
