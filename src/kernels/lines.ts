@@ -50,9 +50,9 @@ const SRC = 65536 + 16;
 const BATCH = 4096; // lines per call
 
 // lines(start, n, out, cap, chunks) -> count; params 0..4;
-// locals count=5 end=6 k=7 flags=8 first=9 last=10 words=11 longest=12 ws=13 wf=14 cn=15 j=16 c=17 pc=18 bits=19
-const [S, N, OUT, CAP, CHUNKS, COUNT, E, K, FL, F1, L1, W, LG, WS, WF, CN, J, C, PC, BITS] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+// locals count=5 end=6 k=7 flags=8 first=9 last=10 words=11 longest=12 ws=13 wf=14 cn=15 j=16 c=17 pc=18 bits=19 pe=20
+const [S, N, OUT, CAP, CHUNKS, COUNT, E, K, FL, F1, L1, W, LG, WS, WF, CN, J, C, PC, BITS, PE] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
 ] as const;
 
 const unit = (index: number[]): number[] => code(index, i32c(1), OP.shl, OP.load16u, memarg(1, SRC));
@@ -62,23 +62,45 @@ const lowerOrDigit = (x: number[]): number[] => code(inRange(x, 97, 26), inRange
 const alnum = (x: number[]): number[] => code(lowerOrDigit(x), inRange(x, 65, 26), OP.or);
 const mark = (bit: number): number[] => code(get(BITS), i32c(bit), OP.or, set(BITS));
 
-/** The chunk record of the word text[ws, end), whose classes are `wf`: shape bits from one pass over it. */
+/**
+ * The chunk record of the word text[ws, end), whose classes are `wf`: shape bits from one pass
+ * over it. `pe` is 1 while the code unit before is `.` `!` or `?` (what the next one is checked for).
+ */
 function chunkRecord(): number[] {
   const field = (f: number, value: number[]): number[] =>
     code(get(CHUNKS), get(CN), i32c(4 * CHUNK_STRIDE), OP.mul, OP.add, value, OP.store, memarg(2, 4 * f));
   return code(
-    get(WF), set(BITS), i32c(-1), set(PC),
+    get(WF), set(BITS), i32c(-1), set(PC), i32c(0), set(PE),
     get(WS), set(J),
     BLOCK, LOOP,
       get(J), get(E), OP.geU, brIf(1),
       unit(get(J)), set(C),
-      get(C), i32c(126), OP.gtU, IF, mark(HIGH), END,
-      get(C), i32c(33), OP.ltU, IF, mark(CONTROL), END,
-      inRange(get(C), 0xd800, 0x800), IF, mark(SURROGATE), END,
-      get(PC), i32c(46), OP.eq, IF, lowerOrDigit(get(C)), OP.eqz, IF, mark(DOT_NOT_BEFORE_LOWER), END, END,
-      get(PC), i32c(33), OP.eq, get(PC), i32c(63), OP.eq, OP.or, IF, mark(BANG_INSIDE), END,
-      get(C), i32c(46), OP.eq, IF,
-        get(PC), i32c(0), OP.ltS, IF, mark(DOT_NOT_AFTER_ALNUM), ELSE, alnum(get(PC)), OP.eqz, IF, mark(DOT_NOT_AFTER_ALNUM), END, END,
+      get(PE), IF,
+        get(PC), i32c(46), OP.eq, IF,
+          lowerOrDigit(get(C)), OP.eqz, IF, mark(DOT_NOT_BEFORE_LOWER), END,
+        ELSE,
+          mark(BANG_INSIDE),
+        END,
+      END,
+      inRange(get(C), 33, 94), OP.eqz, IF,
+        get(C), i32c(126), OP.gtU, IF,
+          mark(HIGH),
+          inRange(get(C), 0xd800, 0x800), IF, mark(SURROGATE), END,
+        ELSE,
+          mark(CONTROL),
+        END,
+        i32c(0), set(PE),
+      ELSE,
+        get(C), i32c(46), OP.eq, IF,
+          inRange(get(PC), 0, 0x10000), IF,
+            alnum(get(PC)), OP.eqz, IF, mark(DOT_NOT_AFTER_ALNUM), END,
+          ELSE,
+            mark(DOT_NOT_AFTER_ALNUM),
+          END,
+          i32c(1), set(PE),
+        ELSE,
+          get(C), i32c(33), OP.eq, get(C), i32c(63), OP.eq, OP.or, set(PE),
+        END,
       END,
       get(C), set(PC),
       get(J), i32c(1), OP.add, set(J),
@@ -168,7 +190,7 @@ export function lineScanner(classes: Uint8Array, breakBit: number, spaceBit: num
       name: 'lines',
       params: [I32, I32, I32, I32, I32],
       results: [I32],
-      locals: [[15, I32]],
+      locals: [[16, I32]],
       body: body(breakBit, spaceBit, endBit),
       pages: 2,
     }),

@@ -73,7 +73,10 @@ export interface PieceSpans {
 export interface PieceSplitter {
   /** Copies `text` into the kernel's memory for the `split` calls after it. */
   load(text: string): void;
-  /** The pieces of the loaded text's [from, to) between runs of at least `minRun` line feeds. */
+  /**
+   * The pieces of the loaded text's [from, to) between runs of at least `minRun` line feeds: views
+   * of the kernel's memory, valid until the next `load` or `split` (read them before).
+   */
   split(from: number, to: number, minRun: number): PieceSpans;
 }
 
@@ -98,9 +101,8 @@ export function pieceSplitter(): PieceSplitter | undefined {
       const cap = ((to - from) >> 1) + 2;
       const out = (SRC + 2 * length + 3) & ~3;
       const n = run(from, to, out, cap, minRun);
-      const spans = new Int32Array(3 * n);
-      for (let k = 0; k < 3; k++) spans.set(new Int32Array(memory.buffer, out + 4 * k * cap, n), k * n);
-      return { n, starts: spans.subarray(0, n), ends: spans.subarray(n, 2 * n), hashes: spans.subarray(2 * n, 3 * n) };
+      const view = (k: number): Int32Array => new Int32Array(memory.buffer, out + 4 * k * cap, n);
+      return { n, starts: view(0), ends: view(1), hashes: view(2) };
     },
   };
 }

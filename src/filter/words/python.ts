@@ -125,7 +125,7 @@ let loaded: string | undefined;
 /**
  * The pieces of text[from, to) between runs of at least `minRun` line feeds, as ranges with a hash
  * each: `text.slice(from, to).split(/\n+/)` for `minRun` 1, `split(/\n{2,}/)` for 2, with no
- * string made.
+ * string made. The ranges are valid until the next call (they may be the kernel's memory).
  */
 export function lineFeedPieces(
   text: string,
