@@ -20,6 +20,8 @@ import {
   STRIDE,
   WORDS,
 } from '../kernels/lines.js';
+import { PUNCT_UNITS } from '../text/punctuation.js';
+import { isSpace } from '../text/spaces.js';
 import { SENTENCE_ENDS } from './words/spacy-en-rules.js';
 import { isPySpace } from './words/python.js';
 
@@ -49,10 +51,10 @@ const { HIGH, CONTROL, DOT_NOT_AFTER_ALNUM, DOT_NOT_BEFORE_LOWER, SURROGATE, BAN
 export const LINE_CLASS = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) {
   const py = isPySpace(c);
-  const js = /\s/.test(String.fromCharCode(c));
+  const js = isSpace(c);
   LINE_CLASS[c] =
     (py ? PY_SPACE : 0) |
-    (/[^\p{P}]/u.test(String.fromCharCode(c)) ? NOT_PUNCT : 0) |
+    (PUNCT_UNITS[c] ? 0 : NOT_PUNCT) |
     (py !== js ? ODD_SPACE : 0) |
     (c >= 0xd800 && c <= 0xdfff ? MAY_END : 0) |
     (c >= 0xdc00 && c <= 0xdfff ? LOW : 0);

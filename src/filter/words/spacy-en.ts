@@ -18,6 +18,7 @@
  * that is one of `SENTENCE_ENDS`.
  */
 import { isPySpace, pyStrip } from './python.js';
+import { PUNCT_UNITS } from '../../text/punctuation.js';
 import { CHUNK_STRIDE, ChunkShape, LineClass } from '../line-scan.js';
 import { MATCHED, PREFIX, SENTENCE_ENDS, SPECIALS, SUFFIX, INFIX, URL } from './spacy-en-rules.js';
 
@@ -248,7 +249,7 @@ const classes = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) {
   if (c >= 0xd800 && c <= 0xdfff) classes[c] = NOT | SURROGATE;
   else if (isPySpace(c)) classes[c] = SPACE;
-  else classes[c] = (NOT_PUNCT_RE.test(String.fromCharCode(c)) ? NOT : PUNCT) | (sentenceEndPoints.has(c) ? END : 0);
+  else classes[c] = (PUNCT_UNITS[c] ? PUNCT : NOT) | (sentenceEndPoints.has(c) ? END : 0);
 }
 
 const isAlnum = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57);

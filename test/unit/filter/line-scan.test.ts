@@ -16,6 +16,7 @@ import {
   WORDS,
 } from '../../../src/filter/line-scan.js';
 import { isPySpace } from '../../../src/filter/words/python.js';
+import { PUNCT_UNITS } from '../../../src/text/punctuation.js';
 
 /** Python's `str.splitlines()`, written from its documentation: the reference for the scan's lines. */
 function pySplitlines(text: string): string[] {
@@ -105,6 +106,20 @@ describe('the line scan', () => {
     }
     expect(scanLines('a b\r\n'.repeat(5000)).lines.length).toBe(5000 * STRIDE);
     expect(scanLines('a. b\r\n'.repeat(5000)).chunks.length).toBe(5000 * CHUNK_STRIDE);
+  });
+
+  it('has the punctuation and white space of the regular expressions, unit by unit', () => {
+    const mismatched: number[] = [];
+    for (let c = 0; c < 65536; c++) {
+      const ch = String.fromCharCode(c);
+      const surrogate = c >= 0xd800 && c <= 0xdfff;
+      if (PUNCT_UNITS[c] !== (!surrogate && /\p{P}/u.test(ch) ? 1 : 0)) mismatched.push(c);
+      const odd = isPySpace(c) !== /\s/.test(ch);
+      if (!(LINE_CLASS[c]! & LineClass.BREAK) && ((LINE_CLASS[c]! & LineClass.ODD_SPACE) !== 0) !== odd)
+        mismatched.push(c);
+    }
+    expect(mismatched).toEqual([]);
+    expect(PUNCT_UNITS.reduce((a, b) => a + b, 0)).toBeGreaterThan(600); // 628 in the BMP (Node 20)
   });
 
   it('marks the classes the rules read', () => {
