@@ -39,6 +39,8 @@ import { pyStrip } from './words/python.js';
 import { sentencesOfChunks, spacySentenceCount } from './words/spacy-en.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/;
+/** What a line the three word rules drop or note holds (lower-cased: `lorem ipsum`, `javascript`, one of POLICY), case folded. */
+const MENTION = /lorem ipsum|javascript|polic|cookie|terms of use/giu;
 const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
 /** C4's terminal punctuation of a line (datatrove's `END_PUNCTUATION`). */
 const END_PUNCTUATION = ['.', '?', '!', '"', "'"];
@@ -103,8 +105,8 @@ function longestWord(text: string, from: number, to: number): number {
  * and the facts the `c4` filter judges. `count` receives dropped lines by reason. The line scan
  * (`line-scan.ts`, the view's when the chain has one) gives each line's stripped bounds, its
  * Python words and longest word, and whether it may hold a sentence end, a citation or `{`; the
- * rules read those, and a line is copied only when a rule must
- * read it (a citation to cut, a mention of lorem ipsum, javascript or a policy in the document);
+ * rules read those, and a line is copied only when a rule must read it (a citation to cut, a
+ * mention of lorem ipsum, javascript or a policy in it);
  * kept lines that follow each other in the text with one line feed between are one slice of it.
  *
  * Over 80 lines: datatrove's line rules in datatrove's order, each a few lines, in the loop over
@@ -125,11 +127,12 @@ export function c4LinePass(
   let tokensKnown = true;
   const dropped = new Map<string, number>();
   const drop = (reason: string): void => void dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-  // most documents mention none of these: then no line is lower-cased (case folding finds
-  // whatever lower-casing would, and more)
-  const lorem = /lorem ipsum/iu.test(text);
-  const javascript = p.dropJavascript && /javascript/iu.test(text);
-  const policy = p.dropPolicy && /polic|cookie|terms of use/iu.test(text);
+  // where the text may mention lorem ipsum, javascript or a policy (case folding finds whatever
+  // lower-casing would, and more): only those lines, and lines a citation was cut from, are
+  // lower-cased and read by the three rules; most documents have none
+  const mentions: number[] = [];
+  for (const m of text.matchAll(MENTION)) mentions.push(m.index);
+  let mention = 0;
   const { lines, chunks } = opts.scan ?? scanLines(text);
   for (let r = 0, lineNo = 0, chunkEnd = 0; r < lines.length; r += STRIDE, lineNo++) {
     // the line's chunks that may hold a sentence end
@@ -173,15 +176,17 @@ export function c4LinePass(
       drop('line_too_few_words');
       continue;
     }
-    const lower = lorem || javascript || policy ? (line ??= text.slice(first, last + 1)).toLowerCase() : '';
-    if (lorem && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = lineNo;
-    if (javascript && lower.includes('javascript')) {
+    while (mention < mentions.length && mentions[mention]! < first) mention++;
+    const mentioned = cut || (mention < mentions.length && mentions[mention]! <= last);
+    const lower = mentioned ? (line ??= text.slice(first, last + 1)).toLowerCase() : '';
+    if (mentioned && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = lineNo;
+    if (mentioned && p.dropJavascript && lower.includes('javascript')) {
       drop('line_javascript');
       continue;
     }
     // (a citation holds no `{`: the flag is the cut line's too)
     if (flags & CURLY && facts.curlyLine < 0) facts.curlyLine = lineNo;
-    if (policy && POLICY.test(lower)) {
+    if (mentioned && p.dropPolicy && POLICY.test(lower)) {
       drop('line_policy');
       continue;
     }

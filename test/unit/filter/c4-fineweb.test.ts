@@ -43,6 +43,22 @@ describe('c4-lines (transform)', () => {
     ]);
     expect(counts).toEqual({ line_too_few_words: 1, line_long_word: 1, line_javascript: 1, line_policy: 1 });
   });
+  it('reads a line for javascript, policies and lorem ipsum as datatrove does: lower-cased, after its citations are cut', () => {
+    const input = [
+      'Please read our Coo\u212Aie Policy first.', // the Kelvin sign lower-cases to k: "cookie policy"
+      'Enable java[1]script to see the map.', // "javascript" once the citation is cut (in no other line)
+      'We use[2] cookies on every page.', // "use cookies" once cut
+      'Lorem[3] ipsum dolor sit amet, consectetur.', // "lorem ipsum" once cut: noted for the c4 filter
+      'Cookies are baked at home, see page two.', // a mention, but no policy
+    ].join('\n');
+    const { text, counts } = lines(input);
+    expect(text.split('\n')).toEqual([
+      'Lorem ipsum dolor sit amet, consectetur.',
+      'Cookies are baked at home, see page two.',
+    ]);
+    expect(counts).toEqual({ line_javascript: 1, line_policy: 2 });
+    expect(c4LinePass(input, c4Lines.params.parse({})).facts.loremLine).toBe(3);
+  });
   it('counts every dropped line, once per reason and document', () => {
     const input = [
       'Home',
