@@ -99,10 +99,17 @@ export class Chains {
     return steps;
   }
 
+  /** The language step's parameters by source (parsed once, not per document). */
+  private readonly languageParams = new Map<Source, LanguageParams>();
+
   /** Sets `metadata.language` / `language_score` on web and arXiv documents. */
   annotateLanguage(doc: Doc): string {
     if (doc.source === 'code') return String(doc.metadata.language ?? 'und');
-    const p = stepParams(this.opts.config, doc.source, 'und', 'language') as LanguageParams;
+    let p = this.languageParams.get(doc.source);
+    if (!p) {
+      p = stepParams(this.opts.config, doc.source, 'und', 'language') as LanguageParams;
+      this.languageParams.set(doc.source, p);
+    }
     const { language, confidence } = identify(doc.text, p);
     doc.metadata.language = language;
     doc.metadata.language_score = Math.round(confidence * 1e4) / 1e4;

@@ -76,9 +76,10 @@ export const fineweb: StepDefinition<typeof params> = {
         const punct = ratio(punctLines, lines);
         const short = ratio(shortLines, lines);
         const duplicates = findDuplicateSpans(text, pieces, (i) => blank[i] === 0);
-        const dup = ratio(duplicates.chars, cpLength(text) - occurrences(text, '\n'));
+        const lineFeeds = occurrences(text, '\n');
+        const dup = ratio(duplicates.chars, cpLength(text) - lineFeeds);
         const words = whitespaceWords ? view.tokenCount : view.spacyWordCount;
-        const newlines = ratio(occurrences(text, '\n'), words);
+        const newlines = ratio(lineFeeds, words);
         return judge(
           [
             { metric: 'lines', value: lines, fails: lines === 0, reason: 'empty' },
