@@ -7,7 +7,8 @@
  * space and for a possible sentence end. Each word with a possible sentence end is also written
  * as a chunk record (its range, its classes and the shape bits `ChunkShape` names), which C4's
  * sentence count reads instead of the text. The loop is the JavaScript one's
- * (`scanLines(text, { wasm: false })`), state for state; line records are written in batches.
+ * (`scanLines(text, { wasm: false })`), state for state; when the room for line records is full it
+ * returns, the memory grows and it goes on.
  */
 import { assemble, BLOCK, br, brIf, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, LOOP, memarg, OP, set, type WasmMemory, writeUtf16 } from './assembler.js';
 
@@ -47,12 +48,12 @@ const { HIGH, CONTROL, DOT_NOT_AFTER_ALNUM, DOT_NOT_BEFORE_LOWER, SURROGATE, BAN
 const TABLE = 0; // 65536 u8 classes
 const CHUNK_COUNT = 65536; // the chunk records written so far (read and written by each call)
 const SRC = 65536 + 16;
-const BATCH = 4096; // lines per call
+const BATCH = 4096; // room for line records to start with
 
 // lines(start, n, out, cap, chunks) -> count; params 0..4;
-// locals count=5 end=6 k=7 flags=8 first=9 last=10 words=11 longest=12 ws=13 wf=14 cn=15 j=16 c=17 pc=18 bits=19 pe=20
-const [S, N, OUT, CAP, CHUNKS, COUNT, E, K, FL, F1, L1, W, LG, WS, WF, CN, J, C, PC, BITS, PE] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+// locals count=5 end=6 k=7 flags=8 first=9 last=10 words=11 longest=12 ws=13 wf=14 cn=15 j=16 c=17 pc=18 bits=19 pe=20 x=21
+const [S, N, OUT, CAP, CHUNKS, COUNT, E, K, FL, F1, L1, W, LG, WS, WF, CN, J, C, PC, BITS, PE, X] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
 ] as const;
 
 const unit = (index: number[]): number[] => code(index, i32c(1), OP.shl, OP.load16u, memarg(1, SRC));
@@ -63,13 +64,14 @@ const alnum = (x: number[]): number[] => code(lowerOrDigit(x), inRange(x, 65, 26
 const mark = (bit: number): number[] => code(get(BITS), i32c(bit), OP.or, set(BITS));
 
 /**
- * The chunk record of the word text[ws, end), whose classes are `wf`: shape bits from one pass
- * over it. `pe` is 1 while the code unit before is `.` `!` or `?` (what the next one is checked for).
+ * The shape bits of chunk record `x` (the word text[ws, end) whose classes are `wf`), from one
+ * pass over it, stored in the record. `pe` is 1 while the code unit before is `.` `!` or `?`
+ * (what the next one is checked for). Run after the line loop, so that loop stays small.
  */
-function chunkRecord(): number[] {
-  const field = (f: number, value: number[]): number[] =>
-    code(get(CHUNKS), get(CN), i32c(4 * CHUNK_STRIDE), OP.mul, OP.add, value, OP.store, memarg(2, 4 * f));
+function chunkShape(): number[] {
+  const field = (f: number): number[] => code(get(CHUNKS), get(X), i32c(4 * CHUNK_STRIDE), OP.mul, OP.add, OP.load, memarg(2, 4 * f));
   return code(
+    field(0), set(WS), field(1), set(E), field(2), set(WF),
     get(WF), set(BITS), i32c(-1), set(PC), i32c(0), set(PE),
     get(WS), set(J),
     BLOCK, LOOP,
@@ -106,22 +108,27 @@ function chunkRecord(): number[] {
       get(J), i32c(1), OP.add, set(J),
       br(0),
     END, END,
-    field(0, get(WS)), field(1, get(E)), field(2, get(BITS)),
-    get(CN), i32c(1), OP.add, set(CN),
+    get(CHUNKS), get(X), i32c(4 * CHUNK_STRIDE), OP.mul, OP.add, get(BITS), OP.store, memarg(2, 8),
   );
 }
 
 function body(breakBit: number, spaceBit: number, endBit: number): number[] {
   const field = (f: number, value: number[]): number[] =>
     code(get(OUT), get(COUNT), i32c(4 * STRIDE), OP.mul, OP.add, value, OP.store, memarg(2, 4 * f));
+  const chunk = (f: number, value: number[]): number[] =>
+    code(get(CHUNKS), get(CN), i32c(4 * CHUNK_STRIDE), OP.mul, OP.add, value, OP.store, memarg(2, 4 * f));
   const endWord = code(
     get(E), get(WS), OP.sub, get(LG), OP.gtU, IF, get(E), get(WS), OP.sub, set(LG), END,
     get(E), i32c(1), OP.sub, set(L1),
-    get(WF), i32c(endBit), OP.and, IF, chunkRecord(), END,
+    get(WF), i32c(endBit), OP.and, IF,
+      chunk(0, get(WS)), chunk(1, get(E)), chunk(2, get(WF)),
+      get(CN), i32c(1), OP.add, set(CN),
+    END,
   );
   return code(
     i32c(0), set(COUNT),
     i32c(CHUNK_COUNT), OP.load, memarg(2, 0), set(CN),
+    get(CN), set(X),
     BLOCK, LOOP, // $done, $line
       get(S), get(N), OP.geU, brIf(1),
       get(COUNT), get(CAP), OP.geU, brIf(1),
@@ -166,6 +173,13 @@ function body(breakBit: number, spaceBit: number, endBit: number): number[] {
       br(0),
     END, END,
     i32c(CHUNK_COUNT), get(CN), OP.store, memarg(2, 0),
+    // the shapes of the chunks this call recorded
+    BLOCK, LOOP,
+      get(X), get(CN), OP.geU, brIf(1),
+      chunkShape(),
+      get(X), i32c(1), OP.add, set(X),
+      br(0),
+    END, END,
     get(COUNT),
   );
 }
@@ -190,7 +204,7 @@ export function lineScanner(classes: Uint8Array, breakBit: number, spaceBit: num
       name: 'lines',
       params: [I32, I32, I32, I32, I32],
       results: [I32],
-      locals: [[16, I32]],
+      locals: [[17, I32]],
       body: body(breakBit, spaceBit, endBit),
       pages: 2,
     }),
@@ -205,27 +219,25 @@ export function lineScanner(classes: Uint8Array, breakBit: number, spaceBit: num
       // a chunk takes at least one code unit and a separator after it (or ends the text)
       const chunkCap = (n >> 1) + 1;
       const chunksAt = (SRC + 2 * n + 3) & ~3;
-      const out = chunksAt + 4 * CHUNK_STRIDE * chunkCap;
-      ensureMemory(memory, out + 4 * STRIDE * BATCH);
+      // the line records come last in memory, so more room for them is memory grown in place
+      const linesAt = chunksAt + 4 * CHUNK_STRIDE * chunkCap;
+      let cap = Math.max(BATCH, n >> 5);
+      ensureMemory(memory, linesAt + 4 * STRIDE * cap);
       writeUtf16(memory, SRC, text);
       new Int32Array(memory.buffer, CHUNK_COUNT, 1)[0] = 0;
-      let records = new Int32Array(STRIDE * Math.min(BATCH, (n >> 4) + 1));
       let lines = 0;
       for (let start = 0; start < n; ) {
-        const count = run(start, n, out, BATCH, chunksAt);
-        if (STRIDE * (lines + count) > records.length) {
-          const grown = new Int32Array(Math.max(2 * records.length, STRIDE * (lines + count)));
-          grown.set(records.subarray(0, STRIDE * lines));
-          records = grown;
+        if (lines === cap) {
+          cap *= 2;
+          ensureMemory(memory, linesAt + 4 * STRIDE * cap);
         }
-        records.set(new Int32Array(memory.buffer, out, STRIDE * count), STRIDE * lines);
-        lines += count;
-        const end = records[STRIDE * (lines - 1) + LINE_END]!;
+        lines += run(start, n, linesAt + 4 * STRIDE * lines, cap - lines, chunksAt);
+        const end = new Int32Array(memory.buffer, linesAt + 4 * (STRIDE * (lines - 1) + LINE_END), 1)[0]!;
         start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
       }
       const chunkCount = new Int32Array(memory.buffer, CHUNK_COUNT, 1)[0]!;
       return {
-        lines: records.subarray(0, STRIDE * lines),
+        lines: new Int32Array(memory.buffer, linesAt, STRIDE * lines).slice(),
         chunks: new Int32Array(memory.buffer, chunksAt, CHUNK_STRIDE * chunkCount).slice(),
       };
     },
