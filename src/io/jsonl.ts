@@ -249,28 +249,30 @@ export interface DocBound {
 export async function* readChunks(dir: string, parts?: string[], bound?: DocBound): AsyncGenerator<DocChunk> {
   for (const file of parts ?? (await listParts(dir))) {
     const shown = displayPath(file);
-    let lines: Buffer[] = [];
+    // the chunk's lines, each followed by NEWLINE (a skipped line is NEWLINE alone), copied once
+    let pieces: Uint8Array[] = [];
+    let count = 0;
     let size = 0;
     let firstLine = 1;
     let lineNo = 0;
     const emit = (): DocChunk => {
-      const chunk = { file: shown, firstLine, bytes: Buffer.concat(lines, size) };
-      firstLine += lines.length;
-      lines = [];
+      const chunk = { file: shown, firstLine, bytes: Buffer.concat(pieces, size) };
+      firstLine += count;
+      pieces = [];
+      count = 0;
       size = 0;
       return chunk;
     };
     for await (const line of splitBoundedLines(partBytes(file), bound?.maxBytes ?? Number.POSITIVE_INFINITY)) {
       lineNo += 1;
-      let bytes: Buffer;
-      if (line instanceof Uint8Array) bytes = Buffer.concat([line, NEWLINE]);
-      else {
-        bound!.skip(`${shown}:${lineNo}`, line.tooLong);
-        bytes = NEWLINE;
-      }
-      if (size > 0 && size + bytes.length > CHUNK_BYTES) yield emit();
-      lines.push(bytes);
-      size += bytes.length;
+      let bytes = 1;
+      if (line instanceof Uint8Array) bytes += line.length;
+      else bound!.skip(`${shown}:${lineNo}`, line.tooLong);
+      if (size > 0 && size + bytes > CHUNK_BYTES) yield emit();
+      if (line instanceof Uint8Array) pieces.push(line);
+      pieces.push(NEWLINE);
+      count += 1;
+      size += bytes;
     }
     if (size > 0) yield emit();
   }
