@@ -4,9 +4,10 @@
  * (Buffer.write, native), so offsets and hashes are those of the JavaScript string; each unit's
  * class comes from a 64 Ki-entry table that a JavaScript callback fills on first sight (for
  * tokens, surrogates are asked for every time, since a pair's class is its code point's).
- * The loop is the JavaScript one's (`tokenize` in `filter/view.ts`), state for state.
+ * The loop is the JavaScript one's (`tokenize` in `filter/view.ts`), with the rest of a token read
+ * in a loop of its own.
  */
-import { BLOCK, br, brIf, call, code, ELSE, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from './assembler.js';
+import { BLOCK, br, brIf, call, code, END, ensureMemory, get, I32, i32c, IF, LOOP, memarg, OP, set, tableKernel, writeUtf16 } from './assembler.js';
 
 /** Character classes, shared with `filter/view.ts`: 0 = not yet classified. */
 export const LETTER = 1;
@@ -42,19 +43,25 @@ function endToken(): number[] {
 
 const mix = (value: number[]): number[] => code(get(H), value, OP.xor, i32c(PRIME), OP.mul, set(H));
 
+/** C, K: the code unit at i and its class (asked of JavaScript on first sight). */
+const load = (): number[] =>
+  code(
+    get(S), get(I), i32c(1), OP.shl, OP.add, OP.load16u, memarg(1, 0), set(C),
+    get(C), OP.load8u, memarg(0, TABLE), set(K),
+    get(K), OP.eqz, IF, get(C), get(I), call(0), set(K), END,
+  );
+
 function body(): number[] {
   return code(
-    BLOCK, LOOP, // $done, $next
+    BLOCK, LOOP, // $done, $next: white space, or the start of a token
       get(I), get(LEN), OP.geU, brIf(1),
-      get(S), get(I), i32c(1), OP.shl, OP.add, OP.load16u, memarg(1, 0), set(C),
-      get(C), OP.load8u, memarg(0, TABLE), set(K),
-      get(K), OP.eqz, IF, get(C), get(I), call(0), set(K), END,
+      load(),
       get(K), i32c(SPACE), OP.eq, IF,
-        get(IN), IF, endToken(), END,
-      ELSE,
-        get(IN), OP.eqz, IF,
-          i32c(1), set(IN), i32c(0), set(F1), i32c(0), set(LETTER_SEEN), i32c(FNV), set(H), i32c(0), set(WH),
-        END,
+        get(I), i32c(1), OP.add, set(I),
+        br(1), // → $next
+      END,
+      i32c(1), set(IN), i32c(0), set(F1), i32c(0), set(LETTER_SEEN), i32c(FNV), set(H), i32c(0), set(WH),
+      BLOCK, LOOP, // the token, a code unit at a time, in a loop of its own
         get(F1), IF, mix(get(C)), END,
         get(K), i32c(OTHER), OP.ne, IF,
           get(F1), OP.eqz, IF, get(I), i32c(1), OP.add, set(F1), mix(get(C)), END,
@@ -62,11 +69,15 @@ function body(): number[] {
           get(H), set(WH),
           get(K), i32c(NUMBER), OP.ne, IF, i32c(1), set(LETTER_SEEN), END,
         END,
-      END,
-      get(I), i32c(1), OP.add, set(I),
-      br(0),
+        get(I), i32c(1), OP.add, set(I),
+        get(I), get(LEN), OP.geU, brIf(1),
+        load(),
+        get(K), i32c(SPACE), OP.eq, brIf(1),
+        br(0),
+      END, END,
+      endToken(),
+      br(0), // → $next, which reads the unit after the token again
     END, END,
-    get(IN), IF, endToken(), END,
     i32c(COUNTS), get(COUNT), OP.store, memarg(2, 0),
     i32c(COUNTS), get(ALPHA), OP.store, memarg(2, 4),
     get(N),
