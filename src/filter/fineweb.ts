@@ -75,7 +75,7 @@ export const fineweb: StepDefinition<typeof params> = {
         }
         const punct = ratio(punctLines, lines);
         const short = ratio(shortLines, lines);
-        const duplicates = findDuplicateSpans(text, pieces, (i) => blank[i] === 0);
+        const duplicates = findDuplicateSpans(text, pieces, blank);
         const lineFeeds = occurrences(text, '\n');
         const dup = ratio(duplicates.chars, cpLength(text) - lineFeeds);
         const words = whitespaceWords ? view.tokenCount : view.spacyWordCount;

@@ -175,14 +175,14 @@ function hashRange(text: string, from: number, to: number): number {
 let slots = new Int32Array(1024);
 
 /**
- * `findDuplicates` over the ranges `pieces` of `text` (those for which `use(i)` holds): pieces equal to
+ * `findDuplicates` over the ranges `pieces` of `text` (but those `skip` marks): pieces equal to
  * an earlier one, and their length in code points. Equal hashes are compared code unit by code
  * unit, so the answer is exact; no substring is made.
  */
 export function findDuplicateSpans(
   text: string,
   pieces: PieceSpans,
-  use: (i: number) => boolean = () => true,
+  skip?: Uint8Array,
 ): { count: number; chars: number } {
   const { n, starts, ends, hashes } = pieces;
   let size = 16;
@@ -193,7 +193,7 @@ export function findDuplicateSpans(
   let count = 0;
   let chars = 0;
   next: for (let i = 0; i < n; i++) {
-    if (!use(i)) continue;
+    if (skip?.[i]) continue;
     const h = hashes[i]!;
     const a = starts[i]!;
     const len = ends[i]! - a;

@@ -451,15 +451,9 @@ export function sentencesOfChunks(
   c1: number,
 ): number {
   if (to <= from) return 0;
+  // the sentencizer's state (as `sentencesAt`'s visit, written out: this runs for every kept line)
   let sentences = 1;
   let seenPeriod = false;
-  /** A token: is it all punctuation, is it a sentence end. */
-  const visit = (notPunct: boolean, end: boolean): void => {
-    if (seenPeriod && !end && notPunct) {
-      sentences += 1;
-      seenPeriod = false;
-    } else if (end) seenPeriod = true;
-  };
   let pos = from;
   for (let c = c0; c < c1; c++) {
     const a = chunks[CHUNK_STRIDE * c]!;
@@ -471,16 +465,30 @@ export function sentencesOfChunks(
       for (let i = a; i < b && !end; i++) end = endAt(text, i);
       if (!end) continue;
     }
-    if (seenPeriod && gapHasWord(text, pos, a, from)) visit(true, false);
+    // a token that is not punctuation after a sentence end starts a sentence
+    if (seenPeriod && gapHasWord(text, pos, a, from)) {
+      sentences += 1;
+      seenPeriod = false;
+    }
     const last = text.charCodeAt(b - 1);
     const lastIsEnd = last === 46 || last === 33 || last === 63;
-    if ((bits & MAY_SPLIT) === 0 && !lastIsEnd) visit((bits & NOT_PUNCT) !== 0, false);
-    else if (lastIsEnd && b - a >= 2 && (bits & NOT_LONE_END) === 0 && loneEndBefore(text, a, b)) {
+    if ((bits & MAY_SPLIT) === 0 && !lastIsEnd) {
+      if (seenPeriod && (bits & NOT_PUNCT) !== 0) {
+        sentences += 1;
+        seenPeriod = false;
+      }
+    } else if (lastIsEnd && b - a >= 2 && (bits & NOT_LONE_END) === 0 && loneEndBefore(text, a, b)) {
       // its other tokens (the last character is punctuation), then the end
-      visit((bits & NOT_PUNCT) !== 0, false);
-      visit(false, true);
+      if (seenPeriod && (bits & NOT_PUNCT) !== 0) sentences += 1;
+      seenPeriod = true;
     } else {
-      for (const t of chunkTokens(text.slice(a, b))) visit(NOT_PUNCT_RE.test(t), sentenceEnds.has(t));
+      for (const t of chunkTokens(text.slice(a, b))) {
+        const end = sentenceEnds.has(t);
+        if (seenPeriod && !end && NOT_PUNCT_RE.test(t)) {
+          sentences += 1;
+          seenPeriod = false;
+        } else if (end) seenPeriod = true;
+      }
     }
     pos = b;
   }

@@ -66,12 +66,18 @@ describe('pieces between line feeds', () => {
     const text = 'a\n \nb\n \na\n\ud83d\ude00x\n\ud83d\ude00x';
     const pieces = lineFeedPieces(text, 0, text.length, 1);
     expect(findDuplicateSpans(text, pieces)).toEqual({ count: 3, chars: 1 + 1 + 2 });
-    expect(findDuplicateSpans(text, pieces, (i) => text.slice(pieces.starts[i], pieces.ends[i]).trim() !== '')).toEqual(
-      {
-        count: 2,
-        chars: 1 + 2,
-      },
-    );
+    expect(
+      findDuplicateSpans(
+        text,
+        pieces,
+        Uint8Array.from({ length: pieces.n }, (_, i) =>
+          text.slice(pieces.starts[i], pieces.ends[i]).trim() === '' ? 1 : 0,
+        ),
+      ),
+    ).toEqual({
+      count: 2,
+      chars: 1 + 2,
+    });
   });
 });
 
