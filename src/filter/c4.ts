@@ -36,7 +36,7 @@ import {
   WORDS,
 } from './line-scan.js';
 import { pyStrip } from './words/python.js';
-import { sentencesOfChunks, spacySentenceCount } from './words/spacy-en.js';
+import { sentencesOfChunks, spacySentenceCount } from './words/spacy-sentences.js';
 
 const POLICY = /terms of use|privacy policy|cookie policy|uses cookies|use of cookies|use cookies/;
 /** What a line the three word rules drop or note holds (lower-cased: `lorem ipsum`, `javascript`, one of POLICY), case folded. */
@@ -106,8 +106,8 @@ function longestWord(text: string, from: number, to: number): number {
  * (`line-scan.ts`, the view's when the chain has one) gives each line's stripped bounds, its
  * Python words and longest word, and whether it may hold a sentence end, a citation or `{`; the
  * rules read those, and a line is copied only when a rule must read it (a citation to cut, a
- * mention of lorem ipsum, javascript or a policy in it);
- * kept lines that follow each other in the text with one line feed between are one slice of it.
+ * mention of lorem ipsum, javascript or a policy in it). Kept lines that follow each other in the
+ * text with one line feed between are one slice of it.
  *
  * Over 80 lines: datatrove's line rules in datatrove's order, each a few lines, in the loop over
  * every line of every web document; a call per rule and line would cost in the stage's hottest loop.

@@ -2,24 +2,12 @@
  * The lines of a text as Python's `str.splitlines()` cuts them, scanned once per text and read
  * by Gopher quality (bullet and ellipsis lines) and `c4-lines` (every line rule): per line its
  * range, its first and last character that is not Python white space, its Python words, its
- * longest word in code units, and the classes of the characters it holds (`LineClass`).
- * The scan runs in WebAssembly (`kernels/lines.ts`); the loop below is its reference.
+ * longest word in code units, and the classes of the characters it holds (`LineClass`); and the
+ * words that may hold a sentence end, with their shape (`ChunkShape`), which C4's sentence count
+ * reads (`words/spacy-sentences.ts`). The scan runs in WebAssembly (`kernels/lines.ts`); the loop
+ * below is its reference.
  */
-import {
-  CHUNK_END,
-  CHUNK_STRIDE,
-  ChunkShape,
-  FIRST,
-  FLAGS,
-  LAST,
-  LINE_END,
-  LONGEST,
-  type LineScan,
-  lineScanner,
-  START,
-  STRIDE,
-  WORDS,
-} from '../kernels/lines.js';
+import { CHUNK_STRIDE, ChunkShape, type LineScan, lineScanner } from '../kernels/lines.js';
 import { PUNCT_UNITS } from '../text/punctuation.js';
 import { isSpace } from '../text/spaces.js';
 import { SENTENCE_ENDS } from './words/spacy-en-rules.js';
@@ -81,7 +69,7 @@ export {
   START,
   STRIDE,
   WORDS,
-};
+} from '../kernels/lines.js';
 
 const scanner = lineScanner(LINE_CLASS, BREAK, PY_SPACE, MAY_END);
 /** Longer texts are scanned in JavaScript (a wasm32 memory stops at 4 GiB). */

@@ -4,7 +4,8 @@ import { fineweb } from '../../../src/filter/fineweb.js';
 import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
 import { gopherQuality } from '../../../src/filter/gopher-quality.js';
 import { DATATROVE_DIALECT, MOE_DIALECT, textOf, type Transform } from '../../../src/filter/types.js';
-import { sentencesIn, sentencesOfChunks, spacySentenceCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
+import { spacyWords } from '../../../src/filter/words/spacy-en.js';
+import { sentencesOfChunks, spacySentenceCount } from '../../../src/filter/words/spacy-sentences.js';
 import { CHUNK_END, FIRST, LAST, STRIDE, scanLines } from '../../../src/filter/line-scan.js';
 import { TextView, tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
@@ -135,8 +136,8 @@ describe('c4-lines: the one pass over each line', () => {
   });
 });
 
-describe('sentences of a range of a text', () => {
-  it('are those of the range alone: chunks, gaps and leading white space end at its bounds', () => {
+describe('spaCy sentence counts', () => {
+  it('of texts cut anywhere: chunks, gaps and leading white space count from where the text starts', () => {
     const text = 'x.y  Lead space. Then more!  Two  spaces. e.g. this. And "quoted." end\nsecond line. Yes';
     const nl = text.indexOf('\n');
     const e = text.indexOf('e. Then'); // inside the chunk `space.`: `e.` alone is an abbreviation, no end
@@ -151,10 +152,8 @@ describe('sentences of a range of a text', () => {
       [nl, nl],
       [e, nl],
     ];
-    const counts = ranges.map(([a, b]) => sentencesIn(text, a!, b!));
-    expect(counts).toEqual(ranges.map(([a, b]) => spacySentenceCount(text.slice(a, b))));
-    // (the slice's count is the one checked against spaCy's sentencizer; pinned so a change to both shows)
-    expect(counts).toEqual([7, 3, 1, 1, 2, 6, 2, 0, 5]);
+    // (the counts the candidate scan checked against spaCy's sentencizer gave; pinned so a change shows)
+    expect(ranges.map(([a, b]) => spacySentenceCount(text.slice(a, b)))).toEqual([7, 3, 1, 1, 2, 6, 2, 0, 5]);
   });
 });
 
@@ -208,7 +207,9 @@ describe('sentences from the line scan', () => {
         const c1 = lines[r + CHUNK_END]!;
         const [first, last] = [lines[r + FIRST]!, lines[r + LAST]!];
         if (first >= 0) {
-          expect(sentencesOfChunks(text, first, last + 1, chunks, c0, c1)).toBe(sentencesIn(text, first, last + 1));
+          expect(sentencesOfChunks(text, first, last + 1, chunks, c0, c1)).toBe(
+            spacySentenceCount(text.slice(first, last + 1)),
+          );
           checked += 1;
         }
         c0 = c1;

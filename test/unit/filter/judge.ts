@@ -46,3 +46,14 @@ export function filler(n: number, len = 5, start = 0): string[] {
   }
   return out;
 }
+
+/** A deterministic text of `length` or more code units, pieces drawn from `alphabet` (a linear congruential generator from `seed`). */
+export function seededText(seed: number, length: number, alphabet: readonly string[]): string {
+  let s = seed;
+  let text = '';
+  while (text.length < length) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    text += alphabet[(s >>> 16) % alphabet.length];
+  }
+  return text;
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededText } from './judge.js';
 import {
   cpLength,
   cpLengthRange,
@@ -9,17 +10,8 @@ import {
   TERMINAL_PUNCTUATION,
 } from '../../../src/filter/words/python.js';
 
-/** A deterministic text of short lines from a small alphabet: many equal lines, runs of line feeds, a pair and lone surrogates. */
-function randomText(seed: number, length: number): string {
-  const alphabet = ['a', 'b', ' ', '\n', '\n', '\n', '.', '\u00e9', '\ud83d\ude00', '\ud83d', '\ude00', '\r'];
-  let s = seed;
-  let text = '';
-  while (text.length < length) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    text += alphabet[(s >>> 16) % alphabet.length];
-  }
-  return text;
-}
+const PIECE_ALPHABET = ['a', 'b', ' ', '\n', '\n', '\n', '.', '\u00e9', '\ud83d\ude00', '\ud83d', '\ude00', '\r'];
+const randomText = (seed: number, length: number): string => seededText(seed, length, PIECE_ALPHABET);
 
 const pieceStrings = (text: string, p: ReturnType<typeof lineFeedPieces>): string[] =>
   Array.from({ length: p.n }, (_, i) => text.slice(p.starts[i], p.ends[i]));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededText } from './judge.js';
 import {
   CHUNK_END,
   CHUNK_STRIDE,
@@ -26,36 +27,28 @@ function pySplitlines(text: string): string[] {
   return lines;
 }
 
-function randomText(seed: number, length: number): string {
-  const alphabet = [
-    'a',
-    'bc',
-    ' ',
-    '  ',
-    '\n',
-    '\r\n',
-    '\r',
-    '\u2028',
-    '\x1c',
-    '\x1f',
-    '\ufeff',
-    '\u00a0',
-    '.',
-    '[1]',
-    '{',
-    '\ud83d\ude00',
-    '\udc00',
-    '\u3002',
-    'x'.repeat(12),
-  ];
-  let s = seed;
-  let text = '';
-  while (text.length < length) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    text += alphabet[(s >>> 16) % alphabet.length];
-  }
-  return text;
-}
+const LINE_ALPHABET = [
+  'a',
+  'bc',
+  ' ',
+  '  ',
+  '\n',
+  '\r\n',
+  '\r',
+  '\u2028',
+  '\x1c',
+  '\x1f',
+  '\ufeff',
+  '\u00a0',
+  '.',
+  '[1]',
+  '{',
+  '\ud83d\ude00',
+  '\udc00',
+  '\u3002',
+  'x'.repeat(12),
+];
+const randomText = (seed: number, length: number): string => seededText(seed, length, LINE_ALPHABET);
 
 const fields = (records: Int32Array, i: number): number[] => [...records.subarray(STRIDE * i, STRIDE * (i + 1))];
 
