@@ -6,6 +6,7 @@
  * measure such text instead of seeing one giant "word".
  */
 import { LETTER, NUMBER, OTHER, SPACE, tokenScanner, UNSPACED } from '../kernels/token-scan.js';
+import { hashRange } from '../text/hash.js';
 import { isSpace } from '../text/spaces.js';
 import { type LineScan, scanLines } from './line-scan.js';
 import { spacyWordCount, spacyWords } from './words/spacy-en.js';
@@ -86,13 +87,6 @@ const ASCII = new Uint8Array(128).map((_, c) =>
         ? NUMBER
         : OTHER,
 );
-
-/** FNV-1a of text[from, to): `hash32` of that slice, without making it. */
-export function hashRange(text: string, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
-  return h | 0;
-}
 
 /** Ranges of a text with a hash each: three views of one buffer (one allocation), doubled when full. */
 class SpanList implements Spans {

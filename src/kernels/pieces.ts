@@ -3,7 +3,7 @@
  * `text.split(/\n+/)` and `text.split(/\n{2,}/)` make, as ranges, for the duplicate-line and
  * duplicate-paragraph rules. The text's UTF-16 code units are copied into the module's memory
  * once (`load`) and split as often as asked. A run of line feeds shorter than `minRun` belongs
- * to the piece (and its hash). Hashes are FNV-1a of the piece's code units, `hashRange`'s.
+ * to the piece (and its hash). Hashes are FNV-1a of the piece's code units, `hashRange`'s (`text/hash.ts`).
  */
 import { BLOCK, br, brIf, code, ELSE, END, ensureMemory, get, I32, i32c, IF, instantiate, assemble, LOOP, memarg, OP, set, type WasmMemory, writeUtf16 } from './assembler.js';
 

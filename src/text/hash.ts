@@ -10,6 +10,13 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
+/** FNV-1a of text[from, to): `hash32` of that slice (as a signed 32-bit integer), without making it. */
+export function hashRange(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
+  return h | 0;
+}
+
 /**
  * murmur3's 32-bit finalizer: every input bit reaches every output bit. FNV-1a alone leaves
  * its high bits nearly unchanged between strings that differ only at the end (`page#41`,

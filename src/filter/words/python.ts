@@ -4,6 +4,7 @@
  * datatrove's `utils/text.py` (Apache-2.0) that its rules test characters against.
  */
 import { type PieceSpans, pieceSplitter } from '../../kernels/pieces.js';
+import { hashRange } from '../../text/hash.js';
 
 /** Python's `str.isspace()`: the code points Python splits on. */
 export function isPySpace(c: number): boolean {
@@ -163,13 +164,6 @@ export function lineFeedPieces(
     spans[2 * n + k] = hashRange(text, bounds[2 * k]!, bounds[2 * k + 1]!);
   }
   return { n, starts: spans.subarray(0, n), ends: spans.subarray(n, 2 * n), hashes: spans.subarray(2 * n, 3 * n) };
-}
-
-/** FNV-1a of text[from, to)'s code units (the kernel's piece hash). */
-function hashRange(text: string, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let j = from; j < to; j++) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
-  return h | 0;
 }
 
 let slots = new Int32Array(1024);
