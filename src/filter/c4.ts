@@ -100,122 +100,173 @@ function longestWord(text: string, from: number, to: number): number {
   return longest;
 }
 
+/** Why `c4-lines` drops a line, by index (the hot loop counts into an array, not a map). */
+const REASONS = ['line_long_word', 'line_too_few_words', 'line_no_terminal_punct', 'line_javascript', 'line_policy'];
+const LONG_WORD = 0;
+const TOO_FEW_WORDS = 1;
+const NO_TERMINAL_PUNCT = 2;
+const JAVASCRIPT = 3;
+const POLICY_LINE = 4;
+
+/** What one pass has found so far: the facts, the dropped lines by reason, the kept text's tokens. */
+class PassState {
+  readonly facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
+  readonly dropped = new Int32Array(REASONS.length);
+  /** The reasons in the order their first line was dropped (the order they are counted in). */
+  readonly order: number[] = [];
+  tokenCount = 0;
+  tokensKnown = true;
+
+  drop(reason: number): void {
+    const n = this.dropped[reason]!;
+    if (n === 0) this.order.push(reason);
+    this.dropped[reason] = n + 1;
+  }
+
+  /** A kept line's sentences and whitespace tokens (`words`, `flags`: its line-scan record's). */
+  keep(sentences: number, words: number, flags: number): void {
+    this.facts.sentences += sentences;
+    // unless white space only one of Python and JavaScript knows moves the tokens (the text is then tokenized again)
+    if (flags & ODD_SPACE) this.tokensKnown = false;
+    this.tokenCount += words;
+  }
+}
+
+/** Where `text` may mention lorem ipsum, javascript or a policy (case folding finds whatever lower-casing would, and more). */
+function mentionsIn(text: string): number[] {
+  const at: number[] = [];
+  MENTION.lastIndex = 0;
+  for (let m = MENTION.exec(text); m !== null; m = MENTION.exec(text)) at.push(m.index);
+  return at;
+}
+
+/**
+ * The rules for a line they must read: one in a space-less script, with a citation to cut or a
+ * mention of lorem ipsum, javascript or a policy, or any line when the terminal punctuation rule
+ * is on. Gives the text to keep (the citations cut), or undefined when the line is dropped. Out of
+ * the hot loop (most lines never come here, and a rare branch there would make V8 compile it again).
+ */
+function readLine(
+  text: string,
+  r: number,
+  lineNo: number,
+  mentioned: boolean,
+  scan: LineScan,
+  c0: number,
+  p: LineParams,
+  unspaced: boolean,
+  s: PassState,
+): string | undefined {
+  const { lines, chunks } = scan;
+  const first = lines[r + FIRST]!;
+  const last = lines[r + LAST]!;
+  const words = lines[r + WORDS]!;
+  const flags = lines[r + FLAGS]!;
+  let line = text.slice(first, last + 1);
+  const enoughWords = unspaced ? hasWords(line, p.minWordsPerLine, true) : words >= p.minWordsPerLine;
+  if (!enoughWords && !p.dropNoTerminalPunct) return void s.drop(TOO_FEW_WORDS);
+  let cut = false;
+  if (p.removeCitations && flags & BRACKET) {
+    const whole = line;
+    line = whole.replace(CITATION, '');
+    cut = line !== whole;
+  }
+  if (p.dropNoTerminalPunct && (!END_PUNCTUATION.some((c) => line.endsWith(c)) || line.endsWith('...')))
+    return void s.drop(NO_TERMINAL_PUNCT);
+  if (!enoughWords) return void s.drop(TOO_FEW_WORDS);
+  const lower = mentioned || cut ? line.toLowerCase() : '';
+  const { facts } = s;
+  if (facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = lineNo;
+  if (p.dropJavascript && lower.includes('javascript')) return void s.drop(JAVASCRIPT);
+  // (a citation holds no `{`: the flag is the cut line's too)
+  if (flags & CURLY && facts.curlyLine < 0) facts.curlyLine = lineNo;
+  if (p.dropPolicy && POLICY.test(lower)) return void s.drop(POLICY_LINE);
+  const sentences = unspaced
+    ? unspacedSentences(line)
+    : cut
+      ? spacySentenceCount(line)
+      : // a line without a sentence end is one sentence
+        (flags & MAY_END) === 0
+        ? 1
+        : sentencesOfChunks(text, first, last + 1, chunks, c0, lines[r + CHUNK_END]!);
+  s.keep(sentences, cut ? wordCount(line) : words, flags);
+  return line;
+}
+
 /**
  * datatrove's line loop over `text`: the kept lines joined with `\n`, the dropped ones by reason,
  * and the facts the `c4` filter judges. `count` receives dropped lines by reason. The line scan
  * (`line-scan.ts`, the view's when the chain has one) gives each line's stripped bounds, its
  * Python words and longest word, and whether it may hold a sentence end, a citation or `{`; the
- * rules read those, and a line is copied only when a rule must read it (a citation to cut, a
- * mention of lorem ipsum, javascript or a policy in it). Kept lines that follow each other in the
- * text with one line feed between are one slice of it.
- *
- * Over 80 lines: datatrove's line rules in datatrove's order, each a few lines, in the loop over
- * every line of every web document; a call per rule and line would cost in the stage's hottest loop.
+ * rules read those, and a line is copied only when a rule must read it (`readLine`). Kept lines
+ * that follow each other in the text with one line feed between are one slice of it.
  */
 export function c4LinePass(
   text: string,
   p: LineParams,
   opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; scan?: LineScan } = {},
 ): { text: string; facts: C4Facts } {
-  const { unspaced = false, count = () => {} } = opts;
+  const unspaced = opts.unspaced ?? false;
+  const scan = opts.scan ?? scanLines(text);
+  const { lines, chunks } = scan;
+  const s = new PassState();
+  const { facts } = s;
+  // lines every rule reads in full
+  const readAll = unspaced || p.dropNoTerminalPunct;
+  const mentions = mentionsIn(text);
+  let mention = 0;
   const parts: string[] = [];
   // the kept lines not yet in `parts`: text[runFrom, runTo)
   let runFrom = -1;
   let runTo = -1;
-  const facts: C4Facts = { loremLine: -1, curlyLine: -1, sentences: 0 };
-  let tokenCount = 0;
-  let tokensKnown = true;
-  const dropped = new Map<string, number>();
-  const drop = (reason: string): void => void dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-  // where the text may mention lorem ipsum, javascript or a policy (case folding finds whatever
-  // lower-casing would, and more): only those lines, and lines a citation was cut from, are
-  // lower-cased and read by the three rules; most documents have none
-  const mentions: number[] = [];
-  for (const m of text.matchAll(MENTION)) mentions.push(m.index);
-  let mention = 0;
-  const { lines, chunks } = opts.scan ?? scanLines(text);
   for (let r = 0, lineNo = 0, chunkEnd = 0; r < lines.length; r += STRIDE, lineNo++) {
     // the line's chunks that may hold a sentence end
     const chunkStart = chunkEnd;
     chunkEnd = lines[r + CHUNK_END]!;
     const first = lines[r + FIRST]!;
-    const last = lines[r + LAST]!;
-    const words = lines[r + WORDS]!;
-    let longest = lines[r + LONGEST]!;
-    const flags = lines[r + FLAGS]!;
     if (first < 0) continue; // blank
+    const last = lines[r + LAST]!;
+    const flags = lines[r + FLAGS]!;
+    let longest = lines[r + LONGEST]!;
     // a word's code points, when a surrogate pair may have made its code units too many
     if (longest > p.maxWordLength && flags & LOW) longest = longestWord(text, first, last + 1);
     if (longest > p.maxWordLength) {
-      drop('line_long_word');
-      continue;
-    }
-    // the line's characters, made when a rule reads them
-    let line: string | undefined;
-    const enoughWords = unspaced
-      ? hasWords((line = text.slice(first, last + 1)), p.minWordsPerLine, true)
-      : words >= p.minWordsPerLine;
-    if (!enoughWords && !p.dropNoTerminalPunct) {
-      drop('line_too_few_words');
-      continue;
-    }
-    let cut = false;
-    if (p.removeCitations && flags & BRACKET) {
-      const whole = (line ??= text.slice(first, last + 1));
-      line = whole.replace(CITATION, '');
-      cut = line !== whole;
-    }
-    if (p.dropNoTerminalPunct) {
-      line ??= text.slice(first, last + 1);
-      if (!END_PUNCTUATION.some((c) => line!.endsWith(c)) || line.endsWith('...')) {
-        drop('line_no_terminal_punct');
-        continue;
-      }
-    }
-    if (!enoughWords) {
-      drop('line_too_few_words');
+      s.drop(LONG_WORD);
       continue;
     }
     while (mention < mentions.length && mentions[mention]! < first) mention++;
-    const mentioned = cut || (mention < mentions.length && mentions[mention]! <= last);
-    const lower = mentioned ? (line ??= text.slice(first, last + 1)).toLowerCase() : '';
-    if (mentioned && facts.loremLine < 0 && lower.includes('lorem ipsum')) facts.loremLine = lineNo;
-    if (mentioned && p.dropJavascript && lower.includes('javascript')) {
-      drop('line_javascript');
-      continue;
-    }
-    // (a citation holds no `{`: the flag is the cut line's too)
-    if (flags & CURLY && facts.curlyLine < 0) facts.curlyLine = lineNo;
-    if (mentioned && p.dropPolicy && POLICY.test(lower)) {
-      drop('line_policy');
-      continue;
-    }
-    if (unspaced) facts.sentences += unspacedSentences((line ??= text.slice(first, last + 1)));
-    else if (cut) facts.sentences += spacySentenceCount(line!);
-    // a line without a sentence end is one sentence
-    else
-      facts.sentences +=
-        (flags & MAY_END) === 0 ? 1 : sentencesOfChunks(text, first, last + 1, chunks, chunkStart, chunkEnd);
-    // the whitespace tokens of the kept text (a cut line's counted again), unless white space
-    // only one of Python and JavaScript knows moves them (the text is then tokenized again)
-    if (flags & ODD_SPACE) tokensKnown = false;
-    tokenCount += cut ? wordCount(line!) : words;
-    if (!cut && runTo >= 0 && first === runTo + 1 && text.charCodeAt(runTo) === 10) {
-      runTo = last + 1;
-      continue;
-    }
-    if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
-    if (cut) {
-      parts.push(line!);
-      runFrom = runTo = -1;
+    const mentioned = mention < mentions.length && mentions[mention]! <= last;
+    if (readAll || mentioned || (p.removeCitations && flags & BRACKET)) {
+      const line = readLine(text, r, lineNo, mentioned, scan, chunkStart, p, unspaced, s);
+      if (line === undefined) continue;
+      if (line.length !== last + 1 - first) {
+        // citations were cut: the line is a part of its own
+        if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
+        parts.push(line);
+        runFrom = runTo = -1;
+        continue;
+      }
     } else {
+      const words = lines[r + WORDS]!;
+      if (words < p.minWordsPerLine) {
+        s.drop(TOO_FEW_WORDS);
+        continue;
+      }
+      if (flags & CURLY && facts.curlyLine < 0) facts.curlyLine = lineNo;
+      const sentences =
+        (flags & MAY_END) === 0 ? 1 : sentencesOfChunks(text, first, last + 1, chunks, chunkStart, chunkEnd);
+      s.keep(sentences, words, flags);
+    }
+    if (runTo >= 0 && first === runTo + 1 && text.charCodeAt(runTo) === 10) runTo = last + 1;
+    else {
+      if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
       runFrom = first;
       runTo = last + 1;
     }
   }
   if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
-  facts.tokenCount = tokensKnown ? tokenCount : undefined;
-  for (const [reason, n] of dropped) count(reason, n);
+  facts.tokenCount = s.tokensKnown ? s.tokenCount : undefined;
+  if (opts.count) for (const reason of s.order) opts.count(REASONS[reason]!, s.dropped[reason]);
   return { text: parts.length === 1 ? parts[0]! : parts.join('\n'), facts };
 }
 

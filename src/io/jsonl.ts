@@ -249,16 +249,20 @@ export interface DocBound {
 export async function* readChunks(dir: string, parts?: string[], bound?: DocBound): AsyncGenerator<DocChunk> {
   for (const file of parts ?? (await listParts(dir))) {
     const shown = displayPath(file);
-    // the chunk's lines, each followed by NEWLINE (a skipped line is NEWLINE alone), copied once
-    let pieces: Uint8Array[] = [];
+    // the chunk's lines, each followed by a line feed (a skipped line is one alone), copied in as
+    // they come: a line read is a view of the decompressed block, which would otherwise stay alive
+    // (and outside the heap, so the main thread's collector runs again and again) until the chunk is sent
+    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let count = 0;
     let size = 0;
     let firstLine = 1;
     let lineNo = 0;
-    const emit = (): DocChunk => {
-      const chunk = { file: shown, firstLine, bytes: Buffer.concat(pieces, size) };
+    const emit = (last = false): DocChunk => {
+      // a chunk is sent to a worker with its whole buffer: a short one (a part's last) gets its own
+      const bytes = size < buf.length / 2 ? Buffer.from(buf.subarray(0, size)) : buf.subarray(0, size);
+      const chunk = { file: shown, firstLine, bytes };
       firstLine += count;
-      pieces = [];
+      if (!last) buf = Buffer.allocUnsafe(CHUNK_BYTES);
       count = 0;
       size = 0;
       return chunk;
@@ -269,16 +273,16 @@ export async function* readChunks(dir: string, parts?: string[], bound?: DocBoun
       if (line instanceof Uint8Array) bytes += line.length;
       else bound!.skip(`${shown}:${lineNo}`, line.tooLong);
       if (size > 0 && size + bytes > CHUNK_BYTES) yield emit();
-      if (line instanceof Uint8Array) pieces.push(line);
-      pieces.push(NEWLINE);
+      // one line longer than a chunk is a chunk alone
+      if (bytes > buf.length) buf = Buffer.allocUnsafe(bytes);
+      if (line instanceof Uint8Array) buf.set(line, size);
+      buf[size + bytes - 1] = 10;
       count += 1;
       size += bytes;
     }
-    if (size > 0) yield emit();
+    if (size > 0) yield emit(true);
   }
 }
-
-const NEWLINE = Buffer.from('\n');
 
 /** A bound whose skipped lines are counted (`skipped.doc_too_large`) and listed in `stats` as errors naming the config `key`. */
 export function docBound(maxBytes: number, key: string, stats: StageStats, strict = false): DocBound {
