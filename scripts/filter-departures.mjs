@@ -44,6 +44,7 @@ const config = FilterSchema.parse({ annotate: true });
 const rows = [];
 for (const [name, dialect] of SETTINGS) {
   const chains = new Chains({ config, models: {}, learned: {}, dialect });
+  await chains.load(['web']);
   const stats = new StageStats();
   const agree = Object.fromEntries(FILTERS.map((f) => [f, { all: 0, eng: 0, engN: 0, news: 0, newsN: 0, drops: 0 }]));
   for (const doc of docs) {

@@ -56,6 +56,7 @@ if (mode === 'pool') {
   const passes = [];
   for (let pass = 0; pass < 2; pass++) {
     const chains = new Chains({ config, models: {}, learned: {} });
+    await chains.load(['web', 'arxiv', 'code']);
     const stats = new StageStats();
     const t0 = performance.now();
     for (const d of docs) chains.run(d, stats);

@@ -123,6 +123,11 @@ class PassState {
     this.dropped[reason] = n + 1;
   }
 
+  /** Gives `count` the dropped lines by reason. */
+  countInto(count: (key: string, n?: number) => void): void {
+    for (let i = 0; i < this.order.length; i++) count(REASONS[this.order[i]!]!, this.dropped[this.order[i]!]);
+  }
+
   /** A kept line's sentences and whitespace tokens (`words`, `flags`: its line-scan record's). */
   keep(sentences: number, words: number, flags: number): void {
     this.facts.sentences += sentences;
@@ -266,7 +271,7 @@ export function c4LinePass(
   }
   if (runTo >= 0) parts.push(text.slice(runFrom, runTo));
   facts.tokenCount = s.tokensKnown ? s.tokenCount : undefined;
-  if (opts.count) for (const reason of s.order) opts.count(REASONS[reason]!, s.dropped[reason]);
+  if (opts.count) s.countInto(opts.count);
   return { text: parts.length === 1 ? parts[0]! : parts.join('\n'), facts };
 }
 

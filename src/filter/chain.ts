@@ -74,7 +74,19 @@ interface ChainStep {
 export class Chains {
   private readonly cache = new Map<string, ChainStep[]>();
 
+  /** The sources whose chains' steps have loaded what they need (`load`). */
+  private readonly loaded = new Set<Source>();
+
   constructor(private readonly opts: ChainOptions) {}
+
+  /** Loads what the steps of these sources' chains need (`StepDefinition.load`); `run` requires it. */
+  async load(sources: Iterable<Source>): Promise<void> {
+    for (const source of sources) {
+      if (this.loaded.has(source)) continue;
+      for (const name of chainNames(this.opts.config, source)) await STEPS[name]!.load?.();
+      this.loaded.add(source);
+    }
+  }
 
   steps(source: Source, lang: string): Step[] {
     return this.chain(source, lang).map((c) => c.step);
@@ -118,6 +130,7 @@ export class Chains {
 
   /** Judges one document, counting into `stats`. */
   run(input: Doc, stats: StageStats): Verdict {
+    if (!this.loaded.has(input.source)) throw new Error(`Chains.run: load(['${input.source}']) has not run`);
     const doc: Doc = { ...input, metadata: { ...input.metadata } };
     const lang = this.annotateLanguage(doc);
     const bytes = Buffer.byteLength(input.text);

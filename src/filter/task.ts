@@ -54,6 +54,7 @@ export async function* runTask(
   const kept: Doc[] = [];
   const rejected: Doc[] = [];
   const docs = parseChunk(task);
+  await c.load(new Set(docs.map((d) => d.source)));
   for (const doc of docs) {
     const v = c.run(doc, stats);
     if (!v.drop) kept.push(v.doc);

@@ -50,6 +50,12 @@ export interface StepDefinition<P extends z.ZodType = z.ZodType> {
   /** How each metric's histogram is binned. */
   metrics: Record<string, HistogramSpec>;
   create(params: z.infer<P>, ctx: StepContext): Step;
+  /**
+   * Loads what the step's rules need that is slow to load (a parser and its tables), before a
+   * chain holding the step judges its first document (`Chains.load`): a run that never meets the
+   * step's source never pays for it.
+   */
+  load?(): Promise<void>;
 }
 
 /** What a step may need beyond its parameters. */

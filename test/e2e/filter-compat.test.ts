@@ -132,6 +132,7 @@ describe('filter.compat: moe differs from datatrove only through its departures'
     const config = FilterSchema.parse({ annotate: true });
     const plain = new Chains({ config, models: {}, learned: {}, dialect: DATATROVE_DIALECT });
     const moeChains = new Chains({ config, models: {}, learned: {}, dialect: MOE_DIALECT });
+    for (const c of [plain, moeChains]) await c.load(['web']);
     const input = new Map((await docsOf(join(DIR, 'corpus'))).map((d) => [d.id, d]));
     let unexplained = 0;
     for (const { doc, filter } of differing) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { arxiv, markupFraction } from '../../../src/filter/arxiv.js';
 import { code } from '../../../src/filter/code.js';
 import { expressions } from 'franc/expressions.js';
@@ -9,6 +9,7 @@ import { judge } from './judge.js';
 const py = (lang = 'Python') => ({ source: 'code' as const, metadata: { language: lang } });
 
 describe('code at its default thresholds', () => {
+  beforeAll(() => code.load!());
   const base = 'def add(a, b):\n    return a + b\n';
   it('longest line: 1000 keeps, 1001 drops (code_max_line_length)', () => {
     const doc = (n: number): string => `${base}${'x'.repeat(n)}\n${'y = 1\n'.repeat(20)}`;
