@@ -8,7 +8,6 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -39,6 +38,8 @@ export function innerName(name: string): string {
 const ZSTD_FEED = 1024;
 
 async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Uint8Array> {
+  // loaded on the first zstd input (most runs read none, and a worker thread reads no file)
+  const { Decompress } = await import('fzstd');
   const out: Uint8Array[] = [];
   const d = new Decompress((chunk) => {
     out.push(chunk);
