@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { FilterSchema } from '../dist/config/filter-schema.js';
 import { StageStats } from '../dist/core/stats.js';
 import { Chains } from '../dist/filter/chain.js';
+import { resolveParams } from '../dist/filter/resolve.js';
 import { DATATROVE_DIALECT, MOE_DIALECT } from '../dist/filter/types.js';
 
 const corpus = process.argv[2] ?? 'corpus/filter-compat/corpus';
@@ -43,7 +44,7 @@ const SETTINGS = [
 const config = FilterSchema.parse({ annotate: true });
 const rows = [];
 for (const [name, dialect] of SETTINGS) {
-  const chains = new Chains({ config, models: {}, learned: {}, dialect });
+  const chains = new Chains({ config, params: resolveParams(config, dialect), models: {}, learned: {}, dialect });
   await chains.load(['web']);
   const stats = new StageStats();
   const agree = Object.fromEntries(FILTERS.map((f) => [f, { all: 0, eng: 0, engN: 0, news: 0, newsN: 0, drops: 0 }]));

@@ -17,7 +17,8 @@ const dist = new URL('../dist/', import.meta.url);
 const [mode, dir, workers] = isMainThread ? process.argv.slice(2) : [];
 
 /** The task module's `runTask` (the pool imports this same file in its workers). */
-export async function runTask(task) {
+// biome-ignore lint/correctness/useYield: the pool runs a generator; this task yields no batches, only a result
+export async function* runTask(task) {
   const { parseChunk } = await import(new URL('io/jsonl.js', dist).href);
   return parseChunk(task).length;
 }
@@ -33,7 +34,7 @@ if (mode === 'pool') {
   for await (const ev of orderedPool({
     tasks: readChunks(dir),
     workers: +workers,
-    module: new URL(import.meta.url),
+    module: { url: new URL(import.meta.url) },
     init: {},
   })) {
     if (ev.type === 'done') docs += ev.result;
@@ -42,6 +43,7 @@ if (mode === 'pool') {
 } else if (mode === 'chain') {
   const { FilterSchema } = await import(new URL('config/filter-schema.js', dist).href);
   const { Chains } = await import(new URL('filter/chain.js', dist).href);
+  const { resolveParams } = await import(new URL('filter/resolve.js', dist).href);
   const { StageStats } = await import(new URL('core/stats.js', dist).href);
   const docs = readdirSync(dir)
     .filter((n) => n.endsWith('.jsonl.gz'))
@@ -55,7 +57,7 @@ if (mode === 'pool') {
   const config = FilterSchema.parse({});
   const passes = [];
   for (let pass = 0; pass < 2; pass++) {
-    const chains = new Chains({ config, models: {}, learned: {} });
+    const chains = new Chains({ config, params: resolveParams(config), models: {}, learned: {} });
     await chains.load(['web', 'arxiv', 'code']);
     const stats = new StageStats();
     const t0 = performance.now();

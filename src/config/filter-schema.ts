@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { MAX_DOC_BYTES } from '../io/jsonl.js';
 import { KNOWN_LANGUAGES } from '../ingest/languages.js';
 import { knownLanguages } from '../text/language-id.js';
+import { paramsSchema } from '../filter/params.js';
 import { STEPS } from '../filter/registry.js';
 
 const StepParams = z.record(z.string(), z.record(z.string(), z.unknown()));
@@ -73,7 +74,7 @@ export const FilterSchema = z
       const checkParams = (params: Record<string, Record<string, unknown>>, base: PropertyKey[]): void => {
         for (const [name, value] of Object.entries(params)) {
           if (!checkStep(name, [...base, name])) continue;
-          const r = (STEPS[name]!.params as z.ZodObject).partial().safeParse(value);
+          const r = paramsSchema(name).partial().safeParse(value);
           if (r.success) {
             // language lists (`allow`, `languages`) must name languages franc knows
             for (const key of ['allow', 'languages']) {

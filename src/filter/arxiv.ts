@@ -5,7 +5,7 @@
  *   characters (`arxiv_too_much_markup`): a "paper" that is mostly tables of numbers or macro
  *   soup is not prose.
  */
-import { z } from 'zod';
+import type { ArxivParams } from './params.js';
 import { judge, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 
@@ -24,15 +24,9 @@ export function markupFraction(text: string): number {
   return ratio(markup, text.length);
 }
 
-const params = z.strictObject({
-  minChars: z.number().int().min(0).default(500),
-  maxMarkupFraction: z.number().min(0).max(1).default(0.6),
-});
-
-export const arxiv: StepDefinition<typeof params> = {
+export const arxiv: StepDefinition<ArxivParams> = {
   name: 'arxiv',
   kind: 'filter',
-  params,
   metrics: { chars: COUNT, markup_fraction: FRACTION },
   create(p) {
     return {

@@ -18,7 +18,7 @@
  * or for fewer than 5 sentences (`too_few_sentences`). Both settings of `filter.compat` run these
  * rules the same way.
  */
-import { z } from 'zod';
+import type { C4LineParams, C4Params } from './params.js';
 import { judge, type Rule } from './rules.js';
 import { type C4Facts, hasWords, type Rewritten, type TextView, UNSPACED_LANGUAGES } from './view.js';
 import { COUNT, FRACTION, type StepContext, type StepDefinition, type Transform } from './types.js';
@@ -45,16 +45,17 @@ const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
 /** C4's terminal punctuation of a line (datatrove's `END_PUNCTUATION`). */
 const END_PUNCTUATION = ['.', '?', '!', '"', "'"];
 
-const lineParams = z.strictObject({
-  removeCitations: z.boolean().default(true),
-  maxWordLength: z.number().int().min(1).default(1000),
-  minWordsPerLine: z.number().int().min(0).default(3),
-  dropJavascript: z.boolean().default(true),
-  dropPolicy: z.boolean().default(true),
-  dropNoTerminalPunct: z.boolean().default(false),
-});
+type LineParams = C4LineParams;
 
-type LineParams = z.infer<typeof lineParams>;
+/** `c4-lines`' defaults (its schema's in `params.ts`; a test checks they agree), for a `c4` with no `c4-lines` before it. */
+export const C4_LINE_DEFAULTS: LineParams = {
+  removeCitations: true,
+  maxWordLength: 1000,
+  minWordsPerLine: 3,
+  dropJavascript: true,
+  dropPolicy: true,
+  dropNoTerminalPunct: false,
+};
 
 /**
  * In a space-less script (Chinese, Japanese, Thai…) a line's words are its characters, as the
@@ -291,36 +292,27 @@ class C4LinesTransform implements Transform {
   }
 }
 
-export const c4Lines: StepDefinition<typeof lineParams> = {
+export const c4Lines: StepDefinition<C4LineParams> = {
   name: 'c4-lines',
   kind: 'transform',
-  params: lineParams,
   metrics: {},
   create(p, ctx) {
     return new C4LinesTransform(p, unspacedWords(ctx));
   },
 };
 
-const docParams = z.strictObject({
-  dropLoremIpsum: z.boolean().default(true),
-  dropCurlyBracket: z.boolean().default(true),
-  minSentences: z.number().int().min(0).default(5),
-});
-
-export const c4: StepDefinition<typeof docParams> = {
+export const c4: StepDefinition<C4Params> = {
   name: 'c4',
   kind: 'filter',
-  params: docParams,
   metrics: { lorem_ipsum: FRACTION, curly_bracket: FRACTION, sentences: COUNT },
   create(p, ctx) {
-    const defaults = lineParams.parse({});
     const unspaced = unspacedWords(ctx);
     return {
       kind: 'filter',
       name: 'c4',
       keep(_doc, view: TextView, measure) {
         // what c4-lines noted on its way; without c4-lines before it, the same pass over this text
-        const facts = view.c4 ?? c4LinePass(view.text, defaults, { unspaced, scan: view.lineScan }).facts;
+        const facts = view.c4 ?? c4LinePass(view.text, C4_LINE_DEFAULTS, { unspaced, scan: view.lineScan }).facts;
         const lorem = facts.loremLine >= 0 ? 1 : 0;
         const curly = facts.curlyLine >= 0 ? 1 : 0;
         const loremRule: Rule = {

@@ -13,7 +13,8 @@ import type { Doc, Source } from '../core/doc.js';
 import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { identify } from '../text/language-id.js';
 import type { LanguageParams } from './language.js';
-import { DEFAULT_CHAINS, languageDefaults, STEPS } from './registry.js';
+import type { ResolvedParams } from './params.js';
+import { DEFAULT_CHAINS, STEPS } from './registry.js';
 import { TextView } from './view.js';
 import { type Dialect, dialectOf, type Drop, type Step, type StepContext, textOf } from './types.js';
 
@@ -30,6 +31,8 @@ export interface ChainOptions {
   learned: Record<string, number>;
   /** The departures to apply, when not those of `config.compat` (scripts measure them one by one). */
   dialect?: Dialect;
+  /** Every step's parameters: `resolveParams(config, dialect)` (`params.ts`), made on the main thread. */
+  params: ResolvedParams;
 }
 
 /** The step names of a source's chain, with configured transforms and model filters added. */
@@ -47,18 +50,10 @@ export function chainNames(config: FilterConfig, source: Source): string[] {
   return names;
 }
 
-/** Resolved parameters of one step for a source and language. */
-export function stepParams(
-  config: FilterConfig,
-  source: Source,
-  lang: string,
-  name: string,
-  dialect: Dialect = dialectOf(config.compat),
-): unknown {
-  const s = config[source];
-  // built-in language defaults are moe's (datatrove judges every language with English settings)
-  const builtIn = dialect.languageDefaults ? languageDefaults(lang)[name] : undefined;
-  return STEPS[name]!.params.parse({ ...builtIn, ...s.params[name], ...s.languages[lang]?.[name] });
+/** A step's parameters for a source and language, from those the main thread resolved. */
+export function paramsFor(params: ResolvedParams, source: Source, lang: string, name: string): unknown {
+  const s = params[source];
+  return (s.languages[lang] ?? s.default)[name];
 }
 
 /** A step with the stats keys it counts under, made once (not per document). */
@@ -100,7 +95,7 @@ export class Chains {
       const ctx: StepContext = { language: lang, models: this.opts.models, learned: this.opts.learned, dialect };
       steps = chainNames(this.opts.config, source).map((name) => {
         const def = STEPS[name]!;
-        const step = def.create(stepParams(this.opts.config, source, lang, name, dialect), ctx);
+        const step = def.create(paramsFor(this.opts.params, source, lang, name), ctx);
         const histograms = new Map(
           Object.entries(def.metrics).map(([metric, spec]) => [metric, { key: `${name}.${metric}`, spec }]),
         );
@@ -119,7 +114,7 @@ export class Chains {
     if (doc.source === 'code') return String(doc.metadata.language ?? 'und');
     let p = this.languageParams.get(doc.source);
     if (!p) {
-      p = stepParams(this.opts.config, doc.source, 'und', 'language') as LanguageParams;
+      p = paramsFor(this.opts.params, doc.source, 'und', 'language') as LanguageParams;
       this.languageParams.set(doc.source, p);
     }
     const { language, confidence } = identify(doc.text, p);

@@ -10,7 +10,7 @@
  *   datatrove's spaCy words, punctuation tokens included (`datatrove`)
  * Lengths are in code points, as Python counts them.
  */
-import { z } from 'zod';
+import type { FinewebParams } from './params.js';
 import { judge, occurrences, ratio } from './rules.js';
 import { COUNT, FRACTION, type StepDefinition } from './types.js';
 import {
@@ -23,18 +23,9 @@ import {
   TERMINAL_PUNCTUATION,
 } from './words/python.js';
 
-const params = z.strictObject({
-  minLinePunctRatio: z.number().min(0).max(1).default(0.12),
-  maxShortLineRatio: z.number().min(0).max(1).default(0.67),
-  shortLineLength: z.number().int().min(0).default(30),
-  maxCharDupRatio: z.number().min(0).max(1).default(0.01),
-  maxNewlineRatio: z.number().min(0).default(0.3),
-});
-
-export const fineweb: StepDefinition<typeof params> = {
+export const fineweb: StepDefinition<FinewebParams> = {
   name: 'fineweb',
   kind: 'filter',
-  params,
   metrics: {
     lines: COUNT,
     line_punct_ratio: FRACTION,

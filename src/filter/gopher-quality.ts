@@ -16,7 +16,7 @@
  * - `datatrove`: spaCy's English tokens, punctuation split off; the length and count rules take
  *   those not made only of punctuation; at least two distinct English stop words, as written.
  */
-import { z } from 'zod';
+import type { GopherQualityParams } from './params.js';
 import { hash32 } from '../text/hash.js';
 import { FIRST, LAST, STRIDE } from './line-scan.js';
 import { judge, occurrences, ratio } from './rules.js';
@@ -48,21 +48,6 @@ export const GOPHER_STOP_WORDS: Record<string, readonly string[]> = {
   jpn: ['の', 'に', 'は', 'を', 'た', 'が', 'で', 'て'],
 };
 
-const params = z.strictObject({
-  minWords: z.number().int().min(0).default(50),
-  maxWords: z.number().int().min(1).default(100_000),
-  minAvgWordLength: z.number().min(0).default(3),
-  maxAvgWordLength: z.number().min(0).default(10),
-  maxHashRatio: z.number().min(0).default(0.1),
-  maxEllipsisRatio: z.number().min(0).default(0.1),
-  maxBulletLinesRatio: z.number().min(0).max(1).default(0.9),
-  maxEndEllipsisLinesRatio: z.number().min(0).max(1).default(0.3),
-  minAlphaWordsRatio: z.number().min(0).max(1).default(0.8),
-  minStopWords: z.number().int().min(0).default(2),
-  /** Overrides the language's stop-word list. */
-  stopWords: z.array(z.string().min(1)).optional(),
-});
-
 const SAME = 0x100000000; // lower-casing leaves the word as it is
 const OTHER = 0x100000001; // a non-ASCII code unit: only toLowerCase knows
 
@@ -82,10 +67,9 @@ function lowerHash(text: string, from: number, to: number): number {
   return upper ? h | 0 : SAME;
 }
 
-export const gopherQuality: StepDefinition<typeof params> = {
+export const gopherQuality: StepDefinition<GopherQualityParams> = {
   name: 'gopher-quality',
   kind: 'filter',
-  params,
   metrics: {
     word_count: COUNT,
     avg_word_length: { kind: 'linear', lo: 0, hi: 20, bins: 20 },
@@ -240,7 +224,7 @@ function spacyWordStats(view: TextView): WordStats {
  * by hash first. `hasList`: the language has a list (without one the rule does not apply).
  */
 function stopWordCounter(
-  p: z.infer<typeof params>,
+  p: GopherQualityParams,
   language: string,
   dialect: Dialect,
 ): ((view: TextView, words: readonly string[]) => number) & { hasList: boolean } {

@@ -9,7 +9,7 @@
  * compared as they are, not trimmed. Words: whitespace words (`filter.compat: moe`, where an
  * n-gram seen once is no repetition and counts 0) or datatrove's spaCy words (`datatrove`).
  */
-import { z } from 'zod';
+import type { GopherRepetitionParams } from './params.js';
 import { IntCounter } from '../text/int-counter.js';
 import { ngramKernel } from '../kernels/ngrams.js';
 import type { Tokens } from './view.js';
@@ -19,19 +19,6 @@ import { cpLength, findDuplicateSpans, lineFeedPieces, pyStripBounds } from './w
 
 const TOP_N = [2, 3, 4] as const;
 const DUP_N = [5, 6, 7, 8, 9, 10] as const;
-
-const params = z.strictObject({
-  maxDupLineFrac: z.number().min(0).max(1).default(0.3),
-  maxDupParaFrac: z.number().min(0).max(1).default(0.3),
-  maxDupLineCharFrac: z.number().min(0).max(1).default(0.2),
-  maxDupParaCharFrac: z.number().min(0).max(1).default(0.2),
-  /** Thresholds for the top 2-, 3- and 4-gram. */
-  maxTopNGramCharFrac: z
-    .tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)])
-    .default([0.2, 0.18, 0.16]),
-  /** Thresholds for duplicated 5- to 10-grams. */
-  maxDupNGramCharFrac: z.array(z.number().min(0).max(1)).length(6).default([0.15, 0.14, 0.13, 0.12, 0.11, 0.1]),
-});
 
 const counter = new IntCounter();
 
@@ -285,10 +272,9 @@ export function ngramMeasuresOfWords(
   return { top, duplicated };
 }
 
-export const gopherRepetition: StepDefinition<typeof params> = {
+export const gopherRepetition: StepDefinition<GopherRepetitionParams> = {
   name: 'gopher-repetition',
   kind: 'filter',
-  params,
   metrics: Object.fromEntries(
     [
       'dup_line_frac',

@@ -11,7 +11,7 @@
  * the report. `languages` limits a model to the languages it was trained on; other documents
  * pass untouched.
  */
-import { z } from 'zod';
+import type { ClassifierParams, PerplexityParams } from './params.js';
 import type { Doc } from '../core/doc.js';
 import type { QualityClassifier } from './models/classifier.js';
 import type { NgramLm } from './models/ngram-lm.js';
@@ -34,15 +34,6 @@ export function quantile(values: number[], q: number): number {
   return sorted[rank - 1]!;
 }
 
-const common = {
-  languages: z.array(z.string()).default([]),
-  dropWorstFraction: z.number().min(0).max(1).optional(),
-  sampleSize: z.number().int().min(1).default(10_000),
-};
-
-const pplParams = z.strictObject({ ...common, maxPerplexity: z.number().positive().optional() });
-const clfParams = z.strictObject({ ...common, minScore: z.number().min(0).max(1).optional() });
-
 function applies(languages: string[], doc: Doc): boolean {
   return languages.length === 0 || languages.includes(String(doc.metadata.language ?? 'und'));
 }
@@ -53,12 +44,11 @@ function needModel<T>(ctx: StepContext, name: string): T {
   return m as T;
 }
 
-export const perplexity: StepDefinition<typeof pplParams> & {
-  learnable(p: z.infer<typeof pplParams>, ctx: StepContext): Learnable | undefined;
+export const perplexity: StepDefinition<PerplexityParams> & {
+  learnable(p: PerplexityParams, ctx: StepContext): Learnable | undefined;
 } = {
   name: 'perplexity',
   kind: 'filter',
-  params: pplParams,
   metrics: { perplexity: COUNT },
   learnable(p, ctx) {
     if (p.maxPerplexity !== undefined) return undefined;
@@ -87,12 +77,11 @@ export const perplexity: StepDefinition<typeof pplParams> & {
   },
 };
 
-export const classifier: StepDefinition<typeof clfParams> & {
-  learnable(p: z.infer<typeof clfParams>, ctx: StepContext): Learnable | undefined;
+export const classifier: StepDefinition<ClassifierParams> & {
+  learnable(p: ClassifierParams, ctx: StepContext): Learnable | undefined;
 } = {
   name: 'classifier',
   kind: 'filter',
-  params: clfParams,
   metrics: { score: FRACTION },
   learnable(p, ctx) {
     if (p.minScore !== undefined || p.dropWorstFraction === undefined) return undefined;

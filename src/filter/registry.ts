@@ -11,7 +11,6 @@ import { gopherQuality } from './gopher-quality.js';
 import { gopherRepetition } from './gopher-repetition.js';
 import { language } from './language.js';
 import { classifier, perplexity } from './model-filters.js';
-import { UNSPACED_LANGUAGES } from './view.js';
 import { normalize, pii } from './transforms.js';
 import type { StepDefinition } from './types.js';
 
@@ -42,13 +41,3 @@ export const DEFAULT_CHAINS: Record<Source, string[]> = {
   code: ['code'],
   arxiv: ['language', 'arxiv'],
 };
-
-/** Defaults for scripts without spaces, where a "word" is one character. */
-const UNSPACED_DEFAULTS: Record<string, Record<string, unknown>> = {
-  'gopher-quality': { minAvgWordLength: 1, maxAvgWordLength: 4 },
-  fineweb: { shortLineLength: 10 },
-};
-
-export function languageDefaults(lang: string): Record<string, Record<string, unknown>> {
-  return UNSPACED_LANGUAGES.has(lang) ? UNSPACED_DEFAULTS : {};
-}

@@ -13,7 +13,8 @@ import { type DriverFields, inputParts, runStage, stageFingerprint } from '../io
 import type { StatsData, StatsReport } from '../core/stats.js';
 import { sha256File, sha256Text } from '../io/files.js';
 import { docBound, type PartInfo, PartWriter, quietBound, readChunks, readDocs } from '../io/jsonl.js';
-import { Chains, chainNames, stepParams } from './chain.js';
+import { Chains, chainNames } from './chain.js';
+import { resolveParams, stepParams } from './resolve.js';
 import type { Learnable } from './model-filters.js';
 import { STEPS } from './registry.js';
 import { type FilterInit, loadModels } from './task.js';
@@ -89,7 +90,7 @@ export async function learnThresholds(
     }
   }
   if (!learners.length) return {};
-  const chains = new Chains({ config: run.config, models, learned: {} });
+  const chains = new Chains({ config: run.config, params: resolveParams(run.config), models, learned: {} });
   const transforms = new Map<string, Transform>();
   const scores = new Map<string, number[]>(learners.map((l) => [l.name, []]));
   const limit = Math.max(...learners.map((l) => l.sampleSize));
@@ -202,7 +203,7 @@ class FilterStage implements Stage<FilterTask, FilterOwn> {
   init({ dir }: StageContext): FilterInit {
     const { config, modelPaths, keepRejected } = this.run;
     const learned = Object.fromEntries(Object.entries(this.learned).map(([k, v]) => [k, v.value]));
-    return { config, modelPaths, learned, keepRejected, dryRun: !dir };
+    return { config, params: resolveParams(config), modelPaths, learned, keepRejected, dryRun: !dir };
   }
 
   tasks({ stats }: StageContext): ReturnType<typeof readChunks> {

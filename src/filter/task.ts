@@ -8,11 +8,14 @@ import type { Doc } from '../core/doc.js';
 import type { StageStats } from '../core/stats.js';
 import { type DocChunk, type EncodedBatch, encodeBatch, parseChunk } from '../io/jsonl.js';
 import { Chains } from './chain.js';
+import type { ResolvedParams } from './params.js';
 import { QualityClassifier } from './models/classifier.js';
 import { NgramLm } from './models/ngram-lm.js';
 
 export interface FilterInit {
   config: FilterConfig;
+  /** Every step's parameters, resolved on the main thread (`resolveParams`: a worker never loads zod). */
+  params: ResolvedParams;
   /** Model files by step name, resolved paths. */
   modelPaths: Record<string, string>;
   learned: Record<string, number>;
@@ -40,7 +43,12 @@ function chainsFor(init: FilterInit): Chains {
   if (chains?.init !== init)
     chains = {
       init,
-      chains: new Chains({ config: init.config, models: loadModels(init.modelPaths), learned: init.learned }),
+      chains: new Chains({
+        config: init.config,
+        params: init.params,
+        models: loadModels(init.modelPaths),
+        learned: init.learned,
+      }),
     };
   return chains.chains;
 }

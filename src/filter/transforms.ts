@@ -10,17 +10,12 @@
  * placeholders (`|||EMAIL_ADDRESS|||`, `|||IP_ADDRESS|||`, `|||PHONE_NUMBER|||`). Private,
  * loopback and documentation IPs are left alone, as datatrove's PII formatter does.
  */
-import { z } from 'zod';
+import type { NormalizeParams, PiiParams } from './params.js';
 import type { StepDefinition } from './types.js';
 
-const normalizeParams = z.strictObject({
-  form: z.enum(['NFC', 'NFKC']).default('NFC'),
-});
-
-export const normalize: StepDefinition<typeof normalizeParams> = {
+export const normalize: StepDefinition<NormalizeParams> = {
   name: 'normalize',
   kind: 'transform',
-  params: normalizeParams,
   metrics: {},
   create(p) {
     return {
@@ -63,16 +58,9 @@ export function isNonPublicIp(ip: string): boolean {
   );
 }
 
-const piiParams = z.strictObject({
-  emails: z.boolean().default(true),
-  ips: z.boolean().default(true),
-  phones: z.boolean().default(true),
-});
-
-export const pii: StepDefinition<typeof piiParams> = {
+export const pii: StepDefinition<PiiParams> = {
   name: 'pii',
   kind: 'transform',
-  params: piiParams,
   metrics: {},
   create(p) {
     return {

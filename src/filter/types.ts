@@ -4,7 +4,6 @@
  * so the runner can histogram each rule over all documents (kept ones too) for threshold tuning.
  * A transform rewrites text and is its own kind of step.
  */
-import type { z } from 'zod';
 import type { Doc } from '../core/doc.js';
 import type { HistogramSpec } from '../core/stats.js';
 import type { Rewritten, TextView } from './view.js';
@@ -42,14 +41,16 @@ export function textOf(r: string | Rewritten): string {
   return typeof r === 'string' ? r : r.text;
 }
 
-/** A step as registered: its parameter schema (with defaults) and a factory. */
-export interface StepDefinition<P extends z.ZodType = z.ZodType> {
+/**
+ * A step as registered: a factory for its parameters `P` (their schema, with the defaults, is
+ * `STEP_PARAMS` in `params.ts`, which the main thread resolves and worker threads receive).
+ */
+export interface StepDefinition<P = unknown> {
   name: string;
   kind: 'filter' | 'transform';
-  params: P;
   /** How each metric's histogram is binned. */
   metrics: Record<string, HistogramSpec>;
-  create(params: z.infer<P>, ctx: StepContext): Step;
+  create(params: P, ctx: StepContext): Step;
   /**
    * Loads what the step's rules need that is slow to load (a parser and its tables), before a
    * chain holding the step judges its first document (`Chains.load`): a run that never meets the

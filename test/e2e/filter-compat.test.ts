@@ -5,6 +5,7 @@
  * may differ only through its documented departures; `--annotate` lets a user re-threshold.
  */
 import { readFileSync } from 'node:fs';
+import { resolveParams } from '../../src/filter/resolve.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { FilterSchema } from '../../src/config/filter-schema.js';
 import type { Doc } from '../../src/core/doc.js';
 import { StageStats } from '../../src/core/stats.js';
 import { Chains } from '../../src/filter/chain.js';
-import { DATATROVE_DIALECT, MOE_DIALECT } from '../../src/filter/types.js';
+import { DATATROVE_DIALECT, type Dialect, MOE_DIALECT } from '../../src/filter/types.js';
 import { docsOf, moe, ROOT, tmpDir } from '../helpers.js';
 
 const DIR = join(ROOT, 'corpus/filter-compat');
@@ -130,8 +131,10 @@ describe('filter.compat: moe differs from datatrove only through its departures'
     // moe's four on it is the command's; so the two settings differ only through those switches
     // (scripts/filter-departures.mjs measures what each does alone)
     const config = FilterSchema.parse({ annotate: true });
-    const plain = new Chains({ config, models: {}, learned: {}, dialect: DATATROVE_DIALECT });
-    const moeChains = new Chains({ config, models: {}, learned: {}, dialect: MOE_DIALECT });
+    const chains = (dialect: Dialect): Chains =>
+      new Chains({ config, params: resolveParams(config, dialect), models: {}, learned: {}, dialect });
+    const plain = chains(DATATROVE_DIALECT);
+    const moeChains = chains(MOE_DIALECT);
     for (const c of [plain, moeChains]) await c.load(['web']);
     const input = new Map((await docsOf(join(DIR, 'corpus'))).map((d) => [d.id, d]));
     let unexplained = 0;

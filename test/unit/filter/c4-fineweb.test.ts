@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STEP_PARAMS } from '../../../src/filter/params.js';
 import { c4, c4LinePass, c4Lines } from '../../../src/filter/c4.js';
 import { fineweb } from '../../../src/filter/fineweb.js';
 import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
@@ -15,7 +16,7 @@ function lines(
   params: Record<string, unknown> = {},
   lang = 'eng',
 ): { text: string; counts: Record<string, number> } {
-  const t = c4Lines.create(c4Lines.params.parse(params), {
+  const t = c4Lines.create(STEP_PARAMS['c4-lines'].parse(params), {
     language: lang,
     models: {},
     learned: {},
@@ -58,7 +59,7 @@ describe('c4-lines (transform)', () => {
       'Cookies are baked at home, see page two.',
     ]);
     expect(counts).toEqual({ line_javascript: 1, line_policy: 2 });
-    expect(c4LinePass(input, c4Lines.params.parse({})).facts.loremLine).toBe(3);
+    expect(c4LinePass(input, STEP_PARAMS['c4-lines'].parse({})).facts.loremLine).toBe(3);
   });
   it('counts every dropped line, once per reason and document', () => {
     const input = [
@@ -70,7 +71,7 @@ describe('c4-lines (transform)', () => {
       'Menu',
     ].join('\n');
     const got: Array<[string, number | undefined]> = [];
-    const t = c4Lines.create(c4Lines.params.parse({}), {
+    const t = c4Lines.create(STEP_PARAMS['c4-lines'].parse({}), {
       language: 'eng',
       models: {},
       learned: {},
@@ -95,7 +96,7 @@ describe('c4-lines (transform)', () => {
 });
 
 describe('c4-lines: the one pass over each line', () => {
-  const p = c4Lines.params.parse({});
+  const p = STEP_PARAMS['c4-lines'].parse({});
   it("splits lines as Python's splitlines() does, strips them, and keeps what datatrove keeps", () => {
     const text =
       ' First kept line here. \r\nsecond line kept too\rthird, with a\u2028break\x1cfourth line is here\x85\n\nlast line has words\n';
@@ -282,7 +283,7 @@ describe('fineweb at its default thresholds', () => {
 
 /** The c4 pair as a chain runs it: c4-lines, then the c4 filter on what it wrote. */
 function c4Chain(text: string): ReturnType<typeof judge> & { kept: string } {
-  const t = c4Lines.create(c4Lines.params.parse({}), {
+  const t = c4Lines.create(STEP_PARAMS['c4-lines'].parse({}), {
     language: 'eng',
     models: {},
     learned: {},
@@ -290,7 +291,7 @@ function c4Chain(text: string): ReturnType<typeof judge> & { kept: string } {
   }) as Transform;
   const r = t.apply(text, () => {});
   const kept = textOf(r);
-  const step = c4.create(c4.params.parse({}), { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT });
+  const step = c4.create(STEP_PARAMS.c4.parse({}), { language: 'eng', models: {}, learned: {}, dialect: MOE_DIALECT });
   const measures: Record<string, number> = {};
   const result = (step as import('../../../src/filter/types.js').Filter).keep(
     { id: 't', text: kept, source: 'web', metadata: {} },

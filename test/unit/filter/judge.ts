@@ -1,4 +1,5 @@
 import type { Doc } from '../../../src/core/doc.js';
+import { paramsSchema } from '../../../src/filter/params.js';
 import { TextView } from '../../../src/filter/view.js';
 import { type Dialect, type Drop, type Filter, MOE_DIALECT, type StepDefinition } from '../../../src/filter/types.js';
 
@@ -20,7 +21,7 @@ export function judge(
   } = {},
 ): Judged {
   const lang = opts.lang ?? 'eng';
-  const step = def.create(def.params.parse(opts.params ?? {}), {
+  const step = def.create(paramsSchema(def.name).parse(opts.params ?? {}), {
     language: lang,
     models: {},
     learned: {},

@@ -1,10 +1,11 @@
 import { MOE_DIALECT, textOf } from '../../../src/filter/types.js';
+import { paramsSchema } from '../../../src/filter/params.js';
 import { describe, expect, it } from 'vitest';
 import { isNonPublicIp, normalize, pii } from '../../../src/filter/transforms.js';
 import type { Transform } from '../../../src/filter/types.js';
 
 const apply = (def: typeof pii | typeof normalize, text: string): { text: string; counts: Record<string, number> } => {
-  const t = def.create(def.params.parse({}) as never, {
+  const t = def.create(paramsSchema(def.name).parse({}) as never, {
     language: 'eng',
     models: {},
     learned: {},
