@@ -16,9 +16,7 @@ import type { Tokens } from './view.js';
 import { type Rule, judge, ratio } from './rules.js';
 import { FRACTION, type StepDefinition } from './types.js';
 import { cpLength, findDuplicateSpans, lineFeedPieces, pyStripBounds } from './words/python.js';
-
-const TOP_N = [2, 3, 4] as const;
-const DUP_N = [5, 6, 7, 8, 9, 10] as const;
+import { DUP_N, ngramMeasuresOfWords, TOP_N } from './words/ngrams.js';
 
 const counter = new IntCounter();
 
@@ -157,116 +155,6 @@ export function ngramMeasures(tokens: Tokens, wasm = true): { top: number[]; dup
   const duplicated = DUP_N.map((n) => {
     const chars = repeats ? duplicatedNGramChars(idx, n) : 0;
     repeats = chars > 0;
-    return chars;
-  });
-  return { top, duplicated };
-}
-
-/** Groups of equal n-grams by a hash, checked equal by `same` (a hash is no proof). */
-class NgramGroups {
-  /** The newest group of each hash; `next` chains the older groups of the same hash. */
-  private readonly byHash = new Map<number, number>();
-  private readonly next: number[] = [];
-  /** Position of each group's first n-gram, and its count, in order of first occurrence. */
-  readonly first: number[] = [];
-  readonly counts: number[] = [];
-
-  constructor(private readonly same: (i: number, j: number) => boolean) {}
-
-  /** The group of the n-gram at `i` (-1 when it has none and `add` is false). */
-  find(hash: number, i: number, add: boolean): number {
-    const head = this.byHash.get(hash);
-    for (let g = head ?? -1; g >= 0; g = this.next[g]!) if (this.same(this.first[g]!, i)) return g;
-    if (!add) return -1;
-    const g = this.first.length;
-    this.first.push(i);
-    this.counts.push(0);
-    this.next.push(head ?? -1);
-    this.byHash.set(hash, g);
-    return g;
-  }
-}
-
-/**
- * datatrove's n-gram measures on a word list (spaCy's words for `filter.compat: datatrove`): the
- * top n-gram is the words joined by a space, the most frequent, the first seen on a tie, charged
- * even when it occurs once (unless `singletonsZero`); a duplicated n-gram is keyed by its words
- * joined with nothing (so `ab c` repeats `a bc`, as in datatrove), the scan jumping past each
- * duplicate. Lengths in code points. N-grams are hashed from their words' hashes (a polynomial
- * hash of the joined characters, whatever the split) and compared before they are counted equal.
- */
-export function ngramMeasuresOfWords(
-  words: readonly string[],
-  singletonsZero = false,
-): { top: number[]; duplicated: number[] } {
-  const W = words.length;
-  const ids = new Int32Array(W);
-  const lengths = new Float64Array(W); // code points
-  const charHash = new Int32Array(W); // polynomial hash of the word's code units
-  const shift = new Int32Array(W); // B^(code units) mod 2^32
-  const idOf = new Map<string, number>();
-  for (let i = 0; i < W; i++) {
-    const w = words[i]!;
-    let id = idOf.get(w);
-    if (id === undefined) idOf.set(w, (id = idOf.size));
-    ids[i] = id;
-    lengths[i] = cpLength(w);
-    let h = 0;
-    let p = 1;
-    for (let k = 0; k < w.length; k++) {
-      h = (Math.imul(h, 0x01000193) + w.charCodeAt(k)) | 0;
-      p = Math.imul(p, 0x01000193);
-    }
-    charHash[i] = h;
-    shift[i] = p;
-  }
-  // tupleHash[i], joinedHash[i]: of the n-gram at i for the current order
-  const tupleHash = Int32Array.from(ids, (id) => Math.imul(id + 1, 0x9e3779b1));
-  const joinedHash = charHash.slice();
-  let order = 1;
-  const grow = (n: number): void => {
-    for (; order < n; order++) {
-      for (let i = 0; i + order < W; i++) {
-        const w = i + order;
-        tupleHash[i] = Math.imul(tupleHash[i]! ^ Math.imul(ids[w]! + 1, 0x85ebca6b), 0x01000193) + order;
-        joinedHash[i] = (Math.imul(joinedHash[i]!, shift[w]!) + charHash[w]!) | 0;
-      }
-    }
-  };
-  const charsAt = (i: number, n: number): number => {
-    let c = 0;
-    for (let k = i; k < i + n; k++) c += lengths[k]!;
-    return c;
-  };
-  const top = TOP_N.map((n) => {
-    if (W < n) return 0;
-    grow(n);
-    const groups = new NgramGroups((a, b) => {
-      for (let k = 0; k < n; k++) if (ids[a + k] !== ids[b + k]) return false;
-      return true;
-    });
-    for (let i = 0; i + n <= W; i++) groups.counts[groups.find(tupleHash[i]!, i, true)]! += 1;
-    let best = 0;
-    for (let g = 1; g < groups.counts.length; g++) if (groups.counts[g]! > groups.counts[best]!) best = g;
-    const count = groups.counts[best]!;
-    if (singletonsZero && count < 2) return 0;
-    return (charsAt(groups.first[best]!, n) + n - 1) * count; // the words and the spaces between them
-  });
-  const duplicated = DUP_N.map((n) => {
-    if (W < n) return 0;
-    grow(n);
-    const joined = (i: number): string => words.slice(i, i + n).join('');
-    const groups = new NgramGroups((a, b) => joined(a) === joined(b));
-    let chars = 0;
-    for (let i = 0; i < W - n + 1; ) {
-      if (groups.find(joinedHash[i]!, i, false) >= 0) {
-        chars += charsAt(i, n);
-        i += n;
-      } else {
-        groups.find(joinedHash[i]!, i, true);
-        i += 1;
-      }
-    }
     return chars;
   });
   return { top, duplicated };

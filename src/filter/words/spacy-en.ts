@@ -146,6 +146,26 @@ export function chunkTokens(chunk: string): string[] {
 }
 
 /**
+ * True when text[x, y) is ASCII letters only or ASCII digits only and no special case: its one
+ * token is itself (what `chunkTokens` gives it, found without making the string or hashing it).
+ */
+function isPlainAt(text: string, x: number, y: number): boolean {
+  const c0 = text.charCodeAt(x);
+  if (c0 >= 48 && c0 <= 57) {
+    for (let k = x + 1; k < y; k++) {
+      const c = text.charCodeAt(k);
+      if (c < 48 || c > 57) return false;
+    }
+  } else {
+    for (let k = x; k < y; k++) {
+      const c = text.charCodeAt(k) | 32; // A-Z to a-z; nothing else lands in a-z
+      if (c < 97 || c > 122) return false;
+    }
+  }
+  return !isSpecialAt(text, x, y);
+}
+
+/**
  * The tokens of `text` as spaCy's English tokenizer makes them, white-space tokens included (a
  * run of white space other than one space after a chunk).
  */
@@ -161,7 +181,8 @@ export function spacyTokens(text: string): string[] {
       // a space right after a chunk only separates it; the rest of the run is a token
       const from = i > 0 && text.charCodeAt(i) === 32 ? i + 1 : i;
       if (from < j) tokens.push(text.slice(from, j));
-    } else for (const t of chunkTokens(text.slice(i, j))) tokens.push(t);
+    } else if (isPlainAt(text, i, j)) tokens.push(text.slice(i, j));
+    else for (const t of chunkTokens(text.slice(i, j))) tokens.push(t);
     i = j;
   }
   return tokens;
@@ -210,7 +231,7 @@ export function spacyWordCount(text: string): number {
     const ws = isPySpace(text.charCodeAt(i));
     let j = i + 1;
     while (j < len && isPySpace(text.charCodeAt(j)) === ws) j++;
-    if (!ws) n += chunkTokens(text.slice(i, j)).length;
+    if (!ws) n += isPlainAt(text, i, j) ? 1 : chunkTokens(text.slice(i, j)).length;
     i = j;
   }
   return n;

@@ -5,7 +5,7 @@ import { fineweb } from '../../../src/filter/fineweb.js';
 import { gopherRepetition } from '../../../src/filter/gopher-repetition.js';
 import { gopherQuality } from '../../../src/filter/gopher-quality.js';
 import { DATATROVE_DIALECT, MOE_DIALECT, textOf, type Transform } from '../../../src/filter/types.js';
-import { spacyWords } from '../../../src/filter/words/spacy-en.js';
+import { spacyWordCount, spacyWords } from '../../../src/filter/words/spacy-en.js';
 import { sentencesOfChunks, spacySentenceCount } from '../../../src/filter/words/spacy-sentences.js';
 import { CHUNK_END, FIRST, LAST, STRIDE, scanLines } from '../../../src/filter/line-scan.js';
 import { TextView, tokenize } from '../../../src/filter/view.js';
@@ -335,6 +335,12 @@ describe('the rules as datatrove runs them (issue: filters that decide as the re
       'do',
       "n't",
     ]);
+  });
+  it('a chunk of letters only or digits only is one word, unless it is a special case (cannot, gonna, Im)', () => {
+    const text = 'cannot Cannot gonna hello 123 Im abc123 lets ill 2nd';
+    const words = ['can', 'not', 'Can', 'not', 'gon', 'na', 'hello', '123', 'I', 'm', 'abc123', 'lets', 'ill', '2nd'];
+    expect(spacyWords(text)).toEqual(words);
+    expect(spacyWordCount(text)).toBe(words.length);
   });
   it('`fn main() {` has three whitespace words: c4-lines keeps it, so c4 drops the page for its brace', () => {
     const five = 'One is here. Two is here. Three is here. Four is here. Five is here.';

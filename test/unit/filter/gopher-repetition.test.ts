@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gopherRepetition, ngramMeasures } from '../../../src/filter/gopher-repetition.js';
+import { ngramMeasuresOfWords } from '../../../src/filter/words/ngrams.js';
 import { tokenize } from '../../../src/filter/view.js';
 import { filler, judge } from './judge.js';
 
@@ -122,5 +123,62 @@ describe('n-gram measures in WebAssembly', () => {
       if (fast.duplicated[5]! > 0) nonZero += 1;
     }
     expect(nonZero).toBeGreaterThan(20);
+  });
+});
+
+/** datatrove's n-gram measures as its Python reads (strings, a Counter, a set), in code points. */
+function datatroveNgrams(words: string[], singletonsZero: boolean): { top: number[]; duplicated: number[] } {
+  const len = (s: string): number => [...s].length;
+  const top = [2, 3, 4].map((n) => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i + n <= words.length; i++) {
+      const g = words.slice(i, i + n).join(' ');
+      counts.set(g, (counts.get(g) ?? 0) + 1);
+    }
+    let best = '';
+    let count = 0;
+    for (const [g, c] of counts) if (c > count) [best, count] = [g, c];
+    return singletonsZero && count < 2 ? 0 : len(best) * count;
+  });
+  const duplicated = [5, 6, 7, 8, 9, 10].map((n) => {
+    const seen = new Set<string>();
+    let chars = 0;
+    for (let i = 0; i < words.length - n + 1; ) {
+      const g = words.slice(i, i + n).join('');
+      if (seen.has(g)) {
+        chars += len(g);
+        i += n;
+      } else {
+        seen.add(g);
+        i += 1;
+      }
+    }
+    return chars;
+  });
+  return { top, duplicated };
+}
+
+describe('n-gram measures of a word list (filter.compat: datatrove)', () => {
+  it('equal datatrove’s string n-grams, words that join alike (ab c, a bc) and surrogate pairs included', () => {
+    // a tiny vocabulary, so n-grams repeat at every order; one table serves every call (long then short)
+    const vocab = ['ab', 'c', 'a', 'bc', 'abc', 'é', '𝒳', 'x𝒳', '.', 'the'];
+    let seed = 7;
+    const rand = (k: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % k;
+    };
+    let nonzero = 0;
+    for (let t = 0; t < 300; t++) {
+      const words = Array.from(
+        { length: t % 7 === 0 ? 2000 : rand(80) },
+        () => vocab[rand(t % 3 === 0 ? 4 : vocab.length)]!,
+      );
+      for (const singletonsZero of [false, true]) {
+        const got = ngramMeasuresOfWords(words, singletonsZero);
+        expect(got).toEqual(datatroveNgrams(words, singletonsZero));
+        nonzero += got.duplicated.filter((c) => c > 0).length;
+      }
+    }
+    expect(nonzero).toBeGreaterThan(300);
   });
 });
