@@ -45,10 +45,8 @@ const CITATION = /\[\p{Nd}*\]|\[edit\]|\[citation needed\]/gu;
 /** C4's terminal punctuation of a line (datatrove's `END_PUNCTUATION`). */
 const END_PUNCTUATION = ['.', '?', '!', '"', "'"];
 
-type LineParams = C4LineParams;
-
 /** `c4-lines`' defaults (its schema's in `params.ts`; a test checks they agree), for a `c4` with no `c4-lines` before it. */
-export const C4_LINE_DEFAULTS: LineParams = {
+export const C4_LINE_DEFAULTS: C4LineParams = {
   removeCitations: true,
   maxWordLength: 1000,
   minWordsPerLine: 3,
@@ -159,7 +157,7 @@ function readLine(
   mentioned: boolean,
   scan: LineScan,
   c0: number,
-  p: LineParams,
+  p: C4LineParams,
   unspaced: boolean,
   s: PassState,
 ): string | undefined {
@@ -209,7 +207,7 @@ function readLine(
  */
 export function c4LinePass(
   text: string,
-  p: LineParams,
+  p: C4LineParams,
   opts: { unspaced?: boolean; count?: (key: string, n?: number) => void; scan?: LineScan } = {},
 ): { text: string; facts: C4Facts } {
   const unspaced = opts.unspaced ?? false;
@@ -281,7 +279,7 @@ class C4LinesTransform implements Transform {
   readonly name = 'c4-lines';
 
   constructor(
-    private readonly p: LineParams,
+    private readonly p: C4LineParams,
     private readonly unspaced: boolean,
   ) {}
 

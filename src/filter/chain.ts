@@ -12,8 +12,7 @@ import type { FilterConfig } from '../config/filter-schema.js';
 import type { Doc, Source } from '../core/doc.js';
 import type { HistogramSpec, StageStats } from '../core/stats.js';
 import { identify } from '../text/language-id.js';
-import type { LanguageParams } from './language.js';
-import type { ResolvedParams } from './params.js';
+import type { LanguageParams, ResolvedParams } from './params.js';
 import { DEFAULT_CHAINS, STEPS } from './registry.js';
 import { TextView } from './view.js';
 import { type Dialect, dialectOf, type Drop, type Step, type StepContext, textOf } from './types.js';
@@ -31,7 +30,7 @@ export interface ChainOptions {
   learned: Record<string, number>;
   /** The departures to apply, when not those of `config.compat` (scripts measure them one by one). */
   dialect?: Dialect;
-  /** Every step's parameters: `resolveParams(config, dialect)` (`params.ts`), made on the main thread. */
+  /** Every step's parameters: `resolveParams(config, dialect)` (`resolve.ts`), made on the main thread. */
   params: ResolvedParams;
 }
 

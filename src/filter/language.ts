@@ -6,8 +6,6 @@
 import type { LanguageParams } from './params.js';
 import { FRACTION, type StepDefinition } from './types.js';
 
-export type { LanguageParams };
-
 export const language: StepDefinition<LanguageParams> = {
   name: 'language',
   kind: 'filter',

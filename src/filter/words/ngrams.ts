@@ -152,7 +152,7 @@ export function ngramMeasuresOfWords(
     for (let i = 0; i + n <= W; i++) counts[groups.find(tupleHash[i]!, i)]! += 1;
     let best = 0;
     for (let g = 1; g < groups.size; g++) if (counts[g]! > counts[best]!) best = g;
-    const count = groups.counts[best]!;
+    const count = counts[best]!;
     if (singletonsZero && count < 2) return 0;
     return (charsAt(groups.first[best]!, n) + n - 1) * count; // the words and the spaces between them
   });
